@@ -1,0 +1,53 @@
+# Talent CRM: every command creates .venv and installs what it needs first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test e2e bench package apikey apikeys revoke-apikey clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: the whole system locally (API, emulated AWS, schedules, queue workers)
+run: install
+	$(BIN)/python -m chalicelib.local.stack
+
+## make test: the whole test suite, no network needed
+test: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests --ignore=tests/e2e
+
+## make e2e: browser tests in headless Chromium (installs Chromium if absent and allowed)
+e2e: install
+	bash tests/e2e/install-browser.sh
+	$(BIN)/python -m pip install --quiet -r tests/e2e/requirements.txt
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/e2e
+
+## make bench: benchmark figures, printed and written to build/bench.json
+bench: install
+	$(BIN)/python -m tests.bench
+
+## make package: CloudFormation templates into build/, checked with cfn-lint
+package: install
+	$(BIN)/python -m infra.synth build
+
+## make apikey NAME="Jane (recruiting)": a new recruiter API key (the stage's stack must be reachable)
+apikey: install
+	$(BIN)/python -m chalicelib.cli apikey create --name "$(or $(NAME),recruiter)"
+
+apikeys: install
+	$(BIN)/python -m chalicelib.cli apikey list
+
+## make revoke-apikey ID=key_...
+revoke-apikey: install
+	$(BIN)/python -m chalicelib.cli apikey revoke "$(ID)"
+
+clean:
+	rm -rf build .pytest_cache

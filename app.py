@@ -1,0 +1,195 @@
+"""Talent CRM: route and event declarations only. Each hands over to a service in chalicelib."""
+from chalice import Chalice, Rate
+
+from chalicelib import wiring
+from chalicelib.http import (
+    ALL_TYPES,
+    Api,
+    html_response,
+    json_response,
+    page,
+    page_params,
+    read_form_or_json,
+    read_json,
+)
+from chalicelib.settings import get_settings
+
+settings = get_settings()
+app = Chalice(app_name="talent-crm")
+api = Api(app, lambda key: wiring.api_keys().verify(key))
+
+
+def _request():
+    return app.current_request
+
+
+# ---------------------------------------------------------------- public
+
+@app.route("/health", methods=["GET"])
+def health():
+    return {"status": "ok"}
+
+
+@app.route("/signups", methods=["POST"], content_types=ALL_TYPES)
+@api.public
+def signup():
+    from chalicelib.routes import signups as signups_http
+
+    return signups_http.submit(_request(), settings)
+
+
+@app.route("/signups", methods=["OPTIONS"], content_types=ALL_TYPES)
+@api.public
+def signup_preflight():
+    from chalicelib.routes import signups as signups_http
+
+    return signups_http.preflight(_request(), settings)
+
+
+@app.route("/signups/confirm", methods=["GET"])
+@api.public
+def signup_confirm():
+    from chalicelib.routes import signups as signups_http
+
+    return signups_http.confirm(_request(), settings)
+
+
+@app.route("/careers", methods=["GET"])
+@api.public
+def careers():
+    from chalicelib.web.pages import careers_page
+
+    return html_response(careers_page(settings.public_url, settings.company_name, settings.consent_version))
+
+
+@app.route("/careers/thanks", methods=["GET"])
+@api.public
+def careers_thanks():
+    from chalicelib.web.pages import page as html_page
+
+    return html_response(html_page("Check your inbox", "We sent you an email. Click the link in it to "
+                                   "confirm, and you are in."))
+
+
+# ---------------------------------------------------------------- candidates (recruiters)
+
+@app.route("/candidates", methods=["POST"], content_types=ALL_TYPES)
+@api.recruiter
+def candidate_upsert():
+    from chalicelib.domain.candidates import public_view
+
+    candidate, created = wiring.candidates().upsert(read_json(_request()))
+    return json_response(public_view(candidate), 201 if created else 200)
+
+
+@app.route("/candidates", methods=["GET"])
+@api.recruiter
+def candidate_search():
+    from chalicelib.domain.candidates import public_view
+
+    params = _request().query_params or {}
+    limit, cursor = page_params(_request())
+    items, next_cursor = wiring.candidates().search(
+        skill=params.get("skill"), q=params.get("q"), pool=params.get("pool"), limit=limit, cursor=cursor)
+    return json_response(page([public_view(c) for c in items], next_cursor))
+
+
+@app.route("/candidates/import", methods=["POST"], content_types=ALL_TYPES)
+@api.recruiter
+def candidate_import():
+    from chalicelib.routes import candidates as candidates_http
+
+    return candidates_http.import_csv(_request())
+
+
+@app.route("/candidates/export.csv", methods=["GET"])
+@api.recruiter
+def candidate_export_csv():
+    from chalicelib.routes import candidates as candidates_http
+
+    return candidates_http.export_csv(_request())
+
+
+@app.route("/candidates/{candidate_id}", methods=["GET"])
+@api.recruiter
+def candidate_get(candidate_id):
+    from chalicelib.domain.candidates import public_view
+
+    return json_response(public_view(wiring.candidates().get(candidate_id)))
+
+
+@app.route("/candidates/{candidate_id}", methods=["PATCH"], content_types=ALL_TYPES)
+@api.recruiter
+def candidate_patch(candidate_id):
+    from chalicelib.domain.candidates import public_view
+
+    return json_response(public_view(wiring.candidates().patch(candidate_id, read_json(_request()))))
+
+
+@app.route("/candidates/{candidate_id}", methods=["DELETE"])
+@api.recruiter
+def candidate_erase(candidate_id):
+    return json_response(wiring.privacy().erase(candidate_id))
+
+
+@app.route("/candidates/{candidate_id}/export", methods=["GET"])
+@api.recruiter
+def candidate_export(candidate_id):
+    return json_response(wiring.privacy().export(candidate_id))
+
+
+@app.route("/candidates/{candidate_id}/timeline", methods=["GET"])
+@api.recruiter
+def candidate_timeline(candidate_id):
+    limit, cursor = page_params(_request())
+    return json_response(page(*wiring.candidates().timeline_page(candidate_id, limit, cursor)))
+
+
+@app.route("/candidates/{candidate_id}/touchpoints", methods=["POST"], content_types=ALL_TYPES)
+@api.recruiter
+def candidate_touchpoint(candidate_id):
+    return json_response(wiring.candidates().add_touchpoint(candidate_id, read_json(_request())), 201)
+
+
+# ---------------------------------------------------------------- events
+
+@app.on_sqs_message(queue=settings.send_queue_name, batch_size=10)
+def send_worker(event):
+    from chalicelib.services.sqs import process_send_batch
+
+    return process_send_batch(event.to_dict())
+
+
+@app.schedule(Rate(1, unit=Rate.DAYS))
+def daily(event):
+    from chalicelib.services.privacy import expire_pending
+
+    return {"pending_expired": expire_pending(settings, wiring.candidate_repo(), wiring.privacy())}
+
+
+# ---------------------------------------------------------------- local stack only
+
+if settings.is_local:
+    @app.route("/dev/tick", methods=["POST"], content_types=ALL_TYPES)
+    @api.public
+    def dev_tick():
+        import sys
+
+        from chalicelib.local.runtime import tick
+
+        return json_response(tick(sys.modules[__name__]))
+
+    @app.route("/dev/outbox.json", methods=["GET"])
+    @api.public
+    def dev_outbox_json():
+        from chalicelib.local.outbox import outbox
+
+        return json_response({"items": outbox()})
+
+    @app.route("/dev/outbox", methods=["GET"])
+    @api.public
+    def dev_outbox():
+        from chalicelib.local.outbox import outbox_html
+
+        return html_response(outbox_html())
+

@@ -1,0 +1,41 @@
+"""SES v2: sends raw MIME with the configuration set and message tags."""
+from __future__ import annotations
+
+from .clients import client
+
+
+class SendRefused(Exception):
+    """SES did not accept the message. `retryable` tells throttling and outages from bad requests."""
+
+    def __init__(self, code: str, message: str, retryable: bool):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.retryable = retryable
+
+
+_RETRYABLE = {"TooManyRequestsException", "ThrottlingException", "Throttling", "LimitExceededException",
+              "ServiceUnavailable", "InternalFailure", "SendingPausedException"}
+
+
+class SesMailer:
+    def __init__(self, configuration_set: str | None):
+        self._configuration_set = configuration_set
+
+    def send_raw(self, *, from_email: str, to: str, raw: bytes, tags: dict[str, str] | None = None) -> str:
+        from botocore.exceptions import ClientError
+
+        request = {
+            "FromEmailAddress": from_email,
+            "Destination": {"ToAddresses": [to]},
+            "Content": {"Raw": {"Data": raw}},
+        }
+        if self._configuration_set:
+            request["ConfigurationSetName"] = self._configuration_set
+        if tags:
+            request["EmailTags"] = [{"Name": k, "Value": v} for k, v in tags.items()]
+        try:
+            return client("sesv2").send_email(**request)["MessageId"]
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            code = error.get("Code", "Unknown")
+            raise SendRefused(code, error.get("Message", ""), code in _RETRYABLE) from None

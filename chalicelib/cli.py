@@ -1,0 +1,72 @@
+"""Operator commands: recruiter API keys.
+
+    python -m chalicelib.cli apikey create --name "Jane (recruiting)"
+    python -m chalicelib.cli apikey list
+    python -m chalicelib.cli apikey revoke key_...
+
+Locally (CRM_STAGE unset or `local`) it talks to the running `make run` stack's emulator; for a
+deployed stage set CRM_STAGE (and AWS credentials/region) and it writes to that stage's table.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def _environment() -> None:
+    if os.environ.get("CRM_STAGE", "local") == "local":
+        from .local.stack import prepare_environment
+
+        prepare_environment(Path.cwd())
+
+
+def _reachable() -> bool:
+    import socket
+
+    from .settings import get_settings
+
+    settings = get_settings()
+    if not settings.is_local:
+        return True
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex(("127.0.0.1", settings.aws_port)) == 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="crm", description="Talent CRM operator commands")
+    groups = parser.add_subparsers(dest="group", required=True)
+    keys = groups.add_parser("apikey", help="recruiter API keys").add_subparsers(dest="action", required=True)
+    create = keys.add_parser("create", help="make a new key; it is shown once")
+    create.add_argument("--name", required=True, help="who or what uses the key")
+    keys.add_parser("list", help="keys by id and name (never the key)")
+    revoke = keys.add_parser("revoke", help="stop a key from working")
+    revoke.add_argument("key_id")
+    args = parser.parse_args(argv)
+
+    _environment()
+    if not _reachable():
+        print("The local stack is not running: start it with `make run` in another terminal.", file=sys.stderr)
+        return 2
+    from . import wiring
+
+    service = wiring.api_keys()
+    if args.action == "create":
+        created = service.create(args.name.strip() or "recruiter")
+        print(f"id:   {created['id']}\nname: {created['name']}\nkey:  {created['key']}\n"
+              "Keep the key now: only its hash is stored.")
+    elif args.action == "list":
+        for key in service.list():
+            print(f"{key['id']}  {key['hint']}  {key['created_at']}  {key['name']}")
+    elif args.action == "revoke":
+        if not service.revoke(args.key_id):
+            print(f"no key {args.key_id}", file=sys.stderr)
+            return 1
+        print(f"revoked {args.key_id}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

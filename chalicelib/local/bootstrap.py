@@ -1,0 +1,57 @@
+"""Creates, if absent, every resource the app uses, with the names the infrastructure declares."""
+from __future__ import annotations
+
+import json
+
+from ..aws.clients import client
+from ..settings import get_settings
+
+LOCAL_VISIBILITY_TIMEOUT = 10  # seconds: failed local messages come back soon
+MAX_RECEIVES = 5
+
+
+def ensure_tables() -> list[str]:
+    from ..store.models import ALL_MODELS, TTL_ATTRIBUTES
+
+    created = []
+    dynamodb = client("dynamodb")
+    for model in ALL_MODELS:
+        if not model.exists():
+            model.create_table(wait=True, billing_mode="PAY_PER_REQUEST")
+            created.append(model.Meta.table_name)
+        if model in TTL_ATTRIBUTES:
+            status = dynamodb.describe_time_to_live(TableName=model.Meta.table_name)
+            if status["TimeToLiveDescription"].get("TimeToLiveStatus") != "ENABLED":
+                dynamodb.update_time_to_live(TableName=model.Meta.table_name, TimeToLiveSpecification={
+                    "Enabled": True, "AttributeName": TTL_ATTRIBUTES[model]})
+    return created
+
+
+def ensure_queues() -> list[str]:
+    settings = get_settings()
+    sqs = client("sqs")
+    names = []
+    for name in (settings.send_queue_name, settings.jobs_queue_name):
+        dlq_url = sqs.create_queue(QueueName=f"{name}-dlq",
+                                   Attributes={"MessageRetentionPeriod": "1209600"})["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sqs.create_queue(QueueName=name, Attributes={
+            "VisibilityTimeout": str(LOCAL_VISIBILITY_TIMEOUT),
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVES)}),
+        })
+        names += [name, f"{name}-dlq"]
+    return names
+
+
+def ensure_email() -> None:
+    settings = get_settings()
+    client("ses").verify_email_identity(EmailAddress=settings.from_email)
+    sesv2 = client("sesv2")
+    existing = sesv2.list_configuration_sets().get("ConfigurationSets", [])
+    if settings.ses_configuration_set not in existing:
+        sesv2.create_configuration_set(ConfigurationSetName=settings.ses_configuration_set)
+    client("sns").create_topic(Name=settings.ses_topic_arn.rsplit(":", 1)[-1])
+
+
+def ensure_all() -> dict:
+    return {"tables": ensure_tables(), "queues": ensure_queues(), "email": ensure_email() or "ok"}

@@ -1,0 +1,65 @@
+"""Local persistence: the emulator's DynamoDB tables and SES outbox, saved to CRM_DATA_DIR.
+
+Why a snapshot of the emulator rather than a separate DynamoDB-compatible server: the whole stack
+stays one Python process with nothing to install beyond pip (no Java, no Node), and the snapshot
+restores exactly what the emulator held. It is written atomically every few seconds while
+something changed, and on exit; queued messages are not kept (the runtime drains them at once).
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+import time
+from pathlib import Path
+
+FILE_NAME = "emulator-state.pickle"
+
+
+def _backends(region: str):
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.ses.models import ses_backends
+
+    return dynamodb_backends[DEFAULT_ACCOUNT_ID][region], ses_backends[DEFAULT_ACCOUNT_ID][region]
+
+
+class Snapshotter:
+    def __init__(self, data_dir: str, region: str):
+        self.path = Path(data_dir) / FILE_NAME
+        self.region = region
+        self._lock = threading.Lock()
+        self.dirty = False
+
+    def restore(self) -> int:
+        """Loads the saved tables into the (empty) emulator. Returns how many tables came back."""
+        if not self.path.exists():
+            return 0
+        import moto
+
+        try:
+            state = pickle.loads(self.path.read_bytes())
+            if state.get("moto") != moto.__version__:
+                print(f"[data] snapshot made with moto {state.get('moto')}, running {moto.__version__}: trying anyway")
+            dynamodb, ses = _backends(self.region)
+            dynamodb.tables.update(state["tables"])
+            ses.sent_messages.extend(state.get("sent", []))
+            return len(state["tables"])
+        except Exception as exc:  # never lose the file: keep it aside and start empty
+            backup = self.path.with_suffix(f".unreadable-{int(time.time())}")
+            os.replace(self.path, backup)
+            print(f"[data] could not restore {self.path} ({exc!r}); kept it as {backup}, starting empty")
+            return 0
+
+    def save(self) -> None:
+        import moto
+
+        with self._lock:
+            dynamodb, ses = _backends(self.region)
+            state = {"moto": moto.__version__, "tables": dict(dynamodb.tables), "sent": list(ses.sent_messages)}
+            data = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.path.with_suffix(".tmp")
+            temporary.write_bytes(data)
+            os.replace(temporary, self.path)
+            self.dirty = False

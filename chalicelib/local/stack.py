@@ -1,0 +1,211 @@
+"""`make run`: the whole system on one machine, in one process.
+
+- the AWS emulation (moto server) on 127.0.0.1:CRM_AWS_PORT, with state restored from CRM_DATA_DIR;
+- the Chalice app on 127.0.0.1:CRM_PORT (Chalice's own local server);
+- a runtime loop that feeds the app's SQS handlers and fires its schedules;
+- snapshots of the data every few seconds while something changed, and on exit.
+Ctrl-C (or SIGTERM) stops all of it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+SNAPSHOT_EVERY = 5.0
+
+
+def prepare_environment(root: Path) -> dict:
+    """Generated secrets live in CRM_DATA_DIR so links in old emails keep working after a restart."""
+    data_dir = Path(os.environ.get("CRM_DATA_DIR", ".local"))
+    if not data_dir.is_absolute():
+        data_dir = root / data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secrets_file = data_dir / "secrets.json"
+    stored = json.loads(secrets_file.read_text()) if secrets_file.exists() else {}
+    for name, make in (("CRM_SECRET", lambda: secrets.token_urlsafe(32)),
+                       ("CRM_ATS_SECRET", lambda: secrets.token_urlsafe(32)),
+                       ("CRM_API_KEY", lambda: "crm_" + secrets.token_urlsafe(24))):
+        stored.setdefault(name, make())
+        os.environ.setdefault(name, stored[name])
+    secrets_file.write_text(json.dumps(stored, indent=2))
+    secrets_file.chmod(0o600)
+    port = os.environ.setdefault("CRM_AWS_PORT", "5100")
+    os.environ.update({
+        "CRM_STAGE": "local", "CRM_DATA_DIR": str(data_dir),
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
+        "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
+        "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+        "POWERTOOLS_METRICS_NAMESPACE": "TalentCRM",
+        "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED", "true"),
+    })
+    return {"data_dir": data_dir}
+
+
+class LocalStack:
+    def __init__(self, root: Path, quiet: bool = False):
+        self.root = root
+        self.quiet = quiet
+        self.stopping = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+    def start(self) -> "LocalStack":
+        info = prepare_environment(self.root)
+        import logging
+
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the emulator's per-request lines
+
+        from ..settings import get_settings
+
+        get_settings.cache_clear()
+        self.settings = settings = get_settings()
+        self.emulator = ThreadedMotoServer(ip_address="127.0.0.1", port=settings.aws_port, verbose=False)
+        self.emulator.start()
+
+        from .snapshot import Snapshotter
+
+        self.snapshots = Snapshotter(str(info["data_dir"]), settings.region)
+        restored = self.snapshots.restore()
+
+        sys.path.insert(0, str(self.root))
+        import app as app_module  # noqa: E402  (after the environment is set)
+
+        from .. import wiring
+        from . import bootstrap
+
+        self.app_module = app_module
+        bootstrap.ensure_all()
+        wiring.api_keys().ensure(settings.api_key, "local stack (CRM_API_KEY)")
+        self.snapshots.save()
+
+        self._serve_api()
+        self._spawn(self._run_queues, "queues")
+        self._spawn(self._run_schedules, "schedules")
+        self._spawn(self._run_snapshots, "snapshots")
+        if not self.quiet:
+            self._banner(restored)
+        return self
+
+    def _serve_api(self) -> None:
+        from chalice.config import Config
+        from chalice.local import ChaliceRequestHandler, create_local_server
+
+        stack = self
+
+        class Handler(ChaliceRequestHandler):
+            def _generic_handle(self):
+                if self.command not in ("GET", "HEAD", "OPTIONS"):
+                    stack.snapshots.dirty = True
+                return super()._generic_handle()
+
+            def log_message(self, format, *args):  # one short line per request
+                if not stack.quiet:
+                    sys.stderr.write("[api] %s\n" % (format % args))
+
+        config = Config.create(chalice_stage="local", app_name="talent-crm", project_dir=str(self.root))
+        self.server = create_local_server(self.app_module.app, config, "127.0.0.1", self.settings.port)
+        self.server.server.RequestHandlerClass = lambda *a, **k: Handler(*a, app_object=self.app_module.app,
+                                                                         config=config, **k)
+        self._spawn(self.server.server.serve_forever, "api")
+
+    def _spawn(self, target, name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self.threads.append(thread)
+
+    def _run_queues(self) -> None:
+        from .runtime import poll_queue, sqs_handlers
+
+        handlers = sqs_handlers(self.app_module)
+        while not self.stopping.is_set():
+            for config in handlers:
+                try:
+                    counts = poll_queue(self.app_module, config, wait_seconds=1)
+                    if counts["received"]:
+                        self.snapshots.dirty = True
+                except Exception as exc:
+                    if not self.stopping.is_set():
+                        print(f"[runtime] polling {config.queue} failed: {exc!r}")
+                        time.sleep(1)
+
+    def _run_schedules(self) -> None:
+        from .runtime import run_schedule, schedules
+
+        due = {name: time.monotonic() + period for name, period in schedules(self.app_module)}
+        periods = dict(schedules(self.app_module))
+        while not self.stopping.wait(1.0):
+            for name, at in due.items():
+                if time.monotonic() >= at:
+                    due[name] = time.monotonic() + periods[name]
+                    try:
+                        run_schedule(self.app_module, name)
+                        self.snapshots.dirty = True
+                    except Exception as exc:
+                        print(f"[runtime] schedule {name} failed: {exc!r}")
+
+    def _run_snapshots(self) -> None:
+        rounds = 0
+        while not self.stopping.wait(SNAPSHOT_EVERY):
+            rounds += 1
+            # Writes that bypass the API (the `crm` CLI, scripts) are caught by the once-a-minute save.
+            if self.snapshots.dirty or rounds % 12 == 0:
+                try:
+                    self.snapshots.save()
+                except RuntimeError:  # a table changed while it was being copied: next round
+                    self.snapshots.dirty = True
+
+    def _banner(self, restored: int) -> None:
+        s = self.settings
+        print(f"""
+Talent CRM is running (stage local)
+  API            http://127.0.0.1:{s.port}            health: http://127.0.0.1:{s.port}/health
+  Careers page   http://127.0.0.1:{s.port}/careers
+  Local outbox   http://127.0.0.1:{s.port}/dev/outbox   (JSON: /dev/outbox.json)
+  Run jobs now   curl -X POST http://127.0.0.1:{s.port}/dev/tick
+  AWS emulation  http://127.0.0.1:{s.aws_port}   (moto server)
+  API key        {s.api_key}
+                 e.g. curl -H "Authorization: Bearer {s.api_key}" http://127.0.0.1:{s.port}/candidates
+  Data           {s.data_dir}  ({'restored ' + str(restored) + ' tables' if restored else 'new'})
+Press Ctrl-C to stop.
+""", flush=True)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        try:
+            self.server.server.shutdown()
+        except Exception:
+            pass
+        for thread in self.threads:
+            thread.join(timeout=3)
+        try:
+            self.snapshots.save()
+        finally:
+            self.emulator.stop()
+
+
+def main() -> None:
+    root = Path(__file__).resolve().parents[2]
+    os.chdir(root)
+    stack = LocalStack(root).start()
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    try:
+        while not done.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    print("\nStopping: saving data...", flush=True)
+    stack.stop()
+    print(f"Stopped. Data kept in {stack.settings.data_dir}.", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""HTTP side of sign-ups: media types, CORS, redirects, HTML answers for browsers."""
+from __future__ import annotations
+
+from chalice import Response
+
+from .. import wiring
+from ..domain.errors import CrmError
+from ..domain.signups import MAX_BODY_BYTES, allowed_origin, parse_signup
+from ..domain.tokens import TokenError
+from ..http import error_response, html_response, json_response, read_form_or_json
+from ..web.pages import page
+
+ACCEPTED = {"status": "pending_confirmation"}
+
+
+def _cors(request, settings) -> dict:
+    origin = request.headers.get("origin")
+    if origin and allowed_origin(origin, settings.allowed_origins):
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+    return {"Vary": "Origin"}
+
+
+def _wants_html(request) -> bool:
+    accept = (request.headers.get("accept") or "").lower()
+    return "text/html" in accept and "application/json" not in accept
+
+
+def submit(request, settings) -> Response:
+    from ..services.signups import ClientInfo
+
+    cors = _cors(request, settings)
+    try:
+        data = read_form_or_json(request, MAX_BODY_BYTES)
+        signup = parse_signup(data, settings.allowed_origins)
+        identity = (request.context or {}).get("identity") or {}
+        wiring.signups().submit(signup, ClientInfo(
+            ip=identity.get("sourceIp") or "unknown",
+            user_agent=request.headers.get("user-agent"),
+            referer=request.headers.get("referer"),
+        ))
+    except CrmError as error:
+        return error_response(error, cors)
+    if signup.redirect_to:
+        return Response(body="", status_code=303, headers={"Location": signup.redirect_to, **cors})
+    if _wants_html(request):  # a plain HTML form without redirect_to: a page, not JSON
+        return html_response(page("Check your inbox", "We sent you an email. Click the link in it to "
+                                  "confirm, and you are in."), 202, cors)
+    return json_response(ACCEPTED, 202, cors)
+
+
+def preflight(request, settings) -> Response:
+    origin = request.headers.get("origin")
+    if not origin or not allowed_origin(origin, settings.allowed_origins):
+        return json_response({"error": {"code": "origin_not_allowed",
+                                        "message": "this origin may not post sign-ups",
+                                        "fields": {"origin": "not in CRM_ALLOWED_ORIGINS"}}}, 403,
+                             {"Vary": "Origin"})
+    return Response(body="", status_code=204, headers={
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Methods": "POST, OPTIONS",
+        "Access-Control-Allow-Headers": "Content-Type, Accept",
+        "Access-Control-Max-Age": "600",
+        "Vary": "Origin",
+    })
+
+
+def confirm(request, settings) -> Response:
+    token = (request.query_params or {}).get("token")
+    if not token:
+        return html_response(page("Link incomplete", "This confirmation link is missing its token. "
+                                  "Please use the full link from the email."), 400)
+    try:
+        wiring.signups().confirm(token)
+    except TokenError as error:
+        if error.reason == "expired":
+            return html_response(page("Link expired", "This confirmation link has expired. Please sign "
+                                      "up again and we will send you a new one."), 400)
+        return html_response(page("Link not valid", "This confirmation link is not valid. Please use "
+                                  "the full link from the email, or sign up again."), 400)
+    return html_response(page("You're in", f"Thanks for confirming. {settings.company_name} will keep "
+                              "you posted. Every email has a link to change what you get or to "
+                              "unsubscribe."))

@@ -1,0 +1,149 @@
+"""Recruiter use cases on candidates: upsert, read, patch, search, touchpoints, timeline."""
+from __future__ import annotations
+
+from ..domain.candidates import (
+    apply_patch,
+    changed_fields,
+    merge_update,
+    public_view,
+    validate_new_candidate,
+    validate_patch,
+)
+from ..domain.clock import iso, new_id
+from ..domain.emails import email_hash
+from ..domain.errors import Conflict, NotFound, ValidationError
+from ..domain.skills import normalize_skill
+from ..observability import logger
+from ..store.candidates import EmailTaken, VersionConflict
+
+TOUCHPOINT_CHANNELS = ("linkedin", "phone", "meeting", "note", "email", "event")
+
+
+class CandidateService:
+    def __init__(self, settings, candidates, keys, timeline):
+        self.settings = settings
+        self.candidates = candidates
+        self.keys = keys
+        self.timeline = timeline
+
+    def get(self, candidate_id: str) -> dict:
+        candidate = self.candidates.get(candidate_id)
+        if candidate is None:
+            raise NotFound(f"no candidate {candidate_id}")
+        return candidate
+
+    def upsert(self, body: object) -> tuple[dict, bool]:
+        """(candidate, created). Existing people are merged: new values win, nothing is blanked."""
+        email, profile = validate_new_candidate(body)
+        now = iso()
+        existing_id = self.candidates.id_for_email(email)
+        if existing_id is None:
+            if self.keys.get(f"erased#{email_hash(email, self.settings.secret)}"):
+                raise Conflict("this person asked to be erased; only they can sign up again",
+                               {"email": "erased at the person's request"}, code="erased")
+            candidate = {
+                "id": new_id("cand"), "email": email, "status": "not_subscribed", "source": "sourced",
+                "created_at": now, "updated_at": now, "version": 1, **_set(profile),
+            }
+            try:
+                self.candidates.create(candidate)
+                self.timeline.add(candidate["id"], "created", {"source": candidate["source"], "by": "api"}, at=now)
+                return candidate, True
+            except EmailTaken as taken:
+                existing_id = taken.candidate_id
+        candidate = self._change(existing_id, lambda c: merge_update(c, profile), "updated", now)
+        return candidate, False
+
+    def patch(self, candidate_id: str, body: object) -> dict:
+        patch = validate_patch(body)
+        self.get(candidate_id)
+        return self._change(candidate_id, lambda c: apply_patch(c, patch), "updated", iso())
+
+    def _change(self, candidate_id: str, change, kind: str | None, now: str) -> dict:
+        for _ in range(5):
+            current = self.candidates.get(candidate_id)
+            if current is None:
+                raise NotFound(f"no candidate {candidate_id}")
+            updated = change(current)
+            fields = changed_fields(current, updated)
+            if not fields:
+                return current
+            updated["updated_at"] = now
+            try:
+                saved = self.candidates.save(updated)
+            except VersionConflict:
+                continue
+            if kind:
+                self.timeline.add(candidate_id, kind, {"fields": fields, "by": "api"}, at=now)
+            return saved
+        raise Conflict("the candidate is being changed by someone else; try again")
+
+    def search(self, *, skill: str | None, q: str | None, pool: str | None, limit: int,
+               cursor: str | None) -> tuple[list[dict], str | None]:
+        """Filters by skill and by text in name or email. A scan: see README for where that stops."""
+        from ..store.models import CandidateModel
+
+        if pool:
+            raise ValidationError.field("pool", "talent pools are not available yet")
+        condition = None
+        if skill:
+            condition = CandidateModel.skills.contains(normalize_skill(skill))
+        if q:
+            text = q.strip().lower()
+            if len(text) < 2:
+                raise ValidationError.field("q", "at least 2 characters")
+            match = CandidateModel.email.contains(text)
+            for name_field in (CandidateModel.first_name, CandidateModel.last_name):
+                for variant in {text, text.title(), text.capitalize()}:
+                    match = match | name_field.contains(variant)
+            condition = match if condition is None else condition & match
+        return self.candidates.scan(limit=limit, cursor=cursor, condition=condition)
+
+    def add_touchpoint(self, candidate_id: str, body: object) -> dict:
+        if not isinstance(body, dict):
+            raise ValidationError("body must be a JSON object")
+        channel = body.get("channel")
+        problems = {}
+        if channel not in TOUCHPOINT_CHANNELS:
+            problems["channel"] = "must be one of " + ", ".join(TOUCHPOINT_CHANNELS)
+        summary = body.get("summary")
+        if summary is not None and (not isinstance(summary, str) or len(summary) > 2000):
+            problems["summary"] = "text of at most 2000 characters"
+        at = body.get("at")
+        if at is not None:
+            from ..domain.candidates import _time
+
+            try:
+                at = _time(at, "at")
+            except ValidationError as exc:
+                problems.update(exc.fields)
+        if problems:
+            raise ValidationError("invalid touchpoint: " + ", ".join(sorted(problems)), problems)
+        at = at or iso()
+        self.get(candidate_id)
+
+        def contacted(current: dict) -> dict:
+            if (current.get("last_contacted_at") or "") >= at:
+                return current
+            return dict(current, last_contacted_at=at)
+
+        self._change(candidate_id, contacted, None, iso())
+        entry = self.timeline.add(candidate_id, "touchpoint", {"channel": channel, "summary": summary}, at=at)
+        logger().info("touchpoint recorded", extra={"candidate_id": candidate_id, "channel": channel})
+        return entry
+
+    def timeline_page(self, candidate_id: str, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+        self.get(candidate_id)
+        return self.timeline.page(candidate_id, limit=limit, cursor=cursor)
+
+    def export_rows(self, pool: str | None):
+        if pool:
+            raise ValidationError.field("pool", "talent pools are not available yet")
+        return self.candidates.iterate()
+
+
+def _set(profile: dict) -> dict:
+    return {k: v for k, v in profile.items() if v is not None and v != []}
+
+
+__all__ = ["CandidateService", "public_view"]

@@ -1,0 +1,83 @@
+"""GDPR: export everything held about a person; erase it everywhere.
+
+Erasure keeps only a keyed hash of the address (so a later import does not re-add the person,
+though they may sign up again themselves) and an anonymous count.
+"""
+from __future__ import annotations
+
+from ..domain.candidates import public_view
+from ..domain.clock import iso
+from ..domain.emails import email_hash
+from ..domain.errors import NotFound
+from ..observability import count, logger
+
+
+class PrivacyService:
+    def __init__(self, settings, candidates, keys, timeline, sends):
+        self.settings = settings
+        self.candidates = candidates
+        self.keys = keys
+        self.timeline = timeline
+        self.sends = sends
+
+    def export(self, candidate_id: str) -> dict:
+        candidate = self.candidates.get(candidate_id)
+        if candidate is None:
+            raise NotFound(f"no candidate {candidate_id}")
+        history = self.timeline.all(candidate_id)
+        return {
+            "exported_at": iso(),
+            "candidate": public_view(candidate),
+            "consent_records": [e for e in history if e["kind"] == "consent"],
+            "touchpoints": [e for e in history if e["kind"] == "touchpoint"],
+            "timeline": history,
+            "sends": self.sends.for_candidate(candidate_id),
+        }
+
+    def erase(self, candidate_id: str) -> dict:
+        candidate = self.candidates.get(candidate_id)
+        if candidate is None:
+            raise NotFound(f"no candidate {candidate_id}")
+        now = iso()
+        # The tombstone goes first: an import running meanwhile must not re-add the address.
+        self.keys.put(f"erased#{email_hash(candidate['email'], self.settings.secret)}", created_at=now[:10])
+        removed = {
+            "timeline": self.timeline.delete_all(candidate_id),
+            "sends": self.sends.delete_for_candidate(candidate_id),
+        }
+        self.candidates.delete(candidate)
+        logger().info("candidate erased", extra={"candidate_id": candidate_id, **removed})
+        count("CandidateErased")
+        return {"erased": True, "id": candidate_id, "erased_at": now, "removed": removed}
+
+
+PENDING_DAYS = 30
+
+
+def expire_pending(settings, candidates, privacy: PrivacyService, now=None) -> dict:
+    """Daily retention: sign-ups never confirmed within 30 days are not kept.
+
+    A person who only ever came from the form is removed (no tombstone: they never became a
+    contact); a person we knew before goes back to `not_subscribed`.
+    """
+    from datetime import timedelta
+
+    from ..domain.clock import utcnow
+    from ..store.models import CandidateModel
+
+    cutoff = iso((now or utcnow()) - timedelta(days=PENDING_DAYS))
+    done = {"removed": 0, "reverted": 0}
+    stale = CandidateModel.status == "pending"
+    for candidate in list(candidates.iterate(stale & (CandidateModel.updated_at < cutoff))):
+        if candidate.get("source") == "careers_page" and not candidate.get("confirmed_at"):
+            privacy.timeline.delete_all(candidate["id"])
+            privacy.sends.delete_for_candidate(candidate["id"])
+            candidates.delete(candidate)
+            done["removed"] += 1
+        else:
+            try:
+                candidates.save(dict(candidate, status="not_subscribed", updated_at=iso()))
+                done["reverted"] += 1
+            except Exception:  # changed meanwhile: tomorrow's run looks again
+                logger().warning("pending expiry skipped a changing candidate", extra={"candidate_id": candidate["id"]})
+    return done

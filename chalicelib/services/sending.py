@@ -1,0 +1,81 @@
+"""The send worker: one queue message names one email to send, at most once.
+
+A message is claimed (conditional put on its send key) before SES is called. If the worker dies
+after SES accepted the email but before the claim is marked sent, the claim stays `claimed`: it is
+never sent again automatically. The claim is released only when SES surely refused the email
+(throttling, outage) so a retry can send it.
+"""
+from __future__ import annotations
+
+from ..domain.messages import build_mime, confirmation_email
+from ..observability import count, logger
+
+
+class RetryLater(Exception):
+    """Raised for a message that should come back through the queue (SES throttling, outage)."""
+
+
+class SendWorker:
+    def __init__(self, settings, candidates, timeline, sends, mailer, signups):
+        self.settings = settings
+        self.candidates = candidates
+        self.timeline = timeline
+        self.sends = sends
+        self.mailer = mailer
+        self.signups = signups
+
+    def handle(self, message: dict) -> str:
+        """Returns what happened: sent, skipped:<why>, failed:<code>. Raises RetryLater."""
+        kind = message.get("type")
+        if kind == "confirmation":
+            return self._confirmation(message)
+        logger().error("unknown send message type", extra={"type": kind})
+        return "skipped:unknown_type"
+
+    def _confirmation(self, message: dict) -> str:
+        candidate_id, consent_id = message.get("candidate_id"), message.get("consent_id")
+        candidate = self.candidates.get(candidate_id) if candidate_id else None
+        if candidate is None:
+            return "skipped:no_candidate"  # erased meanwhile
+        consent = self.timeline.get(candidate_id, consent_id) if consent_id else None
+        if consent is None or consent["data"].get("confirmed_at"):
+            return "skipped:no_pending_consent"
+
+        days = max(1, self.settings.confirm_ttl_seconds // 86400)
+        subject, text, html_body = confirmation_email(
+            first_name=candidate.get("first_name"),
+            confirm_url=self.signups.confirm_url(candidate_id, consent_id),
+            company=self.settings.company_name, valid_days=days,
+        )
+        key = f"confirm#{candidate_id}#{consent_id}"
+        if not self.sends.claim(key, kind="confirmation", candidate_id=candidate_id, subject=subject):
+            return "skipped:already_claimed"
+        raw = build_mime(from_email=self.settings.from_email, from_name=self.settings.company_name,
+                         to=candidate["email"], subject=subject, text=text, html_body=html_body)
+        return self._send(key, candidate_id, candidate["email"], raw, {"kind": "confirmation"}, subject)
+
+    def _send(self, key: str, candidate_id: str, to: str, raw: bytes, tags: dict, subject: str) -> str:
+        from ..aws.mailer import SendRefused
+
+        try:
+            message_id = self.mailer.send_raw(from_email=self.settings.from_email, to=to, raw=raw,
+                                              tags={**tags, "send_key": _tag(key)})
+        except SendRefused as refused:
+            if refused.retryable:
+                self.sends.release(key)
+                count("SendThrottled")
+                raise RetryLater(refused.code) from None
+            self.sends.mark_failed(key, str(refused))
+            logger().warning("SES refused an email", extra={"candidate_id": candidate_id, "code": refused.code})
+            count("SendFailed")
+            return f"failed:{refused.code}"
+        self.sends.mark_sent(key, message_id)
+        self.timeline.add(candidate_id, "email_sent", {"subject": subject, "message_id": message_id,
+                                                       "send_key": key, **tags})
+        count("EmailSent")
+        return "sent"
+
+
+def _tag(value: str) -> str:
+    """SES tag values allow letters, digits, _ . - and @ only."""
+    return "".join(ch if ch.isalnum() or ch in "_.-@" else "_" for ch in value)[:256]

@@ -1,0 +1,169 @@
+"""Candidates and the one-person-per-address invariant (email claims in the keys table)."""
+from __future__ import annotations
+
+import base64
+import json
+from typing import Iterable, Iterator
+
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from ..domain.errors import ValidationError
+from .connection import transact_write
+
+from .convert import from_dict, to_dict
+from .models import CandidateModel, KeyModel
+
+TRANSACT_PAIRS = 50  # TransactWriteItems takes 100 actions: a claim and a person each
+
+
+class EmailTaken(Exception):
+    def __init__(self, candidate_id: str | None):
+        super().__init__(candidate_id)
+        self.candidate_id = candidate_id
+
+
+class VersionConflict(Exception):
+    pass
+
+
+def email_key(email: str) -> str:
+    return f"email#{email}"
+
+
+def encode_cursor(key: dict | None) -> str | None:
+    if not key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, key_names: tuple[str, ...]) -> dict | None:
+    """The exclusive start key a cursor stands for; a bad cursor is the caller's error, named."""
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError):
+        key = None
+    if not isinstance(key, dict) or set(key) != set(key_names) or not all(
+            isinstance(v, dict) and len(v) == 1 and isinstance(v.get("S"), str) for v in key.values()):
+        raise ValidationError.field("cursor", "not a cursor this list gave out")
+    return key
+
+
+class CandidateRepository:
+    def get(self, candidate_id: str) -> dict | None:
+        try:
+            return to_dict(CandidateModel.get(candidate_id, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def batch_get(self, candidate_ids: Iterable[str]) -> dict[str, dict]:
+        ids = list(dict.fromkeys(candidate_ids))
+        return {item.id: to_dict(item) for item in CandidateModel.batch_get(ids)} if ids else {}
+
+    def id_for_email(self, email: str) -> str | None:
+        try:
+            return KeyModel.get(email_key(email), consistent_read=True).ref
+        except DoesNotExist:
+            return None
+
+    def ids_for_emails(self, emails: Iterable[str]) -> dict[str, str]:
+        keys = [email_key(e) for e in dict.fromkeys(emails)]
+        if not keys:
+            return {}
+        return {item.pk[len("email#"):]: item.ref for item in KeyModel.batch_get(keys)}
+
+    def create(self, candidate: dict) -> None:
+        """Claims the address and stores the person atomically; EmailTaken if the address is claimed."""
+        failed = self.create_many([candidate])
+        if failed:
+            raise EmailTaken(self.id_for_email(candidate["email"]))
+
+    def create_many(self, candidates: list[dict]) -> list[dict]:
+        """Creates people in transactions of 50; returns those whose address was claimed meanwhile."""
+        lost: list[dict] = []
+        for start in range(0, len(candidates), TRANSACT_PAIRS):
+            chunk = candidates[start:start + TRANSACT_PAIRS]
+            try:
+                self._create_chunk(chunk)
+            except TransactWriteError as exc:
+                if len(chunk) == 1 or not _condition_failed(exc):
+                    if _condition_failed(exc):
+                        lost.extend(chunk)
+                        continue
+                    raise
+                for candidate in chunk:  # one address in the chunk was taken: find which
+                    try:
+                        self._create_chunk([candidate])
+                    except TransactWriteError as single:
+                        if not _condition_failed(single):
+                            raise
+                        lost.append(candidate)
+        return lost
+
+    def _create_chunk(self, chunk: list[dict]) -> None:
+        with transact_write() as transaction:
+            for candidate in chunk:
+                claim = KeyModel(email_key(candidate["email"]), ref=candidate["id"], created_at=candidate["created_at"])
+                transaction.save(claim, condition=KeyModel.pk.does_not_exist())
+                transaction.save(from_dict(CandidateModel, candidate), condition=CandidateModel.id.does_not_exist())
+
+    def save(self, candidate: dict) -> dict:
+        """Writes a changed person if nobody else changed it since it was read (optimistic lock)."""
+        expected = candidate.get("version") or 1
+        updated = dict(candidate, version=expected + 1)
+        try:
+            from_dict(CandidateModel, updated).save(condition=CandidateModel.version == expected)
+        except PutError as exc:
+            if _condition_failed(exc):
+                raise VersionConflict(candidate["id"]) from None
+            raise
+        return updated
+
+    def save_many(self, candidates: list[dict]) -> list[dict]:
+        """Optimistic writes in transactions; returns the ones that lost a race (to retry one by one)."""
+        lost: list[dict] = []
+        for start in range(0, len(candidates), 100):
+            chunk = candidates[start:start + 100]
+            try:
+                with transact_write() as transaction:
+                    for candidate in chunk:
+                        expected = candidate.get("version") or 1
+                        item = from_dict(CandidateModel, dict(candidate, version=expected + 1))
+                        transaction.save(item, condition=CandidateModel.version == expected)
+            except TransactWriteError as exc:
+                if not _condition_failed(exc):
+                    raise
+                lost.extend(chunk)
+        return lost
+
+    def delete(self, candidate: dict) -> None:
+        """Removes the person and their address claim together."""
+        with transact_write() as transaction:
+            transaction.delete(CandidateModel(candidate["id"]))
+            transaction.delete(KeyModel(email_key(candidate["email"])), condition=KeyModel.ref == candidate["id"])
+
+    def scan(self, *, limit: int, cursor: str | None, condition=None) -> tuple[list[dict], str | None]:
+        """A page of people matching `condition`; the cursor resumes after the last one returned."""
+        start = decode_cursor(cursor, ("id",))
+        items: list[dict] = []
+        results = CandidateModel.scan(condition, last_evaluated_key=start, page_size=max(limit, 100))
+        for item in results:
+            items.append(to_dict(item))
+            if len(items) == limit:
+                return items, encode_cursor({"id": {"S": item.id}})
+        return items, None
+
+    def iterate(self, condition=None) -> Iterator[dict]:
+        for item in CandidateModel.scan(condition, page_size=500):
+            yield to_dict(item)
+
+
+def _condition_failed(exc: Exception) -> bool:
+    code = getattr(exc, "cause_response_code", None)
+    if code == "ConditionalCheckFailedException":
+        return True
+    if code == "TransactionCanceledException":
+        reasons = getattr(exc, "cancellation_reasons", None) or []
+        return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
+    return False

@@ -1,0 +1,70 @@
+"""Small keyed items: rate-limit counters, API key hashes, erased-address tombstones."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from .models import KeyModel
+
+
+class KeyRepository:
+    def hit(self, key: str, limit: int, expires_at: datetime) -> bool:
+        """Counts one hit; False once `limit` hits were counted before `expires_at` (a window)."""
+        item = KeyModel(key)
+        try:
+            item.update(
+                actions=[KeyModel.count.add(1), KeyModel.expires_at.set(expires_at)],
+                condition=KeyModel.count.does_not_exist() | (KeyModel.count < limit),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def put(self, key: str, *, ref: str | None = None, data: dict | None = None,
+            created_at: str | None = None, expires_at: datetime | None = None) -> None:
+        KeyModel(key, ref=ref, data=data, created_at=created_at, expires_at=expires_at).save()
+
+    def put_new(self, key: str, *, ref: str | None = None, created_at: str | None = None,
+                expires_at: datetime | None = None) -> bool:
+        """Writes the key unless it exists: the replay guard. True if this call wrote it."""
+        from pynamodb.exceptions import PutError
+
+        try:
+            KeyModel(key, ref=ref, created_at=created_at, expires_at=expires_at).save(
+                condition=KeyModel.pk.does_not_exist()
+            )
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def get(self, key: str) -> dict | None:
+        try:
+            item = KeyModel.get(key, consistent_read=True)
+        except DoesNotExist:
+            return None
+        if item.expires_at and item.expires_at < datetime.now(timezone.utc):
+            return None  # DynamoDB deletes expired items within days, not at once
+        return {
+            "pk": item.pk, "ref": item.ref, "count": item.count,
+            "data": item.data.as_dict() if item.data else {}, "created_at": item.created_at,
+        }
+
+    def existing(self, keys: list[str]) -> set[str]:
+        keys = list(dict.fromkeys(keys))
+        return {item.pk for item in KeyModel.batch_get(keys)} if keys else set()
+
+    def delete(self, key: str) -> None:
+        KeyModel(key).delete()
+
+    def with_prefix(self, prefix: str) -> list[dict]:
+        """Rare administrative listing (API keys): a scan is fine for the handful of items involved."""
+        return [
+            {"pk": item.pk, "ref": item.ref, "data": item.data.as_dict() if item.data else {},
+             "created_at": item.created_at}
+            for item in KeyModel.scan(KeyModel.pk.startswith(prefix))
+        ]

@@ -1,0 +1,128 @@
+"""PynamoDB models: the only place that knows table layouts.
+
+Tables (names from settings, `<prefix>-<short>`):
+- candidates: one item per person, keyed by id.
+- keys: small keyed items with an optional TTL: email claims (one person per address), API key
+  hashes, erased-address tombstones, rate-limit counters, replay guards.
+- timeline: a person's history (consent records, touchpoints, imports...), newest first by sort key.
+- sends: one item per email we decided to send, keyed by its at-most-once claim.
+"""
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from ..settings import get_settings
+
+_settings = get_settings()
+
+
+class _Meta:
+    region = _settings.region
+
+
+class CandidateModel(Model):
+    class Meta(_Meta):
+        table_name = _settings.table_name("candidates")
+        billing_mode = "PAY_PER_REQUEST"
+
+    id = UnicodeAttribute(hash_key=True)
+    email = UnicodeAttribute()
+    first_name = UnicodeAttribute(null=True)
+    last_name = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+    city = UnicodeAttribute(null=True)
+    country = UnicodeAttribute(null=True)
+    remote_ok = BooleanAttribute(null=True)
+    skills = ListAttribute(of=UnicodeAttribute, null=True)
+    roles = ListAttribute(of=UnicodeAttribute, null=True)
+    tags = ListAttribute(of=UnicodeAttribute, null=True)
+    linkedin_url = UnicodeAttribute(null=True)
+    portfolio_url = UnicodeAttribute(null=True)
+    seniority = UnicodeAttribute(null=True)
+    source = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    stage = UnicodeAttribute(null=True)
+    sms_consent = BooleanAttribute(null=True)
+    utm = MapAttribute(null=True)
+    consent = MapAttribute(null=True)
+    preferences = MapAttribute(null=True)
+    engagement_score = NumberAttribute(null=True)
+    last_contacted_at = UnicodeAttribute(null=True)
+    last_engaged_at = UnicodeAttribute(null=True)
+    confirmed_at = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = NumberAttribute(default=1)
+
+
+class KeyModel(Model):
+    class Meta(_Meta):
+        table_name = _settings.table_name("keys")
+        billing_mode = "PAY_PER_REQUEST"
+
+    pk = UnicodeAttribute(hash_key=True)
+    ref = UnicodeAttribute(null=True)
+    count = NumberAttribute(null=True)
+    data = MapAttribute(null=True)
+    created_at = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+
+class TimelineModel(Model):
+    class Meta(_Meta):
+        table_name = _settings.table_name("timeline")
+        billing_mode = "PAY_PER_REQUEST"
+
+    candidate_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # "<ISO time>#<ulid>": sorts by time
+    kind = UnicodeAttribute()
+    at = UnicodeAttribute()
+    data = MapAttribute(null=True)
+
+
+class SendsByCandidate(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_candidate"
+        projection = AllProjection()
+
+    candidate_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class SendsByMessage(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_message"
+        projection = KeysOnlyProjection()
+
+    message_id = UnicodeAttribute(hash_key=True)
+
+
+class SendModel(Model):
+    class Meta(_Meta):
+        table_name = _settings.table_name("sends")
+        billing_mode = "PAY_PER_REQUEST"
+
+    pk = UnicodeAttribute(hash_key=True)  # the at-most-once claim, e.g. "confirm#<consent id>"
+    kind = UnicodeAttribute()
+    candidate_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # claimed, sent, failed
+    created_at = UnicodeAttribute()
+    sent_at = UnicodeAttribute(null=True)
+    message_id = UnicodeAttribute(null=True)
+    subject = UnicodeAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    by_candidate = SendsByCandidate()
+    by_message = SendsByMessage()
+
+
+ALL_MODELS = (CandidateModel, KeyModel, TimelineModel, SendModel)
+TTL_ATTRIBUTES = {KeyModel: "expires_at"}

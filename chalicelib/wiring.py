@@ -1,0 +1,114 @@
+"""Builds services with their adapters on first use. A Lambda imports only what it touches."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .settings import get_settings
+
+
+@lru_cache(maxsize=None)
+def candidate_repo():
+    from .store.candidates import CandidateRepository
+
+    return CandidateRepository()
+
+
+@lru_cache(maxsize=None)
+def key_repo():
+    from .store.keys import KeyRepository
+
+    return KeyRepository()
+
+
+@lru_cache(maxsize=None)
+def timeline_repo():
+    from .store.timeline import TimelineRepository
+
+    return TimelineRepository()
+
+
+@lru_cache(maxsize=None)
+def send_repo():
+    from .store.sends import SendRepository
+
+    return SendRepository()
+
+
+@lru_cache(maxsize=None)
+def send_queue():
+    from .aws.queue import Queue
+
+    return Queue(get_settings().send_queue_name)
+
+
+@lru_cache(maxsize=None)
+def mailer():
+    from .aws.mailer import SesMailer
+
+    return SesMailer(get_settings().ses_configuration_set)
+
+
+@lru_cache(maxsize=None)
+def signups():
+    from .services.signups import SignupService
+
+    return SignupService(get_settings(), candidate_repo(), key_repo(), timeline_repo(), send_queue())
+
+
+@lru_cache(maxsize=None)
+def candidates():
+    from .services.candidates import CandidateService
+
+    return CandidateService(get_settings(), candidate_repo(), key_repo(), timeline_repo())
+
+
+@lru_cache(maxsize=None)
+def imports():
+    from .services.imports import ImportService
+
+    return ImportService(get_settings(), candidate_repo(), key_repo(), timeline_repo())
+
+
+@lru_cache(maxsize=None)
+def privacy():
+    from .services.privacy import PrivacyService
+
+    return PrivacyService(get_settings(), candidate_repo(), key_repo(), timeline_repo(), send_repo())
+
+
+@lru_cache(maxsize=None)
+def api_keys():
+    from .services.apikeys import ApiKeyService
+
+    return ApiKeyService(key_repo())
+
+
+@lru_cache(maxsize=None)
+def send_worker():
+    from .services.sending import SendWorker
+
+    return SendWorker(get_settings(), candidate_repo(), timeline_repo(), send_repo(), mailer(), signups())
+
+
+def reset(clients: bool = True) -> None:
+    """Forget every built service, and unless told otherwise every AWS client (tests)."""
+    from .aws import clients as aws_clients
+
+    for name, value in list(globals().items()):
+        if hasattr(value, "cache_clear") and name != "get_settings":
+            value.cache_clear()
+    if not clients:
+        return
+    aws_clients.reset()
+    try:
+        from .store.connection import connection
+
+        connection.cache_clear()
+    except ImportError:
+        pass
+    try:
+        from .aws.queue import queue_url
+
+        queue_url.cache_clear()
+    except ImportError:
+        pass

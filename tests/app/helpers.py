@@ -1,0 +1,40 @@
+"""Shared steps for route tests."""
+import json
+import re
+import sys
+from email import message_from_string, policy
+from urllib.parse import urlencode
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def form(client, fields: dict, headers: dict | None = None):
+    return client.http.post("/signups", headers={**FORM, **(headers or {})}, body=urlencode(fields, doseq=True))
+
+
+def tick():
+    from chalicelib.local.runtime import tick as run_tick
+
+    return run_tick(sys.modules["app"])
+
+
+def outbox():
+    from chalicelib.local.outbox import outbox as items
+
+    return items()
+
+
+def text_part(raw: str) -> str:
+    return message_from_string(raw, policy=policy.default).get_body(preferencelist=("plain",)).get_content()
+
+
+def confirm_link(email: str) -> str:
+    tick()
+    for item in outbox():
+        if email in item["to"]:
+            return re.search(r"https?://\S+/signups/confirm\?token=\S+", text_part(item["raw"])).group(0)
+    raise AssertionError(f"no email to {email}")
+
+
+def body(response):
+    return json.loads(response.body)

@@ -1,0 +1,64 @@
+"""Test set-up: the environment is fixed before the app is imported; AWS is moto, in process."""
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+for name in [n for n in os.environ if n.startswith(("AWS_", "CRM_"))]:
+    del os.environ[name]
+os.environ.update({
+    "CRM_STAGE": "local",
+    "CRM_SECRET": "test-secret-not-for-production",
+    "CRM_ATS_SECRET": "test-ats-secret",
+    "CRM_API_KEY": "crm_test_key",
+    "CRM_PUBLIC_URL": "http://127.0.0.1:8000",
+    "CRM_ALLOWED_ORIGINS": "http://127.0.0.1:8000,https://careers.example.com",
+    "CRM_DATA_DIR": str(ROOT / "build" / "test-data"),
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+})
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def aws():
+    """A fresh emulated AWS account with every table, queue and identity the app uses."""
+    from moto import mock_aws
+
+    from chalicelib import wiring
+    from chalicelib.local import bootstrap
+
+    with mock_aws():
+        wiring.reset(clients=False)  # moto intercepts existing clients too; building them is slow
+        bootstrap.ensure_all()
+        yield
+        wiring.reset(clients=False)
+
+
+@pytest.fixture
+def app_module(aws):
+    import app as module
+
+    return module
+
+
+@pytest.fixture
+def client(app_module):
+    from chalice.test import Client
+
+    from chalicelib import wiring
+
+    wiring.api_keys().ensure(os.environ["CRM_API_KEY"], "tests")
+    with Client(app_module.app, stage_name="local") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def auth():
+    return {"Authorization": f"Bearer {os.environ['CRM_API_KEY']}", "Content-Type": "application/json"}
