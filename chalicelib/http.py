@@ -111,6 +111,10 @@ class Api:
     def public(self, view):
         @wraps(view)
         def wrapper(*args, **kwargs):
+            from .observability import bind_correlation_id
+
+            context = getattr(self.app.current_request, "context", None) or {}
+            bind_correlation_id(context.get("requestId"))
             try:
                 return view(*args, **kwargs)
             except CrmError as error:

@@ -9,11 +9,24 @@ from functools import lru_cache
 SERVICE = "talentcrm"  # not "talent-crm": that is the Chalice app's own logger
 
 
+_correlation_id: str | None = None
+
+
 @lru_cache(maxsize=1)
 def logger():
     from aws_lambda_powertools import Logger
 
-    return Logger(service=SERVICE)
+    built = Logger(service=SERVICE)
+    built.set_correlation_id(_correlation_id)
+    return built
+
+
+def bind_correlation_id(value: str | None) -> None:
+    """The API request id or SQS message id, on every log line that follows. Cheap when nothing logs."""
+    global _correlation_id
+    _correlation_id = value
+    if logger.cache_info().currsize:
+        logger().set_correlation_id(value)
 
 
 @lru_cache(maxsize=1)

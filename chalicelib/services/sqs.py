@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from .. import wiring
-from ..observability import logger
+from ..observability import bind_correlation_id, logger
 
 
 def process_send_batch(event: dict) -> dict:
@@ -13,6 +13,7 @@ def process_send_batch(event: dict) -> dict:
     worker = wiring.send_worker()
 
     def handle(record) -> str:
+        bind_correlation_id(record.message_id)
         try:
             body = json.loads(record.body)
         except ValueError:

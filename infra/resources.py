@@ -1,0 +1,345 @@
+"""The resources the app needs besides its functions, derived from the app's own definitions.
+
+Nothing here repeats a name: tables come from the PynamoDB models (`Model.Meta.table_name`, key
+schema, indexes and projections from `Model._get_schema()`, TTL from
+`chalicelib.store.models.TTL_ATTRIBUTES`), queues from every `*_queue_name` property of
+`chalicelib.settings.Settings`, the SES configuration set from `settings.ses_configuration_set`, and
+all of them for the stage whose environment (from `.chalice/config.json`) is in `os.environ` when
+`AppResources.load()` runs.
+
+`merge_template()` returns the fragment given to `chalice package --merge-template`: resources that do
+not depend on what Chalice generates. Everything that does (functions, roles, SQS event sources, the
+API stage) is done afterwards by `infra.patch`.
+
+Decisions:
+- Secrets (`CRM_SECRET`, `CRM_ATS_SECRET`) are NoEcho CloudFormation parameters, not values in
+  `.chalice/config.json`, so they are never committed (`CRM_API_KEY` is local-only: deployed
+  stages keep recruiter keys in DynamoDB, see `make apikey`); `CRM_SES_TOPIC_ARN` is the `Ref` of
+  the topic declared here. Both reach every function through SAM `Globals.Function.Environment`
+  (SAM merges that map with each function's own variables; a function's own value would win, so
+  `infra.patch` refuses a config that sets one of these names itself). The other settings
+  (`CRM_PUBLIC_URL`, `CRM_FROM_EMAIL`, `CRM_ALLOWED_ORIGINS`, `CRM_SES_CONFIGURATION_SET`) are
+  plain per-stage values in `.chalice/config.json`. Lambda keeps environment variables encrypted at
+  rest, but whoever may call lambda:GetFunctionConfiguration can read them; moving the secrets to
+  SSM Parameter Store / Secrets Manager would need the app to read them at start-up.
+- The topic policy lets SES publish only on behalf of this account (`AWS:SourceAccount`).
+- Tables keep their data when the stack is deleted or a change would replace them
+  (`DeletionPolicy`/`UpdateReplacePolicy: Retain`), and prod tables have deletion protection.
+- The SNS topic is not KMS-encrypted: SES can only publish to an encrypted topic through a customer
+  managed key whose policy admits SES; add one (and `KmsMasterKeyId`) if the event data must be.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+# SES event types published to the SNS topic (CloudFormation spells them in camelCase).
+# Not `open` and `click`: publishing those turns on SES's own open/click tracking for every message
+# sent with the configuration set (SES would rewrite our links and add its pixel on top of ours);
+# we track opens and clicks ourselves. The webhook still accepts both types if they arrive.
+SES_EVENT_TYPES = (
+    "send",
+    "delivery",
+    "bounce",
+    "complaint",
+    "reject",
+    "deliveryDelay",
+    "renderingFailure",
+    "subscription",
+)
+
+MAX_RECEIVE_COUNT = 5
+QUEUE_RETENTION_SECONDS = 4 * 24 * 3600
+DLQ_RETENTION_SECONDS = 14 * 24 * 3600
+# Until `infra.patch` sees the queue's consumer (then: 6 x its timeout + batching window).
+DEFAULT_VISIBILITY_TIMEOUT = 360
+
+# NoEcho parameters: name -> (environment variable, description, minimum length).
+SECRET_PARAMETERS = {
+    "CrmSecret": ("CRM_SECRET", "key for signing tracking, confirm and unsubscribe tokens", 32),
+    "CrmAtsSecret": ("CRM_ATS_SECRET", "shared secret for /webhooks/ats signatures", 16),
+}
+TOPIC_LOGICAL_ID = "SesEventsTopic"
+# What `merge_template()` adds to every function's environment (name -> CloudFormation value).
+INJECTED_ENVIRONMENT: dict[str, Any] = {
+    "CRM_SES_TOPIC_ARN": {"Ref": TOPIC_LOGICAL_ID},
+    **{env: {"Ref": param} for param, (env, _, _) in SECRET_PARAMETERS.items()},
+}
+
+
+class InfraError(Exception):
+    """The app's definitions cannot be turned into a correct template."""
+
+
+def _camel(snake: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in snake.split("_") if part)
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    logical_id: str
+    name: str
+    model_name: str
+    key_schema: list[dict[str, str]]
+    attribute_definitions: list[dict[str, str]]
+    global_indexes: list[dict[str, Any]]
+    local_indexes: list[dict[str, Any]]
+    ttl_attribute: str | None
+
+    @property
+    def index_names(self) -> list[str]:
+        return [i["IndexName"] for i in self.global_indexes + self.local_indexes]
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    logical_id: str
+    dlq_logical_id: str
+    name: str
+    dlq_name: str
+    setting: str
+
+
+@dataclass(frozen=True)
+class AppResources:
+    stage: str
+    prefix: str
+    tables: tuple[TableSpec, ...]
+    queues: tuple[QueueSpec, ...]
+    ses_configuration_set: str
+    ses_topic_name: str
+    from_email: str
+
+    @classmethod
+    def load(cls, expected_stage: str | None = None) -> "AppResources":
+        """Reads settings and models; the stage's environment must already be in os.environ."""
+        settings_mod = importlib.import_module("chalicelib.settings")
+        models_mod = importlib.import_module("chalicelib.store.models")
+        settings = settings_mod.get_settings()
+        if expected_stage is not None and settings.stage != expected_stage:
+            raise InfraError(
+                f"settings say stage {settings.stage!r}, expected {expected_stage!r}: run the "
+                "synthesis in its own process (python -m infra.synth)"
+            )
+        tables = tuple(
+            _table_spec(model, models_mod.TTL_ATTRIBUTES.get(model)) for model in models_mod.ALL_MODELS
+        )
+        for table in tables:
+            if not table.name.startswith(settings.resource_prefix + "-"):
+                raise InfraError(
+                    f"{table.model_name} table {table.name!r} is not under the prefix "
+                    f"{settings.resource_prefix!r} (models imported with another stage's settings?)"
+                )
+        unknown_ttl = set(models_mod.TTL_ATTRIBUTES) - set(models_mod.ALL_MODELS)
+        if unknown_ttl:
+            raise InfraError(f"TTL_ATTRIBUTES names models not in ALL_MODELS: {unknown_ttl}")
+        return cls(
+            stage=settings.stage,
+            prefix=settings.resource_prefix,
+            tables=tables,
+            queues=_queue_specs(settings),
+            ses_configuration_set=settings.ses_configuration_set,
+            ses_topic_name=f"{settings.resource_prefix}-ses-events",
+            from_email=settings.from_email,
+        )
+
+    def queue_by_name(self, name: str) -> QueueSpec | None:
+        return next((q for q in self.queues if q.name == name), None)
+
+
+def _table_spec(model: type, ttl_name: str | None) -> TableSpec:
+    billing = getattr(model.Meta, "billing_mode", None)
+    if billing != "PAY_PER_REQUEST":
+        raise InfraError(f"{model.__name__}: only billing_mode PAY_PER_REQUEST is supported, got {billing!r}")
+    schema = model._get_schema()
+    attributes = model.get_attributes()
+    ttl_attribute = None
+    if ttl_name is not None:
+        if ttl_name not in attributes:
+            raise InfraError(f"TTL_ATTRIBUTES: {model.__name__} has no attribute {ttl_name!r}")
+        ttl_attribute = attributes[ttl_name].attr_name
+    declared_ttl = model._ttl_attribute()
+    if declared_ttl is not None and declared_ttl.attr_name != ttl_attribute:
+        raise InfraError(
+            f"{model.__name__} has a TTLAttribute {declared_ttl.attr_name!r} that TTL_ATTRIBUTES "
+            f"does not name (it names {ttl_attribute!r})"
+        )
+
+    def index(ix: dict[str, Any]) -> dict[str, Any]:
+        projection = {"ProjectionType": ix["projection"]["ProjectionType"]}
+        if ix["projection"].get("NonKeyAttributes"):
+            projection["NonKeyAttributes"] = list(ix["projection"]["NonKeyAttributes"])
+        return {"IndexName": ix["index_name"], "KeySchema": _keys(ix["key_schema"]), "Projection": projection}
+
+    short = model.__name__[: -len("Model")] if model.__name__.endswith("Model") else model.__name__
+    return TableSpec(
+        logical_id=f"{short}Table",
+        name=model.Meta.table_name,
+        model_name=model.__name__,
+        key_schema=_keys(schema["key_schema"]),
+        attribute_definitions=[
+            {"AttributeName": a["AttributeName"], "AttributeType": a["AttributeType"]}
+            for a in schema["attribute_definitions"]
+        ],
+        global_indexes=[index(ix) for ix in schema["global_secondary_indexes"]],
+        local_indexes=[index(ix) for ix in schema["local_secondary_indexes"]],
+        ttl_attribute=ttl_attribute,
+    )
+
+
+def _keys(key_schema: list[dict[str, str]]) -> list[dict[str, str]]:
+    keys = [{"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]} for k in key_schema]
+    return sorted(keys, key=lambda k: k["KeyType"] != "HASH")  # HASH first, as DynamoDB requires
+
+
+def _queue_specs(settings: Any) -> tuple[QueueSpec, ...]:
+    specs = []
+    for attr in sorted(dir(type(settings))):
+        if not attr.endswith("_queue_name"):
+            continue
+        base = _camel(attr[: -len("_queue_name")])
+        name = getattr(settings, attr)
+        specs.append(
+            QueueSpec(
+                logical_id=f"{base}Queue",
+                dlq_logical_id=f"{base}DeadLetterQueue",
+                name=name,
+                dlq_name=f"{name}-dlq",
+                setting=attr,
+            )
+        )
+    if not specs:
+        raise InfraError("chalicelib.settings.Settings declares no *_queue_name property")
+    return tuple(specs)
+
+
+def _table_resource(table: TableSpec, stage: str) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "TableName": table.name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": table.attribute_definitions,
+        "KeySchema": table.key_schema,
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+        "SSESpecification": {"SSEEnabled": True},
+        "DeletionProtectionEnabled": stage == "prod",
+    }
+    if table.global_indexes:
+        props["GlobalSecondaryIndexes"] = table.global_indexes
+    if table.local_indexes:
+        props["LocalSecondaryIndexes"] = table.local_indexes
+    if table.ttl_attribute:
+        props["TimeToLiveSpecification"] = {"AttributeName": table.ttl_attribute, "Enabled": True}
+    return {
+        "Type": "AWS::DynamoDB::Table",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": props,
+    }
+
+
+def _queue_resources(queue: QueueSpec) -> dict[str, Any]:
+    return {
+        queue.dlq_logical_id: {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": queue.dlq_name,
+                "MessageRetentionPeriod": DLQ_RETENTION_SECONDS,
+                "SqsManagedSseEnabled": True,
+            },
+        },
+        queue.logical_id: {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": queue.name,
+                "VisibilityTimeout": DEFAULT_VISIBILITY_TIMEOUT,
+                "MessageRetentionPeriod": QUEUE_RETENTION_SECONDS,
+                "SqsManagedSseEnabled": True,
+                "RedrivePolicy": {
+                    "deadLetterTargetArn": {"Fn::GetAtt": [queue.dlq_logical_id, "Arn"]},
+                    "maxReceiveCount": MAX_RECEIVE_COUNT,
+                },
+            },
+        },
+    }
+
+
+def _ses_resources(app: AppResources) -> dict[str, Any]:
+    return {
+        "SesConfigurationSet": {
+            "Type": "AWS::SES::ConfigurationSet",
+            "Properties": {
+                "Name": app.ses_configuration_set,
+                "ReputationOptions": {"ReputationMetricsEnabled": True},
+                "SendingOptions": {"SendingEnabled": True},
+            },
+        },
+        TOPIC_LOGICAL_ID: {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"TopicName": app.ses_topic_name},
+        },
+        "SesEventsTopicPolicy": {
+            "Type": "AWS::SNS::TopicPolicy",
+            "Properties": {
+                "Topics": [{"Ref": TOPIC_LOGICAL_ID}],
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "SesPublishesEvents",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "ses.amazonaws.com"},
+                            "Action": "sns:Publish",
+                            "Resource": {"Ref": TOPIC_LOGICAL_ID},
+                            "Condition": {"StringEquals": {"AWS:SourceAccount": {"Ref": "AWS::AccountId"}}},
+                        }
+                    ],
+                },
+            },
+        },
+        "SesEventDestination": {
+            "Type": "AWS::SES::ConfigurationSetEventDestination",
+            "DependsOn": "SesEventsTopicPolicy",
+            "Properties": {
+                "ConfigurationSetName": {"Ref": "SesConfigurationSet"},
+                "EventDestination": {
+                    "Name": "sns-events",
+                    "Enabled": True,
+                    "MatchingEventTypes": list(SES_EVENT_TYPES),
+                    "SnsDestination": {"TopicARN": {"Ref": TOPIC_LOGICAL_ID}},
+                },
+            },
+        },
+    }
+
+
+def merge_template(app: AppResources) -> dict[str, Any]:
+    """The fragment for `chalice package --merge-template` (deep-merged into Chalice's template)."""
+    resources: dict[str, Any] = {}
+    outputs: dict[str, Any] = {}
+    for table in app.tables:
+        resources[table.logical_id] = _table_resource(table, app.stage)
+        outputs[f"{table.logical_id}Name"] = {"Value": {"Ref": table.logical_id}}
+    for queue in app.queues:
+        resources.update(_queue_resources(queue))
+        outputs[f"{queue.logical_id}Url"] = {"Value": {"Ref": queue.logical_id}}
+        outputs[f"{queue.dlq_logical_id}Url"] = {"Value": {"Ref": queue.dlq_logical_id}}
+    resources.update(_ses_resources(app))
+    outputs["SesEventsTopicArn"] = {"Value": {"Ref": TOPIC_LOGICAL_ID}}
+    outputs["SesConfigurationSetName"] = {"Value": {"Ref": "SesConfigurationSet"}}
+
+    parameters: dict[str, Any] = {}
+    for name, (env, description, min_length) in SECRET_PARAMETERS.items():
+        parameters[name] = {
+            "Type": "String",
+            "NoEcho": True,
+            "MinLength": min_length,
+            "Description": f"{env}: {description}",
+        }
+
+    return {
+        "Parameters": parameters,
+        "Globals": {"Function": {"Environment": {"Variables": dict(INJECTED_ENVIRONMENT)}}},
+        "Resources": resources,
+        "Outputs": outputs,
+    }
