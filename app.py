@@ -9,7 +9,6 @@ from chalicelib.http import (
     json_response,
     page,
     page_params,
-    read_form_or_json,
     read_json,
 )
 from chalicelib.settings import get_settings

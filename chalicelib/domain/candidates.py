@@ -195,30 +195,26 @@ def _empty(value: object) -> bool:
     return value is None or value == [] or value == ""
 
 
-def merge_fill(existing: dict, incoming: dict) -> dict:
-    """Fill blanks only and add list items: used before the person has proved the address is theirs."""
+def _merge(existing: dict, incoming: dict, overwrite: bool) -> dict:
     merged = dict(existing)
     for field, value in incoming.items():
         if _empty(value):
             continue
         if field in LIST_FIELDS:
             merged[field] = normalize_list(list(existing.get(field) or []) + list(value), str)
-        elif _empty(existing.get(field)):
+        elif overwrite or _empty(existing.get(field)):
             merged[field] = value
     return merged
+
+
+def merge_fill(existing: dict, incoming: dict) -> dict:
+    """Fill blanks only and add list items: used before the person has proved the address is theirs."""
+    return _merge(existing, incoming, overwrite=False)
 
 
 def merge_update(existing: dict, incoming: dict) -> dict:
     """New values win, lists are united, nothing is blanked: recruiter upserts, imports, confirmations."""
-    merged = dict(existing)
-    for field, value in incoming.items():
-        if _empty(value):
-            continue
-        if field in LIST_FIELDS:
-            merged[field] = normalize_list(list(existing.get(field) or []) + list(value), str)
-        else:
-            merged[field] = value
-    return merged
+    return _merge(existing, incoming, overwrite=True)
 
 
 def apply_patch(existing: dict, patch: dict) -> dict:

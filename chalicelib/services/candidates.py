@@ -60,23 +60,20 @@ class CandidateService:
         return self._change(candidate_id, lambda c: apply_patch(c, patch), "updated", iso())
 
     def _change(self, candidate_id: str, change, kind: str | None, now: str) -> dict:
-        for _ in range(5):
-            current = self.candidates.get(candidate_id)
-            if current is None:
-                raise NotFound(f"no candidate {candidate_id}")
+        def changed(current: dict) -> dict:
             updated = change(current)
-            fields = changed_fields(current, updated)
-            if not fields:
-                return current
-            updated["updated_at"] = now
-            try:
-                saved = self.candidates.save(updated)
-            except VersionConflict:
-                continue
-            if kind:
-                self.timeline.add(candidate_id, kind, {"fields": fields, "by": "api"}, at=now)
-            return saved
-        raise Conflict("the candidate is being changed by someone else; try again")
+            return dict(updated, updated_at=now) if changed_fields(current, updated) else current
+
+        try:
+            result = self.candidates.update(candidate_id, changed)
+        except VersionConflict:
+            raise Conflict("the candidate is being changed by someone else; try again") from None
+        if result is None:
+            raise NotFound(f"no candidate {candidate_id}")
+        before, after = result
+        if kind and after is not before:
+            self.timeline.add(candidate_id, kind, {"fields": _profile_changes(before, after), "by": "api"}, at=now)
+        return after
 
     def search(self, *, skill: str | None, q: str | None, pool: str | None, limit: int,
                cursor: str | None) -> tuple[list[dict], str | None]:
@@ -140,6 +137,10 @@ class CandidateService:
         if pool:
             raise ValidationError.field("pool", "talent pools are not available yet")
         return self.candidates.iterate()
+
+
+def _profile_changes(before: dict, after: dict) -> list[str]:
+    return [f for f in changed_fields(before, after) if f not in ("updated_at", "version")]
 
 
 def _set(profile: dict) -> dict:

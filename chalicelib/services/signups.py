@@ -12,7 +12,7 @@ from ..domain.errors import RateLimited
 from ..domain.signups import SignupRequest
 from ..domain.tokens import TokenError, TokenSigner
 from ..observability import count, logger
-from ..store.candidates import EmailTaken, VersionConflict
+from ..store.candidates import EmailTaken
 
 CONFIRMATIONS_PER_ADDRESS_PER_DAY = 5  # so our form cannot be used to flood someone's inbox
 
@@ -96,15 +96,10 @@ class SignupService:
         return merged
 
     def _update(self, candidate_id: str, change) -> dict:
-        for _ in range(5):
-            current = self.candidates.get(candidate_id)
-            if current is None:
-                raise RuntimeError(f"email claim points at missing candidate {candidate_id}")
-            try:
-                return self.candidates.save(change(current))
-            except VersionConflict:
-                continue
-        raise RuntimeError(f"candidate {candidate_id} kept changing; giving up")
+        result = self.candidates.update(candidate_id, change)
+        if result is None:
+            raise RuntimeError(f"email claim points at missing candidate {candidate_id}")
+        return result[1]
 
     def confirm_url(self, candidate_id: str, consent_id: str) -> str:
         token = self.signer.sign({"c": candidate_id, "e": consent_id})

@@ -120,6 +120,24 @@ class CandidateRepository:
             raise
         return updated
 
+    def update(self, candidate_id: str, change, attempts: int = 5) -> tuple[dict, dict] | None:
+        """(before, after) of `change(current)`, retried on concurrent writes; None if no such person.
+
+        When `change` returns the person unchanged nothing is written and after is before.
+        """
+        for _ in range(attempts):
+            current = self.get(candidate_id)
+            if current is None:
+                return None
+            updated = change(current)
+            if updated == current:
+                return current, current
+            try:
+                return current, self.save(updated)
+            except VersionConflict:
+                continue
+        raise VersionConflict(candidate_id)
+
     def save_many(self, candidates: list[dict]) -> list[dict]:
         """Optimistic writes in transactions; returns the ones that lost a race (to retry one by one)."""
         lost: list[dict] = []

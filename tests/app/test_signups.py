@@ -1,7 +1,7 @@
 import json
 from urllib.parse import urlsplit
 
-from tests.app.helpers import FORM, body, confirm_link, form, outbox, tick
+from tests.app.helpers import body, confirm_link, form, outbox, tick
 
 
 def candidates_named(client, auth, text):
