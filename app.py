@@ -84,13 +84,10 @@ def candidate_upsert():
 @app.route("/candidates", methods=["GET"])
 @api.recruiter
 def candidate_search():
-    from chalicelib.domain.candidates import public_view
-
     params = _request().query_params or {}
     limit, cursor = page_params(_request())
-    items, next_cursor = wiring.candidates().search(
-        skill=params.get("skill"), q=params.get("q"), pool=params.get("pool"), limit=limit, cursor=cursor)
-    return json_response(page([public_view(c) for c in items], next_cursor))
+    return json_response(page(*wiring.candidates().search(
+        skill=params.get("skill"), q=params.get("q"), pool=params.get("pool"), limit=limit, cursor=cursor)))
 
 
 @app.route("/candidates/import", methods=["POST"], content_types=ALL_TYPES)
@@ -150,6 +147,79 @@ def candidate_touchpoint(candidate_id):
     return json_response(wiring.candidates().add_touchpoint(candidate_id, read_json(_request())), 201)
 
 
+# ---------------------------------------------------------------- pools
+
+@app.route("/pools", methods=["POST"], content_types=ALL_TYPES)
+@api.recruiter
+def pool_create():
+    return json_response(wiring.pools().create(read_json(_request())), 201)
+
+
+@app.route("/pools", methods=["GET"])
+@api.recruiter
+def pool_list():
+    return json_response(page(*wiring.pools().list(*page_params(_request()))))
+
+
+@app.route("/pools/{pool_id}", methods=["GET"])
+@api.recruiter
+def pool_get(pool_id):
+    return json_response(wiring.pools().get(pool_id))
+
+
+@app.route("/pools/{pool_id}", methods=["PATCH"], content_types=ALL_TYPES)
+@api.recruiter
+def pool_patch(pool_id):
+    return json_response(wiring.pools().patch(pool_id, read_json(_request())))
+
+
+@app.route("/pools/{pool_id}", methods=["DELETE"])
+@api.recruiter
+def pool_delete(pool_id):
+    return json_response(wiring.pools().delete(pool_id))
+
+
+@app.route("/pools/{pool_id}/members", methods=["GET"])
+@api.recruiter
+def pool_members(pool_id):
+    return json_response(page(*wiring.pools().members(pool_id, *page_params(_request()))))
+
+
+@app.route("/pools/{pool_id}/members", methods=["POST"], content_types=ALL_TYPES)
+@api.recruiter
+def pool_add_members(pool_id):
+    return json_response(wiring.pools().add_members(pool_id, read_json(_request())))
+
+
+@app.route("/pools/{pool_id}/members/{candidate_id}", methods=["DELETE"])
+@api.recruiter
+def pool_remove_member(pool_id, candidate_id):
+    return json_response(wiring.pools().remove_member(pool_id, candidate_id))
+
+
+# ---------------------------------------------------------------- jobs
+
+@app.route("/jobs", methods=["POST"], content_types=ALL_TYPES)
+@api.recruiter
+def job_create():
+    return json_response(wiring.jobs().create(read_json(_request())), 201)
+
+
+@app.route("/jobs/{job_id}", methods=["GET"])
+@api.recruiter
+def job_get(job_id):
+    service = wiring.jobs()
+    return json_response(service.view(service.get(job_id)))
+
+
+@app.route("/jobs/{job_id}/matches", methods=["GET"])
+@api.recruiter
+def job_matches(job_id):
+    limit, _ = page_params(_request())
+    pool = (_request().query_params or {}).get("pool")
+    return json_response(page(wiring.jobs().matches(job_id, pool=pool, limit=limit), None))
+
+
 # ---------------------------------------------------------------- events
 
 @app.on_sqs_message(queue=settings.send_queue_name, batch_size=10)
@@ -159,11 +229,21 @@ def send_worker(event):
     return process_send_batch(event.to_dict())
 
 
+@app.on_sqs_message(queue=settings.jobs_queue_name, batch_size=5)
+def jobs_worker(event):
+    from chalicelib.services.sqs import process_jobs_batch
+
+    return process_jobs_batch(event.to_dict())
+
+
 @app.schedule(Rate(1, unit=Rate.DAYS))
 def daily(event):
     from chalicelib.services.privacy import expire_pending
 
-    return {"pending_expired": expire_pending(settings, wiring.candidate_repo(), wiring.privacy())}
+    pools = wiring.pools()
+    return {"builtin_pools_created": pools.ensure_builtin(),
+            "pending_expired": expire_pending(settings, wiring.candidate_repo(), wiring.privacy()),
+            "pools_refreshed": pools.refresh_time_based()}
 
 
 # ---------------------------------------------------------------- local stack only

@@ -49,31 +49,82 @@ def mailer():
 
 
 @lru_cache(maxsize=None)
+def pool_repo():
+    from .store.pools import PoolRepository
+
+    return PoolRepository()
+
+
+@lru_cache(maxsize=None)
+def membership_repo():
+    from .store.pools import MembershipRepository
+
+    return MembershipRepository()
+
+
+@lru_cache(maxsize=None)
+def jobs_queue():
+    from .aws.queue import Queue
+
+    return Queue(get_settings().jobs_queue_name)
+
+
+@lru_cache(maxsize=None)
+def membership_sync():
+    from .services.pools import MembershipSync
+
+    return MembershipSync(pool_repo(), membership_repo())
+
+
+@lru_cache(maxsize=None)
+def pools():
+    from .services.pools import PoolService
+
+    return PoolService(get_settings(), pool_repo(), membership_repo(), candidate_repo(), key_repo(), jobs_queue())
+
+
+@lru_cache(maxsize=None)
+def job_repo():
+    from .store.jobs import JobRepository
+
+    return JobRepository()
+
+
+@lru_cache(maxsize=None)
+def jobs():
+    from .services.jobs import JobService
+
+    return JobService(job_repo(), pool_repo(), membership_repo(), candidate_repo())
+
+
+@lru_cache(maxsize=None)
 def signups():
     from .services.signups import SignupService
 
-    return SignupService(get_settings(), candidate_repo(), key_repo(), timeline_repo(), send_queue())
+    return SignupService(get_settings(), candidate_repo(), key_repo(), timeline_repo(), send_queue(),
+                         membership_sync())
 
 
 @lru_cache(maxsize=None)
 def candidates():
     from .services.candidates import CandidateService
 
-    return CandidateService(get_settings(), candidate_repo(), key_repo(), timeline_repo())
+    return CandidateService(get_settings(), candidate_repo(), key_repo(), timeline_repo(), membership_sync())
 
 
 @lru_cache(maxsize=None)
 def imports():
     from .services.imports import ImportService
 
-    return ImportService(get_settings(), candidate_repo(), key_repo(), timeline_repo())
+    return ImportService(get_settings(), candidate_repo(), key_repo(), timeline_repo(), membership_sync())
 
 
 @lru_cache(maxsize=None)
 def privacy():
     from .services.privacy import PrivacyService
 
-    return PrivacyService(get_settings(), candidate_repo(), key_repo(), timeline_repo(), send_repo())
+    return PrivacyService(get_settings(), candidate_repo(), key_repo(), timeline_repo(), send_repo(),
+                          membership_sync())
 
 
 @lru_cache(maxsize=None)

@@ -55,3 +55,9 @@ def ensure_email() -> None:
 
 def ensure_all() -> dict:
     return {"tables": ensure_tables(), "queues": ensure_queues(), "email": ensure_email() or "ok"}
+
+
+def ensure_builtin_pools() -> list[str]:
+    from .. import wiring
+
+    return wiring.pools().ensure_builtin()

@@ -84,6 +84,7 @@ class LocalStack:
         self.app_module = app_module
         bootstrap.ensure_all()
         wiring.api_keys().ensure(settings.api_key, "local stack (CRM_API_KEY)")
+        bootstrap.ensure_builtin_pools()
         self.snapshots.save()
 
         self._serve_api()

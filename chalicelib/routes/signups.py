@@ -39,6 +39,12 @@ def submit(request, settings) -> Response:
             referer=request.headers.get("referer"),
         ))
     except CrmError as error:
+        if _wants_html(request):  # a person at a plain HTML form: a page they can read, same status
+            problems = "; ".join(f"{k}: {v}" for k, v in error.fields.items()) or error.message
+            response = error_response(error, cors)
+            response.body = page("Please check the form", f"{problems}. Go back, correct it and send it again.")
+            response.headers["Content-Type"] = "text/html; charset=utf-8"
+            return response
         return error_response(error, cors)
     if signup.redirect_to:
         return Response(body="", status_code=303, headers={"Location": signup.redirect_to, **cors})

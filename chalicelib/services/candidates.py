@@ -20,8 +20,9 @@ TOUCHPOINT_CHANNELS = ("linkedin", "phone", "meeting", "note", "email", "event")
 
 
 class CandidateService:
-    def __init__(self, settings, candidates, keys, timeline):
+    def __init__(self, settings, candidates, keys, timeline, memberships):
         self.settings = settings
+        self.memberships = memberships
         self.candidates = candidates
         self.keys = keys
         self.timeline = timeline
@@ -47,6 +48,7 @@ class CandidateService:
             }
             try:
                 self.candidates.create(candidate)
+                self.memberships.apply([(None, candidate)])
                 self.timeline.add(candidate["id"], "created", {"source": candidate["source"], "by": "api"}, at=now)
                 return candidate, True
             except EmailTaken as taken:
@@ -71,30 +73,29 @@ class CandidateService:
         if result is None:
             raise NotFound(f"no candidate {candidate_id}")
         before, after = result
+        if after is not before:
+            self.memberships.apply([(before, after)])
         if kind and after is not before:
             self.timeline.add(candidate_id, kind, {"fields": _profile_changes(before, after), "by": "api"}, at=now)
         return after
 
     def search(self, *, skill: str | None, q: str | None, pool: str | None, limit: int,
                cursor: str | None) -> tuple[list[dict], str | None]:
-        """Filters by skill and by text in name or email. A scan: see README for where that stops."""
-        from ..store.models import CandidateModel
+        """Public views of people by skill and text in name or email, within a pool if named.
 
+        With a pool: a query of its memberships (cost in proportion to the pool). Without: a scan
+        of the candidates table (see README for where that stops scaling).
+        """
+        from ..store.models import CandidateModel, MembershipModel
+
+        model = MembershipModel if pool else CandidateModel
+        condition = _search_condition(model, skill, q)
         if pool:
-            raise ValidationError.field("pool", "talent pools are not available yet")
-        condition = None
-        if skill:
-            condition = CandidateModel.skills.contains(normalize_skill(skill))
-        if q:
-            text = q.strip().lower()
-            if len(text) < 2:
-                raise ValidationError.field("q", "at least 2 characters")
-            match = CandidateModel.email.contains(text)
-            for name_field in (CandidateModel.first_name, CandidateModel.last_name):
-                for variant in {text, text.title(), text.capitalize()}:
-                    match = match | name_field.contains(variant)
-            condition = match if condition is None else condition & match
-        return self.candidates.scan(limit=limit, cursor=cursor, condition=condition)
+            from .. import wiring
+
+            return wiring.pools().members(pool, limit, cursor, condition)
+        items, next_cursor = self.candidates.scan(limit=limit, cursor=cursor, condition=condition)
+        return [public_view(c) for c in items], next_cursor
 
     def add_touchpoint(self, candidate_id: str, body: object) -> dict:
         if not isinstance(body, dict):
@@ -134,9 +135,29 @@ class CandidateService:
         return self.timeline.page(candidate_id, limit=limit, cursor=cursor)
 
     def export_rows(self, pool: str | None):
+        """Everyone, or a pool's members (from the copies they carry: no read per person)."""
         if pool:
-            raise ValidationError.field("pool", "talent pools are not available yet")
+            from .. import wiring
+
+            wiring.pools().get(pool)
+            return ({"id": item["candidate_id"], **item} for item in wiring.membership_repo().iterate(pool))
         return self.candidates.iterate()
+
+
+def _search_condition(model, skill: str | None, q: str | None):
+    condition = None
+    if skill:
+        condition = model.skills.contains(normalize_skill(skill))
+    if q:
+        text = q.strip().lower()
+        if len(text) < 2:
+            raise ValidationError.field("q", "at least 2 characters")
+        match = model.email.contains(text)
+        for name_field in (model.first_name, model.last_name):
+            for variant in {text, text.title(), text.capitalize()}:
+                match = match | name_field.contains(variant)
+        condition = match if condition is None else condition & match
+    return condition
 
 
 def _profile_changes(before: dict, after: dict) -> list[str]:
@@ -147,4 +168,4 @@ def _set(profile: dict) -> dict:
     return {k: v for k, v in profile.items() if v is not None and v != []}
 
 
-__all__ = ["CandidateService", "public_view"]
+

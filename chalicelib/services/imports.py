@@ -17,8 +17,9 @@ CHUNK = 100
 
 
 class ImportService:
-    def __init__(self, settings, candidates, keys, timeline):
+    def __init__(self, settings, candidates, keys, timeline, memberships):
         self.settings = settings
+        self.memberships = memberships
         self.candidates = candidates
         self.keys = keys
         self.timeline = timeline
@@ -51,7 +52,7 @@ class ImportService:
         tombstones = self.keys.existing(
             [f"erased#{email_hash(e, self.settings.secret)}" for e in rows if e not in ids])
         existing = self.candidates.batch_get(ids.values())
-        new, updates, history = [], [], []
+        new, updates, history, befores = [], [], [], {}
         for email, (row, profile) in rows.items():
             current = existing.get(ids.get(email, ""))
             if current is not None:
@@ -62,6 +63,7 @@ class ImportService:
                     continue
                 merged["updated_at"] = now
                 updates.append((row, merged))
+                befores[current["id"]] = current
                 history.append((current["id"], "updated", {"fields": fields, "by": source}, now))
             elif f"erased#{email_hash(email, self.settings.secret)}" in tombstones:
                 result["errors"].append({"row": row, "error": "email: erased at the person's request; not re-added"})
@@ -79,6 +81,9 @@ class ImportService:
         retry = [(row, c) for row, c in new if c["id"] in lost] + [(row, c) for row, c in updates if c["id"] in lost_updates]
         history = [h for h in history if h[0] not in lost and h[0] not in lost_updates]
         self.timeline.add_many(history)
+        self.memberships.apply(
+            [(None, c) for _, c in new if c["id"] not in lost]
+            + [(befores[c["id"]], dict(c, version=c["version"] + 1)) for _, c in updates if c["id"] not in lost_updates])
         for row, candidate in retry:  # lost a race with a sign-up or another import: one at a time
             self._one(row, candidate, rows[candidate["email"]][1], result, source)
 
@@ -90,6 +95,7 @@ class ImportService:
                 try:
                     fresh = dict(candidate, id=new_id("cand"))
                     self.candidates.create(fresh)
+                    self.memberships.apply([(None, fresh)])
                     self.timeline.add(fresh["id"], "created", {"source": source, "by": source})
                     result["created"] += 1
                     return
@@ -101,9 +107,10 @@ class ImportService:
                 result["unchanged"] += 1
                 return
             try:
-                self.candidates.save(dict(merged, updated_at=iso()))
+                saved = self.candidates.save(dict(merged, updated_at=iso()))
             except VersionConflict:
                 continue
+            self.memberships.apply([(current, saved)])
             self.timeline.add(current["id"], "updated", {"fields": fields, "by": source})
             result["updated"] += 1
             return

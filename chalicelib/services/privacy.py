@@ -13,8 +13,9 @@ from ..observability import count, logger
 
 
 class PrivacyService:
-    def __init__(self, settings, candidates, keys, timeline, sends):
+    def __init__(self, settings, candidates, keys, timeline, sends, memberships):
         self.settings = settings
+        self.memberships = memberships
         self.candidates = candidates
         self.keys = keys
         self.timeline = timeline
@@ -45,6 +46,7 @@ class PrivacyService:
             "timeline": self.timeline.delete_all(candidate_id),
             "sends": self.sends.delete_for_candidate(candidate_id),
         }
+        self.memberships.apply([(candidate, None)])
         self.candidates.delete(candidate)
         logger().info("candidate erased", extra={"candidate_id": candidate_id, **removed})
         count("CandidateErased")
@@ -72,11 +74,13 @@ def expire_pending(settings, candidates, privacy: PrivacyService, now=None) -> d
         if candidate.get("source") == "careers_page" and not candidate.get("confirmed_at"):
             privacy.timeline.delete_all(candidate["id"])
             privacy.sends.delete_for_candidate(candidate["id"])
+            privacy.memberships.apply([(candidate, None)])
             candidates.delete(candidate)
             done["removed"] += 1
         else:
             try:
-                candidates.save(dict(candidate, status="not_subscribed", updated_at=iso()))
+                saved = candidates.save(dict(candidate, status="not_subscribed", updated_at=iso()))
+                privacy.memberships.apply([(candidate, saved)])
                 done["reverted"] += 1
             except Exception:  # changed meanwhile: tomorrow's run looks again
                 logger().warning("pending expiry skipped a changing candidate", extra={"candidate_id": candidate["id"]})

@@ -25,8 +25,9 @@ class ClientInfo:
 
 
 class SignupService:
-    def __init__(self, settings, candidates, keys, timeline, send_queue):
+    def __init__(self, settings, candidates, keys, timeline, send_queue, memberships):
         self.settings = settings
+        self.memberships = memberships
         self.candidates = candidates
         self.keys = keys
         self.timeline = timeline
@@ -79,6 +80,7 @@ class SignupService:
             candidate["sms_consent"] = None  # given only with the confirmation
             try:
                 self.candidates.create(candidate)
+                self.memberships.apply([(None, candidate)])
                 logger().info("sign-up created a candidate", extra={"candidate_id": candidate["id"]})
                 return candidate
             except EmailTaken as taken:
@@ -99,7 +101,10 @@ class SignupService:
         result = self.candidates.update(candidate_id, change)
         if result is None:
             raise RuntimeError(f"email claim points at missing candidate {candidate_id}")
-        return result[1]
+        before, after = result
+        if after is not before:
+            self.memberships.apply([(before, after)])
+        return after
 
     def confirm_url(self, candidate_id: str, consent_id: str) -> str:
         token = self.signer.sign({"c": candidate_id, "e": consent_id})

@@ -7,19 +7,36 @@ from .. import wiring
 from ..observability import bind_correlation_id, logger
 
 
-def process_send_batch(event: dict) -> dict:
+def _process(event: dict, handle_message) -> dict:
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
-    worker = wiring.send_worker()
 
     def handle(record) -> str:
         bind_correlation_id(record.message_id)
         try:
             body = json.loads(record.body)
         except ValueError:
-            logger().error("send message is not JSON: dropped", extra={"message_id": record.message_id})
+            logger().error("queue message is not JSON: dropped", extra={"message_id": record.message_id})
             return "skipped:bad_message"
-        return worker.handle(body)  # RetryLater propagates: the record is reported as failed
+        return handle_message(body)  # an exception marks just this record failed: SQS retries it
 
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     return process_partial_response(event=event, record_handler=handle, processor=processor)
+
+
+def process_send_batch(event: dict) -> dict:
+    return _process(event, wiring.send_worker().handle)
+
+
+def process_jobs_batch(event: dict) -> dict:
+    """Background work: pool rebuilds and deletions, one page per message."""
+    pools = wiring.pools()
+    handlers = {"pool_rebuild": pools.rebuild_step, "pool_delete": pools.delete_step}
+
+    def handle(message: dict) -> str:
+        handler = handlers.get(message.get("type"))
+        if handler is None:
+            logger().error("unknown job type: dropped", extra={"type": message.get("type")})
+            return "skipped:unknown_type"
+        return handler(message)
+
+    return _process(event, handle)

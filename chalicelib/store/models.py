@@ -17,7 +17,7 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from ..settings import get_settings
@@ -124,5 +124,89 @@ class SendModel(Model):
     by_message = SendsByMessage()
 
 
-ALL_MODELS = (CandidateModel, KeyModel, TimelineModel, SendModel)
+class PoolModel(Model):
+    class Meta(_Meta):
+        table_name = _settings.table_name("pools")
+        billing_mode = "PAY_PER_REQUEST"
+
+    id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    kind = UnicodeAttribute()  # static, dynamic
+    description = UnicodeAttribute(null=True)
+    rules = UnicodeAttribute(null=True)  # JSON text: kept exactly as written
+    status = UnicodeAttribute()  # ready, rebuilding
+    size = NumberAttribute(default=0)
+    generation = NumberAttribute(default=1)  # bumped by every rules change; rebuild jobs carry it
+    builtin = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    rebuilt_at = UnicodeAttribute(null=True)
+
+
+class MembershipsByCandidate(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_candidate"
+        projection = IncludeProjection(["joined_at"])
+
+    candidate_id = UnicodeAttribute(hash_key=True)
+    pool_id = UnicodeAttribute(range_key=True)
+
+
+class MembershipModel(Model):
+    """One person in one pool, carrying a copy of what listing, matching and sending read."""
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("memberships")
+        billing_mode = "PAY_PER_REQUEST"
+
+    pool_id = UnicodeAttribute(hash_key=True)
+    candidate_id = UnicodeAttribute(range_key=True)
+    joined_at = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    first_name = UnicodeAttribute(null=True)
+    last_name = UnicodeAttribute(null=True)
+    city = UnicodeAttribute(null=True)
+    country = UnicodeAttribute(null=True)
+    remote_ok = BooleanAttribute(null=True)
+    skills = ListAttribute(of=UnicodeAttribute, null=True)
+    roles = ListAttribute(of=UnicodeAttribute, null=True)
+    tags = ListAttribute(of=UnicodeAttribute, null=True)
+    seniority = UnicodeAttribute(null=True)
+    source = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    stage = UnicodeAttribute(null=True)
+    preferences = MapAttribute(null=True)
+    engagement_score = NumberAttribute(null=True)
+    last_contacted_at = UnicodeAttribute(null=True)
+    last_engaged_at = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    by_candidate = MembershipsByCandidate()
+
+
+class JobModel(Model):
+    class Meta(_Meta):
+        table_name = _settings.table_name("jobs")
+        billing_mode = "PAY_PER_REQUEST"
+
+    id = UnicodeAttribute(hash_key=True)
+    title = UnicodeAttribute()
+    skills = ListAttribute(of=UnicodeAttribute, null=True)
+    city = UnicodeAttribute(null=True)
+    country = UnicodeAttribute(null=True)
+    remote = BooleanAttribute(null=True)
+    description = UnicodeAttribute(null=True)
+    seniority = UnicodeAttribute(null=True)
+    department = UnicodeAttribute(null=True)
+    pools = ListAttribute(of=UnicodeAttribute, null=True)
+    status = UnicodeAttribute()  # open, filled, closed
+    source = UnicodeAttribute()  # api, ats
+    external_id = UnicodeAttribute(null=True)  # the ATS's id, for job.opened / job.filled
+    opened_at = UnicodeAttribute(null=True)
+    filled_at = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+ALL_MODELS = (CandidateModel, KeyModel, TimelineModel, SendModel, PoolModel, MembershipModel, JobModel)
 TTL_ATTRIBUTES = {KeyModel: "expires_at"}

@@ -13,7 +13,8 @@ _STYLE = ("body{font-family:system-ui,-apple-system,'Segoe UI',Arial,sans-serif;
 def page(title: str, message: str) -> str:
     e = html.escape
     return (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{e(title)}</title>"
+            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><link rel=\"icon\" href=\"data:,\">"
+            f"<title>{e(title)}</title>"
             f"<style>{_STYLE}</style></head><body><main><h1>{e(title)}</h1><p>{e(message)}</p></main></body></html>")
 
 

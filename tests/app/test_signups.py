@@ -155,3 +155,12 @@ def test_careers_page_and_health_are_public(client):
     page = client.http.get("/careers")
     assert page.status_code == 200 and b'action="http://127.0.0.1:8000/signups"' in page.body
     assert b'name="website"' in page.body and b'name="consent"' in page.body
+
+
+def test_browser_forms_get_readable_pages_with_the_same_status(client):
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    bad = form(client, {"email": "ada@b"}, browser)
+    assert bad.status_code == 400 and bad.headers["Content-Type"].startswith("text/html")
+    assert b"Please check the form" in bad.body and b"consent" in bad.body
+    ok = form(client, {"email": "ada@example.com", "consent": "on"}, browser)
+    assert ok.status_code == 202 and b"Check your inbox" in ok.body

@@ -1,0 +1,215 @@
+"""Talent pools: static lists and rule-based segments, kept current as people change.
+
+Every change to a person goes through `MembershipSync.apply`, which re-evaluates the dynamic pools
+and writes only what changed. A rules change rebuilds the pool in the background: one jobs-queue
+message per page of the candidates table, each carrying the pool's generation so that a newer rules
+change stops an older rebuild.
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+from ..domain.clock import iso, new_id
+from ..domain.errors import Conflict, NotFound, ValidationError
+from ..domain.pools import BUILTIN_POOLS, member_view, plan_change, validate_pool
+from ..domain.rules import parse_rules
+from ..observability import count, logger
+
+REBUILD_PAGE = 500
+MAX_MEMBERS_PER_REQUEST = 500
+
+
+class MembershipSync:
+    def __init__(self, pools, memberships):
+        self.pools = pools
+        self.memberships = memberships
+
+    def dynamic_rules(self) -> dict:
+        rules = {}
+        for pool in self.pools.all():
+            if pool["kind"] == "dynamic" and pool.get("rules") is not None:
+                try:
+                    rules[pool["id"]] = parse_rules(pool["rules"])
+                except ValidationError:  # saved before a rule-language change: skip, never crash
+                    logger().error("pool has rules that no longer parse", extra={"pool_id": pool["id"]})
+        return rules
+
+    def apply(self, changes: list[tuple[dict | None, dict | None]]) -> dict:
+        """(before, after) per person; before None: new, after None: erased."""
+        if not changes:
+            return {"joined": 0, "left": 0, "refreshed": 0}
+        rules = self.dynamic_rules()
+        predicates = {pool_id: rule.bind() for pool_id, rule in rules.items()}
+        now = iso()
+        joins, leaves, refreshes = [], [], []
+        for before, after in changes:
+            person = after or before
+            current = {} if before is None else self.memberships.current(person["id"])
+            plan = plan_change(before, after, current, rules, predicates)
+            joins += [(pool_id, after, now) for pool_id in plan.join]
+            leaves += [(pool_id, person["id"]) for pool_id in plan.leave]
+            refreshes += [(pool_id, after, joined) for pool_id, joined in plan.refresh.items()]
+        joined = self.memberships.join(joins) if joins else Counter()
+        left = self.memberships.leave(leaves) if leaves else Counter()
+        if refreshes:
+            self.memberships.refresh(refreshes)
+        deltas = Counter(joined)
+        deltas.subtract(left)
+        self.pools.add_sizes(dict(deltas))
+        return {"joined": sum(joined.values()), "left": sum(left.values()), "refreshed": len(refreshes)}
+
+
+class PoolService:
+    def __init__(self, settings, pools, memberships, candidates, keys, jobs_queue):
+        self.settings = settings
+        self.pools = pools
+        self.memberships = memberships
+        self.candidates = candidates
+        self.keys = keys
+        self.jobs_queue = jobs_queue
+
+    # ------------------------------------------------------------ pools
+
+    def create(self, body: object, *, builtin: str | None = None) -> dict:
+        given = validate_pool(body)
+        now = iso()
+        dynamic = given.kind == "dynamic"
+        pool = {"id": new_id("pool"), "name": given.name, "kind": given.kind, "description": given.description,
+                "rules": given.rules, "status": "rebuilding" if dynamic else "ready", "size": 0,
+                "generation": 1, "builtin": builtin, "created_at": now, "updated_at": now}
+        self.pools.create(pool)
+        if dynamic:
+            self._enqueue_rebuild(pool["id"], 1)
+        logger().info("pool created", extra={"pool_id": pool["id"], "kind": given.kind})
+        return pool
+
+    def get(self, pool_id: str) -> dict:
+        pool = self.pools.get(pool_id)
+        if pool is None:
+            raise NotFound(f"no pool {pool_id}")
+        return pool
+
+    def list(self, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+        self.ensure_builtin()
+        pools = self.pools.all()
+        if cursor:
+            ids = [p["id"] for p in pools]
+            if cursor not in ids:
+                raise ValidationError.field("cursor", "not a cursor this list gave out")
+            pools = pools[ids.index(cursor) + 1:]
+        page = pools[:limit]
+        return page, page[-1]["id"] if len(pools) > limit else None
+
+    def patch(self, pool_id: str, body: object) -> dict:
+        pool = self.get(pool_id)
+        given = validate_pool(body, existing_kind=pool["kind"])
+        now = iso()
+        values = {}
+        if "name" in given.present:
+            values["name"] = given.name
+        if "description" in given.present:
+            values["description"] = given.description
+        if given.rule is not None:
+            generation = self.pools.start_rebuild(pool_id, now, rules=given.rules, **values)
+            self._enqueue_rebuild(pool_id, generation)
+        elif values:
+            self.pools.update(pool_id, updated_at=now, **values)
+        return self.get(pool_id)
+
+    def delete(self, pool_id: str) -> dict:
+        self.get(pool_id)
+        self.pools.delete(pool_id)
+        self.jobs_queue.send({"type": "pool_delete", "pool_id": pool_id})
+        logger().info("pool deleted", extra={"pool_id": pool_id})
+        return {"deleted": True, "id": pool_id}
+
+    def ensure_builtin(self) -> list[str]:
+        """Creates the built-in views once per stage (a recruiter may delete them for good)."""
+        created = []
+        for key, definition in BUILTIN_POOLS.items():
+            if self.keys.put_new(f"builtin#{key}", created_at=iso()):
+                pool = self.create({"kind": "dynamic", **definition}, builtin=key)
+                created.append(pool["id"])
+        return created
+
+    # ------------------------------------------------------------ members
+
+    def members(self, pool_id: str, limit: int, cursor: str | None, condition=None) -> tuple[list[dict], str | None]:
+        self.get(pool_id)
+        items, next_cursor = self.memberships.page(pool_id, limit=limit, cursor=cursor, condition=condition)
+        return [member_view(item) for item in items], next_cursor
+
+    def add_members(self, pool_id: str, body: object) -> dict:
+        pool = self.get(pool_id)
+        if pool["kind"] != "static":
+            raise Conflict("members of a dynamic pool follow its rules; change the rules instead",
+                           {"pool": "dynamic"}, code="not_static")
+        ids = body.get("candidate_ids") if isinstance(body, dict) else None
+        if not isinstance(ids, list) or not ids or not all(isinstance(i, str) and i for i in ids):
+            raise ValidationError.field("candidate_ids", "a non-empty list of candidate ids")
+        if len(ids) > MAX_MEMBERS_PER_REQUEST:
+            raise ValidationError.field("candidate_ids", f"at most {MAX_MEMBERS_PER_REQUEST} per request")
+        people = self.candidates.batch_get(ids)
+        missing = [i for i in dict.fromkeys(ids) if i not in people]
+        joined = self.memberships.join([(pool_id, person, iso()) for person in people.values()])
+        self.pools.add_sizes(dict(joined))
+        added = joined.get(pool_id, 0)
+        return {"added": added, "already_members": len(people) - added, "not_found": missing}
+
+    def remove_member(self, pool_id: str, candidate_id: str) -> dict:
+        pool = self.get(pool_id)
+        if pool["kind"] != "static":
+            raise Conflict("members of a dynamic pool follow its rules; change the rules instead",
+                           {"pool": "dynamic"}, code="not_static")
+        left = self.memberships.leave([(pool_id, candidate_id)])
+        if not left:
+            raise NotFound(f"{candidate_id} is not a member of {pool_id}")
+        self.pools.add_sizes({pool_id: -1})
+        return {"removed": True, "pool_id": pool_id, "candidate_id": candidate_id}
+
+    # ------------------------------------------------------------ background work
+
+    def _enqueue_rebuild(self, pool_id: str, generation: int, cursor: str | None = None) -> None:
+        self.jobs_queue.send({"type": "pool_rebuild", "pool_id": pool_id, "generation": generation,
+                              "cursor": cursor})
+
+    def rebuild_step(self, message: dict) -> str:
+        """One page of a rebuild; enqueues the next page. Safe to run twice (conditional writes)."""
+        pool_id, generation = message.get("pool_id"), message.get("generation")
+        pool = self.pools.get(pool_id) if pool_id else None
+        if pool is None or pool["generation"] != generation or pool["kind"] != "dynamic":
+            return "skipped:superseded"
+        matches = parse_rules(pool["rules"]).bind()
+        people, cursor = self.candidates.scan(limit=REBUILD_PAGE, cursor=message.get("cursor"))
+        existing = self.memberships.existing(pool_id, [p["id"] for p in people])
+        now = iso()
+        join = [(pool_id, p, now) for p in people if p["id"] not in existing and matches(p)]
+        leave = [(pool_id, p["id"]) for p in people if p["id"] in existing and not matches(p)]
+        joined = self.memberships.join(join) if join else Counter()
+        left = self.memberships.leave(leave) if leave else Counter()
+        self.pools.add_sizes({pool_id: joined.get(pool_id, 0) - left.get(pool_id, 0)})
+        if cursor:
+            self._enqueue_rebuild(pool_id, generation, cursor)
+            return "continued"
+        self.pools.finish_rebuild(pool_id, generation, iso())
+        count("PoolRebuilt")
+        return "finished"
+
+    def delete_step(self, message: dict) -> str:
+        pool_id = message.get("pool_id")
+        if not pool_id or self.pools.get(pool_id) is not None:
+            return "skipped:pool_exists"
+        if self.memberships.delete_some(pool_id):
+            self.jobs_queue.send({"type": "pool_delete", "pool_id": pool_id})
+            return "continued"
+        return "finished"
+
+    def refresh_time_based(self) -> list[str]:
+        """Daily: pools whose rules depend on time passing are rebuilt (same generation)."""
+        refreshed = []
+        for pool in self.pools.all():
+            if (pool["kind"] == "dynamic" and pool["status"] == "ready" and pool.get("rules")
+                    and parse_rules(pool["rules"]).time_based):
+                self._enqueue_rebuild(pool["id"], pool["generation"])
+                refreshed.append(pool["id"])
+        return refreshed

@@ -1,0 +1,163 @@
+"""Pools and their memberships.
+
+A membership is written with a condition (join: not there yet; leave: still there) so that the
+pool's size counter moves only when membership really changed, whoever raced whom.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError, UpdateError
+
+from ..domain.pools import SNAPSHOT_FIELDS
+from .candidates import _condition_failed, decode_cursor, encode_cursor
+from .connection import transact_write
+from .convert import from_dict, to_dict
+from .models import MembershipModel, PoolModel
+
+
+def _pool(item: PoolModel) -> dict:
+    pool = to_dict(item)
+    pool["rules"] = json.loads(pool["rules"]) if pool.get("rules") else None
+    return pool
+
+
+def _stored(name: str, value):
+    return json.dumps(value, separators=(",", ":")) if name == "rules" and value is not None else value
+
+
+class PoolRepository:
+    def create(self, pool: dict) -> None:
+        from_dict(PoolModel, dict(pool, rules=_stored("rules", pool.get("rules")))).save(
+            condition=PoolModel.id.does_not_exist())
+
+    def get(self, pool_id: str) -> dict | None:
+        try:
+            return _pool(PoolModel.get(pool_id, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def all(self) -> list[dict]:
+        """Every pool: a small table (tens to hundreds of items), read whole."""
+        return sorted((_pool(p) for p in PoolModel.scan()), key=lambda p: p["created_at"])
+
+    def update(self, pool_id: str, **values) -> None:
+        actions = [getattr(PoolModel, k).set(_stored(k, v)) if v is not None else getattr(PoolModel, k).remove()
+                   for k, v in values.items()]
+        PoolModel(pool_id).update(actions=actions, condition=PoolModel.id.exists())
+
+    def start_rebuild(self, pool_id: str, now: str, **values) -> int:
+        """Bumps the generation (older rebuild jobs then stop) and marks the pool rebuilding."""
+        item = PoolModel(pool_id)
+        actions = [PoolModel.generation.add(1), PoolModel.status.set("rebuilding"), PoolModel.updated_at.set(now)]
+        actions += [getattr(PoolModel, k).set(_stored(k, v)) for k, v in values.items()]
+        item.update(actions=actions, condition=PoolModel.id.exists())
+        return int(item.generation)
+
+    def finish_rebuild(self, pool_id: str, generation: int, now: str) -> bool:
+        try:
+            PoolModel(pool_id).update(
+                actions=[PoolModel.status.set("ready"), PoolModel.rebuilt_at.set(now)],
+                condition=PoolModel.generation == generation)
+        except UpdateError as exc:
+            if _condition_failed(exc):
+                return False  # a newer rules change started another rebuild, or the pool is gone
+            raise
+        return True
+
+    def add_sizes(self, deltas: dict[str, int]) -> None:
+        for pool_id, delta in deltas.items():
+            if delta:
+                try:
+                    PoolModel(pool_id).update(actions=[PoolModel.size.add(delta)], condition=PoolModel.id.exists())
+                except UpdateError as exc:
+                    if not _condition_failed(exc):
+                        raise  # the pool was deleted meanwhile: nothing to count
+
+    def delete(self, pool_id: str) -> None:
+        PoolModel(pool_id).delete()
+
+
+class MembershipRepository:
+    def current(self, candidate_id: str) -> dict[str, str]:
+        """The pools a person is in: pool id -> joined_at."""
+        return {item.pool_id: item.joined_at for item in MembershipModel.by_candidate.query(candidate_id)}
+
+    def existing(self, pool_id: str, candidate_ids: list[str]) -> dict[str, str]:
+        keys = [(pool_id, c) for c in dict.fromkeys(candidate_ids)]
+        if not keys:
+            return {}
+        return {item.candidate_id: item.joined_at
+                for item in MembershipModel.batch_get(keys, attributes_to_get=["candidate_id", "joined_at"])}
+
+    def join(self, entries: list[tuple[str, dict, str]]) -> Counter:
+        """(pool id, person, joined_at): adds those not yet members. Returns joins per pool."""
+        joined: Counter = Counter()
+        items = [_item(pool_id, person, at) for pool_id, person, at in entries]
+        for start in range(0, len(items), 100):
+            chunk = items[start:start + 100]
+            try:
+                with transact_write() as transaction:
+                    for item in chunk:
+                        transaction.save(item, condition=MembershipModel.candidate_id.does_not_exist())
+                joined.update(item.pool_id for item in chunk)
+            except TransactWriteError as exc:
+                if not _condition_failed(exc):
+                    raise
+                for item in chunk:  # someone else added some of them: one at a time
+                    try:
+                        item.save(condition=MembershipModel.candidate_id.does_not_exist())
+                        joined[item.pool_id] += 1
+                    except PutError as single:
+                        if not _condition_failed(single):
+                            raise
+        return joined
+
+    def leave(self, pairs: list[tuple[str, str]]) -> Counter:
+        """(pool id, candidate id): removes those still members. Returns leaves per pool."""
+        left: Counter = Counter()
+        for pool_id, candidate_id in pairs:
+            try:
+                MembershipModel(pool_id, candidate_id).delete(condition=MembershipModel.candidate_id.exists())
+                left[pool_id] += 1
+            except DeleteError as exc:
+                if not _condition_failed(exc):
+                    raise
+        return left
+
+    def refresh(self, entries: list[tuple[str, dict, str]]) -> None:
+        """Rewrites the copies members carry after the person changed."""
+        with MembershipModel.batch_write() as batch:
+            for pool_id, person, joined_at in entries:
+                batch.save(_item(pool_id, person, joined_at))
+
+    def page(self, pool_id: str, *, limit: int, cursor: str | None, condition=None) -> tuple[list[dict], str | None]:
+        start = decode_cursor(cursor, ("pool_id", "candidate_id"))
+        if start and start["pool_id"]["S"] != pool_id:
+            from ..domain.errors import ValidationError
+
+            raise ValidationError.field("cursor", "belongs to another pool")
+        query = MembershipModel.query(pool_id, filter_condition=condition, limit=limit,
+                                      last_evaluated_key=start, page_size=limit)
+        items = [to_dict(item) for item in query]
+        return items, encode_cursor(query.last_evaluated_key)
+
+    def iterate(self, pool_id: str):
+        for item in MembershipModel.query(pool_id, page_size=500):
+            yield to_dict(item)
+
+    def delete_some(self, pool_id: str, count: int = 500) -> int:
+        """Removes up to `count` members (a deleted pool is emptied in chunks). Returns how many."""
+        keys = [item.candidate_id for item in MembershipModel.query(
+            pool_id, limit=count, attributes_to_get=["pool_id", "candidate_id"])]
+        with MembershipModel.batch_write() as batch:
+            for candidate_id in keys:
+                batch.delete(MembershipModel(pool_id, candidate_id))
+        return len(keys)
+
+
+def _item(pool_id: str, person: dict, joined_at: str) -> MembershipModel:
+    data = {name: person.get(name) for name in SNAPSHOT_FIELDS}
+    data.update(pool_id=pool_id, candidate_id=person["id"], joined_at=joined_at)
+    return from_dict(MembershipModel, data)
