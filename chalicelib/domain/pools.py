@@ -118,10 +118,13 @@ def plan_change(before: dict | None, after: dict | None, current: dict[str, str]
     """
     candidate_id = (after or before)["id"]
     change = MembershipChange(candidate_id)
-    if after is None:
-        change.leave = sorted(current)
-        return change
     predicates = now_predicates or {pool_id: rule.bind() for pool_id, rule in dynamic.items()}
+    if after is None:
+        # `current` comes from an index that may lag a moment: the pools the person matched are
+        # left too (a leave of a pool one is not in writes nothing), so no copy outlives an erasure.
+        matched = {pool_id for pool_id, matches in predicates.items() if matches(before)}
+        change.leave = sorted(set(current) | matched)
+        return change
     wanted = {pool_id for pool_id, matches in predicates.items() if matches(after)}
     change.join = sorted(wanted - set(current))
     change.leave = sorted(p for p in current if p in predicates and p not in wanted)
