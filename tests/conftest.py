@@ -32,7 +32,9 @@ def aws():
     from moto import mock_aws
 
     from chalicelib import wiring
-    from chalicelib.local import bootstrap
+    from chalicelib.local import bootstrap, moto_patches
+
+    moto_patches.install()
 
     with mock_aws():
         wiring.reset(clients=False)  # moto intercepts existing clients too; building them is slow

@@ -62,6 +62,9 @@ class LocalStack:
         from moto.server import ThreadedMotoServer
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the emulator's per-request lines
+        from .moto_patches import install as patch_moto
+
+        patch_moto()  # bulk imports would otherwise grow quadratically in the emulator
 
         from ..settings import get_settings
 

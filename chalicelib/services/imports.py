@@ -42,7 +42,9 @@ class ImportService:
         for start in range(0, len(emails), CHUNK):
             self._chunk({e: by_email[e] for e in emails[start:start + CHUNK]}, source, result)
         result["errors"].sort(key=lambda e: e["row"])
-        logger().info("CSV import finished", extra={k: v for k, v in result.items() if k in ("created", "updated", "unchanged", "rows")} | {"errors": len(result["errors"])})
+        logger().info("CSV import finished", extra={"import": {
+            "rows": result["rows"], "created": result["created"], "updated": result["updated"],
+            "unchanged": result["unchanged"], "errors": len(result["errors"])}})
         count("CandidatesImported", result["created"] + result["updated"])
         return result
 
@@ -71,8 +73,7 @@ class ImportService:
                 candidate = {"id": new_id("cand"), "email": email, "status": "not_subscribed",
                              "source": source, "created_at": now, "updated_at": now, "version": 1,
                              **{k: v for k, v in profile.items() if v not in (None, [])}}
-                new.append((row, candidate))
-                history.append((candidate["id"], "created", {"source": candidate["source"], "by": source}, now))
+                new.append((row, candidate))  # no timeline entry: created_at and source say it
 
         lost = {c["id"] for c in self.candidates.create_many([c for _, c in new])}
         result["created"] += len(new) - len(lost)
@@ -96,7 +97,6 @@ class ImportService:
                     fresh = dict(candidate, id=new_id("cand"))
                     self.candidates.create(fresh)
                     self.memberships.apply([(None, fresh)])
-                    self.timeline.add(fresh["id"], "created", {"source": source, "by": source})
                     result["created"] += 1
                     return
                 except EmailTaken:
