@@ -220,13 +220,81 @@ def job_matches(job_id):
     return json_response(page(wiring.jobs().matches(job_id, pool=pool, limit=limit), None))
 
 
+@app.route("/jobs/{job_id}/alert", methods=["POST"], content_types=ALL_TYPES)
+@api.recruiter
+def job_alert(job_id):
+    return json_response(wiring.campaigns().job_alert(job_id), 201)
+
+
+# ---------------------------------------------------------------- templates
+
+@app.route("/templates", methods=["POST"], content_types=ALL_TYPES)
+@api.recruiter
+def template_create():
+    return json_response(wiring.templates().create(read_json(_request())), 201)
+
+
+@app.route("/templates/{template_id}", methods=["GET"])
+@api.recruiter
+def template_get(template_id):
+    service = wiring.templates()
+    return json_response(service.view(service.get(template_id)))
+
+
+@app.route("/templates/{template_id}", methods=["PATCH"], content_types=ALL_TYPES)
+@api.recruiter
+def template_patch(template_id):
+    return json_response(wiring.templates().patch(template_id, read_json(_request())))
+
+
+@app.route("/templates/{template_id}/preview", methods=["POST"], content_types=ALL_TYPES)
+@api.recruiter
+def template_preview(template_id):
+    return json_response(wiring.templates().preview(template_id, read_json(_request())))
+
+
+# ---------------------------------------------------------------- campaigns
+
+@app.route("/campaigns", methods=["POST"], content_types=ALL_TYPES)
+@api.recruiter
+def campaign_create():
+    return json_response(wiring.campaigns().create(read_json(_request())), 201)
+
+
+@app.route("/campaigns", methods=["GET"])
+@api.recruiter
+def campaign_list():
+    return json_response(page(*wiring.campaigns().list(*page_params(_request()))))
+
+
+@app.route("/campaigns/{campaign_id}", methods=["GET"])
+@api.recruiter
+def campaign_get(campaign_id):
+    service = wiring.campaigns()
+    return json_response(service.view(service.get(campaign_id)))
+
+
+@app.route("/campaigns/{campaign_id}/{action}", methods=["POST"], content_types=ALL_TYPES)
+@api.recruiter
+def campaign_action(campaign_id, action):
+    from chalicelib.domain.errors import NotFound
+
+    if action == "test":
+        return json_response(wiring.campaigns().test(campaign_id, read_json(_request())))
+    if action not in ("schedule", "pause", "resume", "cancel"):
+        raise NotFound(f"no action {action}; use schedule, pause, resume, cancel or test")
+    return json_response(wiring.campaigns().act(campaign_id, action))
+
+
 # ---------------------------------------------------------------- events
 
 @app.on_sqs_message(queue=settings.send_queue_name, batch_size=10)
 def send_worker(event):
     from chalicelib.services.sqs import process_send_batch
 
-    return process_send_batch(event.to_dict())
+    context = getattr(app, "lambda_context", None)
+    remaining = getattr(context, "get_remaining_time_in_millis", None) or (lambda: 60_000)
+    return process_send_batch(event.to_dict(), remaining)
 
 
 @app.on_sqs_message(queue=settings.jobs_queue_name, batch_size=5)
@@ -234,6 +302,11 @@ def jobs_worker(event):
     from chalicelib.services.sqs import process_jobs_batch
 
     return process_jobs_batch(event.to_dict())
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def scheduler(event):
+    return wiring.scheduler().tick()
 
 
 @app.schedule(Rate(1, unit=Rate.DAYS))

@@ -135,10 +135,76 @@ def api_keys():
 
 
 @lru_cache(maxsize=None)
+def template_repo():
+    from .store.campaigns import TemplateRepository
+
+    return TemplateRepository()
+
+
+@lru_cache(maxsize=None)
+def campaign_repo():
+    from .store.campaigns import CampaignRepository
+
+    return CampaignRepository()
+
+
+@lru_cache(maxsize=None)
+def enrollment_repo():
+    from .store.campaigns import EnrollmentRepository
+
+    return EnrollmentRepository()
+
+
+@lru_cache(maxsize=None)
+def campaign_sends():
+    from .store.sends import CampaignSends
+
+    return CampaignSends()
+
+
+@lru_cache(maxsize=None)
+def send_rate_limiter():
+    from .services.ratelimit import SendRateLimiter
+
+    return SendRateLimiter(key_repo(), get_settings().ses_max_rate)
+
+
+@lru_cache(maxsize=None)
+def campaign_sender():
+    from .services.campaign_sender import CampaignSender
+
+    return CampaignSender(get_settings(), campaign_repo(), template_repo(), candidate_repo(), campaign_sends(),
+                          enrollment_repo(), job_repo(), mailer(), send_rate_limiter(), send_queue())
+
+
+@lru_cache(maxsize=None)
+def scheduler():
+    from .services.scheduler import Scheduler
+
+    return Scheduler(campaign_repo(), enrollment_repo(), membership_repo(), send_queue())
+
+
+@lru_cache(maxsize=None)
+def templates():
+    from .services.templates import TemplateService
+
+    return TemplateService(get_settings(), template_repo(), candidate_repo(), keys=key_repo())
+
+
+@lru_cache(maxsize=None)
+def campaigns():
+    from .services.campaigns import CampaignService
+
+    return CampaignService(get_settings(), campaign_repo(), template_repo(), pool_repo(), candidate_repo(),
+                           mailer(), templates(), jobs(), pools(), key_repo())
+
+
+@lru_cache(maxsize=None)
 def send_worker():
     from .services.sending import SendWorker
 
-    return SendWorker(get_settings(), candidate_repo(), timeline_repo(), send_repo(), mailer(), signups())
+    return SendWorker(get_settings(), candidate_repo(), timeline_repo(), send_repo(), mailer(), signups(),
+                      campaign_sender())
 
 
 def reset(clients: bool = True) -> None:

@@ -16,15 +16,16 @@ class Queue:
     def __init__(self, name: str):
         self.name = name
 
-    def send(self, body: dict) -> None:
-        self.send_many([body])
+    def send(self, body: dict, delay_seconds: int = 0) -> None:
+        self.send_many([body], delay_seconds)
 
-    def send_many(self, bodies: list[dict]) -> None:
+    def send_many(self, bodies: list[dict], delay_seconds: int = 0) -> None:
         sqs = client("sqs")
         url = queue_url(self.name)
         for start in range(0, len(bodies), 10):
             entries = [
-                {"Id": str(i), "MessageBody": json.dumps(body, separators=(",", ":"))}
+                {"Id": str(i), "MessageBody": json.dumps(body, separators=(",", ":")),
+                 **({"DelaySeconds": min(900, delay_seconds)} if delay_seconds else {})}
                 for i, body in enumerate(bodies[start:start + 10])
             ]
             response = sqs.send_message_batch(QueueUrl=url, Entries=entries)

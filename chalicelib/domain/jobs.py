@@ -7,7 +7,7 @@ from .errors import ValidationError
 from .skills import normalize_list, normalize_skill, split_list
 from .candidates import SENIORITIES
 
-FIELDS = ("title", "skills", "city", "country", "remote", "description", "seniority", "department", "pools")
+FIELDS = ("title", "skills", "city", "country", "remote", "description", "seniority", "department", "pools", "url")
 
 
 def validate_job(body: object) -> dict:
@@ -42,6 +42,12 @@ def validate_job(body: object) -> dict:
         if country not in ISO_COUNTRIES:
             problems["country"] = "must be an ISO 3166 alpha-2 code such as GB"
         job["country"] = country
+    if body.get("url") is not None:
+        url = body["url"]
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")) or len(url) > 500:
+            problems["url"] = "an http(s) link to the job posting"
+        else:
+            job["url"] = url
     if "pools" in body:
         pools = body["pools"]
         if not isinstance(pools, list) or not all(isinstance(p, str) and p.startswith("pool_") for p in pools):

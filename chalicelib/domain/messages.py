@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+from email import policy
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 
@@ -33,10 +34,14 @@ def confirmation_email(*, first_name: str | None, confirm_url: str, company: str
     return subject, text, body
 
 
+_POLICY = policy.SMTP.clone(max_line_length=998)
+
+
 def build_mime(*, from_email: str, from_name: str | None, to: str, subject: str, text: str,
                html_body: str, headers: dict[str, str] | None = None) -> bytes:
     """multipart/alternative with a text and an HTML part, UTF-8, as SES sends it."""
-    message = EmailMessage()
+    # Headers are never folded into encoded words: List-Unsubscribe must stay a plain <URL>.
+    message = EmailMessage(policy=_POLICY)
     message["From"] = formataddr((from_name, from_email)) if from_name else from_email
     message["To"] = to
     message["Subject"] = subject

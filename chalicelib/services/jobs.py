@@ -38,7 +38,7 @@ class JobService:
     @staticmethod
     def view(job: dict) -> dict:
         fields = ("id", "title", "skills", "city", "country", "remote", "description", "seniority",
-                  "department", "pools", "status", "source", "opened_at", "filled_at", "created_at", "updated_at")
+                  "department", "url", "pools", "status", "source", "opened_at", "filled_at", "created_at", "updated_at")
         return {name: job.get(name) for name in fields}
 
     def matches(self, job_id: str, *, pool: str | None, limit: int) -> list[dict]:

@@ -16,19 +16,22 @@ class RetryLater(Exception):
 
 
 class SendWorker:
-    def __init__(self, settings, candidates, timeline, sends, mailer, signups):
+    def __init__(self, settings, candidates, timeline, sends, mailer, signups, campaigns=None):
         self.settings = settings
+        self.campaigns = campaigns  # the campaign path (CampaignSender), built by wiring
         self.candidates = candidates
         self.timeline = timeline
         self.sends = sends
         self.mailer = mailer
         self.signups = signups
 
-    def handle(self, message: dict) -> str:
+    def handle(self, message: dict, remaining_ms=lambda: 60_000) -> str:
         """Returns what happened: sent, skipped:<why>, failed:<code>. Raises RetryLater."""
         kind = message.get("type")
         if kind == "confirmation":
             return self._confirmation(message)
+        if kind == "campaign" and self.campaigns is not None:
+            return self.campaigns.handle(message, remaining_ms)
         logger().error("unknown send message type", extra={"type": kind})
         return "skipped:unknown_type"
 

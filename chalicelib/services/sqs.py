@@ -23,8 +23,9 @@ def _process(event: dict, handle_message) -> dict:
     return process_partial_response(event=event, record_handler=handle, processor=processor)
 
 
-def process_send_batch(event: dict) -> dict:
-    return _process(event, wiring.send_worker().handle)
+def process_send_batch(event: dict, remaining_ms=lambda: 60_000) -> dict:
+    worker = wiring.send_worker()
+    return _process(event, lambda message: worker.handle(message, remaining_ms))
 
 
 def process_jobs_batch(event: dict) -> dict:

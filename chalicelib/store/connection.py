@@ -16,3 +16,33 @@ def connection() -> Connection:
 
 def transact_write() -> TransactWrite:
     return TransactWrite(connection=connection())
+
+
+def create_all(items: list, key_attribute) -> list:
+    """Writes each item unless its key exists: transactions of 100, one by one after a conflict.
+
+    Returns the items this call created (so counters move only for real changes).
+    """
+    from pynamodb.exceptions import PutError, TransactWriteError
+
+    from .candidates import _condition_failed
+
+    created = []
+    for start in range(0, len(items), 100):
+        chunk = items[start:start + 100]
+        try:
+            with transact_write() as transaction:
+                for item in chunk:
+                    transaction.save(item, condition=key_attribute.does_not_exist())
+            created += chunk
+        except TransactWriteError as exc:
+            if not _condition_failed(exc):
+                raise
+            for item in chunk:  # some already existed: find which
+                try:
+                    item.save(condition=key_attribute.does_not_exist())
+                    created.append(item)
+                except PutError as single:
+                    if not _condition_failed(single):
+                        raise
+    return created

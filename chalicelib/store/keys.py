@@ -9,12 +9,12 @@ from .models import KeyModel
 
 
 class KeyRepository:
-    def hit(self, key: str, limit: int, expires_at: datetime) -> bool:
-        """Counts one hit; False once `limit` hits were counted before `expires_at` (a window)."""
+    def hit(self, key: str, limit: int, expires_at: datetime, amount: int = 1) -> bool:
+        """Counts `amount` hits if fewer than `limit` were counted so far in this window (the key)."""
         item = KeyModel(key)
         try:
             item.update(
-                actions=[KeyModel.count.add(1), KeyModel.expires_at.set(expires_at)],
+                actions=[KeyModel.count.add(amount), KeyModel.expires_at.set(expires_at)],
                 condition=KeyModel.count.does_not_exist() | (KeyModel.count < limit),
             )
         except UpdateError as exc:

@@ -62,6 +62,9 @@ class CandidateModel(Model):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = NumberAttribute(default=1)
+    # When marketing emails / SMS went out in the last 7 days: the frequency caps read these.
+    marketing_sends = ListAttribute(of=UnicodeAttribute, null=True)
+    sms_sends = ListAttribute(of=UnicodeAttribute, null=True)
 
 
 class KeyModel(Model):
@@ -111,15 +114,23 @@ class SendModel(Model):
         table_name = _settings.table_name("sends")
         billing_mode = "PAY_PER_REQUEST"
 
-    pk = UnicodeAttribute(hash_key=True)  # the at-most-once claim, e.g. "confirm#<consent id>"
-    kind = UnicodeAttribute()
+    pk = UnicodeAttribute(hash_key=True)  # the at-most-once claim: "<campaign>#<step>#<candidate>"
+    kind = UnicodeAttribute()  # confirmation, campaign
     candidate_id = UnicodeAttribute()
-    status = UnicodeAttribute()  # claimed, sent, failed
+    status = UnicodeAttribute()  # claimed, sent, failed, skipped
     created_at = UnicodeAttribute()
     sent_at = UnicodeAttribute(null=True)
     message_id = UnicodeAttribute(null=True)
     subject = UnicodeAttribute(null=True)
     error = UnicodeAttribute(null=True)
+    campaign_id = UnicodeAttribute(null=True)
+    step = NumberAttribute(null=True)
+    channel = UnicodeAttribute(null=True)
+    category = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)  # why a send was skipped
+    links = ListAttribute(of=UnicodeAttribute, null=True)  # index -> URL: click targets
+    opened_at = UnicodeAttribute(null=True)
+    clicked_at = UnicodeAttribute(null=True)
     by_candidate = SendsByCandidate()
     by_message = SendsByMessage()
 
@@ -152,6 +163,17 @@ class MembershipsByCandidate(GlobalSecondaryIndex):
     pool_id = UnicodeAttribute(range_key=True)
 
 
+class MembershipsByJoined(GlobalSecondaryIndex):
+    """Who joined a pool since a moment: continuous campaigns enrol newcomers from it."""
+
+    class Meta:
+        index_name = "by_joined"
+        projection = KeysOnlyProjection()
+
+    pool_id = UnicodeAttribute(hash_key=True)
+    joined_at = UnicodeAttribute(range_key=True)
+
+
 class MembershipModel(Model):
     """One person in one pool, carrying a copy of what listing, matching and sending read."""
 
@@ -182,6 +204,7 @@ class MembershipModel(Model):
     created_at = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
     by_candidate = MembershipsByCandidate()
+    by_joined = MembershipsByJoined()
 
 
 class JobModel(Model):
@@ -198,6 +221,7 @@ class JobModel(Model):
     description = UnicodeAttribute(null=True)
     seniority = UnicodeAttribute(null=True)
     department = UnicodeAttribute(null=True)
+    url = UnicodeAttribute(null=True)
     pools = ListAttribute(of=UnicodeAttribute, null=True)
     status = UnicodeAttribute()  # open, filled, closed
     source = UnicodeAttribute()  # api, ats
@@ -208,5 +232,89 @@ class JobModel(Model):
     updated_at = UnicodeAttribute()
 
 
-ALL_MODELS = (CandidateModel, KeyModel, TimelineModel, SendModel, PoolModel, MembershipModel, JobModel)
+class TemplateModel(Model):
+    class Meta(_Meta):
+        table_name = _settings.table_name("templates")
+        billing_mode = "PAY_PER_REQUEST"
+
+    id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    category = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    html = UnicodeAttribute()
+    text = UnicodeAttribute(null=True)
+    builtin = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class CampaignsDue(GlobalSecondaryIndex):
+    """Sparse: only items with work due carry `due_shard`/`due_at`; the scheduler queries each shard."""
+
+    class Meta:
+        index_name = "due"
+        projection = KeysOnlyProjection()
+
+    due_shard = UnicodeAttribute(hash_key=True)
+    due_at = UnicodeAttribute(range_key=True)
+
+
+class EnrollmentsDue(GlobalSecondaryIndex):
+    """The same sparse index for sequence steps (an index class belongs to one model)."""
+
+    class Meta:
+        index_name = "due"
+        projection = IncludeProjection(["step"])
+
+    due_shard = UnicodeAttribute(hash_key=True)
+    due_at = UnicodeAttribute(range_key=True)
+
+
+class CampaignModel(Model):
+    class Meta(_Meta):
+        table_name = _settings.table_name("campaigns")
+        billing_mode = "PAY_PER_REQUEST"
+
+    id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    category = UnicodeAttribute()
+    definition = UnicodeAttribute()  # JSON: audience, steps, enrollment, exit_on, send_at
+    status = UnicodeAttribute()  # draft, scheduled, sending, sent, paused, cancelled
+    job_id = UnicodeAttribute(null=True)
+    fanout = UnicodeAttribute(null=True)  # JSON checkpoint of the audience fan-out
+    lease_until = UnicodeAttribute(null=True)  # one scheduler at a time works on a campaign
+    due_shard = UnicodeAttribute(null=True)
+    due_at = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    started_at = UnicodeAttribute(null=True)
+    finished_at = UnicodeAttribute(null=True)
+    enqueued = NumberAttribute(default=0)  # recipients put on the send queue by the fan-out
+    processed = NumberAttribute(default=0)  # recipients the workers reached a decision for
+    paused_from = UnicodeAttribute(null=True)
+    due = CampaignsDue()
+
+
+class EnrollmentModel(Model):
+    """One person's place in a sequence: the step that comes next, and when."""
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("enrollments")
+        billing_mode = "PAY_PER_REQUEST"
+
+    campaign_id = UnicodeAttribute(hash_key=True)
+    candidate_id = UnicodeAttribute(range_key=True)
+    step = NumberAttribute()  # index of the next step
+    status = UnicodeAttribute()  # active, completed, exited
+    reason = UnicodeAttribute(null=True)
+    enrolled_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    due_shard = UnicodeAttribute(null=True)
+    due_at = UnicodeAttribute(null=True)
+    due = EnrollmentsDue()
+
+
+ALL_MODELS = (CandidateModel, KeyModel, TimelineModel, SendModel, PoolModel, MembershipModel, JobModel,
+              TemplateModel, CampaignModel, EnrollmentModel)
 TTL_ATTRIBUTES = {KeyModel: "expires_at"}

@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 
 from ..domain.pools import SNAPSHOT_FIELDS
 from .candidates import _condition_failed, decode_cursor, encode_cursor
-from .connection import transact_write
+from .connection import create_all
 from .convert import from_dict, to_dict
 from .models import MembershipModel, PoolModel
 
@@ -93,26 +93,8 @@ class MembershipRepository:
 
     def join(self, entries: list[tuple[str, dict, str]]) -> Counter:
         """(pool id, person, joined_at): adds those not yet members. Returns joins per pool."""
-        joined: Counter = Counter()
         items = [_item(pool_id, person, at) for pool_id, person, at in entries]
-        for start in range(0, len(items), 100):
-            chunk = items[start:start + 100]
-            try:
-                with transact_write() as transaction:
-                    for item in chunk:
-                        transaction.save(item, condition=MembershipModel.candidate_id.does_not_exist())
-                joined.update(item.pool_id for item in chunk)
-            except TransactWriteError as exc:
-                if not _condition_failed(exc):
-                    raise
-                for item in chunk:  # someone else added some of them: one at a time
-                    try:
-                        item.save(condition=MembershipModel.candidate_id.does_not_exist())
-                        joined[item.pool_id] += 1
-                    except PutError as single:
-                        if not _condition_failed(single):
-                            raise
-        return joined
+        return Counter(item.pool_id for item in create_all(items, MembershipModel.candidate_id))
 
     def leave(self, pairs: list[tuple[str, str]]) -> Counter:
         """(pool id, candidate id): removes those still members. Returns leaves per pool."""
@@ -142,6 +124,14 @@ class MembershipRepository:
                                       last_evaluated_key=start, page_size=limit)
         items = [to_dict(item) for item in query]
         return items, encode_cursor(query.last_evaluated_key)
+
+    def joined_since(self, pool_id: str, since: str, *, limit: int, cursor: str | None) -> tuple[list[str], str | None]:
+        """Candidate ids that joined the pool at or after `since`, a page at a time."""
+        start = decode_cursor(cursor, ("pool_id", "candidate_id", "joined_at"))
+        query = MembershipModel.by_joined.query(pool_id, MembershipModel.joined_at >= since, limit=limit,
+                                                last_evaluated_key=start, page_size=limit)
+        ids = [item.candidate_id for item in query]
+        return ids, encode_cursor(query.last_evaluated_key)
 
     def iterate(self, pool_id: str):
         for item in MembershipModel.query(pool_id, page_size=500):

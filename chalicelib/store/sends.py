@@ -41,3 +41,72 @@ class SendRepository:
             for key in keys:
                 batch.delete(SendModel(key))
         return len(keys)
+
+
+class CampaignSends:
+    """Claims, records and lookups of campaign sends (one item per campaign step and person)."""
+
+    def claim(self, entries: list[dict]) -> tuple[list[str], list[str]]:
+        """Takes the claim and counts the send against the person's cap, atomically, only if the
+        person is still subscribed and unchanged since read. entries: {key, candidate_id, version,
+        marketing_sends (the new list), sms (bool), claim (the send item)}.
+        Returns (claimed keys, keys that lost: already claimed or the person changed)."""
+        from pynamodb.exceptions import TransactWriteError
+
+        from .candidates import _condition_failed
+        from .connection import transact_write
+        from .convert import from_dict
+        from .models import CandidateModel
+
+        claimed, lost = [], []
+
+        def transact(chunk: list[dict]) -> None:
+            with transact_write() as transaction:
+                for entry in chunk:
+                    transaction.save(from_dict(SendModel, entry["claim"]), condition=SendModel.pk.does_not_exist())
+                    cap_list = CandidateModel.sms_sends if entry.get("sms") else CandidateModel.marketing_sends
+                    transaction.update(
+                        CandidateModel(entry["candidate_id"]),
+                        actions=[cap_list.set(entry["marketing_sends"]), CandidateModel.version.add(1)],
+                        condition=(CandidateModel.version == entry["version"]) & (CandidateModel.status == "subscribed"),
+                    )
+
+        for start in range(0, len(entries), 50):
+            chunk = entries[start:start + 50]
+            try:
+                transact(chunk)
+                claimed += [e["key"] for e in chunk]
+            except TransactWriteError as exc:
+                if not _condition_failed(exc):
+                    raise
+                for entry in chunk:
+                    try:
+                        transact([entry])
+                        claimed.append(entry["key"])
+                    except TransactWriteError as single:
+                        if not _condition_failed(single):
+                            raise
+                        lost.append(entry["key"])
+        return claimed, lost
+
+    def record(self, items: list[dict]) -> None:
+        """The outcome of claimed sends (sent or failed): rewrites the items this worker claimed."""
+        from .convert import from_dict
+
+        with SendModel.batch_write() as batch:
+            for item in items:
+                batch.save(from_dict(SendModel, item))
+
+    def record_skips(self, items: list[dict]) -> int:
+        """A skipped broadcast recipient, with the reason; never over a send that exists."""
+        from .connection import create_all
+        from .convert import from_dict
+
+        return len(create_all([from_dict(SendModel, i) for i in items], SendModel.pk))
+
+    def get_many(self, keys: list[str]) -> dict[str, dict]:
+        keys = list(dict.fromkeys(keys))
+        return {item.pk: to_dict(item) for item in SendModel.batch_get(keys)} if keys else {}
+
+    def release(self, key: str) -> None:
+        SendRepository().release(key)

@@ -1,0 +1,36 @@
+"""SNS SMS: publishes one text message to one E.164 number."""
+from __future__ import annotations
+
+from .clients import client
+
+
+class SmsRefused(Exception):
+    """SNS did not accept the message. `retryable` tells throttling and outages from bad requests."""
+
+    def __init__(self, code: str, message: str, retryable: bool):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.retryable = retryable
+
+
+_RETRYABLE = {"Throttling", "ThrottlingException", "Throttled", "ThrottledException", "TooManyRequestsException",
+              "RequestLimitExceeded", "KMSThrottling", "InternalError", "InternalFailure",
+              "ServiceUnavailable"}
+
+
+class SmsSender:
+    """Promotional SMS (marketing rates and routes; transactional is for one-time codes)."""
+
+    def send(self, phone_e164: str, text: str, *, sender_id: str | None = None) -> str:
+        from botocore.exceptions import ClientError
+
+        attributes = {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Promotional"}}
+        if sender_id:
+            attributes["AWS.SNS.SMS.SenderID"] = {"DataType": "String", "StringValue": sender_id}
+        try:
+            return client("sns").publish(PhoneNumber=phone_e164, Message=text,
+                                         MessageAttributes=attributes)["MessageId"]
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            code = error.get("Code", "Unknown")
+            raise SmsRefused(code, error.get("Message", ""), code in _RETRYABLE) from None

@@ -1,0 +1,191 @@
+"""Campaigns: what a campaign may say, who may get which step, and when the next step is due.
+
+Everything here is pure: the services feed it people, sends and the time.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .clock import iso, parse_iso
+from .durations import parse_duration
+from .errors import ValidationError
+from .templates import CATEGORIES
+
+CHANNELS = ("email", "sms")
+CONDITIONS = ("always", "not_opened", "not_clicked")
+ENROLLMENTS = ("once", "continuous")
+EXITS = ("unsubscribed", "bounced", "applied", "hired", "clicked")
+STATUSES = ("draft", "scheduled", "sending", "sent", "paused", "cancelled")
+MAX_STEPS = 10
+CAP_WINDOW = timedelta(days=7)
+
+# status -> the actions allowed from it
+TRANSITIONS = {
+    "draft": {"schedule", "cancel"},
+    "scheduled": {"pause", "cancel"},
+    "sending": {"pause", "cancel"},
+    "paused": {"resume", "cancel"},
+    "sent": set(),
+    "cancelled": set(),
+}
+
+
+def validate_campaign(body: object) -> dict:
+    """The contract's campaign body, normalized. Template and pool ids are checked by the service."""
+    if not isinstance(body, dict):
+        raise ValidationError("body must be a JSON object")
+    allowed = {"name", "channel", "category", "audience", "steps", "send_at", "enrollment", "exit_on"}
+    problems = {k: "unknown field" for k in sorted(set(body) - allowed)}
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name) > 200:
+        problems["name"] = "required text of at most 200 characters"
+    channel = body.get("channel", "email")
+    if channel not in CHANNELS:
+        problems["channel"] = "email or sms"
+    category = body.get("category")
+    if category not in CATEGORIES:
+        problems["category"] = "one of " + ", ".join(CATEGORIES)
+
+    audience = body.get("audience")
+    pools, exclude = [], []
+    if not isinstance(audience, dict) or set(audience) - {"pools", "exclude_pools"}:
+        problems["audience"] = "an object with pools and optionally exclude_pools"
+    else:
+        pools = audience.get("pools")
+        exclude = audience.get("exclude_pools") or []
+        if not _ids(pools, "pool_") or not pools:
+            problems["audience.pools"] = "a non-empty list of pool ids"
+        if not _ids(exclude, "pool_"):
+            problems["audience.exclude_pools"] = "a list of pool ids"
+
+    steps = body.get("steps")
+    normalized_steps = []
+    if not isinstance(steps, list) or not 1 <= len(steps) <= MAX_STEPS:
+        problems["steps"] = f"a list of 1 to {MAX_STEPS} steps"
+    else:
+        for index, step in enumerate(steps):
+            where = f"steps[{index}]"
+            if not isinstance(step, dict) or set(step) - {"template_id", "delay", "condition"}:
+                problems[where] = "an object with template_id, delay and condition"
+                continue
+            template_id = step.get("template_id")
+            if not isinstance(template_id, str) or not template_id.startswith("tmpl_"):
+                problems[f"{where}.template_id"] = "a template id"
+            delay = step.get("delay", "P0D")
+            try:
+                parse_duration(delay)
+            except ValueError as exc:
+                problems[f"{where}.delay"] = str(exc)
+            condition = step.get("condition", "always")
+            if condition not in CONDITIONS:
+                problems[f"{where}.condition"] = "one of " + ", ".join(CONDITIONS)
+            elif index == 0 and condition != "always":
+                problems[f"{where}.condition"] = "the first step has no previous step: use always"
+            normalized_steps.append({"template_id": template_id, "delay": delay, "condition": condition})
+
+    send_at = body.get("send_at")
+    if send_at is not None:
+        try:
+            send_at = iso(parse_iso(send_at)) if isinstance(send_at, str) else None
+        except ValueError:
+            send_at = None
+        if send_at is None:
+            problems["send_at"] = "an ISO 8601 time such as 2026-12-01T09:00:00Z"
+    enrollment = body.get("enrollment", "once")
+    if enrollment not in ENROLLMENTS:
+        problems["enrollment"] = "once or continuous"
+    exit_on = body.get("exit_on", ["unsubscribed", "bounced", "applied", "hired"])
+    if not isinstance(exit_on, list) or not all(e in EXITS for e in exit_on):
+        problems["exit_on"] = "a list of: " + ", ".join(EXITS)
+    if problems:
+        raise ValidationError("invalid campaign: " + ", ".join(sorted(problems)), problems)
+    return {
+        "name": " ".join(name.split()), "channel": channel, "category": category,
+        "audience": {"pools": list(dict.fromkeys(pools)), "exclude_pools": list(dict.fromkeys(exclude))},
+        "steps": normalized_steps, "send_at": send_at, "enrollment": enrollment,
+        "exit_on": list(dict.fromkeys(exit_on)),
+    }
+
+
+def _ids(value, prefix: str) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) and v.startswith(prefix) for v in value)
+
+
+def check_transition(status: str, action: str) -> None:
+    if action not in TRANSITIONS.get(status, set()):
+        from .errors import Conflict
+
+        raise Conflict(f"a {status} campaign cannot {action}", {"status": status}, code="invalid_state")
+
+
+# ---------------------------------------------------------------- who gets a step
+
+@dataclass(frozen=True)
+class Decision:
+    action: str  # send, skip, defer, exit
+    reason: str | None = None
+    until: str | None = None  # defer: when the person may get it
+
+
+def recent(times: list[str] | None, now: datetime, window: timedelta = CAP_WINDOW) -> list[str]:
+    cutoff = iso(now - window)
+    return sorted(t for t in (times or []) if t >= cutoff)
+
+
+def decide(*, candidate: dict | None, campaign: dict, step_index: int, now: datetime, cap: int,
+           previous_send: dict | None = None, clicked_campaign: bool = False, sequence: bool = False) -> Decision:
+    """Whether this person gets this step now. The caller re-checks nothing: this is the rule."""
+    if candidate is None:
+        return Decision("exit", "erased")
+    exit_on = set(campaign["exit_on"])
+    status = candidate.get("status")
+    if status == "unsubscribed":
+        return Decision("exit" if "unsubscribed" in exit_on else "skip", "unsubscribed")
+    if status in ("bounced", "complained"):
+        return Decision("exit" if "bounced" in exit_on or status == "complained" else "skip", status)
+    stage = candidate.get("stage")
+    if stage == "hired" and "hired" in exit_on:
+        return Decision("exit", "hired")
+    if stage in ("applied", "interviewing", "offer", "hired") and "applied" in exit_on:
+        return Decision("exit", "applied")
+    if clicked_campaign and "clicked" in exit_on:
+        return Decision("exit", "clicked")
+    if status != "subscribed":
+        return Decision("skip", "not_subscribed")
+    consent = candidate.get("consent") or {}
+    if consent.get("marketing") is not True:
+        return Decision("skip", "no_consent")
+    preferences = candidate.get("preferences") or {}
+    if preferences.get("unsubscribed_all") or campaign["category"] in (preferences.get("unsubscribed_categories") or []):
+        return Decision("skip", "category_opt_out")
+
+    step = campaign["steps"][step_index]
+    condition = step.get("condition", "always")
+    if condition == "not_opened" and previous_send and previous_send.get("opened_at"):
+        return Decision("skip", "opened_previous_step")
+    if condition == "not_clicked" and previous_send and previous_send.get("clicked_at"):
+        return Decision("skip", "clicked_previous_step")
+
+    sent = recent(candidate.get("marketing_sends"), now)
+    if len(sent) >= cap:
+        if sequence:
+            # the moment the oldest send in the window leaves it
+            until = parse_iso(sent[len(sent) - cap]) + CAP_WINDOW
+            return Decision("defer", "frequency_cap", iso(until))
+        return Decision("skip", "frequency_cap")
+    return Decision("send")
+
+
+def next_step_due(campaign: dict, step_index: int, after: datetime) -> tuple[int, str] | None:
+    """(next step index, when) after step `step_index` went out (or was skipped); None: finished."""
+    following = step_index + 1
+    if following >= len(campaign["steps"]):
+        return None
+    delay = parse_duration(campaign["steps"][following]["delay"])
+    return following, iso(delay.after(after))
+
+
+def with_send(times: list[str] | None, now: datetime) -> list[str]:
+    """The cap list after one more send now (older entries dropped)."""
+    return recent(times, now) + [iso(now)]

@@ -1,0 +1,241 @@
+"""The send worker's campaign path: eligibility again, claim, render, send in parallel, record.
+
+At most once: each (campaign, step, person) is claimed with a conditional put, in the same
+transaction that counts the send against the person's cap and checks they are still subscribed
+and unchanged. Only then is SES called. A crash after SES accepted leaves the claim `claimed`: it
+is never sent again. Throttling is retried with backoff; if SES still refuses, the claim is
+released (SES surely did not accept) and the person goes back on the queue.
+"""
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from ..domain.campaign_email import Sender, build_campaign_email
+from ..domain.campaigns import Decision, decide, next_step_due, recent, with_send
+from ..domain.clock import iso, utcnow
+from ..domain.tracking import send_key
+from ..observability import count, logger
+
+CHUNK = 50  # recipients claimed and sent together; the deadline is checked between chunks
+RETRY_DELAYS = (0.2, 0.6, 1.5)  # seconds between SES attempts on throttling
+PAUSED_DELAY = 60  # a paused campaign's messages come back after this many seconds
+RETRY_QUEUE_DELAY = 30  # seconds before throttled recipients come back through the queue
+SAFETY_MS = 8_000  # stop taking new chunks when less than this is left of the invocation
+
+
+@dataclass
+class Outcome:
+    key: str
+    candidate_id: str
+    status: str  # sent, failed, retry
+    message_id: str | None = None
+    error: str | None = None
+    links: list | None = None
+
+
+class CampaignSender:
+    def __init__(self, settings, campaigns, templates, candidates, sends, enrollments, jobs, mailer,
+                 limiter, send_queue, sms=None, threads: int = 16):
+        self.settings = settings
+        self.campaigns = campaigns
+        self.templates = templates
+        self.candidates = candidates
+        self.sends = sends
+        self.enrollments = enrollments
+        self.jobs = jobs
+        self.mailer = mailer
+        self.limiter = limiter
+        self.send_queue = send_queue
+        self.sms = sms
+        self.sender = Sender(settings.public_url, settings.secret, settings.from_email,
+                             {"name": settings.company_name, "careers_url": f"{settings.public_url}/careers"})
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ses")
+        self._templates: dict[str, dict] = {}  # for one queue message: edits show on the next
+
+    # ------------------------------------------------------------ one queue message
+
+    def handle(self, message: dict, remaining_ms=lambda: 60_000) -> str:
+        campaign = self.campaigns.get(message.get("campaign_id", ""))
+        if campaign is None:
+            return "skipped:no_campaign"
+        if campaign["status"] == "cancelled":
+            if len(campaign["steps"]) > 1:  # their sequence ends here
+                self.enrollments.put_many([
+                    {"campaign_id": campaign["id"], "candidate_id": i, "step": int(message["step"]),
+                     "status": "exited", "reason": "cancelled", "enrolled_at": iso(), "updated_at": iso()}
+                    for i in message.get("recipients") or []])
+            return "skipped:cancelled"
+        if campaign["status"] == "paused":
+            self.send_queue.send(message, delay_seconds=PAUSED_DELAY)
+            return "deferred:paused"
+        step = int(message["step"])
+        self._templates = {}
+        recipients = list(dict.fromkeys(message.get("recipients") or []))
+        done = {"sent": 0, "skipped": 0, "deferred": 0, "exited": 0, "retry": 0, "failed": 0}
+        for start in range(0, len(recipients), CHUNK):
+            if remaining_ms() < SAFETY_MS:  # hand the rest to another invocation
+                self.send_queue.send({**message, "recipients": recipients[start:]})
+                break
+            self._chunk(campaign, step, recipients[start:start + CHUNK], message, done)
+        return "done:" + ",".join(f"{k}={v}" for k, v in done.items() if v)
+
+    def _chunk(self, campaign: dict, step: int, ids: list[str], message: dict, done: dict) -> None:
+        now = utcnow()
+        template = self._template(campaign["steps"][step]["template_id"])
+        job = self.jobs.get(campaign["job_id"]) if campaign.get("job_id") else None
+        people = self.candidates.batch_get(ids)
+        sequence = len(campaign["steps"]) > 1
+        decisions = self._decide(campaign, step, ids, people, now, sequence)
+
+        to_send = [i for i in ids if decisions[i].action == "send"]
+        claimed, lost = self._claim(campaign, step, to_send, people, now, template)
+        for candidate_id in lost:  # changed since read, or claimed already (a redelivery)
+            decisions[candidate_id] = Decision("skip", "already_claimed")
+        outcomes = list(self._pool.map(
+            lambda cid: self._deliver(campaign, step, template, job, people[cid]), claimed))
+
+        records, retry = [], []
+        for outcome in outcomes:
+            claim = self._claim_item(campaign, step, people[outcome.candidate_id], now, template)
+            if outcome.status == "sent":
+                records.append(dict(claim, status="sent", sent_at=iso(), message_id=outcome.message_id,
+                                    links=outcome.links or None))
+                done["sent"] += 1
+            elif outcome.status == "failed":
+                records.append(dict(claim, status="failed", error=outcome.error))
+                done["failed"] += 1
+            else:
+                retry.append(outcome.candidate_id)
+        if records:
+            self.sends.record(records)
+        for candidate_id in retry:
+            self._release(campaign["id"], step, candidate_id)
+            done["retry"] += 1
+        if retry:
+            self.send_queue.send({**message, "recipients": retry}, delay_seconds=RETRY_QUEUE_DELAY)
+
+        skipped = [i for i in ids if decisions[i].action in ("skip", "exit") and decisions[i].reason != "already_claimed"]
+        if not sequence and skipped:
+            self.sends.record_skips([dict(self._claim_item(campaign, step, people.get(i) or {"id": i}, now, template),
+                                          status="skipped", reason=decisions[i].reason) for i in skipped])
+        done["skipped"] += len(skipped)
+        if sequence:
+            self._advance(campaign, step, ids, decisions, set(retry), now, done)
+        if step == 0:  # the fan-out counted these in; the scheduler compares the two
+            self.campaigns.add_processed(campaign["id"], len(ids) - len(retry))
+        if done["sent"]:
+            count("CampaignEmailSent", len([o for o in outcomes if o.status == "sent"]))
+
+    def _decide(self, campaign, step, ids, people, now, sequence) -> dict[str, Decision]:
+        previous, clicked = {}, set()
+        condition = campaign["steps"][step].get("condition", "always")
+        if step > 0 and condition != "always":
+            previous = self.sends.get_many([send_key(campaign["id"], step - 1, i) for i in ids])
+        if "clicked" in campaign["exit_on"] and step > 0:
+            earlier = self.sends.get_many([send_key(campaign["id"], s, i) for s in range(step) for i in ids])
+            clicked = {s["candidate_id"] for s in earlier.values() if s.get("clicked_at")}
+        cap = self.settings.frequency_cap
+        return {i: decide(candidate=people.get(i), campaign=campaign, step_index=step, now=now, cap=cap,
+                          previous_send=previous.get(send_key(campaign["id"], step - 1, i)),
+                          clicked_campaign=i in clicked, sequence=sequence) for i in ids}
+
+    def _claim_item(self, campaign, step, person, now, template) -> dict:
+        return {"pk": send_key(campaign["id"], step, person["id"]), "kind": "campaign",
+                "candidate_id": person["id"], "status": "claimed", "created_at": iso(now),
+                "campaign_id": campaign["id"], "step": step, "channel": campaign["channel"],
+                "category": campaign["category"], "subject": template.get("subject")}
+
+    def _claim(self, campaign, step, ids, people, now, template) -> tuple[list[str], list[str]]:
+        entries = [{"key": send_key(campaign["id"], step, i), "candidate_id": i,
+                    "version": people[i].get("version") or 1,
+                    "marketing_sends": with_send(people[i].get("marketing_sends"), now),
+                    "claim": self._claim_item(campaign, step, people[i], now, template)} for i in ids]
+        claimed_keys, lost_keys = self.sends.claim(entries) if entries else ([], [])
+        by_key = {e["key"]: e["candidate_id"] for e in entries}
+        return [by_key[k] for k in claimed_keys], [by_key[k] for k in lost_keys]
+
+    # ------------------------------------------------------------ delivery
+
+    def _deliver(self, campaign, step, template, job, person) -> Outcome:
+        key = send_key(campaign["id"], step, person["id"])
+        try:
+            email = build_campaign_email(self.sender, template, candidate=person, job=job,
+                                         campaign_id=campaign["id"], step=step)
+        except Exception as exc:  # a template that cannot render for this person: recorded, not retried
+            logger().error("campaign email did not render", extra={"candidate_id": person["id"], "error": str(exc)})
+            return Outcome(key, person["id"], "failed", error=f"render: {exc}")
+        from ..aws.mailer import SendRefused
+
+        for pause in (0.0,) + RETRY_DELAYS:
+            if pause:
+                time.sleep(pause)
+            self.limiter.acquire()
+            try:
+                message_id = self.mailer.send_raw(
+                    from_email=self.settings.from_email, to=person["email"], raw=email.raw,
+                    tags={"campaign_id": campaign["id"], "step": str(step), "candidate_id": person["id"]})
+                return Outcome(key, person["id"], "sent", message_id=message_id, links=email.links)
+            except SendRefused as refused:
+                if not refused.retryable:
+                    return Outcome(key, person["id"], "failed", error=str(refused)[:500])
+        count("SendThrottled")
+        return Outcome(key, person["id"], "retry", error="throttled")
+
+    def _release(self, campaign_id: str, step: int, candidate_id: str) -> None:
+        """SES surely did not take it: free the claim and the cap slot it held."""
+        self.sends.release(send_key(campaign_id, step, candidate_id))
+        now = utcnow()
+
+        def drop_latest(current: dict) -> dict:
+            times = recent(current.get("marketing_sends"), now)
+            return dict(current, marketing_sends=times[:-1]) if times else current
+
+        self.candidates.update(candidate_id, drop_latest)
+
+    # ------------------------------------------------------------ sequences
+
+    def _advance(self, campaign, step, ids, decisions, retry, now, done) -> None:
+        updates = []
+        for candidate_id in ids:
+            if candidate_id in retry:
+                continue  # its enrollment lease runs out and the step comes round again
+            decision = decisions[candidate_id]
+            entry = {"campaign_id": campaign["id"], "candidate_id": candidate_id, "updated_at": iso(now),
+                     "enrolled_at": iso(now), "status": "active", "step": step}
+            if decision.action == "defer":
+                entry["due_at"] = decision.until
+                done["deferred"] += 1
+            elif decision.action == "exit" or (decision.action == "skip" and decision.reason not in (
+                    "opened_previous_step", "clicked_previous_step", "already_claimed")):
+                entry.update(status="exited", reason=decision.reason)
+                done["exited"] += 1
+            else:
+                following = next_step_due(campaign, step, now)
+                if following is None:
+                    entry.update(status="completed")
+                else:
+                    entry.update(step=following[0], due_at=following[1])
+            updates.append(entry)
+        if not updates:
+            return
+        if step == 0:
+            created = set(self.enrollments.enroll(updates))
+            existing = [u for u in updates if u["candidate_id"] not in created]
+            if existing:  # a redelivered first step: keep where they are unless this moves them on
+                current = self.enrollments.get_many(campaign["id"], [u["candidate_id"] for u in existing])
+                self.enrollments.put_many([u for u in existing if current.get(u["candidate_id"], {}).get("step", 0) <= step])
+        else:
+            current = self.enrollments.get_many(campaign["id"], [u["candidate_id"] for u in updates])
+            for update in updates:
+                update["enrolled_at"] = current.get(update["candidate_id"], {}).get("enrolled_at", update["enrolled_at"])
+            self.enrollments.put_many(updates)
+
+    def _template(self, template_id: str) -> dict:
+        if template_id not in self._templates:
+            template = self.templates.get(template_id)
+            if template is None:
+                raise LookupError(f"template {template_id} is gone")
+            self._templates[template_id] = template
+        return self._templates[template_id]

@@ -1,0 +1,131 @@
+"""Campaigns: create, schedule, pause, resume, cancel, test sends and job alerts."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ..domain.campaigns import check_transition, validate_campaign
+from ..domain.clock import iso, new_id, utcnow
+from ..domain.emails import normalize_email
+from ..domain.errors import Conflict, NotFound, RateLimited, ValidationError
+from ..observability import logger
+
+VIEW = ("id", "name", "channel", "category", "audience", "steps", "send_at", "enrollment", "exit_on",
+        "status", "job_id", "created_at", "updated_at", "started_at", "finished_at")
+TESTS_PER_HOUR = 20
+
+
+class CampaignService:
+    def __init__(self, settings, campaigns, templates, pools, candidates, mailer, template_service, jobs,
+                 pool_service, keys):
+        self.settings = settings
+        self.campaigns = campaigns
+        self.templates = templates
+        self.pools = pools
+        self.candidates = candidates
+        self.mailer = mailer
+        self.template_service = template_service
+        self.jobs = jobs
+        self.pool_service = pool_service
+        self.keys = keys
+
+    @staticmethod
+    def view(campaign: dict) -> dict:
+        data = {k: campaign.get(k) for k in VIEW}
+        data["progress"] = {"enqueued": campaign.get("enqueued", 0), "processed": campaign.get("processed", 0)}
+        return data
+
+    def create(self, body: object, *, job_id: str | None = None) -> dict:
+        definition = validate_campaign(body)
+        problems = {}
+        audience = definition["audience"]
+        for field in ("pools", "exclude_pools"):
+            missing = [p for p in audience[field] if self.pools.get(p) is None]
+            if missing:
+                problems[f"audience.{field}"] = "no such pool: " + ", ".join(missing)
+        for index, step in enumerate(definition["steps"]):
+            template = self.templates.get(step["template_id"])
+            if template is None:
+                problems[f"steps[{index}].template_id"] = f"no template {step['template_id']}"
+            elif definition["channel"] == "sms" and not template.get("text"):
+                problems[f"steps[{index}].template_id"] = "an SMS step needs a template with a text part"
+        if problems:
+            raise ValidationError("invalid campaign: " + ", ".join(sorted(problems)), problems)
+        now = iso()
+        campaign = {"id": new_id("camp"), **definition, "status": "draft", "job_id": job_id,
+                    "created_at": now, "updated_at": now, "enqueued": 0, "processed": 0}
+        self.campaigns.create(campaign)
+        logger().info("campaign created", extra={"campaign_id": campaign["id"]})
+        return self.view(campaign)
+
+    def get(self, campaign_id: str) -> dict:
+        campaign = self.campaigns.get(campaign_id)
+        if campaign is None:
+            raise NotFound(f"no campaign {campaign_id}")
+        return campaign
+
+    def list(self, limit: int, cursor: str | None):
+        items, next_cursor = self.campaigns.page(limit, cursor)
+        return [self.view(c) for c in items], next_cursor
+
+    def act(self, campaign_id: str, action: str) -> dict:
+        campaign = self.get(campaign_id)
+        status = campaign["status"]
+        check_transition(status, action)
+        now = iso()
+        if action == "schedule":
+            due = max(campaign.get("send_at") or now, now) if campaign.get("send_at") else now
+            changed = self.campaigns.transition(campaign_id, status, "scheduled", due_at=due, updated_at=now)
+        elif action == "pause":
+            changed = self.campaigns.transition(campaign_id, status, "paused", due_at=None, paused_from=status,
+                                                updated_at=now)
+        elif action == "resume":
+            back = campaign.get("paused_from") or "sending"
+            due = campaign.get("send_at") if back == "scheduled" and campaign.get("send_at") else now
+            changed = self.campaigns.transition(campaign_id, status, back, due_at=max(due, now), paused_from=None,
+                                                updated_at=now)
+        else:  # cancel
+            changed = self.campaigns.transition(campaign_id, status, "cancelled", due_at=None, updated_at=now,
+                                                finished_at=now)
+        if not changed:
+            raise Conflict("the campaign changed meanwhile; read it and try again", code="invalid_state")
+        logger().info("campaign " + action, extra={"campaign_id": campaign_id})
+        return self.view(self.get(campaign_id))
+
+    def test(self, campaign_id: str, body: object) -> dict:
+        campaign = self.get(campaign_id)
+        if not isinstance(body, dict):
+            raise ValidationError("body must be a JSON object")
+        email = normalize_email(body.get("email"))
+        step = body.get("step", 0)
+        if not isinstance(step, int) or not 0 <= step < len(campaign["steps"]):
+            raise ValidationError.field("step", f"a step number from 0 to {len(campaign['steps']) - 1}")
+        until = utcnow() + timedelta(hours=1)
+        if not self.keys.hit(f"rate#test#{campaign_id}#{utcnow():%Y%m%d%H}", TESTS_PER_HOUR, until):
+            raise RateLimited("at most 20 test sends per campaign per hour", retry_after=3600 - utcnow().minute * 60)
+        template = self.templates.get(campaign["steps"][step]["template_id"])
+        known = self.candidates.id_for_email(email)
+        candidate = self.candidates.get(known) if known else None
+        candidate = candidate or {"id": new_id("cand"), "email": email, "first_name": "Alex", "last_name": "Example",
+                                  "city": "London", "country": "GB", "skills": ["python", "aws"]}
+        candidate = dict(candidate, email=email)
+        job = self.jobs.get(campaign["job_id"]) if campaign.get("job_id") else None
+        built = self.template_service.test_email(template, candidate, job, campaign_id)
+        message_id = self.mailer.send_raw(from_email=self.settings.from_email, to=email, raw=built.raw,
+                                          tags={"kind": "test", "campaign_id": campaign_id})
+        return {"sent": True, "to": email, "message_id": message_id, "subject": built.subject}
+
+    def job_alert(self, job_id: str) -> dict:
+        """A job_alert campaign to the job's matches who may be emailed, scheduled now."""
+        job = self.jobs.get(job_id)
+        matches = [m for m in self.jobs.matches(job_id, pool=None, limit=500) if m["emailable"]]
+        if not matches:
+            raise Conflict("no match for this job may be emailed", {"matches": "none subscribed"},
+                           code="no_emailable_matches")
+        pool = self.pool_service.create({"name": f"Job alert: {job['title']}"[:100], "kind": "static",
+                                         "description": f"Matches for {job_id} on {iso()[:10]}"})
+        self.pool_service.add_members(pool["id"], {"candidate_ids": [m["candidate"]["id"] for m in matches]})
+        template = self.template_service.builtin_job_alert()
+        created = self.create({"name": f"Job alert: {job['title']}"[:200], "channel": "email",
+                               "category": "job_alert", "audience": {"pools": [pool["id"]]},
+                               "steps": [{"template_id": template["id"]}], "enrollment": "once"}, job_id=job_id)
+        return self.act(created["id"], "schedule")

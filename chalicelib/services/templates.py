@@ -1,0 +1,96 @@
+"""Email templates: saved only when they compile and use known variables; previewed for a person."""
+from __future__ import annotations
+
+from ..domain.campaign_email import Sender, build_campaign_email, unsubscribe_url
+from ..domain.clock import iso, new_id
+from ..domain.errors import NotFound, ValidationError
+from ..domain.templates import render, validate_template
+
+JOB_ALERT = {
+    "name": "Job alert (built in)",
+    "category": "job_alert",
+    "subject": "New role: {{ job.title }}",
+    "html": (
+        "<html><body style=\"font-family:Arial,sans-serif;color:#1f2933;line-height:1.5\">"
+        "<p>Hi {{ candidate.first_name | default('there') }},</p>"
+        "<p>A role that fits what you told us has just opened: <strong>{{ job.title }}</strong>"
+        "{% if job.city %} in {{ job.city }}{% endif %}{% if job.remote %} (remote friendly){% endif %}.</p>"
+        "{% if job.description %}<p>{{ job.description }}</p>{% endif %}"
+        "<p><a href=\"{{ job.url | default(company.careers_url) }}\" style=\"display:inline-block;padding:10px 18px;"
+        "background:#1d4ed8;color:#ffffff;text-decoration:none;border-radius:4px\">See the role</a></p>"
+        "<p style=\"font-size:13px;color:#52606d\">You get job alerts because you joined our talent community. "
+        "<a href=\"{{ preferences_url }}\">Choose what you get</a> or "
+        "<a href=\"{{ unsubscribe_url }}\">unsubscribe</a>.</p></body></html>"
+    ),
+    "text": None,
+}
+VIEW = ("id", "name", "category", "subject", "html", "text", "builtin", "created_at", "updated_at")
+
+
+class TemplateService:
+    def __init__(self, settings, templates, candidates, keys):
+        self.settings = settings
+        self.templates = templates
+        self.candidates = candidates
+        self.keys = keys
+
+    def sender(self) -> Sender:
+        s = self.settings
+        return Sender(s.public_url, s.secret, s.from_email, {"name": s.company_name, "careers_url": f"{s.public_url}/careers"})
+
+    @staticmethod
+    def view(template: dict) -> dict:
+        return {k: template.get(k) for k in VIEW}
+
+    def create(self, body: object, builtin: str | None = None) -> dict:
+        fields = validate_template(body)
+        now = iso()
+        template = {"id": new_id("tmpl"), **fields, "builtin": builtin, "created_at": now, "updated_at": now}
+        self.templates.create(template)
+        return self.view(template)
+
+    def get(self, template_id: str) -> dict:
+        template = self.templates.get(template_id)
+        if template is None:
+            raise NotFound(f"no template {template_id}")
+        return template
+
+    def patch(self, template_id: str, body: object) -> dict:
+        current = self.get(template_id)
+        fields = validate_template(body, partial=True)
+        updated = {**current, **fields, "updated_at": iso()}
+        self.templates.save(updated)
+        return self.view(updated)
+
+    def preview(self, template_id: str, body: object) -> dict:
+        template = self.get(template_id)
+        if not isinstance(body, dict) or not isinstance(body.get("candidate_id"), str):
+            raise ValidationError.field("candidate_id", "required: the person to preview for")
+        candidate = self.candidates.get(body["candidate_id"])
+        if candidate is None:
+            raise NotFound(f"no candidate {body['candidate_id']}")
+        job = None
+        if body.get("job_id"):
+            from .. import wiring
+
+            job = wiring.jobs().get(body["job_id"])
+        link = unsubscribe_url(self.sender(), new_id("camp"), 0, candidate["id"])
+        rendered = render(template, candidate=candidate, job=job, company=self.sender().company,
+                          unsubscribe_url=link, preferences_url=link)
+        return {"subject": rendered.subject, "html": rendered.html, "text": rendered.text}
+
+    def builtin_job_alert(self) -> dict:
+        """The job alert template, created once per stage."""
+        key = "builtin#template#job_alert"
+        found = self.keys.get(key)
+        if found and found.get("ref") and self.templates.get(found["ref"]):
+            return self.templates.get(found["ref"])
+        created = self.create(JOB_ALERT, builtin="job_alert")
+        self.keys.put(key, ref=created["id"], created_at=iso())
+        return self.templates.get(created["id"])
+
+    def test_email(self, template: dict, candidate: dict, job: dict | None, campaign_id: str):
+        """A rendered copy for a test send: real content, no tracking, marked as a test."""
+        email = build_campaign_email(self.sender(), dict(template, subject="[Test] " + template["subject"]),
+                                     candidate=candidate, job=job, campaign_id=campaign_id, step=0, track=False)
+        return email

@@ -1,0 +1,48 @@
+"""People, pools and templates for campaign tests, made through the services."""
+import json
+
+from tests.app.helpers import body
+
+
+def subscriber(email, **fields):
+    """A person who confirmed marketing consent (as if they had clicked the confirm link)."""
+    from chalicelib import wiring
+    from chalicelib.domain.clock import iso
+
+    person, _ = wiring.candidates().upsert({"email": email, **fields})
+    before, after = wiring.candidate_repo().update(person["id"], lambda c: dict(
+        c, status="subscribed", confirmed_at=iso(), consent={"marketing": True, "confirmed_at": iso()}))
+    wiring.membership_sync().apply([(before, after)])
+    return after
+
+
+def template(client, auth, **overrides):
+    payload = {"name": "Hello", "category": "career_advice",
+               "subject": "Hi {{ candidate.first_name | default('there') }}",
+               "html": "<html><body><p>Hello {{ candidate.first_name | default('there') }}</p>"
+                       "<p><a href=\"https://blog.example.com/post?id=1\">Read the post</a></p></body></html>",
+               **overrides}
+    response = client.http.post("/templates", headers=auth, body=json.dumps(payload))
+    assert response.status_code == 201, response.body
+    return body(response)
+
+
+def pool(client, auth, rules=None, name="Everyone with skills"):
+    rules = rules or {"field": "skills", "op": "exists"}
+    response = client.http.post("/pools", headers=auth, body=json.dumps({"name": name, "kind": "dynamic", "rules": rules}))
+    assert response.status_code == 201, response.body
+    return body(response)
+
+
+def campaign(client, auth, pools, steps, **overrides):
+    payload = {"name": "Campaign", "channel": "email", "category": "career_advice",
+               "audience": {"pools": pools}, "steps": steps, **overrides}
+    response = client.http.post("/campaigns", headers=auth, body=json.dumps(payload))
+    assert response.status_code == 201, response.body
+    return body(response)
+
+
+def act(client, auth, campaign_id, action, status=200):
+    response = client.http.post(f"/campaigns/{campaign_id}/{action}", headers=auth, body=b"")
+    assert response.status_code == status, response.body
+    return body(response)
