@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test e2e bench package apikey apikeys revoke-apikey clean
+.PHONY: install run test e2e bench package apikey apikeys revoke-apikey dlq redrive clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,13 @@ apikeys: install
 ## make revoke-apikey ID=key_...
 revoke-apikey: install
 	$(BIN)/python -m chalicelib.cli apikey revoke "$(ID)"
+
+## make dlq, make redrive QUEUE=send|jobs: dead-letter queues (the stage's stack must be reachable)
+dlq: install
+	$(BIN)/python -m chalicelib.cli dlq status
+
+redrive: install
+	$(BIN)/python -m chalicelib.cli dlq redrive --queue "$(or $(QUEUE),send)"
 
 clean:
 	rm -rf build .pytest_cache

@@ -3,6 +3,8 @@
     python -m chalicelib.cli apikey create --name "Jane (recruiting)"
     python -m chalicelib.cli apikey list
     python -m chalicelib.cli apikey revoke key_...
+    python -m chalicelib.cli dlq status
+    python -m chalicelib.cli dlq redrive --queue send
 
 Locally (CRM_STAGE unset or `local`) it talks to the running `make run` stack's emulator; for a
 deployed stage set CRM_STAGE (and AWS credentials/region) and it writes to that stage's table.
@@ -44,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     keys.add_parser("list", help="keys by id and name (never the key)")
     revoke = keys.add_parser("revoke", help="stop a key from working")
     revoke.add_argument("key_id")
+    dlq = groups.add_parser("dlq", help="dead-letter queues").add_subparsers(dest="action", required=True)
+    dlq.add_parser("status", help="messages waiting in each queue and its dead-letter queue")
+    redrive = dlq.add_parser("redrive", help="move dead letters back onto their queue")
+    redrive.add_argument("--queue", choices=("send", "jobs"), default="send")
     args = parser.parse_args(argv)
 
     _environment()
@@ -52,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from . import wiring
 
+    if args.group == "dlq":
+        return _dlq(args)
     service = wiring.api_keys()
     if args.action == "create":
         created = service.create(args.name.strip() or "recruiter")
@@ -65,6 +73,21 @@ def main(argv: list[str] | None = None) -> int:
             print(f"no key {args.key_id}", file=sys.stderr)
             return 1
         print(f"revoked {args.key_id}")
+    return 0
+
+
+def _dlq(args) -> int:
+    from .aws.queue import depth, redrive
+    from .settings import get_settings
+
+    settings = get_settings()
+    names = {"send": settings.send_queue_name, "jobs": settings.jobs_queue_name}
+    if args.action == "status":
+        for short, name in names.items():
+            print(f"{short:5} queue {depth(name):6}   dead letters {depth(name + '-dlq'):6}")
+        return 0
+    moved = redrive(names[args.queue])
+    print(f"moved {moved} message(s) from {names[args.queue]}-dlq back to {names[args.queue]}")
     return 0
 
 

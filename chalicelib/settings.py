@@ -26,6 +26,7 @@ class Settings:
     sns_trusted_cert: str
     ats_secret: str
     frequency_cap: int
+    sms_frequency_cap: int
     signup_limit: int
     ses_max_rate: float
     ses_configuration_set: str
@@ -70,6 +71,7 @@ def get_settings() -> Settings:
         sns_trusted_cert=env("CRM_SNS_TRUSTED_CERT", ""),
         ats_secret=env("CRM_ATS_SECRET", ""),
         frequency_cap=int(env("CRM_FREQUENCY_CAP", "3")),
+        sms_frequency_cap=int(env("CRM_SMS_FREQUENCY_CAP", "1")),
         signup_limit=int(env("CRM_SIGNUP_LIMIT", "20")),
         ses_max_rate=float(env("CRM_SES_MAX_RATE", "14")),
         ses_configuration_set=env("CRM_SES_CONFIGURATION_SET", "crm-events"),

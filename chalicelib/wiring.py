@@ -174,7 +174,14 @@ def campaign_sender():
     from .services.campaign_sender import CampaignSender
 
     return CampaignSender(get_settings(), campaign_repo(), template_repo(), candidate_repo(), campaign_sends(),
-                          enrollment_repo(), job_repo(), mailer(), send_rate_limiter(), send_queue())
+                          enrollment_repo(), job_repo(), mailer(), send_rate_limiter(), send_queue(), sms_sender())
+
+
+@lru_cache(maxsize=None)
+def sms_sender():
+    from .aws.sms import SmsSender
+
+    return SmsSender()
 
 
 @lru_cache(maxsize=None)

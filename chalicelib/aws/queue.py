@@ -32,3 +32,30 @@ class Queue:
             failed = response.get("Failed") or []
             if failed:
                 raise RuntimeError(f"SQS refused {len(failed)} messages: {failed[0].get('Code')}")
+
+
+def redrive(name: str, limit: int = 100_000) -> int:
+    """Moves messages from `<name>-dlq` back onto `name` (after fixing what made them fail).
+
+    The workers' claims make a redriven message safe: what was sent is not sent again.
+    """
+    sqs = client("sqs")
+    source, target = queue_url(f"{name}-dlq"), queue_url(name)
+    moved = 0
+    while moved < limit:
+        messages = sqs.receive_message(QueueUrl=source, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                       VisibilityTimeout=60).get("Messages") or []
+        if not messages:
+            break
+        sqs.send_message_batch(QueueUrl=target, Entries=[
+            {"Id": str(i), "MessageBody": m["Body"]} for i, m in enumerate(messages)])
+        sqs.delete_message_batch(QueueUrl=source, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
+        moved += len(messages)
+    return moved
+
+
+def depth(name: str) -> int:
+    attributes = client("sqs").get_queue_attributes(
+        QueueUrl=queue_url(name), AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+    return int(attributes.get("ApproximateNumberOfMessages", 0))

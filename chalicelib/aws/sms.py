@@ -13,9 +13,9 @@ class SmsRefused(Exception):
         self.retryable = retryable
 
 
-_RETRYABLE = {"Throttling", "ThrottlingException", "Throttled", "ThrottledException", "TooManyRequestsException",
-              "RequestLimitExceeded", "KMSThrottling", "InternalError", "InternalFailure",
-              "ServiceUnavailable"}
+_RETRYABLE = {"Throttling", "ThrottlingException", "Throttled", "ThrottledException",
+              "TooManyRequestsException", "RequestLimitExceeded", "KMSThrottling", "InternalError",
+              "InternalFailure", "ServiceUnavailable"}
 
 
 class SmsSender:

@@ -135,7 +135,11 @@ def recent(times: list[str] | None, now: datetime, window: timedelta = CAP_WINDO
 
 def decide(*, candidate: dict | None, campaign: dict, step_index: int, now: datetime, cap: int,
            previous_send: dict | None = None, clicked_campaign: bool = False, sequence: bool = False) -> Decision:
-    """Whether this person gets this step now. The caller re-checks nothing: this is the rule."""
+    """Whether this person gets this step now. The caller re-checks nothing: this is the rule.
+
+    For SMS `cap` is the SMS cap; the person also needs SMS consent and a usable number, and is
+    never texted in their local night (the step waits for their morning).
+    """
     if candidate is None:
         return Decision("exit", "erased")
     exit_on = set(campaign["exit_on"])
@@ -167,7 +171,16 @@ def decide(*, candidate: dict | None, campaign: dict, step_index: int, now: date
     if condition == "not_clicked" and previous_send and previous_send.get("clicked_at"):
         return Decision("skip", "clicked_previous_step")
 
-    sent = recent(candidate.get("marketing_sends"), now)
+    sms = campaign.get("channel") == "sms"
+    if sms:
+        from .quiet_hours import DEFER, SKIP, sms_eligibility
+
+        verdict, detail = sms_eligibility(candidate, now)
+        if verdict == SKIP:
+            return Decision("skip", detail)
+        if verdict == DEFER:
+            return Decision("defer", "quiet_hours", iso(detail))
+    sent = recent(candidate.get("sms_sends" if sms else "marketing_sends"), now)
     if len(sent) >= cap:
         if sequence:
             # the moment the oldest send in the window leaves it

@@ -53,6 +53,7 @@ class CampaignSender:
                              {"name": settings.company_name, "careers_url": f"{settings.public_url}/careers"})
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ses")
         self._templates: dict[str, dict] = {}  # for one queue message: edits show on the next
+        self._channel: dict[str, str] = {}
 
     # ------------------------------------------------------------ one queue message
 
@@ -72,6 +73,7 @@ class CampaignSender:
             return "deferred:paused"
         step = int(message["step"])
         self._templates = {}
+        self._channel[campaign["id"]] = campaign["channel"]
         recipients = list(dict.fromkeys(message.get("recipients") or []))
         done = {"sent": 0, "skipped": 0, "deferred": 0, "exited": 0, "retry": 0, "failed": 0}
         for start in range(0, len(recipients), CHUNK):
@@ -116,6 +118,10 @@ class CampaignSender:
         if retry:
             self.send_queue.send({**message, "recipients": retry}, delay_seconds=RETRY_QUEUE_DELAY)
 
+        waiting = [i for i in ids if decisions[i].action == "defer"]
+        if waiting and not sequence:  # a broadcast SMS in someone's night: back through the queue
+            self.send_queue.send({**message, "recipients": waiting}, delay_seconds=900)
+            done["deferred"] += len(waiting)
         skipped = [i for i in ids if decisions[i].action in ("skip", "exit") and decisions[i].reason != "already_claimed"]
         if not sequence and skipped:
             self.sends.record_skips([dict(self._claim_item(campaign, step, people.get(i) or {"id": i}, now, template),
@@ -124,7 +130,7 @@ class CampaignSender:
         if sequence:
             self._advance(campaign, step, ids, decisions, set(retry), now, done)
         if step == 0:  # the fan-out counted these in; the scheduler compares the two
-            self.campaigns.add_processed(campaign["id"], len(ids) - len(retry))
+            self.campaigns.add_processed(campaign["id"], len(ids) - len(retry) - (0 if sequence else len(waiting)))
         if done["sent"]:
             count("CampaignEmailSent", len([o for o in outcomes if o.status == "sent"]))
 
@@ -136,7 +142,7 @@ class CampaignSender:
         if "clicked" in campaign["exit_on"] and step > 0:
             earlier = self.sends.get_many([send_key(campaign["id"], s, i) for s in range(step) for i in ids])
             clicked = {s["candidate_id"] for s in earlier.values() if s.get("clicked_at")}
-        cap = self.settings.frequency_cap
+        cap = self.settings.sms_frequency_cap if campaign["channel"] == "sms" else self.settings.frequency_cap
         return {i: decide(candidate=people.get(i), campaign=campaign, step_index=step, now=now, cap=cap,
                           previous_send=previous.get(send_key(campaign["id"], step - 1, i)),
                           clicked_campaign=i in clicked, sequence=sequence) for i in ids}
@@ -148,9 +154,11 @@ class CampaignSender:
                 "category": campaign["category"], "subject": template.get("subject")}
 
     def _claim(self, campaign, step, ids, people, now, template) -> tuple[list[str], list[str]]:
-        entries = [{"key": send_key(campaign["id"], step, i), "candidate_id": i,
+        sms = campaign["channel"] == "sms"
+        cap_field = "sms_sends" if sms else "marketing_sends"
+        entries = [{"key": send_key(campaign["id"], step, i), "candidate_id": i, "sms": sms,
                     "version": people[i].get("version") or 1,
-                    "marketing_sends": with_send(people[i].get("marketing_sends"), now),
+                    "marketing_sends": with_send(people[i].get(cap_field), now),
                     "claim": self._claim_item(campaign, step, people[i], now, template)} for i in ids]
         claimed_keys, lost_keys = self.sends.claim(entries) if entries else ([], [])
         by_key = {e["key"]: e["candidate_id"] for e in entries}
@@ -159,6 +167,8 @@ class CampaignSender:
     # ------------------------------------------------------------ delivery
 
     def _deliver(self, campaign, step, template, job, person) -> Outcome:
+        if campaign["channel"] == "sms":
+            return self._deliver_sms(campaign, step, template, job, person)
         key = send_key(campaign["id"], step, person["id"])
         try:
             email = build_campaign_email(self.sender, template, candidate=person, job=job,
@@ -183,14 +193,43 @@ class CampaignSender:
         count("SendThrottled")
         return Outcome(key, person["id"], "retry", error="throttled")
 
+    def _deliver_sms(self, campaign, step, template, job, person) -> Outcome:
+        """The template's text part, plain, at most 480 characters, with how to opt out."""
+        from ..aws.sms import SmsRefused
+        from ..domain.campaign_email import unsubscribe_url
+        from ..domain.quiet_hours import normalize_phone
+        from ..domain.templates import render
+
+        key = send_key(campaign["id"], step, person["id"])
+        link = unsubscribe_url(self.sender, campaign["id"], step, person["id"])
+        try:
+            text = render(dict(template, html=template.get("text") or ""), candidate=person, job=job,
+                          company=self.sender.company, unsubscribe_url=link, preferences_url=link).text
+        except Exception as exc:
+            return Outcome(key, person["id"], "failed", error=f"render: {exc}")
+        text = " ".join(text.split("--")[0].split())[:400] + f" Opt out: {link}"
+        phone = normalize_phone(person.get("phone"), person.get("country"))
+        for pause in (0.0,) + RETRY_DELAYS:
+            if pause:
+                time.sleep(pause)
+            try:
+                message_id = self.sms.send(phone, text)
+                return Outcome(key, person["id"], "sent", message_id=message_id)
+            except SmsRefused as refused:
+                if not refused.retryable:
+                    return Outcome(key, person["id"], "failed", error=str(refused)[:500])
+        return Outcome(key, person["id"], "retry", error="throttled")
+
     def _release(self, campaign_id: str, step: int, candidate_id: str) -> None:
         """SES surely did not take it: free the claim and the cap slot it held."""
         self.sends.release(send_key(campaign_id, step, candidate_id))
         now = utcnow()
 
+        field = "sms_sends" if self._channel.get(campaign_id) == "sms" else "marketing_sends"
+
         def drop_latest(current: dict) -> dict:
-            times = recent(current.get("marketing_sends"), now)
-            return dict(current, marketing_sends=times[:-1]) if times else current
+            times = recent(current.get(field), now)
+            return dict(current, **{field: times[:-1]}) if times else current
 
         self.candidates.update(candidate_id, drop_latest)
 

@@ -14,7 +14,8 @@ from chalicelib.domain.quiet_hours import (
 )
 
 UTC = timezone.utc
-ALL_ZONES = sorted(set(COUNTRY_ZONES.values()) | {z for cities in CITY_ZONES.values() for z in cities.values()})
+ALL_ZONES = sorted(set(COUNTRY_ZONES.values())
+                   | {zone for cities in CITY_ZONES.values() for zone in cities.values()})
 
 
 def utc(*parts):
@@ -113,8 +114,8 @@ def test_missing_country_is_taken_from_the_phone():
 
 
 @pytest.mark.parametrize("phone, country", [
-    ("+1 415 555 0100", "US"), ("+1 416 555 0100", "US"), ("+7 912 345 6789", "RU"), ("+44 20 7946 0958", "GB"),
-    ("+353 1 234 5678", "IE"), ("+262 262 12 34 56", "RE"), ("+999 1234", None), ("442079460958", None),
+    ("+1 415 555 0100", "US"), ("+1 416 555 0100", "US"), ("+7 912 345 6789", "RU"),
+    ("+44 20 7946 0958", "GB"), ("+353 1 234 5678", "IE"), ("+262 262 12 34 56", "RE"), ("+999 1234", None), ("442079460958", None),
 ])
 def test_country_for_phone(phone, country):
     assert country_for_phone(normalize_phone(phone, None) if phone.startswith("+") else phone) == country
