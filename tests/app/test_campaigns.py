@@ -28,13 +28,15 @@ def test_templates_are_checked_when_saved_and_previewed_for_a_person(client, aut
     fields = body(bad)["error"]["fields"]
     assert fields["subject"] == "unknown variables: candidate.nickname"
     assert fields["html"].startswith("line 2:")
-    made = template(client, auth)
+    made = template(client, auth, html="<html><head><style>p { color: #123456 }</style></head><body>"
+                    "<p>Hello {{ candidate.first_name | default('there') }}</p></body></html>")
     ada = subscriber("ada@example.com", first_name="Ada", skills=["python"])
     preview = body(client.http.post(f"/templates/{made['id']}/preview", headers=auth,
                                     body=json.dumps({"candidate_id": ada["id"]})))
     assert preview["subject"] == "Hi Ada" and "Hello Ada" in preview["html"]
     assert "/u/" in preview["html"] and "Unsubscribe" in preview["html"]  # compliant footer added
     assert "Hello Ada" in preview["text"]  # text generated from the HTML
+    assert 'style="color: #123456;"' in preview["html"] and "<style>" not in preview["html"]  # CSS inlined
     patched = client.http.patch(f"/templates/{made['id']}", headers=auth, body=json.dumps({"subject": "New {{ x }}"}))
     assert patched.status_code == 400 and "subject" in body(patched)["error"]["fields"]
 
