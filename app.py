@@ -234,6 +234,12 @@ def template_create():
     return json_response(wiring.templates().create(read_json(_request())), 201)
 
 
+@app.route("/templates", methods=["GET"])
+@api.recruiter
+def template_list():
+    return json_response(page(*wiring.templates().list(*page_params(_request()))))
+
+
 @app.route("/templates/{template_id}", methods=["GET"])
 @api.recruiter
 def template_get(template_id):

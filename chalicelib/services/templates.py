@@ -49,6 +49,10 @@ class TemplateService:
         self.templates.create(template)
         return self.view(template)
 
+    def list(self, limit: int, cursor: str | None):
+        items, next_cursor = self.templates.page(limit, cursor)
+        return [self.view(t) for t in items], next_cursor
+
     def get(self, template_id: str) -> dict:
         template = self.templates.get(template_id)
         if template is None:

@@ -37,6 +37,8 @@ def test_templates_are_checked_when_saved_and_previewed_for_a_person(client, aut
     assert "/u/" in preview["html"] and "Unsubscribe" in preview["html"]  # compliant footer added
     assert "Hello Ada" in preview["text"]  # text generated from the HTML
     assert 'style="color: #123456;"' in preview["html"] and "<style>" not in preview["html"]  # CSS inlined
+    listed = body(client.http.get("/templates", headers=auth))["items"]
+    assert [t["id"] for t in listed] == [made["id"]]
     patched = client.http.patch(f"/templates/{made['id']}", headers=auth, body=json.dumps({"subject": "New {{ x }}"}))
     assert patched.status_code == 400 and "subject" in body(patched)["error"]["fields"]
 
