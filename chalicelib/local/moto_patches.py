@@ -1,4 +1,5 @@
-"""Local stack and tests: make moto's TransactWriteItems cost independent of table size.
+"""Local stack and tests: make moto's TransactWriteItems cost independent of table size, and
+serve DynamoDB requests one at a time (atomic, as DynamoDB is).
 
 moto 5.2.5 (`DynamoDBBackend.transact_write_items`) takes its rollback copy with
 `copy.deepcopy(table)` once per *action*, for the table that action touches: a 100-action
@@ -99,5 +100,22 @@ def install() -> bool:
 
     models.copy = _CopyModule()
     models.DynamoDBBackend.transact_write_items = transact_write_items
+    _serialize_dynamodb()
     _installed = True
     return True
+
+
+def _serialize_dynamodb() -> None:
+    """DynamoDB applies each request atomically (a conditional write is checked and applied as one);
+    the emulator serves concurrent requests in threads without that guarantee. One lock around
+    its DynamoDB request handler gives the local stack and the tests the real semantics."""
+    from moto.dynamodb.responses import DynamoHandler
+
+    lock = threading.RLock()
+    original = DynamoHandler.call_action
+
+    def call_action(self):
+        with lock:
+            return original(self)
+
+    DynamoHandler.call_action = call_action

@@ -315,6 +315,21 @@ class EnrollmentModel(Model):
     due = EnrollmentsDue()
 
 
+class StatsModel(Model):
+    """Counters many events hit at once (a campaign's opens, clicks...), spread over shards.
+
+    Attributes are counters named by metric and step (`opens`, `opens_s0`, ...), written with
+    ADD through the low-level client (store/stats.py); the model declares only the keys.
+    """
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("stats")
+        billing_mode = "PAY_PER_REQUEST"
+
+    pk = UnicodeAttribute(hash_key=True)  # e.g. "campaign#camp_..."
+    shard = NumberAttribute(range_key=True)
+
+
 ALL_MODELS = (CandidateModel, KeyModel, TimelineModel, SendModel, PoolModel, MembershipModel, JobModel,
-              TemplateModel, CampaignModel, EnrollmentModel)
+              TemplateModel, CampaignModel, EnrollmentModel, StatsModel)
 TTL_ATTRIBUTES = {KeyModel: "expires_at"}

@@ -192,6 +192,8 @@ def test_global_send_rate_is_never_exceeded(aws):
 
     granted = Counter()
     lock = threading.Lock()
+
+    # (the emulator serves DynamoDB requests one at a time, atomic as DynamoDB: moto_patches)
     limiters = [SendRateLimiter(wiring.key_repo(), rate=10) for _ in range(3)]
     for limiter in limiters:
         real_take = limiter._take
