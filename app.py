@@ -53,6 +53,37 @@ def signup_confirm():
     return signups_http.confirm(_request(), settings)
 
 
+@app.route("/t/o/{token}", methods=["GET"])
+def track_open(token):
+    from chalicelib.routes import tracking as tracking_http
+
+    return tracking_http.pixel(_request(), token)
+
+
+@app.route("/t/c/{token}", methods=["GET", "HEAD"])
+@api.public
+def track_click(token):
+    from chalicelib.routes import tracking as tracking_http
+
+    return tracking_http.redirect(_request(), token)
+
+
+@app.route("/u/{token}", methods=["GET"])
+@api.public
+def preferences_page(token):
+    from chalicelib.routes import tracking as tracking_http
+
+    return tracking_http.preferences(_request(), token, settings)
+
+
+@app.route("/u/{token}", methods=["POST"], content_types=ALL_TYPES)
+@api.public
+def preferences_save(token):
+    from chalicelib.routes import tracking as tracking_http
+
+    return tracking_http.save_preferences(_request(), token, settings)
+
+
 @app.route("/careers", methods=["GET"])
 @api.public
 def careers():

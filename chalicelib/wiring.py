@@ -178,6 +178,22 @@ def campaign_sender():
 
 
 @lru_cache(maxsize=None)
+def stats_repo():
+    from .store.stats import StatsRepository
+
+    return StatsRepository()
+
+
+@lru_cache(maxsize=None)
+def tracking():
+    from .services.tracking import TrackingService
+    from .store.sends import TrackingSends
+
+    return TrackingService(get_settings(), TrackingSends(), stats_repo(), candidate_repo(), timeline_repo(),
+                           membership_sync(), jobs_queue())
+
+
+@lru_cache(maxsize=None)
 def sms_sender():
     from .aws.sms import SmsSender
 

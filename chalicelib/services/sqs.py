@@ -31,7 +31,8 @@ def process_send_batch(event: dict, remaining_ms=lambda: 60_000) -> dict:
 def process_jobs_batch(event: dict) -> dict:
     """Background work: pool rebuilds and deletions, one page per message."""
     pools = wiring.pools()
-    handlers = {"pool_rebuild": pools.rebuild_step, "pool_delete": pools.delete_step}
+    handlers = {"pool_rebuild": pools.rebuild_step, "pool_delete": pools.delete_step,
+                "tracking": lambda m: wiring.tracking().record(m), "engaged": lambda m: wiring.tracking().engaged(m)}
 
     def handle(message: dict) -> str:
         handler = handlers.get(message.get("type"))

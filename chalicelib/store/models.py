@@ -56,6 +56,7 @@ class CandidateModel(Model):
     consent = MapAttribute(null=True)
     preferences = MapAttribute(null=True)
     engagement_score = NumberAttribute(null=True)
+    engagement_at = UnicodeAttribute(null=True)  # when engagement_score was last brought up to date
     last_contacted_at = UnicodeAttribute(null=True)
     last_engaged_at = UnicodeAttribute(null=True)
     confirmed_at = UnicodeAttribute(null=True)
@@ -129,8 +130,13 @@ class SendModel(Model):
     category = UnicodeAttribute(null=True)
     reason = UnicodeAttribute(null=True)  # why a send was skipped
     links = ListAttribute(of=UnicodeAttribute, null=True)  # index -> URL: click targets
-    opened_at = UnicodeAttribute(null=True)
-    clicked_at = UnicodeAttribute(null=True)
+    opened_at = UnicodeAttribute(null=True)  # first human open
+    clicked_at = UnicodeAttribute(null=True)  # first human click
+    opens = NumberAttribute(null=True)
+    clicks = NumberAttribute(null=True)
+    machine_opens = NumberAttribute(null=True)
+    machine_clicks = NumberAttribute(null=True)
+    unsubscribed_at = UnicodeAttribute(null=True)
     by_candidate = SendsByCandidate()
     by_message = SendsByMessage()
 

@@ -110,3 +110,44 @@ class CampaignSends:
 
     def release(self, key: str) -> None:
         SendRepository().release(key)
+
+
+class TrackingSends:
+    """What the tracking routes read and write on a send: one read, one update per event."""
+
+    def get(self, key: str) -> dict | None:
+        from pynamodb.exceptions import DoesNotExist
+
+        try:
+            return to_dict(SendModel.get(key))
+        except DoesNotExist:
+            return None
+
+    def count(self, key: str, kind: str, now: str, machine: bool) -> bool:
+        """Counts an open or click on the send. True if it was the send's first human one."""
+        from pynamodb.exceptions import UpdateError
+
+        first_at = SendModel.opened_at if kind == "open" else SendModel.clicked_at
+        total = SendModel.opens if kind == "open" else SendModel.clicks
+        machine_total = SendModel.machine_opens if kind == "open" else SendModel.machine_clicks
+        item = SendModel(key)
+        actions = [machine_total.add(1)] if machine else [total.add(1), first_at.set(first_at | now)]
+        try:
+            item.update(actions=actions, condition=SendModel.pk.exists())
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False  # no such send (erased since): nothing to count
+            raise
+        return not machine and getattr(item, first_at.attr_name) == now
+
+    def mark_unsubscribed(self, key: str, now: str) -> bool:
+        from pynamodb.exceptions import UpdateError
+
+        try:
+            SendModel(key).update(actions=[SendModel.unsubscribed_at.set(now)],
+                                  condition=SendModel.pk.exists() & SendModel.unsubscribed_at.does_not_exist())
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True

@@ -1,0 +1,145 @@
+"""Opens, clicks, unsubscribes: from the links in a real campaign email."""
+import json
+import re
+from datetime import timedelta
+
+import pytest
+
+from tests.app.campaign_helpers import act, campaign, pool, subscriber, template
+from tests.app.helpers import body, outbox, text_part, tick
+
+HUMAN = {"User-Agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko)",
+         "Accept": "image/webp,image/*,*/*;q=0.8"}  # mail clients ask for images
+
+
+@pytest.fixture
+def sent(client, auth, monkeypatch):
+    """One campaign email to Ada, sent a minute ago, and its links."""
+    from chalicelib.services import scheduler
+
+    monkeypatch.setattr(scheduler, "RECHECK", timedelta(0))
+    tmpl = template(client, auth)
+    audience = pool(client, auth)
+    tick()
+    ada = subscriber("ada@example.com", first_name="Ada", skills=["go"])
+    made = campaign(client, auth, [audience["id"]], [{"template_id": tmpl["id"]}])
+    act(client, auth, made["id"], "schedule")
+    tick()
+    [email] = outbox()
+    raw = email["raw"].replace("=\r\n", "").replace("=\n", "").replace("=3D", "=")
+    from chalicelib import wiring
+    from chalicelib.store.models import SendModel
+    key = f"{made['id']}#0#{ada['id']}"
+    SendModel(key).update(actions=[SendModel.sent_at.set("2026-01-01T00:00:00.000Z")])  # long enough ago
+    return {
+        "campaign": made, "ada": ada, "key": key, "sends": wiring.tracking().sends,
+        "click": re.search(r"/t/c/[\w-]+", text_part(email["raw"])).group(0),
+        "pixel": re.search(r"/t/o/[\w-]+", raw).group(0),
+        "unsubscribe": re.search(r"List-Unsubscribe: <http://127\.0\.0\.1:8000(/u/[\w-]+)>", raw).group(1),
+    }
+
+
+def stats(campaign_id):
+    from chalicelib import wiring
+
+    return wiring.stats_repo().totals(f"campaign#{campaign_id}")
+
+
+def test_click_redirects_to_what_was_sent_and_counts(client, sent):
+    response = client.http.get(sent["click"], headers=HUMAN)
+    assert response.status_code == 302 and response.headers["Location"] == "https://blog.example.com/post?id=1"
+    client.http.get(sent["click"], headers=HUMAN)
+    totals = stats(sent["campaign"]["id"])
+    assert (totals["clicks"], totals["clicks_unique"], totals["clicks_s0"]) == (2, 1, 2)
+    send = sent["sends"].get(sent["key"])
+    assert send["clicks"] == 2 and send["clicked_at"]
+    tick()  # the engagement job
+    from chalicelib import wiring
+    person = wiring.candidate_repo().get(sent["ada"]["id"])
+    assert person["last_engaged_at"] and person["engagement_score"] == 6.0
+
+
+def test_forged_or_altered_click_tokens_never_redirect(client, sent):
+    token = sent["click"].rsplit("/", 1)[1]
+    altered = token[:-2] + ("AA" if token[-2:] != "AA" else "BB")
+    for path in (f"/t/c/{altered}", "/t/c/not-a-token", "/t/c/" + "A" * 64, sent["pixel"].replace("/t/o/", "/t/c/")):
+        response = client.http.get(path, headers=HUMAN)
+        assert response.status_code == 404 and "Location" not in response.headers
+
+
+def test_open_pixel_counts_humans_and_machines_apart(client, sent):
+    response = client.http.get(sent["pixel"], headers=HUMAN)
+    assert response.status_code == 200 and response.headers["Content-Type"] == "image/gif"
+    assert response.headers["Cache-Control"].startswith("no-store") and response.body[:6] == b"GIF89a"
+    client.http.get(sent["pixel"], headers={"User-Agent": "Mozilla/5.0", "Accept": "image/*"})  # Apple Mail Privacy Protection
+    client.http.get(sent["pixel"], headers=HUMAN)
+    totals = stats(sent["campaign"]["id"])
+    assert (totals["opens"], totals["opens_unique"], totals["opens_machine"]) == (2, 1, 1)
+    assert client.http.get("/t/o/garbage", headers=HUMAN).status_code == 200  # still a pixel
+
+
+def test_scanner_clicks_seconds_after_delivery_are_machine(client, sent):
+    from chalicelib.domain.clock import iso
+    from chalicelib.store.models import SendModel
+
+    SendModel(sent["key"]).update(actions=[SendModel.sent_at.set(iso())])
+    response = client.http.get(sent["click"], headers=HUMAN)
+    assert response.status_code == 302  # the scanner is still redirected
+    client.http.request("HEAD", sent["click"], headers=HUMAN)
+    totals = stats(sent["campaign"]["id"])
+    assert totals["clicks_machine"] == 2 and totals["clicks"] == 0
+
+
+def test_tracking_writes_at_most_two_items_and_survives_storage_errors(client, sent, monkeypatch):
+    from chalicelib import wiring
+
+    writes = []
+    real_count, real_add = wiring.tracking().sends.count, wiring.stats_repo().add
+    monkeypatch.setattr(wiring.tracking().sends, "count", lambda *a, **k: writes.append("send") or real_count(*a, **k))
+    monkeypatch.setattr(wiring.stats_repo(), "add", lambda *a, **k: writes.append("stats") or real_add(*a, **k))
+    client.http.get(sent["pixel"], headers=HUMAN)
+    assert writes == ["send", "stats"]
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("DynamoDB is having a bad day")
+
+    monkeypatch.setattr(wiring.tracking().sends, "count", broken)
+    assert client.http.get(sent["pixel"], headers=HUMAN).status_code == 200
+    assert client.http.get(sent["click"], headers=HUMAN).status_code == 302
+    monkeypatch.setattr(wiring.tracking().sends, "count", real_count)
+    tick()  # the jobs worker records the queued events
+    assert stats(sent["campaign"]["id"])["opens"] == 2
+
+
+def test_one_click_unsubscribe_takes_effect_before_the_next_send(client, auth, sent):
+    response = client.http.post(sent["unsubscribe"], headers={"Content-Type": "application/x-www-form-urlencoded"},
+                                body="List-Unsubscribe=One-Click")
+    assert response.status_code == 200 and "Location" not in response.headers
+    person = body(client.http.get(f"/candidates/{sent['ada']['id']}", headers=auth))
+    assert person["status"] == "unsubscribed" and person["preferences"]["source"] == "one_click"
+    timeline = body(client.http.get(f"/candidates/{sent['ada']['id']}/timeline", headers=auth))["items"]
+    assert timeline[0]["kind"] == "unsubscribed" and timeline[0]["data"]["source"] == "one_click"
+    assert stats(sent["campaign"]["id"])["unsubscribed"] == 1
+    tmpl = template(client, auth, name="again")
+    again = campaign(client, auth, sent["campaign"]["audience"]["pools"], [{"template_id": tmpl["id"]}], name="again")
+    act(client, auth, again["id"], "schedule")
+    tick()
+    assert len(outbox()) == 1
+
+
+def test_preference_page_by_category(client, auth, sent):
+    page = client.http.get(sent["unsubscribe"])
+    assert page.status_code == 200 and b"Email preferences" in page.body and b'value="job_alert" checked' in page.body
+    saved = client.http.post(sent["unsubscribe"], headers={"Content-Type": "application/x-www-form-urlencoded"},
+                             body="categories=job_alert&categories=event_invite&action=save")
+    assert saved.status_code == 200 and b"Your choices are saved" in saved.body
+    person = body(client.http.get(f"/candidates/{sent['ada']['id']}", headers=auth))
+    assert person["status"] == "subscribed"
+    assert sorted(person["preferences"]["unsubscribed_categories"]) == ["career_advice", "company_news", "industry_insights"]
+    # the next career_advice campaign skips her; job alerts would still reach her
+    tmpl = template(client, auth, name="again")
+    again = campaign(client, auth, sent["campaign"]["audience"]["pools"], [{"template_id": tmpl["id"]}], name="again")
+    act(client, auth, again["id"], "schedule")
+    tick()
+    assert len(outbox()) == 1
+    assert client.http.get("/u/not-a-token").status_code == 404
