@@ -84,6 +84,15 @@ def preferences_save(token):
     return tracking_http.save_preferences(_request(), token, settings)
 
 
+@app.route("/webhooks/ses", methods=["POST"], content_types=ALL_TYPES)
+@api.public
+def ses_webhook():
+    from chalicelib.http import raw_body
+
+    status, answer = wiring.ses_webhook().receive(raw_body(_request(), 256 * 1024))
+    return json_response(answer, status)
+
+
 @app.route("/careers", methods=["GET"])
 @api.public
 def careers():

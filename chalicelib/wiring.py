@@ -194,6 +194,16 @@ def tracking():
 
 
 @lru_cache(maxsize=None)
+def ses_webhook():
+    from .aws import sns_verify
+    from .services.ses_events import SesWebhookService
+    from .store.sends import TrackingSends
+
+    return SesWebhookService(get_settings(), key_repo(), TrackingSends(), candidate_repo(), timeline_repo(),
+                             membership_sync(), stats_repo(), sns_verify.verify, sns_verify.confirm_subscription)
+
+
+@lru_cache(maxsize=None)
 def sms_sender():
     from .aws.sms import SmsSender
 

@@ -137,6 +137,10 @@ class SendModel(Model):
     machine_opens = NumberAttribute(null=True)
     machine_clicks = NumberAttribute(null=True)
     unsubscribed_at = UnicodeAttribute(null=True)
+    delivered_at = UnicodeAttribute(null=True)
+    bounced_at = UnicodeAttribute(null=True)
+    complained_at = UnicodeAttribute(null=True)
+    delayed_at = UnicodeAttribute(null=True)
     by_candidate = SendsByCandidate()
     by_message = SendsByMessage()
 

@@ -141,13 +141,24 @@ class TrackingSends:
         return not machine and getattr(item, first_at.attr_name) == now
 
     def mark_unsubscribed(self, key: str, now: str) -> bool:
+        return self.mark_first(key, "unsubscribed_at", now)
+
+    def mark_first(self, key: str, attribute: str, now: str, **also) -> bool:
+        """Sets `attribute` on the send unless set already (an event counted once). True if set now."""
         from pynamodb.exceptions import UpdateError
 
+        field = getattr(SendModel, attribute)
+        actions = [field.set(now)] + [getattr(SendModel, k).set(v) for k, v in also.items()]
         try:
-            SendModel(key).update(actions=[SendModel.unsubscribed_at.set(now)],
-                                  condition=SendModel.pk.exists() & SendModel.unsubscribed_at.does_not_exist())
+            SendModel(key).update(actions=actions, condition=SendModel.pk.exists() & field.does_not_exist())
         except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 return False
             raise
         return True
+
+    def by_message(self, message_id: str) -> dict | None:
+        """The send SES gave this message id (the index holds keys only: then one read)."""
+        for item in SendModel.by_message.query(message_id, limit=1):
+            return self.get(item.pk)
+        return None

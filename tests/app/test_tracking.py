@@ -1,5 +1,4 @@
 """Opens, clicks, unsubscribes: from the links in a real campaign email."""
-import json
 import re
 from datetime import timedelta
 

@@ -323,7 +323,6 @@ def test_project_template(project_template):
                    ["DefinitionBody"]["paths"]), "local-only routes in a deployed stage"
 
 
-@pytest.mark.xfail(strict=True, reason="POST /webhooks/ses arrives with the tracking issue; flip this then")
 def test_project_routes_the_ses_webhook(project_template):
     """The SES events topic is subscribed to POST /webhooks/ses: app.py must declare it."""
     _, template, output = project_template

@@ -1,0 +1,189 @@
+"""SES events through SNS: verified, de-duplicated, and acted on.
+
+Permanent bounce: the address is suppressed at once (status `bounced`). Transient bounces:
+suppressed after 3 within 30 days. Complaint: unsubscribed and suppressed (status `complained`).
+Delivery, Reject, DeliveryDelay and Rendering Failure update the send. Everything ties back to the
+send through the SES message id (the message tags help when present). A redelivered SNS message
+(same MessageId) and a duplicate event change nothing.
+"""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from ..domain.clock import iso, utcnow
+from ..domain.emails import normalize_email
+from ..domain.errors import ValidationError
+from ..domain.ses_events import parse_ses_event
+from ..domain.sns import NotVerified, parse_envelope, trusted_sns_url
+from ..observability import count, logger
+
+REPLAY_GUARD = timedelta(days=14)
+SOFT_BOUNCE_WINDOW = timedelta(days=30)
+SOFT_BOUNCES_TO_SUPPRESS = 3
+
+
+class SesWebhookService:
+    def __init__(self, settings, keys, sends, candidates, timeline, memberships, stats, verifier, confirmer):
+        self.settings = settings
+        self.keys = keys
+        self.sends = sends
+        self.candidates = candidates
+        self.timeline = timeline
+        self.memberships = memberships
+        self.stats = stats
+        self.verify = verifier
+        self.confirm = confirmer
+
+    def receive(self, raw: bytes) -> tuple[int, dict]:
+        envelope = parse_envelope(raw)
+        try:
+            self.verify(envelope, topic_arn=self.settings.ses_topic_arn, trusted_cert=self.settings.sns_trusted_cert)
+            if envelope["Type"] == "SubscriptionConfirmation" and not trusted_sns_url(envelope.get("SubscribeURL"), pem=False):
+                raise NotVerified("untrusted SubscribeURL")
+        except NotVerified as exc:
+            logger().warning("SNS message refused", extra={"reason": str(exc), "type": envelope.get("Type")})
+            return 403, {"error": {"code": "not_verified", "message": "message not verified as from our SNS topic"}}
+        guard = f"sns#{envelope['MessageId']}"
+        if not self.keys.put_new(guard, created_at=iso(), expires_at=utcnow() + REPLAY_GUARD):
+            return 200, {"status": "duplicate"}
+        try:
+            return 200, self._handle(envelope)
+        except Exception:
+            self.keys.delete(guard)  # let SNS's retry do it again
+            raise
+
+    def _handle(self, envelope: dict) -> dict:
+        kind = envelope["Type"]
+        if kind == "SubscriptionConfirmation":
+            self.confirm(envelope.get("SubscribeURL"))
+            logger().info("SNS subscription confirmed", extra={"topic": envelope.get("TopicArn")})
+            return {"status": "subscription_confirmed"}
+        if kind == "UnsubscribeConfirmation":
+            logger().warning("SNS subscription ended", extra={"topic": envelope.get("TopicArn")})
+            return {"status": "noted"}
+        try:
+            message = json.loads(envelope.get("Message") or "")
+        except ValueError:
+            message = None
+        if not isinstance(message, dict):
+            logger().warning("SNS notification is not an SES event: ignored")
+            return {"status": "ignored"}
+        return {"status": self.handle_event(message)}
+
+    # ------------------------------------------------------------ one SES event
+
+    def handle_event(self, message: dict) -> str:
+        event = parse_ses_event(message)
+        handler = getattr(self, f"_{event.kind}", None)
+        if handler is None:
+            logger().info("SES event type ignored", extra={"type": event.raw_type})
+            return "ignored"
+        send = self.sends.by_message(event.message_id) if event.message_id else None
+        count(f"Ses{event.kind.title().replace('_', '')}")
+        return handler(event, send)
+
+    def _people(self, event, send) -> list[str]:
+        """Candidate ids this event is about: the send's person, else by the recipients' addresses."""
+        addresses = self._addresses(event)
+        if send:
+            person = self.candidates.get(send["candidate_id"])
+            if person and (not addresses or person["email"] in addresses):
+                return [person["id"]]
+        return [cid for cid in (self.candidates.id_for_email(a) for a in addresses) if cid]
+
+    @staticmethod
+    def _addresses(event) -> list[str]:
+        addresses = []
+        for raw in event.recipients:
+            try:
+                addresses.append(normalize_email(raw.split("<")[-1].rstrip(">")))
+            except ValidationError:
+                continue
+        return addresses
+
+    def _count(self, send, metric: str) -> None:
+        if send and send.get("campaign_id"):
+            self.stats.add(f"campaign#{send['campaign_id']}", {metric: 1, f"{metric}_s{send.get('step', 0)}": 1})
+
+    def _suppress(self, candidate_id: str, status: str, reason: str, at: str) -> None:
+        def change(current: dict) -> dict:
+            if current.get("status") in ("bounced", "complained") and status == "bounced":
+                return current
+            updated = dict(current, status=status, updated_at=iso())
+            if status == "complained":
+                updated["preferences"] = {**(current.get("preferences") or {}), "unsubscribed_all": True,
+                                          "source": "complaint", "updated_at": iso()}
+            return updated
+
+        result = self.candidates.update(candidate_id, change)
+        if result and result[1] is not result[0]:
+            self.memberships.apply([result])
+            self.timeline.add(candidate_id, status, {"reason": reason, "at": at})
+            logger().info("address suppressed", extra={"candidate_id": candidate_id, "status": status})
+
+    def _bounce(self, event, send) -> str:
+        at = event.at or iso()
+        if send and not self.sends.mark_first(send["pk"], "bounced_at", at):
+            if event.permanent:
+                return "duplicate"
+        people = self._people(event, send)
+        if event.permanent:
+            for candidate_id in people:
+                self._suppress(candidate_id, "bounced", event.detail or "permanent bounce", at)
+            self._count(send, "bounced")
+            return "suppressed" if people else "unknown_recipient"
+        for candidate_id in people:
+            guard = f"softbounce#{candidate_id}#{event.feedback_id or event.message_id}"
+            if not self.keys.put_new(guard, created_at=at, expires_at=utcnow() + SOFT_BOUNCE_WINDOW):
+                continue
+            # counted by when it reached us: SES reports within minutes, and a replayed old event
+            # must not be dropped from the window
+            self.timeline.add(candidate_id, "soft_bounce", {"detail": event.detail, "bounced_at": at})
+            cutoff = iso(utcnow() - SOFT_BOUNCE_WINDOW)
+            recent = [e for e in self.timeline.all(candidate_id) if e["kind"] == "soft_bounce" and e["at"] >= cutoff]
+            if len(recent) >= SOFT_BOUNCES_TO_SUPPRESS:
+                self._suppress(candidate_id, "bounced", f"{len(recent)} transient bounces in 30 days", at)
+        return "transient"
+
+    def _complaint(self, event, send) -> str:
+        at = event.at or iso()
+        first = self.sends.mark_first(send["pk"], "complained_at", at) if send else True
+        for candidate_id in self._people(event, send):
+            self._suppress(candidate_id, "complained", event.detail or "complaint", at)
+        if first:
+            self._count(send, "complained")
+        return "suppressed"
+
+    def _delivery(self, event, send) -> str:
+        if send and self.sends.mark_first(send["pk"], "delivered_at", event.at or iso()):
+            self._count(send, "delivered")
+            return "delivered"
+        return "duplicate" if send else "unknown_send"
+
+    def _reject(self, event, send) -> str:
+        if send and self.sends.mark_first(send["pk"], "bounced_at", iso(), status="failed", error=f"rejected: {event.detail}"):
+            self._count(send, "rejected")
+        return "rejected"
+
+    def _rendering_failure(self, event, send) -> str:
+        if send and self.sends.mark_first(send["pk"], "bounced_at", iso(), status="failed",
+                                          error=f"rendering failure: {event.detail}"[:500]):
+            self._count(send, "failed")
+        return "failed"
+
+    def _delivery_delay(self, event, send) -> str:
+        if send:
+            self.sends.mark_first(send["pk"], "delayed_at", event.at or iso())
+        return "delayed"
+
+    def _send(self, event, send) -> str:
+        return "accepted"
+
+    def _open(self, event, send) -> str:
+        return "ignored_ses_tracking"  # we track opens and clicks ourselves (/t/o, /t/c)
+
+    _click = _open
+
+    def _subscription(self, event, send) -> str:
+        return "ignored"
