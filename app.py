@@ -93,6 +93,15 @@ def ses_webhook():
     return json_response(answer, status)
 
 
+@app.route("/webhooks/ats", methods=["POST"], content_types=ALL_TYPES)
+@api.public
+def ats_webhook():
+    from chalicelib.http import raw_body
+
+    request = _request()
+    return json_response(wiring.ats().receive(raw_body(request, 256 * 1024), request.headers.get("x-crm-signature")))
+
+
 @app.route("/careers", methods=["GET"])
 @api.public
 def careers():

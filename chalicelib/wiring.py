@@ -190,7 +190,7 @@ def tracking():
     from .store.sends import TrackingSends
 
     return TrackingService(get_settings(), TrackingSends(), stats_repo(), candidate_repo(), timeline_repo(),
-                           membership_sync(), jobs_queue())
+                           membership_sync(), jobs_queue(), sequence_exits())
 
 
 @lru_cache(maxsize=None)
@@ -200,7 +200,25 @@ def ses_webhook():
     from .store.sends import TrackingSends
 
     return SesWebhookService(get_settings(), key_repo(), TrackingSends(), candidate_repo(), timeline_repo(),
-                             membership_sync(), stats_repo(), sns_verify.verify, sns_verify.confirm_subscription)
+                             membership_sync(), stats_repo(), sns_verify.verify, sns_verify.confirm_subscription,
+                             sequence_exits())
+
+
+@lru_cache(maxsize=None)
+def sequence_exits():
+    from .services.sequences import SequenceExits
+
+    return SequenceExits(campaign_repo(), enrollment_repo())
+
+
+@lru_cache(maxsize=None)
+def ats():
+    from .services.ats import AtsService
+    from .store.outcomes import OutcomeRepository
+
+    return AtsService(get_settings(), key_repo(), candidate_repo(), timeline_repo(), membership_sync(),
+                      membership_repo(), job_repo(), OutcomeRepository(), send_repo(), stats_repo(),
+                      sequence_exits(), campaign_repo())
 
 
 @lru_cache(maxsize=None)

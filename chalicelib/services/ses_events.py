@@ -24,8 +24,10 @@ SOFT_BOUNCES_TO_SUPPRESS = 3
 
 
 class SesWebhookService:
-    def __init__(self, settings, keys, sends, candidates, timeline, memberships, stats, verifier, confirmer):
+    def __init__(self, settings, keys, sends, candidates, timeline, memberships, stats, verifier, confirmer,
+                 exits=None):
         self.settings = settings
+        self.exits = exits
         self.keys = keys
         self.sends = sends
         self.candidates = candidates
@@ -120,6 +122,8 @@ class SesWebhookService:
         if result and result[1] is not result[0]:
             self.memberships.apply([result])
             self.timeline.add(candidate_id, status, {"reason": reason, "at": at})
+            if self.exits:
+                self.exits.end(candidate_id, status)
             logger().info("address suppressed", extra={"candidate_id": candidate_id, "status": status})
 
     def _bounce(self, event, send) -> str:

@@ -15,8 +15,9 @@ from ..observability import count, logger
 
 
 class TrackingService:
-    def __init__(self, settings, sends, stats, candidates, timeline, memberships, jobs_queue):
+    def __init__(self, settings, sends, stats, candidates, timeline, memberships, jobs_queue, exits=None):
         self.settings = settings
+        self.exits = exits
         self.sends = sends
         self.stats = stats
         self.candidates = candidates
@@ -156,6 +157,8 @@ class TrackingService:
         self.timeline.add(token.candidate_id, "unsubscribed" if everything else "preferences", {
             "source": source, "campaign_id": token.campaign_id, "step": token.step,
             "unsubscribed_categories": after["preferences"]["unsubscribed_categories"]}, at=now)
+        if everything and self.exits:
+            self.exits.end(token.candidate_id, "unsubscribed")
         if everything and self.sends.mark_unsubscribed(token.send_key, now):
             self.stats.add(f"campaign#{token.campaign_id}", {"unsubscribed": 1, f"unsubscribed_s{token.step}": 1})
         logger().info("preferences changed", extra={"candidate_id": token.candidate_id, "source": source,

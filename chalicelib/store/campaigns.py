@@ -162,6 +162,9 @@ class EnrollmentRepository:
             raise
         return True
 
+    def for_candidate(self, candidate_id: str) -> list[str]:
+        return [item.campaign_id for item in EnrollmentModel.by_candidate.query(candidate_id)]
+
     def active_count(self, campaign_id: str, limit: int = 1) -> int:
         return sum(1 for _ in EnrollmentModel.query(campaign_id, filter_condition=EnrollmentModel.status == "active",
                                                      limit=limit))

@@ -306,6 +306,17 @@ class CampaignModel(Model):
     due = CampaignsDue()
 
 
+class EnrollmentsByCandidate(GlobalSecondaryIndex):
+    """A person's sequences: an application, a hire or a suppression ends them at once."""
+
+    class Meta:
+        index_name = "by_candidate"
+        projection = KeysOnlyProjection()
+
+    candidate_id = UnicodeAttribute(hash_key=True)
+    campaign_id = UnicodeAttribute(range_key=True)
+
+
 class EnrollmentModel(Model):
     """One person's place in a sequence: the step that comes next, and when."""
 
@@ -323,6 +334,27 @@ class EnrollmentModel(Model):
     due_shard = UnicodeAttribute(null=True)
     due_at = UnicodeAttribute(null=True)
     due = EnrollmentsDue()
+    by_candidate = EnrollmentsByCandidate()
+
+
+class OutcomeModel(Model):
+    """Hiring outcomes from the ATS, by kind and time: what analytics counts over a period."""
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("outcomes")
+        billing_mode = "PAY_PER_REQUEST"
+
+    kind = UnicodeAttribute(hash_key=True)  # application, offer_created, offer_accepted, offer_declined, hire, job_opened, job_filled
+    sk = UnicodeAttribute(range_key=True)  # "<occurred_at>#<event id>"
+    occurred_at = UnicodeAttribute()
+    candidate_id = UnicodeAttribute(null=True)
+    job_id = UnicodeAttribute(null=True)
+    source = UnicodeAttribute(null=True)  # the candidate's source: careers_page, csv_import, sourced, ats...
+    pools = ListAttribute(of=UnicodeAttribute, null=True)  # pools the person was in
+    campaign_id = UnicodeAttribute(null=True)  # credited: a click within 30 days
+    open_campaign_id = UnicodeAttribute(null=True)  # an open within 30 days (reported apart)
+    days_to_fill = NumberAttribute(null=True)
+    data = MapAttribute(null=True)
 
 
 class StatsModel(Model):
@@ -341,5 +373,5 @@ class StatsModel(Model):
 
 
 ALL_MODELS = (CandidateModel, KeyModel, TimelineModel, SendModel, PoolModel, MembershipModel, JobModel,
-              TemplateModel, CampaignModel, EnrollmentModel, StatsModel)
+              TemplateModel, CampaignModel, EnrollmentModel, StatsModel, OutcomeModel)
 TTL_ATTRIBUTES = {KeyModel: "expires_at"}

@@ -1,0 +1,73 @@
+"""ATS webhooks: the signature scheme and what each event says."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+from .candidates import STAGES
+from .clock import iso, parse_iso
+from .errors import Unauthorized, ValidationError
+
+TOLERANCE_SECONDS = 300
+TYPES = ("job.opened", "job.filled", "application.created", "candidate.stage_changed", "offer.created",
+         "offer.accepted", "offer.declined", "candidate.hired")
+_HEADER = re.compile(r"^t=(\d{1,12}),v1=([0-9a-fA-F]{64})$")
+
+
+def signature(secret: str, timestamp: int, raw: bytes) -> str:
+    return hmac.new(secret.encode(), f"{timestamp}.".encode() + raw, hashlib.sha256).hexdigest()
+
+
+def verify_signature(header: str | None, raw: bytes, secret: str, now: float) -> None:
+    """`X-CRM-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`, 5 minutes either way."""
+    match = _HEADER.match((header or "").replace(" ", ""))
+    if not match or not secret:
+        raise Unauthorized("missing or malformed X-CRM-Signature", code="bad_signature")
+    timestamp = int(match.group(1))
+    if abs(now - timestamp) > TOLERANCE_SECONDS:
+        raise Unauthorized("signature timestamp outside the 5 minute tolerance", code="bad_signature")
+    if not hmac.compare_digest(signature(secret, timestamp, raw), match.group(2).lower()):
+        raise Unauthorized("signature does not match", code="bad_signature")
+
+
+def parse_event(data: object) -> dict:
+    if not isinstance(data, dict):
+        raise ValidationError("body must be a JSON object")
+    problems = {}
+    event_id = data.get("id")
+    if not isinstance(event_id, (str, int)) or not str(event_id).strip() or len(str(event_id)) > 200:
+        problems["id"] = "required: the event's unique id"
+    kind = data.get("type")
+    if not isinstance(kind, str) or not kind:
+        problems["type"] = "required"
+    occurred = data.get("occurred_at")
+    try:
+        occurred = iso(parse_iso(occurred)) if isinstance(occurred, str) else None
+    except ValueError:
+        occurred = None
+    if occurred is None:
+        problems["occurred_at"] = "an ISO 8601 time"
+    payload = data.get("data")
+    if not isinstance(payload, dict):
+        problems["data"] = "an object"
+    if problems:
+        raise ValidationError("invalid ATS event: " + ", ".join(sorted(problems)), problems)
+    if kind in TYPES and kind not in ("job.opened", "job.filled") and not payload.get("email"):
+        raise ValidationError.field("data.email", "required: the candidate's email")
+    if kind == "candidate.stage_changed" and payload.get("stage") not in STAGES:
+        raise ValidationError.field("data.stage", "one of " + ", ".join(STAGES))
+    if kind in ("job.opened", "job.filled") and not payload.get("job_id"):
+        raise ValidationError.field("data.job_id", "required: the ATS's job id")
+    return {"id": str(event_id), "type": kind, "occurred_at": occurred, "data": payload}
+
+
+# How far along the hiring path each stage is: an event never moves a person backwards,
+# except a rejection, which always applies.
+STAGE_ORDER = {None: 0, "applied": 1, "interviewing": 2, "offer": 3, "hired": 4}
+
+
+def next_stage(current: str | None, incoming: str) -> str:
+    if incoming == "rejected" or current == "rejected":
+        return incoming
+    return incoming if STAGE_ORDER.get(incoming, 0) >= STAGE_ORDER.get(current, 0) else current

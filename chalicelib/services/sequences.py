@@ -1,0 +1,27 @@
+"""Ends a person's running sequences at once when an exit condition happens (applied, hired,
+unsubscribed, bounced...). The worker checks again at every step, so this is about not leaving
+people waiting in a sequence they have left."""
+from __future__ import annotations
+
+from ..domain.clock import iso
+
+ALWAYS = ("complained", "erased")  # no campaign keeps these people, whatever its exit_on
+
+
+class SequenceExits:
+    def __init__(self, campaigns, enrollments):
+        self.campaigns = campaigns
+        self.enrollments = enrollments
+
+    def end(self, candidate_id: str, reason: str) -> list[str]:
+        ended = []
+        for campaign_id in self.enrollments.for_candidate(candidate_id):
+            campaign = self.campaigns.get(campaign_id)
+            if campaign is None or (reason not in campaign["exit_on"] and reason not in ALWAYS):
+                continue
+            current = self.enrollments.get_many(campaign_id, [candidate_id]).get(candidate_id)
+            if current and current["status"] == "active":
+                self.enrollments.put_many([{**current, "status": "exited", "reason": reason, "updated_at": iso(),
+                                            "due_at": None, "due_shard": None}])
+                ended.append(campaign_id)
+        return ended
