@@ -121,9 +121,17 @@ class CandidateService:
         self.get(candidate_id)
 
         def contacted(current: dict) -> dict:
-            if (current.get("last_contacted_at") or "") >= at:
-                return current
-            return dict(current, last_contacted_at=at)
+            from ..domain.clock import parse_iso
+            from ..domain.engagement import add_event
+
+            updated = dict(current)
+            if (current.get("last_contacted_at") or "") < at:
+                updated["last_contacted_at"] = at
+            if (current.get("engagement_at") or "") <= at:  # a conversation is engagement too
+                updated["engagement_score"] = add_event(current.get("engagement_score"), current.get("engagement_at"),
+                                                        "touchpoint", parse_iso(at))
+                updated["engagement_at"] = at
+            return updated
 
         self._change(candidate_id, contacted, None, iso())
         entry = self.timeline.add(candidate_id, "touchpoint", {"channel": channel, "summary": summary}, at=at)
