@@ -125,6 +125,10 @@ class Api:
                 logger().error("unhandled error", extra={"trace": traceback.format_exc(limit=20)})
                 return json_response({"error": {"code": "internal_error",
                                                 "message": "something went wrong on our side"}}, 500)
+            finally:
+                from .observability import flush
+
+                flush()
 
         return wrapper
 

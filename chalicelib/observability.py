@@ -36,10 +36,21 @@ def metrics():
     return Metrics(namespace="TalentCRM", service=SERVICE)
 
 
+_pending = False
+
+
 def count(name: str, value: float = 1) -> None:
-    """Adds to a metric and flushes it at once as one EMF line (our handlers are short-lived)."""
+    """Adds to a metric; `flush()` at the end of the invocation writes them as one EMF line."""
     from aws_lambda_powertools.metrics import MetricUnit
 
-    m = metrics()
-    m.add_metric(name=name, unit=MetricUnit.Count, value=value)
-    m.flush_metrics()
+    global _pending
+    metrics().add_metric(name=name, unit=MetricUnit.Count, value=value)
+    _pending = True
+
+
+def flush() -> None:
+    """End of a request or event: publish what was counted (nothing to do if nothing was)."""
+    global _pending
+    if _pending:
+        _pending = False
+        metrics().flush_metrics()

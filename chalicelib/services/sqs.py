@@ -20,7 +20,12 @@ def _process(event: dict, handle_message) -> dict:
         return handle_message(body)  # an exception marks just this record failed: SQS retries it
 
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    return process_partial_response(event=event, record_handler=handle, processor=processor)
+    try:
+        return process_partial_response(event=event, record_handler=handle, processor=processor)
+    finally:
+        from ..observability import flush
+
+        flush()
 
 
 def process_send_batch(event: dict, remaining_ms=lambda: 60_000) -> dict:
