@@ -341,6 +341,54 @@ def campaign_action(campaign_id, action):
     return json_response(wiring.campaigns().act(campaign_id, action))
 
 
+# ---------------------------------------------------------------- analytics
+
+@app.route("/analytics/campaigns/{campaign_id}", methods=["GET"])
+@api.recruiter
+def analytics_campaign(campaign_id):
+    return json_response(wiring.analytics().campaign(campaign_id))
+
+
+@app.route("/analytics/pools/{pool_id}", methods=["GET"])
+@api.recruiter
+def analytics_pool(pool_id):
+    return json_response(wiring.analytics().pool(pool_id))
+
+
+@app.route("/analytics/overview", methods=["GET"])
+@api.recruiter
+def analytics_overview():
+    params = _request().query_params or {}
+    return json_response(wiring.analytics().overview(params.get("from"), params.get("to")))
+
+
+@app.route("/goals", methods=["POST"], content_types=ALL_TYPES)
+@api.recruiter
+def goal_create():
+    return json_response(wiring.analytics().add_goal(read_json(_request())), 201)
+
+
+@app.route("/goals", methods=["GET"])
+@api.recruiter
+def goal_list():
+    return json_response(page(wiring.analytics().goals(), None))
+
+
+@app.route("/costs", methods=["POST"], content_types=ALL_TYPES)
+@api.recruiter
+def cost_create():
+    return json_response(wiring.analytics().add_cost(read_json(_request())), 201)
+
+
+@app.route("/costs", methods=["GET"])
+@api.recruiter
+def cost_list():
+    params = _request().query_params or {}
+    from chalicelib.services.analytics import _period
+
+    return json_response(page(wiring.analytics().costs(*_period(params.get("from"), params.get("to"))), None))
+
+
 # ---------------------------------------------------------------- events
 
 @app.on_sqs_message(queue=settings.send_queue_name, batch_size=10)
@@ -370,6 +418,7 @@ def daily(event):
 
     pools = wiring.pools()
     return {"builtin_pools_created": pools.ensure_builtin(),
+            "pool_sizes_recorded": wiring.analytics().record_pool_sizes(),
             "pending_expired": expire_pending(settings, wiring.candidate_repo(), wiring.privacy()),
             "pools_refreshed": pools.refresh_time_based()}
 

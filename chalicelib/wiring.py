@@ -174,7 +174,8 @@ def campaign_sender():
     from .services.campaign_sender import CampaignSender
 
     return CampaignSender(get_settings(), campaign_repo(), template_repo(), candidate_repo(), campaign_sends(),
-                          enrollment_repo(), job_repo(), mailer(), send_rate_limiter(), send_queue(), sms_sender())
+                          enrollment_repo(), job_repo(), mailer(), send_rate_limiter(), send_queue(), sms_sender(),
+                          stats=stats_repo())
 
 
 @lru_cache(maxsize=None)
@@ -219,6 +220,15 @@ def ats():
     return AtsService(get_settings(), key_repo(), candidate_repo(), timeline_repo(), membership_sync(),
                       membership_repo(), job_repo(), OutcomeRepository(), send_repo(), stats_repo(),
                       sequence_exits(), campaign_repo())
+
+
+@lru_cache(maxsize=None)
+def analytics():
+    from .services.analytics import AnalyticsService
+    from .store.outcomes import OutcomeRepository
+
+    return AnalyticsService(campaign_repo(), stats_repo(), pool_repo(), membership_repo(), OutcomeRepository(),
+                            job_repo(), key_repo())
 
 
 @lru_cache(maxsize=None)

@@ -37,8 +37,9 @@ class Outcome:
 
 class CampaignSender:
     def __init__(self, settings, campaigns, templates, candidates, sends, enrollments, jobs, mailer,
-                 limiter, send_queue, sms=None, threads: int = 16):
+                 limiter, send_queue, sms=None, threads: int = 16, stats=None):
         self.settings = settings
+        self.stats = stats
         self.campaigns = campaigns
         self.templates = templates
         self.candidates = candidates
@@ -131,8 +132,15 @@ class CampaignSender:
             self._advance(campaign, step, ids, decisions, set(retry), now, done)
         if step == 0:  # the fan-out counted these in; the scheduler compares the two
             self.campaigns.add_processed(campaign["id"], len(ids) - len(retry) - (0 if sequence else len(waiting)))
-        if done["sent"]:
-            count("CampaignEmailSent", len([o for o in outcomes if o.status == "sent"]))
+        sent_now = len([o for o in outcomes if o.status == "sent"])
+        if self.stats is not None and (sent_now or skipped):
+            from ..domain.analytics import hour_key
+
+            self.stats.add(f"campaign#{campaign['id']}", {
+                "sent": sent_now, f"sent_s{step}": sent_now, f"sent_{hour_key(iso(now))}": sent_now,
+                "skipped": len(skipped), f"skipped_s{step}": len(skipped)})
+        if sent_now:
+            count("CampaignEmailSent", sent_now)
 
     def _decide(self, campaign, step, ids, people, now, sequence) -> dict[str, Decision]:
         previous, clicked = {}, set()

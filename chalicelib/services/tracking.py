@@ -8,6 +8,7 @@ event goes to the jobs queue to be recorded later.
 from __future__ import annotations
 
 from ..domain.clock import iso
+from ..domain.analytics import hour_key, within_series
 from ..domain.engagement import machine_click, machine_open
 from ..domain.templates import CATEGORIES
 from ..domain.tracking import BadToken, Token, read_token
@@ -93,6 +94,8 @@ class TrackingService:
         counts = {f"{metric}_machine": 1, f"{metric}_machine_s{step}": 1} if machine else {
             metric: 1, f"{metric}_s{step}": 1,
             **({f"{metric}_unique": 1, f"{metric}_unique_s{step}": 1} if first else {})}
+        if not machine and within_series(sent_at, event["at"]):  # the hourly series of the first 7 days
+            counts[f"{metric}_{hour_key(event['at'])}"] = 1
         self.stats.add(f"campaign#{event['campaign_id']}", counts)
         if not machine:
             self.jobs_queue.send({"type": "engaged", "candidate_id": event["candidate_id"],

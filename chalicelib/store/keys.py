@@ -58,6 +58,22 @@ class KeyRepository:
         keys = list(dict.fromkeys(keys))
         return {item.pk for item in KeyModel.batch_get(keys)} if keys else set()
 
+    def set_entry(self, key: str, name: str, value) -> None:
+        """One entry of the item's `data` map (created if missing)."""
+        from ..aws.clients import client
+
+        dynamodb = client("dynamodb")
+        table = KeyModel.Meta.table_name
+        try:
+            dynamodb.update_item(TableName=table, Key={"pk": {"S": key}}, UpdateExpression="SET #d.#n = :v",
+                                 ConditionExpression="attribute_exists(#d)",
+                                 ExpressionAttributeNames={"#d": "data", "#n": name},
+                                 ExpressionAttributeValues={":v": {"N": str(value)}})
+        except dynamodb.exceptions.ConditionalCheckFailedException:
+            dynamodb.update_item(TableName=table, Key={"pk": {"S": key}}, UpdateExpression="SET #d = if_not_exists(#d, :m)",
+                                 ExpressionAttributeNames={"#d": "data"},
+                                 ExpressionAttributeValues={":m": {"M": {name: {"N": str(value)}}}})
+
     def delete(self, key: str) -> None:
         KeyModel(key).delete()
 

@@ -11,3 +11,6 @@ class OutcomeRepository:
 
     def between(self, kind: str, start: str, end: str) -> list[dict]:
         return [to_dict(item) for item in OutcomeModel.query(kind, OutcomeModel.sk.between(start, end + "~"))]
+
+    def all_of(self, kind: str) -> list[dict]:
+        return [to_dict(item) for item in OutcomeModel.query(kind)]

@@ -1,0 +1,250 @@
+"""Analytics: campaign funnels, pool health, hiring overview, goals. Every figure comes from the
+counters and outcome records the events wrote; nothing here writes except goals and costs."""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import timedelta
+
+from ..domain.analytics import funnel, goal_progress, hourly_series, median, ratio
+from ..domain.clock import iso, new_id, parse_iso, utcnow
+from ..domain.errors import NotFound, ValidationError
+
+GOAL_METRICS = {
+    # metric: (direction, cumulative, what it is)
+    "pool_hire_share": ("up", False, "share of hires who were in a talent pool (0 to 1)"),
+    "hires_from_pools": ("up", True, "hires who were in a talent pool"),
+    "time_to_fill_days": ("down", False, "median days from job opened to filled"),
+    "offer_acceptance_rate": ("up", False, "accepted offers / decided offers (0 to 1)"),
+    "cost_per_hire": ("down", False, "costs entered / hires, all sources"),
+    "campaign_applications": ("up", True, "applications credited to campaigns"),
+}
+
+
+def _period(start: str | None, end: str | None) -> tuple[str, str]:
+    now = utcnow()
+    try:
+        start = iso(parse_iso(start)) if start else iso(now - timedelta(days=90))
+        end = iso(parse_iso(end)) if end else iso(now)
+    except ValueError:
+        raise ValidationError("from and to must be ISO 8601 dates", {"from": "ISO 8601", "to": "ISO 8601"}) from None
+    if start > end:
+        raise ValidationError.field("from", "must be before to")
+    return start, end
+
+
+class AnalyticsService:
+    def __init__(self, campaigns, stats, pools, memberships, outcomes, jobs, keys):
+        self.campaigns = campaigns
+        self.stats = stats
+        self.pools = pools
+        self.memberships = memberships
+        self.outcomes = outcomes
+        self.jobs = jobs
+        self.keys = keys
+
+    # ------------------------------------------------------------ campaigns
+
+    def campaign(self, campaign_id: str) -> dict:
+        campaign = self.campaigns.get(campaign_id)
+        if campaign is None:
+            raise NotFound(f"no campaign {campaign_id}")
+        totals = self.stats.totals(f"campaign#{campaign_id}")
+        return {
+            "campaign_id": campaign_id, "name": campaign["name"], "category": campaign["category"],
+            "status": campaign["status"], "audience": int(campaign.get("enqueued") or 0), **funnel(totals),
+            "steps": [{"step": i, **funnel(totals, f"_s{i}")} for i in range(len(campaign["steps"]))],
+            "series": hourly_series(totals, campaign.get("started_at")),
+        }
+
+    # ------------------------------------------------------------ pools
+
+    def pool(self, pool_id: str) -> dict:
+        pool = self.pools.get(pool_id)
+        if pool is None:
+            raise NotFound(f"no pool {pool_id}")
+        now = utcnow()
+        recent, year_ago = iso(now - timedelta(days=90)), iso(now - timedelta(days=365))
+        size = engaged = contacted = stale = 0
+        for member in self.memberships.iterate(pool_id):
+            size += 1
+            engaged += (member.get("last_engaged_at") or "") >= recent
+            contacted += (member.get("last_contacted_at") or "") >= recent
+            stale += bool(member.get("updated_at")) and member["updated_at"] < year_ago
+        applications = [o for o in self.outcomes.all_of("application") if pool_id in (o.get("pools") or [])]
+        hires = [o for o in self.outcomes.all_of("hire") if pool_id in (o.get("pools") or [])]
+        credited = self.stats.totals(f"pool#{pool_id}")
+        history = (self.keys.get(f"poolsizes#{pool_id}") or {}).get("data") or {}
+        return {
+            "pool_id": pool_id, "name": pool["name"], "size": size,
+            "size_history": [{"date": day, "size": int(value)} for day, value in sorted(history.items())],
+            "engaged_90d": engaged, "engaged_90d_share": ratio(engaged, size),
+            "contacted_90d": contacted, "radio_silence": size - contacted, "radio_silence_share": ratio(size - contacted, size),
+            "stale_profiles": stale, "stale_share": ratio(stale, size),
+            "applications": len(applications), "hires": len(hires),
+            "credited_to_campaigns": {"applied": int(credited.get("applied", 0)), "hired": int(credited.get("hired", 0))},
+        }
+
+    def record_pool_sizes(self) -> int:
+        """Daily: each pool's size, for `size_history`."""
+        day = iso()[:10]
+        pools = self.pools.all()
+        for pool in pools:
+            self.keys.set_entry(f"poolsizes#{pool['id']}", day, int(pool.get("size") or 0))
+        return len(pools)
+
+    # ------------------------------------------------------------ overview
+
+    def overview(self, start: str | None, end: str | None) -> dict:
+        start, end = _period(start, end)
+        hires = self.outcomes.between("hire", start, end)
+        pool_hires = [h for h in hires if h.get("pools")]
+        from_pool_candidates = {h["candidate_id"] for h in self.outcomes.all_of("hire") if h.get("pools")}
+        filled = self.outcomes.between("job_filled", start, end)
+        pool_jobs = {h.get("job_id") for h in self.outcomes.all_of("hire") if h.get("pools")}
+        ttf_pool = [f["days_to_fill"] for f in filled if f.get("job_id") in pool_jobs and f.get("days_to_fill") is not None]
+        ttf_other = [f["days_to_fill"] for f in filled if f.get("job_id") not in pool_jobs and f.get("days_to_fill") is not None]
+
+        accepted = self.outcomes.between("offer_accepted", start, end)
+        declined = self.outcomes.between("offer_declined", start, end)
+
+        def acceptance(from_pool: bool) -> float | None:
+            yes = sum(1 for o in accepted if bool(o.get("pools")) == from_pool)
+            no = sum(1 for o in declined if bool(o.get("pools")) == from_pool)
+            return ratio(yes, yes + no)
+
+        costs = self.costs(start, end)
+        spend: Counter = Counter()
+        for cost in costs:
+            spend[cost["source"]] += cost["amount"]
+        hires_by_source = Counter(h.get("source") or "unknown" for h in hires)
+        cost_per_hire = {source: {"cost": round(spend[source], 2), "hires": hires_by_source.get(source, 0),
+                                  "cost_per_hire": round(spend[source] / hires_by_source[source], 2)
+                                  if hires_by_source.get(source) else None}
+                         for source in sorted(set(spend) | set(hires_by_source))}
+        return {
+            "from": start, "to": end,
+            "hires": len(hires), "hires_from_pools": len(pool_hires),
+            "source_of_hire": {"talent_pools": len(pool_hires), "other": len(hires) - len(pool_hires),
+                               "pool_share": ratio(len(pool_hires), len(hires)),
+                               "by_source": dict(sorted(hires_by_source.items()))},
+            "time_to_fill_days": {"pool_hires": median(ttf_pool), "other": median(ttf_other),
+                                  "all": median(ttf_pool + ttf_other), "jobs_filled": len(filled)},
+            "cost_per_hire": {**cost_per_hire, "all": {"cost": round(sum(spend.values()), 2), "hires": len(hires),
+                                                       "cost_per_hire": round(sum(spend.values()) / len(hires), 2)
+                                                       if hires else None}},
+            "offer_acceptance": {"pool": acceptance(True), "other": acceptance(False),
+                                 "accepted": len(accepted), "declined": len(declined)},
+            "applications": len(self.outcomes.between("application", start, end)),
+            "campaigns_by_category": self._categories(start, end),
+            "pool_candidates_hired_ever": len(from_pool_candidates),
+        }
+
+    def _categories(self, start: str, end: str) -> dict:
+        totals: dict[str, Counter] = defaultdict(Counter)
+        campaigns, cursor = [], None
+        while True:
+            page, cursor = self.campaigns.page(100, cursor)
+            campaigns += page
+            if not cursor:
+                break
+        for campaign in campaigns:
+            if not campaign.get("started_at") or not start <= campaign["started_at"] <= end:
+                continue
+            totals[campaign["category"]]["campaigns"] += 1
+            totals[campaign["category"]].update(self.stats.totals(f"campaign#{campaign['id']}"))
+        result = {}
+        for category, counts in sorted(totals.items()):
+            figures = funnel(counts)
+            result[category] = {"campaigns": counts["campaigns"], "sent": figures["sent"], "opened": figures["opened"],
+                                "clicked": figures["clicked"], "applied": figures["applied"], "hired": figures["hired"],
+                                "rates": figures["rates"]}
+        return result
+
+    # ------------------------------------------------------------ costs and goals
+
+    def add_cost(self, body: object) -> dict:
+        if not isinstance(body, dict):
+            raise ValidationError("body must be a JSON object")
+        problems = {}
+        source = body.get("source")
+        if not isinstance(source, str) or not source.strip():
+            problems["source"] = "required: where the hires come from (e.g. careers_page, agency, job_board)"
+        amount = body.get("amount")
+        if isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount < 0:
+            problems["amount"] = "a number, 0 or more"
+        try:
+            start, end = _period(body.get("from"), body.get("to"))
+        except ValidationError as exc:
+            problems.update(exc.fields)
+        if problems:
+            raise ValidationError("invalid cost: " + ", ".join(sorted(problems)), problems)
+        cost = {"id": new_id("cost"), "source": source.strip().lower().replace(" ", "_"), "amount": float(amount),
+                "currency": str(body.get("currency") or "USD")[:3].upper(), "from": start, "to": end}
+        self.keys.put(f"cost#{cost['id']}", ref=cost["id"], created_at=iso(), data=cost)
+        return cost
+
+    def costs(self, start: str, end: str) -> list[dict]:
+        """Costs whose period overlaps [start, end], counted whole."""
+        return [item["data"] for item in self.keys.with_prefix("cost#")
+                if item["data"].get("from", "") <= end and item["data"].get("to", "") >= start]
+
+    def add_goal(self, body: object) -> dict:
+        if not isinstance(body, dict):
+            raise ValidationError("body must be a JSON object")
+        problems = {}
+        metric = body.get("metric")
+        if metric not in GOAL_METRICS:
+            problems["metric"] = "one of " + ", ".join(GOAL_METRICS)
+        target = body.get("target")
+        if isinstance(target, bool) or not isinstance(target, (int, float)) or target < 0:
+            problems["target"] = "a number, 0 or more"
+        period = body.get("period") or {}
+        if not isinstance(period, dict) or not period.get("to"):
+            problems["period"] = "{from?, to}: the goal's deadline (and start, default today)"
+        else:
+            try:
+                start, end = _period(period.get("from") or iso(), period["to"])
+            except ValidationError as exc:
+                problems.update({f"period.{k}": v for k, v in exc.fields.items()})
+        department = (body.get("filters") or {}).get("department") if isinstance(body.get("filters"), dict) else None
+        if problems:
+            raise ValidationError("invalid goal: " + ", ".join(sorted(problems)), problems)
+        direction, cumulative, _ = GOAL_METRICS[metric]
+        goal = {"id": new_id("goal"), "name": str(body.get("name") or metric)[:200], "metric": metric,
+                "target": target, "direction": direction, "cumulative": cumulative,
+                "period": {"from": start, "to": end}, "filters": {"department": department} if department else {},
+                "created_at": iso()}
+        self.keys.put(f"goal#{goal['id']}", ref=goal["id"], created_at=goal["created_at"], data=goal)
+        return self._with_progress(goal)
+
+    def goals(self) -> list[dict]:
+        goals = sorted((item["data"] for item in self.keys.with_prefix("goal#")), key=lambda g: g["created_at"])
+        return [self._with_progress(goal) for goal in goals]
+
+    def goal_value(self, goal: dict) -> float | None:
+        start, end = goal["period"]["from"], min(goal["period"]["to"], iso())
+        metric = goal["metric"]
+        if metric in ("pool_hire_share", "hires_from_pools"):
+            hires = self.outcomes.between("hire", start, end)
+            from_pools = sum(1 for h in hires if h.get("pools"))
+            return float(from_pools) if metric == "hires_from_pools" else ratio(from_pools, len(hires))
+        if metric == "time_to_fill_days":
+            filled = self.outcomes.between("job_filled", start, end)
+            department = goal.get("filters", {}).get("department")
+            if department:
+                filled = [f for f in filled if ((self.jobs.get(f["job_id"]) or {}).get("department") or "").lower()
+                          == department.lower()]
+            return median([f["days_to_fill"] for f in filled if f.get("days_to_fill") is not None])
+        if metric == "offer_acceptance_rate":
+            yes, no = len(self.outcomes.between("offer_accepted", start, end)), len(self.outcomes.between("offer_declined", start, end))
+            return ratio(yes, yes + no)
+        if metric == "cost_per_hire":
+            hires = len(self.outcomes.between("hire", start, end))
+            spend = sum(c["amount"] for c in self.costs(start, end))
+            return round(spend / hires, 2) if hires else None
+        if metric == "campaign_applications":
+            return float(sum(1 for a in self.outcomes.between("application", start, end) if a.get("campaign_id")))
+        return None
+
+    def _with_progress(self, goal: dict) -> dict:
+        return {**goal, "progress": goal_progress(goal, self.goal_value(goal), utcnow())}
