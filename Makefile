@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test e2e bench package apikey apikeys revoke-apikey dlq redrive clean
+.PHONY: install run test e2e demo bench package apikey apikeys revoke-apikey dlq redrive clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ e2e: install
 	bash tests/e2e/install-browser.sh
 	$(BIN)/python -m pip install --quiet -r tests/e2e/requirements.txt
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/e2e
+
+## make demo: a fresh local stack with a story in it (sign-ups, pools, a sequence, events); stays up
+demo: install
+	$(BIN)/python -m chalicelib.local.demo
 
 ## make bench: benchmark figures, printed and written to build/bench.json
 bench: install

@@ -102,6 +102,20 @@ def ats_webhook():
     return json_response(wiring.ats().receive(raw_body(request, 256 * 1024), request.headers.get("x-crm-signature")))
 
 
+@app.route("/dashboard", methods=["GET"])
+def dashboard():
+    from chalicelib.routes import dashboard as dashboard_http
+
+    return dashboard_http.page(_request())
+
+
+@app.route("/dashboard/assets/{name}", methods=["GET"])
+def dashboard_asset(name):
+    from chalicelib.routes import dashboard as dashboard_http
+
+    return dashboard_http.asset(name)
+
+
 @app.route("/careers", methods=["GET"])
 @api.public
 def careers():

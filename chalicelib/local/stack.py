@@ -35,6 +35,10 @@ def prepare_environment(root: Path) -> dict:
         os.environ.setdefault(name, stored[name])
     secrets_file.write_text(json.dumps(stored, indent=2))
     secrets_file.chmod(0o600)
+    api_port = os.environ.setdefault("CRM_PORT", "8000")
+    # links in emails and the careers page point at this stack unless told otherwise
+    os.environ.setdefault("CRM_PUBLIC_URL", f"http://127.0.0.1:{api_port}")
+    os.environ.setdefault("CRM_ALLOWED_ORIGINS", f"http://127.0.0.1:{api_port}")
     port = os.environ.setdefault("CRM_AWS_PORT", "5100")
     os.environ.update({
         "CRM_STAGE": "local", "CRM_DATA_DIR": str(data_dir),
@@ -70,6 +74,9 @@ class LocalStack:
 
         get_settings.cache_clear()
         self.settings = settings = get_settings()
+        for name, port in (("CRM_AWS_PORT", settings.aws_port), ("CRM_PORT", settings.port)):
+            if _in_use(port):
+                raise SystemExit(f"Port {port} ({name}) is in use: is another stack running? Stop it, or set {name}.")
         self.emulator = ThreadedMotoServer(ip_address="127.0.0.1", port=settings.aws_port, verbose=False)
         self.emulator.start()
 
@@ -193,6 +200,14 @@ Press Ctrl-C to stop.
             self.snapshots.save()
         finally:
             self.emulator.stop()
+
+
+def _in_use(port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def main() -> None:

@@ -1,0 +1,25 @@
+"""Serves the recruiter dashboard: one HTML page and its assets, shipped with the app (no CDN)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from chalice import Response
+
+from ..http import json_response
+
+ASSETS = Path(__file__).resolve().parent.parent / "web" / "dashboard"
+TYPES = {".js": "application/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
+         ".svg": "image/svg+xml", ".html": "text/html; charset=utf-8"}
+
+
+def page(request) -> Response:
+    return Response(body=(ASSETS / "index.html").read_text(encoding="utf-8"), status_code=200,
+                    headers={"Content-Type": TYPES[".html"], "Cache-Control": "no-store"})
+
+
+def asset(name: str) -> Response:
+    path = (ASSETS / name).resolve()
+    if path.parent != ASSETS or path.suffix not in TYPES or not path.is_file() or name == "index.html":
+        return json_response({"error": {"code": "not_found", "message": f"no asset {name}"}}, 404)
+    return Response(body=path.read_text(encoding="utf-8"), status_code=200,
+                    headers={"Content-Type": TYPES[path.suffix], "Cache-Control": "public, max-age=300"})
