@@ -409,8 +409,8 @@ def cost_list():
 def send_worker(event):
     from chalicelib.services.sqs import process_send_batch
 
-    context = getattr(app, "lambda_context", None)
-    remaining = getattr(context, "get_remaining_time_in_millis", None) or (lambda: 60_000)
+    # the SQS event carries this invocation's context (app.lambda_context is set for routes only)
+    remaining = getattr(event.context, "get_remaining_time_in_millis", None) or (lambda: 60_000)
     return process_send_batch(event.to_dict(), remaining)
 
 

@@ -70,8 +70,8 @@ class HttpTransport:
         self.timeout = timeout
 
     def send(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict, bytes]:
-        request = urllib.request.Request(self.endpoint + path, data=body if body else None,
-                                         headers=headers, method=method)
+        data = body if body or method in ("POST", "PUT", "PATCH") else None  # a bodiless POST: Content-Length 0
+        request = urllib.request.Request(self.endpoint + path, data=data, headers=headers, method=method)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return response.status, dict(response.headers.items()), response.read()

@@ -8,16 +8,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from urllib.parse import quote
 
 from . import views
-from .client import ApiError, CliError, Client, HttpTransport, Transport, resolve_api_key, resolve_endpoint
+from .client import ApiError, Client, CliError, HttpTransport, Transport, resolve_api_key, resolve_endpoint
 
 DELEGATED = ("apikey", "dlq")
 EXAMPLES = """examples:
   crm import people.csv --errors errors.csv        (again with --resume after an interruption)
-  crm pools create --name "Python, London" --rules '{"all": [{"field": "skills", "op": "contains_any", "value": ["python"]}, {"field": "city", "op": "eq", "value": "London"}]}'
+  crm pools create --name "Python people" --rules '{"field": "skills", "op": "contains_any", "value": ["python"]}'
+  crm pools create --name "Shortlist" --static          crm pools create --name "London" --rules rules.json
   crm campaigns create campaign.json && crm campaigns schedule camp_...
   crm stats campaign camp_...          crm candidates search --skill python --json
 
@@ -65,6 +68,11 @@ class Context:
         return 0
 
 
+def _id(value: str) -> str:
+    """An id as one path segment, whatever was typed."""
+    return quote(value.strip(), safe="")
+
+
 def load_json(value: str, what: str) -> Any:
     """Inline JSON ('{...}'), '-' for stdin, or a file's path."""
     text, source = value, "the argument"
@@ -110,11 +118,11 @@ def cmd_pools_create(ctx: Context, args) -> int:
 
 
 def cmd_pools_show(ctx: Context, args) -> int:
-    return ctx.show(ctx.client.get(f"/pools/{args.id}"), views.pool)
+    return ctx.show(ctx.client.get(f"/pools/{_id(args.id)}"), views.pool)
 
 
 def cmd_pools_members(ctx: Context, args) -> int:
-    return ctx.listing(f"/pools/{args.id}/members", lambda items: views.people(items, joined=True))
+    return ctx.listing(f"/pools/{_id(args.id)}/members", lambda items: views.people(items, joined=True))
 
 
 def cmd_campaigns_list(ctx: Context, args) -> int:
@@ -122,7 +130,7 @@ def cmd_campaigns_list(ctx: Context, args) -> int:
 
 
 def cmd_campaigns_show(ctx: Context, args) -> int:
-    return ctx.show(ctx.client.get(f"/campaigns/{args.id}"), views.campaign)
+    return ctx.show(ctx.client.get(f"/campaigns/{_id(args.id)}"), views.campaign)
 
 
 def cmd_campaigns_create(ctx: Context, args) -> int:
@@ -137,7 +145,7 @@ def cmd_campaigns_create(ctx: Context, args) -> int:
 
 
 def cmd_campaigns_act(ctx: Context, args) -> int:
-    made = ctx.client.post(f"/campaigns/{args.id}/{args.action}")
+    made = ctx.client.post(f"/campaigns/{_id(args.id)}/{args.action}")
     if args.json:
         return ctx.show(made, views.generic)
     print(f"campaign {made.get('id')} is {made.get('status')}")
@@ -148,7 +156,7 @@ def cmd_campaigns_test(ctx: Context, args) -> int:
     body: dict[str, Any] = {"email": args.email}
     if args.step is not None:
         body["step"] = args.step
-    sent = ctx.client.post(f"/campaigns/{args.id}/test", body)
+    sent = ctx.client.post(f"/campaigns/{_id(args.id)}/test", body)
     if args.json:
         return ctx.show(sent, views.generic)
     print(f"sent a test of step {args.step or 0} to {sent.get('to')}: {sent.get('subject')}")
@@ -176,11 +184,11 @@ def cmd_templates_create(ctx: Context, args) -> int:
 
 
 def cmd_stats_campaign(ctx: Context, args) -> int:
-    return ctx.show(ctx.client.get(f"/analytics/campaigns/{args.id}"), views.campaign_stats)
+    return ctx.show(ctx.client.get(f"/analytics/campaigns/{_id(args.id)}"), views.campaign_stats)
 
 
 def cmd_stats_pool(ctx: Context, args) -> int:
-    return ctx.show(ctx.client.get(f"/analytics/pools/{args.id}"), views.pool_stats)
+    return ctx.show(ctx.client.get(f"/analytics/pools/{_id(args.id)}"), views.pool_stats)
 
 
 def cmd_stats_overview(ctx: Context, args) -> int:
@@ -261,7 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--chunk-rows", type=_positive(10_000), default=1000, help="rows per request (default 1000)")
     imp.add_argument("--errors", metavar="FILE", help="write rows that were not imported here (CSV: row, error, cells)")
     imp.add_argument("--resume", action="store_true", help="continue after the last chunk an interrupted run finished")
-    imp.add_argument("--retries", type=int, default=3, help="tries again per chunk on timeouts, 429 and 5xx (default 3)")
+    imp.add_argument("--retries", type=int, default=3,
+                     help="tries again per chunk on timeouts, 429 and 5xx (default 3)")
 
     pools = group("pools", "talent pools")
     leaf(pools, "list", cmd_pools_list, "pools with kind, status and size", paged=True)
@@ -291,7 +300,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     templates = group("templates", "email templates")
     leaf(templates, "list", cmd_templates_list, "templates", paged=True)
-    tcreate = leaf(templates, "create", cmd_templates_create, "a template from JSON: name, category, subject, html, text?")
+    tcreate = leaf(templates, "create", cmd_templates_create,
+                   "a template from JSON: name, category, subject, html, text?")
     tcreate.add_argument("file", metavar="FILE.json", help="the template as a file, '-' for stdin, or inline JSON")
     tcreate.add_argument("--html", metavar="FILE", help="take the HTML from this file")
     tcreate.add_argument("--text", metavar="FILE", help="take the text part from this file")

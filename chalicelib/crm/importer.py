@@ -16,11 +16,11 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .client import ApiError, CliError, Client, TransportError
+from .client import ApiError, Client, CliError, TransportError
 from .csvchunks import BOM, MAX_BYTES, Record, Records, chunks, count_rows, sniff_delimiter
 from .progress import Progress, duration
 from .tables import key_values
@@ -68,8 +68,10 @@ class Importer:
             progress = Progress(total, state.rows, self.err, self.clock)
             writer = ErrorsFile(errors, header.cells, state if resume else None, progress.note)
             state.errors_file = writer.name
+            self.errors_shown = str(errors) if errors else None
             head = header.raw.removeprefix(BOM)
             first_row = state.records + 2
+            progress.update(state.rows)
             try:
                 for chunk in chunks(iter(Records(handle, state.offset, delimiter, str(path))), chunk_rows, max_bytes):
                     first_row = state.records + 2
@@ -89,12 +91,11 @@ class Importer:
                 progress.note(self._stopped(path, state, "interrupted"))
                 return 130
             except (ApiError, TransportError) as error:
-                progress.note(error.describe() if isinstance(error, ApiError) else f"error: {error}")
+                progress.note("crm: " + (error.describe() if isinstance(error, ApiError) else str(error)))
                 progress.note(self._stopped(path, state, f"stopped at row {first_row}"))
                 return error.exit_code
             finally:
                 writer.close()
-            progress.update(state.rows)
             progress.end()
         state_path(path).unlink(missing_ok=True)
         self._report(path, state, self.clock() - started, as_json)
@@ -155,7 +156,7 @@ class Importer:
         raise AssertionError("unreachable")
 
     @staticmethod
-    def _apply(result: dict, chunk: list[Record], state: State, writer: "ErrorsFile") -> None:
+    def _apply(result: dict, chunk: list[Record], state: State, writer: ErrorsFile) -> None:
         shift = state.records  # chunk row r (header = 1) is row r + shift of the whole file
         for name in ("created", "updated", "unchanged"):
             state.totals[name] += int(result.get(name) or 0)
@@ -181,7 +182,7 @@ class Importer:
     def _report(self, path: Path, state: State, elapsed: float, as_json: bool) -> None:
         if as_json:
             self.out.write(json.dumps({"file": str(path), "rows": state.rows, **state.totals,
-                                       "ignored_columns": state.ignored_columns, "errors_file": state.errors_file,
+                                       "ignored_columns": state.ignored_columns, "errors_file": self.errors_shown,
                                        "chunks": state.chunks}, indent=2) + "\n")
             return
         totals = state.totals
@@ -192,7 +193,7 @@ class Importer:
         if state.ignored_columns:
             self.out.write("ignored columns: " + ", ".join(state.ignored_columns) + "\n")
         if totals["errors"]:
-            where = f"see {state.errors_file}" if state.errors_file else "use --errors FILE.csv to keep them"
+            where = f"see {self.errors_shown}" if self.errors_shown else "use --errors FILE.csv to keep them"
             self.out.write(f"{totals['errors']:,} row(s) not imported: {where}\n")
 
 
@@ -257,7 +258,7 @@ def load_state(path: Path) -> State | None:
 def save_state(path: Path, state: State) -> None:
     target = state_path(path)
     data = {"version": STATE_VERSION, "file": path.name, **state.__dict__,
-            "updated_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+            "updated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
     temporary = target.with_name(target.name + ".tmp")
     temporary.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     os.replace(temporary, target)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 MAX_CELL = 60
 
@@ -66,9 +67,14 @@ def render(headers: list[str], rows: Iterable[list[Any]], *, right: set[int] | N
 
 
 def key_values(pairs: Iterable[tuple[str, Any]]) -> str:
-    pairs = list(pairs)
+    """Two columns; when every value is a number, the numbers line up on the right."""
+    pairs = [(k, v) for k, v in pairs]
     size = max((width(k) for k, _ in pairs), default=0)
-    return "\n".join(f"{k}{' ' * (size - width(k))}  {cell(v)}".rstrip() for k, v in pairs)
+    values = [cell(v) for _, v in pairs]
+    if pairs and all(_numeric(v) for _, v in pairs):
+        widest = max(width(v) for v in values)
+        values = [" " * (widest - width(v)) + v for v in values]
+    return "\n".join(f"{k}{' ' * (size - width(k))}  {v}".rstrip() for (k, _), v in zip(pairs, values, strict=True))
 
 
 def flatten(data: dict, prefix: str = "") -> list[tuple[str, Any]]:

@@ -58,7 +58,8 @@ def campaign(data: dict) -> str:
                        "started_at", "finished_at", "job_id")]
     audience = data.get("audience") or {}
     pairs += [("audience", audience.get("pools")), ("excluded", audience.get("exclude_pools")),
-              ("exit on", data.get("exit_on")), ("progress", (data.get("progress") or {}))]
+              ("exit on", data.get("exit_on")), ("progress", "{processed} processed of {enqueued} enqueued".format(
+                  **{"processed": 0, "enqueued": 0, **(data.get("progress") or {})}))]
     steps = render(["step", "template", "delay", "condition"],
                    [[i, s.get("template_id"), s.get("delay"), s.get("condition")]
                     for i, s in enumerate(data.get("steps") or [])])
@@ -85,9 +86,13 @@ def campaign_stats(data: dict) -> str:
     rates = [[label + " rate", pct((data.get("rates") or {}).get(key))]
              + [pct((s.get("rates") or {}).get(key)) for s in steps] for key, label in RATES]
     right = set(range(1, len(headers)))
+    label = max(len(row[0]) for row in counts + rates)
+    for row in counts + rates:
+        row[0] = row[0].ljust(label)  # both tables line up
     title = (f"{data.get('campaign_id', '')}  {data.get('name', '')}  ({data.get('category', '-')}, "
              f"{data.get('status', '-')})")
-    return title + "\n\n" + render(headers, counts, right=right) + "\n\n" + render(headers, rates, right=right)
+    return (title + "\n\n" + render(headers, counts, right=right) + "\n\n"
+            + render(["rates"] + headers[1:], rates, right=right))
 
 
 def pool_stats(data: dict) -> str:
@@ -103,7 +108,8 @@ def pool_stats(data: dict) -> str:
         ("profiles stale (12 months)", share("stale_profiles", "stale_share")),
         ("applications", data.get("applications")),
         ("hires", data.get("hires")),
-        ("credited to campaigns", f"applied {cell(credited.get('applied', 0))}, hired {cell(credited.get('hired', 0))}"),
+        ("credited to campaigns",
+         f"applied {cell(credited.get('applied', 0))}, hired {cell(credited.get('hired', 0))}"),
     ])
     history = (data.get("size_history") or [])[-14:]
     if history:
@@ -131,7 +137,8 @@ def overview(data: dict) -> str:
     if costs:
         parts.append("cost per hire\n" + render(
             ["source", "cost", "hires", "cost per hire"],
-            [[name, c.get("cost"), c.get("hires"), c.get("cost_per_hire")] for name, c in costs.items()], right={1, 2, 3}))
+            [[name, c.get("cost"), c.get("hires"), c.get("cost_per_hire")] for name, c in costs.items()],
+            right={1, 2, 3}))
     categories = data.get("campaigns_by_category") or {}
     if categories:
         parts.append("campaigns by category\n" + render(
@@ -152,7 +159,8 @@ def goals(items: list[dict]) -> str:
     for g in items:
         progress = g.get("progress") or {}
         metric = g.get("metric") or ""
-        rows.append([g.get("name"), metric, ("≤ " if g.get("direction") == "down" else "≥ ") + value(g.get("target"), metric),
+        target = ("≤ " if g.get("direction") == "down" else "≥ ") + value(g.get("target"), metric)
+        rows.append([g.get("name"), metric, target,
                      value(progress.get("value"), metric), pct(progress.get("progress")), progress.get("status"),
                      when((g.get("period") or {}).get("to"))[:10]])
     return render(["goal", "metric", "target", "now", "progress", "status", "deadline"], rows, right={3, 4})

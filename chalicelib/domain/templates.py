@@ -129,7 +129,8 @@ def render(template: dict, *, candidate: dict, job: dict | None, company: dict, 
     try:
         subject = " ".join(_compiled(template["subject"], False).render(context).split())
         html = _compiled(template["html"], True).render(context)
-        text = _compiled(template["text"], False).render(context) if template.get("text") else None
+        text_source = template.get("text") or _text_template(template["html"])
+        text = _compiled(text_source, False).render(context) if text_source else None
     except TemplateError as exc:  # e.g. the sandbox refused an unsafe call
         raise ValidationError(f"template could not be rendered: {exc}", {"template": str(exc)},
                               code="render_error") from None
@@ -168,10 +169,25 @@ def _inline_css(html: str) -> str:
         return html
 
 
+@lru_cache(maxsize=256)
+def _text_template(html_source: str) -> str | None:
+    """The text part's template, made once from the HTML template (converting each rendered email
+    instead cost more CPU than everything else in a send). None if it would not be valid Jinja."""
+    from jinja2 import TemplateSyntaxError
+
+    source = html_to_text(html_source)
+    try:
+        _environment(False).parse(source)
+    except TemplateSyntaxError:
+        return None
+    return source
+
+
 def html_to_text(html: str) -> str:
     from markdownify import markdownify
 
-    text = markdownify(html, heading_style="ATX", strip=["img", "style", "script", "head", "title"])
+    text = markdownify(html, heading_style="ATX", strip=["img", "style", "script", "head", "title"],
+                       escape_underscores=False, escape_asterisks=False, escape_misc=False)
     lines = [line.rstrip() for line in text.splitlines()]
     collapsed, blank = [], False
     for line in lines:

@@ -168,8 +168,9 @@ def story(api: Api, settings, sns) -> None:
     print("5. Opens and clicks through the tracking links", flush=True)
     by_person = {item["to"][0]: item for item in sent}
     def links(item):
-        raw = item["raw"].replace("=\r\n", "").replace("=\n", "").replace("=3D", "=")
-        return re.search(r"/t/o/[\w-]+", raw).group(0), re.search(r"/t/c/[\w-]+", text_part(item["raw"])).group(0)
+        message = message_from_string(item["raw"], policy=policy.default)
+        html = message.get_body(preferencelist=("html",)).get_content()
+        return re.search(r"/t/o/[\w-]+", html).group(0), re.search(r"/t/c/[\w-]+", text_part(item["raw"])).group(0)
     scanner_link = links(sent[0])[1]
     api.call("GET", scanner_link, headers={"User-Agent": "Mimecast URL scanner"}, auth=False, raw=True)
     say("a mail security scanner clicked a link on delivery (counted as machine activity)")

@@ -37,7 +37,7 @@ class Outcome:
 
 class CampaignSender:
     def __init__(self, settings, campaigns, templates, candidates, sends, enrollments, jobs, mailer,
-                 limiter, send_queue, sms=None, threads: int = 16, stats=None):
+                 limiter, send_queue, sms=None, threads: int = 25, stats=None):
         self.settings = settings
         self.stats = stats
         self.campaigns = campaigns

@@ -28,6 +28,14 @@ def text_part(raw: str) -> str:
     return message_from_string(raw, policy=policy.default).get_body(preferencelist=("plain",)).get_content()
 
 
+def decoded(raw: str) -> str:
+    """Headers and both parts of a MIME message, transfer encoding undone: what a reader sees."""
+    message = message_from_string(raw, policy=policy.default)
+    head = "".join(f"{name}: {value}\n" for name, value in message.items())
+    parts = [message.get_body(preferencelist=(kind,)) for kind in ("plain", "html")]
+    return head + "\n".join(part.get_content() for part in parts if part is not None)
+
+
 def confirm_link(email: str) -> str:
     tick()
     for item in outbox():

@@ -9,7 +9,7 @@ import pytest
 from tests.app import sns_signing
 from tests.app.ats_signing import signed
 from tests.app.campaign_helpers import act, campaign, pool, subscriber, template
-from tests.app.helpers import body, outbox, text_part, tick
+from tests.app.helpers import body, decoded, outbox, text_part, tick
 
 HUMAN = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0", "Accept": "image/*"}
 
@@ -27,7 +27,7 @@ def trusted(client, monkeypatch):
 
 
 def links(email):
-    raw = email["raw"].replace("=\r\n", "").replace("=\n", "").replace("=3D", "=")
+    raw = decoded(email["raw"])
     return {"click": re.search(r"/t/c/[\w-]+", text_part(email["raw"])).group(0),
             "pixel": re.search(r"/t/o/[\w-]+", raw).group(0),
             "unsubscribe": re.search(r"List-Unsubscribe: <http://127\.0\.0\.1:8000(/u/[\w-]+)>", raw).group(1)}

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from tests.app.campaign_helpers import act, campaign, pool, subscriber, template
-from tests.app.helpers import body, outbox, text_part, tick
+from tests.app.helpers import body, decoded, outbox, text_part, tick
 
 HUMAN = {"User-Agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko)",
          "Accept": "image/webp,image/*,*/*;q=0.8"}  # mail clients ask for images
@@ -25,7 +25,7 @@ def sent(client, auth, monkeypatch):
     act(client, auth, made["id"], "schedule")
     tick()
     [email] = outbox()
-    raw = email["raw"].replace("=\r\n", "").replace("=\n", "").replace("=3D", "=")
+    raw = decoded(email["raw"])
     from chalicelib import wiring
     from chalicelib.store.models import SendModel
     key = f"{made['id']}#0#{ada['id']}"

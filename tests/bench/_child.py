@@ -22,6 +22,9 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
                         help="no TransactWriteItems fix in the emulator (see chalicelib/local/moto_patches.py)")
     parser.add_argument("--profile", action="store_true", help="cProfile the first CSV import")
     parser.add_argument("--rows", type=int, default=None, help="CSV rows (default 10000)")
+    parser.add_argument("--people", type=int, default=None, help="pools: people in the table (default 100000)")
+    parser.add_argument("--seed", choices=("direct", "http"), default="direct",
+                        help="pools: put people straight into the emulator (default) or BatchWriteItem")
     return parser.parse_args(argv)
 
 
