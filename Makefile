@@ -14,7 +14,12 @@ $(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) $(BIN)/crm
+
+## .venv/bin/crm: the command line (crm --help); run it from the project folder
+$(BIN)/crm: Makefile | $(BIN)/python
+	printf '#!/bin/sh\n# Talent CRM command line (written by make): python -m chalicelib.crm\nexec "$$(dirname "$$0")/python" -m chalicelib.crm "$$@"\n' > $@
+	chmod +x $@
 
 ## make run: the whole system locally (API, emulated AWS, schedules, queue workers)
 run: install
