@@ -152,7 +152,7 @@ def measure_rule_eval() -> tuple[dict, list[str], list[str]]:
             predicate(person)
         runs.append((time.perf_counter() - started) * 1e6 / len(work))
     started = time.perf_counter()  # the loop alone, to show what is the predicate's own
-    for person in work:
+    for _person in work:
         pass
     loop_us = (time.perf_counter() - started) * 1e6 / len(work)
     value = median(runs)
