@@ -3,7 +3,6 @@ import re
 import time
 from datetime import timedelta
 
-import pytest
 
 from tests.app.ats_signing import signed
 from tests.app.campaign_helpers import act, campaign, pool, subscriber, template
