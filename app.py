@@ -15,6 +15,7 @@ from chalicelib.settings import get_settings
 
 settings = get_settings()
 app = Chalice(app_name="talent-crm")
+app.api.binary_types.append("image/*")  # mail clients ask for the open pixel as image/*
 api = Api(app, lambda key: wiring.api_keys().verify(key))
 
 
@@ -103,6 +104,7 @@ def ats_webhook():
 
 
 @app.route("/dashboard", methods=["GET"])
+@api.public
 def dashboard():
     from chalicelib.routes import dashboard as dashboard_http
 
@@ -110,6 +112,7 @@ def dashboard():
 
 
 @app.route("/dashboard/assets/{name}", methods=["GET"])
+@api.public
 def dashboard_asset(name):
     from chalicelib.routes import dashboard as dashboard_http
 

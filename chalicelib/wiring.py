@@ -175,7 +175,7 @@ def campaign_sender():
 
     return CampaignSender(get_settings(), campaign_repo(), template_repo(), candidate_repo(), campaign_sends(),
                           enrollment_repo(), job_repo(), mailer(), send_rate_limiter(), send_queue(), sms_sender(),
-                          stats=stats_repo())
+                          stats=stats_repo(), timeline=timeline_repo())
 
 
 @lru_cache(maxsize=None)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from .messages import build_mime
 from .templates import render
-from .tracking import Token, add_pixel, make_token, rewrite_links
+from .tracking import Token, TokenMaker, add_pixel, make_token, rewrite_links
 
 
 @dataclass
@@ -30,17 +30,17 @@ def unsubscribe_url(sender: Sender, campaign_id: str, step: int, candidate_id: s
 
 def build_campaign_email(sender: Sender, template: dict, *, candidate: dict, job: dict | None,
                          campaign_id: str, step: int, track: bool = True) -> BuiltEmail:
-    unsubscribe = unsubscribe_url(sender, campaign_id, step, candidate["id"])
+    tokens = TokenMaker(sender.secret, campaign_id, step, candidate["id"])
+    unsubscribe = f"{sender.public_url}/u/{tokens.make('u')}"
     rendered = render(template, candidate=candidate, job=job, company=sender.company,
                       unsubscribe_url=unsubscribe, preferences_url=unsubscribe)
     html, text, links = rendered.html, rendered.text, []
     if track:
         def click(index: int) -> str:
-            token = make_token(sender.secret, Token("c", campaign_id, step, candidate["id"], index))
-            return f"{sender.public_url}/t/c/{token}"
+            return f"{sender.public_url}/t/c/{tokens.make('c', index)}"
 
         tracked = rewrite_links(html, text, click_url=click, skip=(f"{sender.public_url}/u/",))
-        pixel = make_token(sender.secret, Token("o", campaign_id, step, candidate["id"]))
+        pixel = tokens.make("o")
         html, text, links = add_pixel(tracked.html, f"{sender.public_url}/t/o/{pixel}"), tracked.text, tracked.links
     raw = build_mime(
         from_email=sender.from_email, from_name=sender.company.get("name"), to=candidate["email"],

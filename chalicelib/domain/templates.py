@@ -128,7 +128,7 @@ def render(template: dict, *, candidate: dict, job: dict | None, company: dict, 
     context = _context(candidate, job, company, unsubscribe_url, preferences_url)
     try:
         subject = " ".join(_compiled(template["subject"], False).render(context).split())
-        html = _compiled(template["html"], True).render(context)
+        html = _compiled(_inlined(template["html"]), True).render(context)
         text_source = template.get("text") or _text_template(template["html"])
         text = _compiled(text_source, False).render(context) if text_source else None
     except TemplateError as exc:  # e.g. the sandbox refused an unsafe call
@@ -136,7 +136,6 @@ def render(template: dict, *, candidate: dict, job: dict | None, company: dict, 
                               code="render_error") from None
     if unsubscribe_url not in html:
         html = _with_footer(html, company, unsubscribe_url, preferences_url)
-    html = _inline_css(html)
     if text is None:
         text = html_to_text(html)
     if unsubscribe_url not in text:
@@ -160,13 +159,19 @@ def _with_footer(html: str, company: dict, unsubscribe_url: str, preferences_url
     return html[:at] + footer + html[at:] if at >= 0 else html + footer
 
 
-def _inline_css(html: str) -> str:
+@lru_cache(maxsize=256)
+def _inlined(source: str) -> str:
+    """The template's CSS inlined once, into the template itself (Jinja markup passes through)."""
+    if "<style" not in source.lower():
+        return source
     import css_inline
 
     try:
-        return css_inline.inline(html)
-    except Exception:  # malformed CSS must never stop an email: send it as written
-        return html
+        inlined = css_inline.inline(source)
+        _environment(True).parse(inlined)
+        return inlined
+    except Exception:  # CSS or markup the inliner cannot take: render as written
+        return source
 
 
 @lru_cache(maxsize=256)

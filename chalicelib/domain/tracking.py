@@ -58,10 +58,22 @@ def _b64(data: bytes) -> str:
 
 
 def make_token(secret: str, token: Token) -> str:
-    body = struct.pack(">B16sB16sH", KINDS[token.kind], _id_bytes(token.campaign_id), token.step,
-                       _id_bytes(token.candidate_id), token.link)
-    signature = hmac.new(secret.encode(), body, hashlib.sha256).digest()[:_SIG]
-    return _b64(body + signature)
+    return TokenMaker(secret, token.campaign_id, token.step, token.candidate_id).make(token.kind, token.link)
+
+
+class TokenMaker:
+    """Tokens for one email: the ids are parsed and the key prepared once, not once per link."""
+
+    def __init__(self, secret: str, campaign_id: str, step: int, candidate_id: str):
+        self._ids = (_id_bytes(campaign_id), step, _id_bytes(candidate_id))
+        self._mac = hmac.new(secret.encode(), digestmod=hashlib.sha256)
+
+    def make(self, kind: str, link: int = 0) -> str:
+        campaign, step, candidate = self._ids
+        body = struct.pack(">B16sB16sH", KINDS[kind], campaign, step, candidate, link)
+        mac = self._mac.copy()
+        mac.update(body)
+        return _b64(body + mac.digest()[:_SIG])
 
 
 def read_token(secret: str, text: str) -> Token:

@@ -19,7 +19,8 @@ def page(request) -> Response:
 
 def asset(name: str) -> Response:
     path = (ASSETS / name).resolve()
-    if path.parent != ASSETS or path.suffix not in TYPES or not path.is_file() or name == "index.html":
+    if ("/" in name or "\\" in name or name.startswith(".") or path.parent != ASSETS or path.name == "index.html"
+            or path.suffix not in TYPES or not path.is_file()):
         return json_response({"error": {"code": "not_found", "message": f"no asset {name}"}}, 404)
     return Response(body=path.read_text(encoding="utf-8"), status_code=200,
                     headers={"Content-Type": TYPES[path.suffix], "Cache-Control": "public, max-age=300"})

@@ -37,8 +37,9 @@ class Outcome:
 
 class CampaignSender:
     def __init__(self, settings, campaigns, templates, candidates, sends, enrollments, jobs, mailer,
-                 limiter, send_queue, sms=None, threads: int = 25, stats=None):
+                 limiter, send_queue, sms=None, threads: int = 25, stats=None, timeline=None):
         self.settings = settings
+        self.timeline = timeline
         self.stats = stats
         self.campaigns = campaigns
         self.templates = templates
@@ -113,6 +114,10 @@ class CampaignSender:
                 retry.append(outcome.candidate_id)
         if records:
             self.sends.record(records)
+            if self.timeline is not None:
+                self.timeline.add_many([(r["candidate_id"], "campaign_email_sent",
+                                         {"campaign_id": campaign["id"], "step": step, "subject": r.get("subject"),
+                                          "status": r["status"]}, r.get("sent_at") or iso(now)) for r in records])
         for candidate_id in retry:
             self._release(campaign["id"], step, candidate_id)
             done["retry"] += 1

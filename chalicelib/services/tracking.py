@@ -98,8 +98,9 @@ class TrackingService:
             counts[f"{metric}_{hour_key(event['at'])}"] = 1
         self.stats.add(f"campaign#{event['campaign_id']}", counts)
         if not machine:
-            self.jobs_queue.send({"type": "engaged", "candidate_id": event["candidate_id"],
-                                  "kind": event["kind"], "at": event["at"]})
+            self.jobs_queue.send({"type": "engaged", "candidate_id": event["candidate_id"], "kind": event["kind"],
+                                  "at": event["at"], "first": first, "campaign_id": event["campaign_id"],
+                                  "step": step})
         count("EmailOpened" if event["kind"] == "open" else "EmailClicked")
         return "machine" if machine else "human"
 
@@ -120,6 +121,10 @@ class TrackingService:
         if result is None:
             return "skipped:no_candidate"
         self.memberships.apply([result])
+        if message.get("first"):  # the person's first open / click of this email, on their timeline
+            kind = "email_opened" if message["kind"] == "open" else "email_clicked"
+            self.timeline.add(message["candidate_id"], kind,
+                              {"campaign_id": message.get("campaign_id"), "step": message.get("step")}, at=at)
         return "updated"
 
     # ------------------------------------------------------------ unsubscribe and preferences

@@ -94,9 +94,7 @@ def test_path_tricks_are_404(client, path):
 
 @pytest.mark.parametrize("name", ["../app.py", "../../../app.py", "../pages.py", "..\\app.py", "/etc/passwd",
                                   "../../routes/dashboard.py", ".", "..", "", "sub/app.js",
-                                  pytest.param("../dashboard/index.html", marks=pytest.mark.xfail(
-                                      reason="routes/dashboard.py checks `name == 'index.html'`, not the resolved "
-                                             "file's name; harmless (the page is public) but not the rule"))])
+                                  "../dashboard/index.html"])
 def test_decoded_path_tricks_are_404_too(aws, name):
     """API Gateway hands the handler the decoded path parameter (`..%2Fapp.py` arrives as `../app.py`);
     Chalice's test client does not decode it, so the handler is also called with decoded names."""

@@ -344,6 +344,7 @@ def test_campaign_detail_matches_the_api(crm, page):
     page.find_element(By.CSS_SELECTOR, 'nav a[data-view="campaigns"]').click()
     link = wait_for(page, '[data-testid="campaign-list"] a')
     assert link.text == "Python meetup invitation"
+    save_screenshot(page, "dashboard-campaigns")
     started = time.monotonic()
     link.click()
     wait_for(page, '[data-testid="campaign-sent"]')
