@@ -1,7 +1,7 @@
 """`make bench`: run every benchmark group in its own process, print a table, write build/bench.json.
 
     python -m tests.bench                      # all groups (about four minutes on 2 cores)
-    python -m tests.bench --only signup        # one group (cold_import, signup, csv_import, pools)
+    python -m tests.bench --only signup        # one group (cold_import, signup, csv_import, pools, campaigns, tracking)
     python -m tests.bench --stock-moto         # emulator without the bench's TransactWriteItems fix
     python -m tests.bench --profile            # also cProfile the first CSV import (build/csv_import.prof)
     python -m tests.bench --rows 2000          # a smaller CSV (figures then not comparable)
@@ -31,7 +31,8 @@ OUTPUT = ROOT / "build" / "bench.json"
 GROUPS = ("cold_import", "signup", "csv_import", "pools", "campaigns", "tracking")
 GROUP_TIMEOUT = 900  # seconds; stock moto with 10,000 rows would need far longer
 UNITS = (("_rows_per_s", "rows/s"), ("_ms", "ms"), ("_ratio", "x"), ("_per_100_rows", "req"),
-         ("_per_signup", "calls"), ("_us", "µs"), ("_s", "s"))
+         ("_per_signup", "calls"), ("_us", "µs"), ("_events_per_s", "events/s"), ("_per_event", "writes"),
+         ("_s", "s"))
 
 
 def parse_args() -> argparse.Namespace:
