@@ -33,12 +33,21 @@ def confirmation_email(*, first_name: str | None, confirm_url: str, company: str
 
 
 def _header(value: str) -> str:
-    """ASCII as it is; anything else as an RFC 2047 encoded word."""
+    """ASCII as it is; anything else as RFC 2047 encoded words (base64, at most 45 bytes each, never
+    splitting a character), folded between words."""
     if value.isascii():
         return value
-    from email.header import Header
+    import base64
 
-    return Header(value, "utf-8", maxlinelen=998).encode()
+    words, chunk = [], b""
+    for char in value:
+        encoded = char.encode("utf-8")
+        if len(chunk) + len(encoded) > 45:
+            words.append(chunk)
+            chunk = b""
+        chunk += encoded
+    words.append(chunk)
+    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(word).decode()}?=" for word in words)
 
 
 def _address(name: str | None, address: str) -> str:

@@ -12,6 +12,7 @@ import hmac
 import re
 import struct
 from dataclasses import dataclass
+from html import unescape
 
 from ulid import ULID
 
@@ -109,9 +110,7 @@ def rewrite_links(html: str, text: str, *, click_url, skip: tuple[str, ...] = ()
     index: dict[str, int] = {}
 
     def tracked(url: str) -> str:
-        from html import unescape
-
-        original = unescape(url)
+        original = unescape(url) if "&" in url else url
         if original.startswith(skip):
             return url
         if original not in index:

@@ -94,7 +94,8 @@ class CampaignSender:
         decisions = self._decide(campaign, step, ids, people, now, sequence)
 
         to_send = [i for i in ids if decisions[i].action == "send"]
-        claimed, lost = self._claim(campaign, step, to_send, people, now, template)
+        claims = {i: self._claim_item(campaign, step, people[i], now, template) for i in to_send}
+        claimed, lost = self._claim(campaign, step, to_send, people, now, claims)
         for candidate_id in lost:  # changed since read, or claimed already (a redelivery)
             decisions[candidate_id] = Decision("skip", "already_claimed")
         outcomes = list(self._pool.map(
@@ -102,7 +103,7 @@ class CampaignSender:
 
         records, retry = [], []
         for outcome in outcomes:
-            claim = self._claim_item(campaign, step, people[outcome.candidate_id], now, template)
+            claim = claims[outcome.candidate_id]
             if outcome.status == "sent":
                 records.append(dict(claim, status="sent", sent_at=iso(), message_id=outcome.message_id,
                                     links=outcome.links or None))
@@ -166,13 +167,13 @@ class CampaignSender:
                 "campaign_id": campaign["id"], "step": step, "channel": campaign["channel"],
                 "category": campaign["category"], "subject": template.get("subject")}
 
-    def _claim(self, campaign, step, ids, people, now, template) -> tuple[list[str], list[str]]:
+    def _claim(self, campaign, step, ids, people, now, claims) -> tuple[list[str], list[str]]:
         sms = campaign["channel"] == "sms"
         cap_field = "sms_sends" if sms else "marketing_sends"
         entries = [{"key": send_key(campaign["id"], step, i), "candidate_id": i, "sms": sms,
                     "version": people[i].get("version") or 1,
                     "marketing_sends": with_send(people[i].get(cap_field), now),
-                    "claim": self._claim_item(campaign, step, people[i], now, template)} for i in ids]
+                    "claim": claims[i]} for i in ids]
         claimed_keys, lost_keys = self.sends.claim(entries) if entries else ([], [])
         by_key = {e["key"]: e["candidate_id"] for e in entries}
         return [by_key[k] for k in claimed_keys], [by_key[k] for k in lost_keys]

@@ -403,11 +403,12 @@ def stage_breakdown(sender, template: dict, people: list[dict], campaign_id: str
         context = t._context(person, None, s.company, unsubscribe, unsubscribe)
         subject = " ".join(timed("Jinja render (subject, HTML)", t._compiled(template["subject"], False).render,
                                  context).split())
-        html = timed("Jinja render (subject, HTML)", t._compiled(template["html"], True).render, context)
+        source = timed("CSS inlining (once per template, cached)", t._inlined, template["html"])
+        html = timed("Jinja render (subject, HTML)", t._compiled(source, True).render, context)
         if unsubscribe not in html:
             html = timed("footer", t._with_footer, html, s.company, unsubscribe, unsubscribe)
-        html = timed("CSS inlining (css_inline)", t._inline_css, html)
-        text = timed("text part from HTML (markdownify, bs4)", t.html_to_text, html)
+        text_source = timed("text template (once per template, cached)", t._text_template, template["html"])
+        text = timed("text part (Jinja render)", t._compiled(text_source, False).render, context)
 
         def click(index: int, person_id: str = person["id"]) -> str:
             return f"{s.public_url}/t/c/{make_token(s.secret, Token('c', campaign_id, 0, person_id, index))}"
@@ -416,7 +417,7 @@ def stage_breakdown(sender, template: dict, people: list[dict], campaign_id: str
                         skip=(f"{s.public_url}/u/",))
         pixel = timed("tokens (HMAC, ULID)", make_token, s.secret, Token("o", campaign_id, 0, person["id"]))
         html = timed("link tracking (rewrite, click tokens)", add_pixel, tracked.html, f"{s.public_url}/t/o/{pixel}")
-        timed("MIME (email.message, SMTP policy)", build_mime, from_email=s.from_email,
+        timed("MIME (written directly)", build_mime, from_email=s.from_email,
               from_name=s.company.get("name"), to=person["email"], subject=subject, text=tracked.text,
               html_body=html, headers={"List-Unsubscribe": f"<{unsubscribe}>",
                                        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
