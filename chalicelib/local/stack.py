@@ -179,6 +179,7 @@ class LocalStack:
 Talent CRM is running (stage local)
   API            http://127.0.0.1:{s.port}            health: http://127.0.0.1:{s.port}/health
   Careers page   http://127.0.0.1:{s.port}/careers
+  Dashboard      http://127.0.0.1:{s.port}/dashboard   (sign in with the API key below)
   Local outbox   http://127.0.0.1:{s.port}/dev/outbox   (JSON: /dev/outbox.json)
   Run jobs now   curl -X POST http://127.0.0.1:{s.port}/dev/tick
   AWS emulation  http://127.0.0.1:{s.aws_port}   (moto server)
