@@ -401,9 +401,7 @@ def cost_create():
 @api.recruiter
 def cost_list():
     params = _request().query_params or {}
-    from chalicelib.services.analytics import _period
-
-    return json_response(page(wiring.analytics().costs(*_period(params.get("from"), params.get("to"))), None))
+    return json_response(page(wiring.analytics().costs_in(params.get("from"), params.get("to")), None))
 
 
 # ---------------------------------------------------------------- events

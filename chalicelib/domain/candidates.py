@@ -100,7 +100,7 @@ def _one_of(value: object, field: str, allowed: tuple[str, ...]) -> str | None:
     return key
 
 
-def _time(value: object, field: str) -> str | None:
+def parse_time(value: object, field: str) -> str | None:
     from .clock import iso, parse_iso
 
     text = _text(value, field)
@@ -151,7 +151,7 @@ def validate_profile(data: dict, *, allowed_statuses: tuple[str, ...] = RECRUITE
             elif field == "status":
                 result[field] = _one_of(value, field, allowed_statuses)
             elif field in TIME_FIELDS:
-                result[field] = _time(value, field)
+                result[field] = parse_time(value, field)
         except ValidationError as exc:
             problems.update(exc.fields)
     if problems:

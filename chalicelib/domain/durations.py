@@ -19,22 +19,18 @@ class Duration:
 
     def before(self, moment: datetime) -> datetime:
         """`moment` minus this duration; months and years move on the calendar (Mar 31 - P1M = Feb 28)."""
-        shifted = moment
-        if self.months:
-            total = moment.year * 12 + (moment.month - 1) - self.months
-            year, month = divmod(total, 12)
-            day = min(moment.day, calendar.monthrange(year, month + 1)[1])
-            shifted = moment.replace(year=year, month=month + 1, day=day)
-        return shifted - self.delta
+        return _shift_months(moment, -self.months) - self.delta
 
     def after(self, moment: datetime) -> datetime:
-        shifted = moment
-        if self.months:
-            total = moment.year * 12 + (moment.month - 1) + self.months
-            year, month = divmod(total, 12)
-            day = min(moment.day, calendar.monthrange(year, month + 1)[1])
-            shifted = moment.replace(year=year, month=month + 1, day=day)
-        return shifted + self.delta
+        return _shift_months(moment, self.months) + self.delta
+
+
+def _shift_months(moment: datetime, months: int) -> datetime:
+    if not months:
+        return moment
+    year, month = divmod(moment.year * 12 + (moment.month - 1) + months, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
 
 
 def parse_duration(text: object) -> Duration:

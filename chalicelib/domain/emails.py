@@ -29,6 +29,11 @@ def email_hash(email: str, secret: str) -> str:
     return hmac.new(secret.encode(), email.encode(), hashlib.sha256).hexdigest()
 
 
+def erased_key(email: str, secret: str) -> str:
+    """The tombstone an erasure leaves: only a keyed hash of the address."""
+    return f"erased#{email_hash(email, secret)}"
+
+
 def mask_email(email: str) -> str:
     """For logs: never the address itself."""
     return "email:" + hashlib.sha256(email.encode()).hexdigest()[:12]

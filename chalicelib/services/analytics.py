@@ -20,7 +20,7 @@ GOAL_METRICS = {
 }
 
 
-def _period(start: str | None, end: str | None) -> tuple[str, str]:
+def period_bounds(start: str | None, end: str | None) -> tuple[str, str]:
     now = utcnow()
     try:
         start = iso(parse_iso(start)) if start else iso(now - timedelta(days=90))
@@ -95,7 +95,7 @@ class AnalyticsService:
     # ------------------------------------------------------------ overview
 
     def overview(self, start: str | None, end: str | None) -> dict:
-        start, end = _period(start, end)
+        start, end = period_bounds(start, end)
         hires = self.outcomes.between("hire", start, end)
         pool_hires = [h for h in hires if h.get("pools")]
         from_pool_candidates = {h["candidate_id"] for h in self.outcomes.all_of("hire") if h.get("pools")}
@@ -173,7 +173,7 @@ class AnalyticsService:
         if isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount < 0:
             problems["amount"] = "a number, 0 or more"
         try:
-            start, end = _period(body.get("from"), body.get("to"))
+            start, end = period_bounds(body.get("from"), body.get("to"))
         except ValidationError as exc:
             problems.update(exc.fields)
         if problems:
@@ -182,6 +182,10 @@ class AnalyticsService:
                 "currency": str(body.get("currency") or "USD")[:3].upper(), "from": start, "to": end}
         self.keys.put(f"cost#{cost['id']}", ref=cost["id"], created_at=iso(), data=cost)
         return cost
+
+    def costs_in(self, start: str | None, end: str | None) -> list[dict]:
+        """GET /costs: the costs of a period (default the last 90 days)."""
+        return self.costs(*period_bounds(start, end))
 
     def costs(self, start: str, end: str) -> list[dict]:
         """Costs whose period overlaps [start, end], counted whole."""
@@ -203,7 +207,7 @@ class AnalyticsService:
             problems["period"] = "{from?, to}: the goal's deadline (and start, default today)"
         else:
             try:
-                start, end = _period(period.get("from") or iso(), period["to"])
+                start, end = period_bounds(period.get("from") or iso(), period["to"])
             except ValidationError as exc:
                 problems.update({f"period.{k}": v for k, v in exc.fields.items()})
         department = (body.get("filters") or {}).get("department") if isinstance(body.get("filters"), dict) else None

@@ -55,6 +55,7 @@ class CampaignSender:
                              {"name": settings.company_name, "careers_url": f"{settings.public_url}/careers"})
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ses")
         self._templates: dict[str, dict] = {}  # for one queue message: edits show on the next
+        self._jobs: dict[str, dict | None] = {}
         self._channel: dict[str, str] = {}
 
     # ------------------------------------------------------------ one queue message
@@ -74,7 +75,7 @@ class CampaignSender:
             self.send_queue.send(message, delay_seconds=PAUSED_DELAY)
             return "deferred:paused"
         step = int(message["step"])
-        self._templates = {}
+        self._templates, self._jobs = {}, {}
         self._channel[campaign["id"]] = campaign["channel"]
         recipients = list(dict.fromkeys(message.get("recipients") or []))
         done = {"sent": 0, "skipped": 0, "deferred": 0, "exited": 0, "retry": 0, "failed": 0}
@@ -88,7 +89,7 @@ class CampaignSender:
     def _chunk(self, campaign: dict, step: int, ids: list[str], message: dict, done: dict) -> None:
         now = utcnow()
         template = self._template(campaign["steps"][step]["template_id"])
-        job = self.jobs.get(campaign["job_id"]) if campaign.get("job_id") else None
+        job = self._job(campaign)
         people = self.candidates.batch_get(ids)
         sequence = len(campaign["steps"]) > 1
         decisions = self._decide(campaign, step, ids, people, now, sequence)
@@ -284,6 +285,13 @@ class CampaignSender:
             for update in updates:
                 update["enrolled_at"] = current.get(update["candidate_id"], {}).get("enrolled_at", update["enrolled_at"])
             self.enrollments.put_many(updates)
+
+    def _job(self, campaign: dict) -> dict | None:
+        """A job alert's job, read once per queue message (like its templates)."""
+        job_id = campaign.get("job_id")
+        if job_id and job_id not in self._jobs:
+            self._jobs[job_id] = self.jobs.get(job_id)
+        return self._jobs.get(job_id) if job_id else None
 
     def _template(self, template_id: str) -> dict:
         if template_id not in self._templates:

@@ -5,12 +5,13 @@ from ..domain.candidates import (
     apply_patch,
     changed_fields,
     merge_update,
+    parse_time,
     public_view,
     validate_new_candidate,
     validate_patch,
 )
 from ..domain.clock import iso, new_id
-from ..domain.emails import email_hash
+from ..domain.emails import erased_key
 from ..domain.errors import Conflict, NotFound, ValidationError
 from ..domain.skills import normalize_skill
 from ..observability import logger
@@ -39,7 +40,7 @@ class CandidateService:
         now = iso()
         existing_id = self.candidates.id_for_email(email)
         if existing_id is None:
-            if self.keys.get(f"erased#{email_hash(email, self.settings.secret)}"):
+            if self.keys.get(erased_key(email, self.settings.secret)):
                 raise Conflict("this person asked to be erased; only they can sign up again",
                                {"email": "erased at the person's request"}, code="erased")
             candidate = {
@@ -109,10 +110,8 @@ class CandidateService:
             problems["summary"] = "text of at most 2000 characters"
         at = body.get("at")
         if at is not None:
-            from ..domain.candidates import _time
-
             try:
-                at = _time(at, "at")
+                at = parse_time(at, "at")
             except ValidationError as exc:
                 problems.update(exc.fields)
         if problems:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..domain.candidates import changed_fields, merge_update
 from ..domain.clock import iso, new_id
 from ..domain.csvio import parse_csv
-from ..domain.emails import email_hash
+from ..domain.emails import erased_key
 from ..observability import count, logger
 from ..store.candidates import EmailTaken, VersionConflict
 
@@ -51,8 +51,8 @@ class ImportService:
     def _chunk(self, rows: dict[str, tuple[int, dict]], source: str, result: dict) -> None:
         now = iso()
         ids = self.candidates.ids_for_emails(rows)
-        tombstones = self.keys.existing(
-            [f"erased#{email_hash(e, self.settings.secret)}" for e in rows if e not in ids])
+        tombstone_of = {e: erased_key(e, self.settings.secret) for e in rows if e not in ids}
+        tombstones = self.keys.existing(list(tombstone_of.values()))
         existing = self.candidates.batch_get(ids.values())
         new, updates, history, befores = [], [], [], {}
         for email, (row, profile) in rows.items():
@@ -67,7 +67,7 @@ class ImportService:
                 updates.append((row, merged))
                 befores[current["id"]] = current
                 history.append((current["id"], "updated", {"fields": fields, "by": source}, now))
-            elif f"erased#{email_hash(email, self.settings.secret)}" in tombstones:
+            elif tombstone_of[email] in tombstones:
                 result["errors"].append({"row": row, "error": "email: erased at the person's request; not re-added"})
             else:
                 candidate = {"id": new_id("cand"), "email": email, "status": "not_subscribed",

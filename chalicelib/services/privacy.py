@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..domain.candidates import public_view
 from ..domain.clock import iso
-from ..domain.emails import email_hash
+from ..domain.emails import erased_key
 from ..domain.errors import NotFound
 from ..observability import count, logger
 
@@ -41,7 +41,7 @@ class PrivacyService:
             raise NotFound(f"no candidate {candidate_id}")
         now = iso()
         # The tombstone goes first: an import running meanwhile must not re-add the address.
-        self.keys.put(f"erased#{email_hash(candidate['email'], self.settings.secret)}", created_at=now[:10])
+        self.keys.put(erased_key(candidate["email"], self.settings.secret), created_at=now[:10])
         removed = {
             "timeline": self.timeline.delete_all(candidate_id),
             "sends": self.sends.delete_for_candidate(candidate_id),

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from ..domain.candidates import merge_fill, merge_update
 from ..domain.clock import iso, new_id, utcnow
-from ..domain.emails import email_hash, mask_email
+from ..domain.emails import email_hash, erased_key, mask_email
 from ..domain.errors import RateLimited
 from ..domain.signups import SignupRequest
 from ..domain.tokens import TokenError, TokenSigner
@@ -140,7 +140,7 @@ class SignupService:
 
         candidate = self._update(candidate_id, apply)
         self.timeline.update_data(candidate_id, consent_id, dict(data, status="confirmed", confirmed_at=now))
-        self.keys.delete(f"erased#{email_hash(candidate['email'], self.settings.secret)}")
+        self.keys.delete(erased_key(candidate["email"], self.settings.secret))
         logger().info("sign-up confirmed", extra={"candidate_id": candidate_id})
         count("SignupConfirmed")
         return candidate

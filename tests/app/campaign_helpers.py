@@ -46,3 +46,29 @@ def act(client, auth, campaign_id, action, status=200):
     response = client.http.post(f"/campaigns/{campaign_id}/{action}", headers=auth, body=b"")
     assert response.status_code == status, response.body
     return body(response)
+
+
+def campaign_to_ada(client, auth) -> tuple[dict, dict]:
+    """One broadcast, sent to one subscribed person (Ada): (ada, campaign)."""
+    from tests.app.helpers import tick
+
+    tmpl = template(client, auth)
+    audience = pool(client, auth)
+    tick()
+    ada = subscriber("ada@example.com", first_name="Ada", skills=["go"])
+    made = campaign(client, auth, [audience["id"]], [{"template_id": tmpl["id"]}])
+    act(client, auth, made["id"], "schedule")
+    tick()
+    return ada, made
+
+
+def email_links(email: dict) -> dict:
+    """The click, pixel and unsubscribe paths of a campaign email from the outbox."""
+    import re
+
+    from tests.app.helpers import decoded, text_part
+
+    raw = decoded(email["raw"])
+    return {"click": re.search(r"/t/c/[\w-]+", text_part(email["raw"])).group(0),
+            "pixel": re.search(r"/t/o/[\w-]+", raw).group(0),
+            "unsubscribe": re.search(r"List-Unsubscribe: <http://127\.0\.0\.1:8000(/u/[\w-]+)>", raw).group(1)}

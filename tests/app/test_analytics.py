@@ -1,6 +1,5 @@
 """Every figure, built from the underlying events and checked exactly."""
 import json
-import re
 import uuid
 from datetime import timedelta
 
@@ -8,8 +7,8 @@ import pytest
 
 from tests.app import sns_signing
 from tests.app.ats_signing import signed
-from tests.app.campaign_helpers import act, campaign, pool, subscriber, template
-from tests.app.helpers import body, decoded, outbox, text_part, tick
+from tests.app.campaign_helpers import act, campaign, email_links, pool, subscriber, template
+from tests.app.helpers import body, outbox, tick
 
 HUMAN = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0", "Accept": "image/*"}
 
@@ -24,13 +23,6 @@ def trusted(client, monkeypatch):
     monkeypatch.setattr(scheduler, "RECHECK", timedelta(0))
     service = wiring.ses_webhook()
     monkeypatch.setattr(service, "settings", replace(service.settings, sns_trusted_cert=sns_signing.key_and_cert()[1]))
-
-
-def links(email):
-    raw = decoded(email["raw"])
-    return {"click": re.search(r"/t/c/[\w-]+", text_part(email["raw"])).group(0),
-            "pixel": re.search(r"/t/o/[\w-]+", raw).group(0),
-            "unsubscribe": re.search(r"List-Unsubscribe: <http://127\.0\.0\.1:8000(/u/[\w-]+)>", raw).group(1)}
 
 
 def ses(client, fixture, message_id, email):
@@ -61,12 +53,12 @@ def test_campaign_funnel_rates_steps_and_series(client, auth, trusted):
     for name in ("ann", "ben", "cat"):
         ses(client, "event_delivery.json", sends[name]["message_id"], f"{name}@example.com")
     ses(client, "event_bounce_permanent.json", sends["dan"]["message_id"], "dan@example.com")
-    client.http.get(links(emails["ann"])["pixel"], headers=HUMAN)
-    client.http.get(links(emails["ann"])["pixel"], headers=HUMAN)           # a second open: not unique
-    client.http.get(links(emails["ben"])["pixel"], headers=HUMAN)
-    client.http.get(links(emails["cat"])["pixel"], headers={"User-Agent": "Mozilla/5.0", "Accept": "image/*"})  # Apple MPP
-    client.http.get(links(emails["ann"])["click"], headers=HUMAN)
-    client.http.post(links(emails["ben"])["unsubscribe"], headers={"Content-Type": "application/x-www-form-urlencoded"},
+    client.http.get(email_links(emails["ann"])["pixel"], headers=HUMAN)
+    client.http.get(email_links(emails["ann"])["pixel"], headers=HUMAN)           # a second open: not unique
+    client.http.get(email_links(emails["ben"])["pixel"], headers=HUMAN)
+    client.http.get(email_links(emails["cat"])["pixel"], headers={"User-Agent": "Mozilla/5.0", "Accept": "image/*"})  # Apple MPP
+    client.http.get(email_links(emails["ann"])["click"], headers=HUMAN)
+    client.http.post(email_links(emails["ben"])["unsubscribe"], headers={"Content-Type": "application/x-www-form-urlencoded"},
                      body="List-Unsubscribe=One-Click")
     signed(client, {"id": "app-1", "type": "application.created", "occurred_at": iso(utcnow()),
                     "data": {"email": "ann@example.com", "job_id": "1"}})

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from tests.app import sns_signing
-from tests.app.campaign_helpers import act, campaign, pool, subscriber, template
+from tests.app.campaign_helpers import act, campaign, campaign_to_ada, template
 from tests.app.helpers import body, outbox, tick
 
 TEXT = {"Content-Type": "text/plain; charset=UTF-8"}
@@ -32,13 +32,7 @@ def sent(client, auth, monkeypatch):
     from chalicelib.services import scheduler
 
     monkeypatch.setattr(scheduler, "RECHECK", timedelta(0))
-    tmpl = template(client, auth)
-    audience = pool(client, auth)
-    tick()
-    ada = subscriber("ada@example.com", skills=["go"])
-    made = campaign(client, auth, [audience["id"]], [{"template_id": tmpl["id"]}])
-    act(client, auth, made["id"], "schedule")
-    tick()
+    ada, made = campaign_to_ada(client, auth)
     [send] = wiring.send_repo().for_candidate(ada["id"])
     return {"ada": ada, "campaign": made, "send": send, "message_id": send["message_id"]}
 

@@ -1,11 +1,10 @@
 """Opens, clicks, unsubscribes: from the links in a real campaign email."""
-import re
 from datetime import timedelta
 
 import pytest
 
-from tests.app.campaign_helpers import act, campaign, pool, subscriber, template
-from tests.app.helpers import body, decoded, outbox, text_part, tick
+from tests.app.campaign_helpers import act, campaign, campaign_to_ada, email_links, template
+from tests.app.helpers import body, outbox, tick
 
 HUMAN = {"User-Agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko)",
          "Accept": "image/webp,image/*,*/*;q=0.8"}  # mail clients ask for images
@@ -17,25 +16,13 @@ def sent(client, auth, monkeypatch):
     from chalicelib.services import scheduler
 
     monkeypatch.setattr(scheduler, "RECHECK", timedelta(0))
-    tmpl = template(client, auth)
-    audience = pool(client, auth)
-    tick()
-    ada = subscriber("ada@example.com", first_name="Ada", skills=["go"])
-    made = campaign(client, auth, [audience["id"]], [{"template_id": tmpl["id"]}])
-    act(client, auth, made["id"], "schedule")
-    tick()
+    ada, made = campaign_to_ada(client, auth)
     [email] = outbox()
-    raw = decoded(email["raw"])
     from chalicelib import wiring
     from chalicelib.store.models import SendModel
     key = f"{made['id']}#0#{ada['id']}"
     SendModel(key).update(actions=[SendModel.sent_at.set("2026-01-01T00:00:00.000Z")])  # long enough ago
-    return {
-        "campaign": made, "ada": ada, "key": key, "sends": wiring.tracking().sends,
-        "click": re.search(r"/t/c/[\w-]+", text_part(email["raw"])).group(0),
-        "pixel": re.search(r"/t/o/[\w-]+", raw).group(0),
-        "unsubscribe": re.search(r"List-Unsubscribe: <http://127\.0\.0\.1:8000(/u/[\w-]+)>", raw).group(1),
-    }
+    return {"campaign": made, "ada": ada, "key": key, "sends": wiring.tracking().sends, **email_links(email)}
 
 
 def stats(campaign_id):
