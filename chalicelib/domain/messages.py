@@ -39,14 +39,13 @@ def _header(value: str) -> str:
         return value
     import base64
 
-    words, chunk = [], b""
-    for char in value:
-        encoded = char.encode("utf-8")
-        if len(chunk) + len(encoded) > 45:
-            words.append(chunk)
-            chunk = b""
-        chunk += encoded
-    words.append(chunk)
+    data, words = value.encode("utf-8"), []
+    while data:
+        end = min(45, len(data))
+        while end < len(data) and data[end] & 0xC0 == 0x80:  # not inside a character
+            end -= 1
+        words.append(data[:end])
+        data = data[end:]
     return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(word).decode()}?=" for word in words)
 
 
@@ -64,17 +63,27 @@ def _qp(text: str) -> bytes:
     return binascii.b2a_qp(text.replace("\r\n", "\n").encode("utf-8")).replace(b"\n", b"\r\n")
 
 
+def _base64(text: str) -> bytes:
+    """Lines of 76 characters, CRLF (RFC 2045)."""
+    import binascii
+
+    encoded = binascii.b2a_base64(text.encode("utf-8"), newline=False)
+    return b"\r\n".join(encoded[i:i + 76] for i in range(0, len(encoded), 76))
+
+
 def build_mime(*, from_email: str, from_name: str | None, to: str, subject: str, text: str,
                html_body: str, headers: dict[str, str] | None = None) -> bytes:
-    """multipart/alternative with a text and an HTML part, UTF-8, quoted-printable, CRLF.
+    """multipart/alternative with a text and an HTML part, UTF-8, CRLF: the text quoted-printable (it
+    stays readable), the HTML base64 (half the CPU of quoted-printable for markup).
 
     Written out directly rather than through email.message: that parses every header again and
     cost most of a campaign email's CPU. Headers are never folded: List-Unsubscribe stays a plain
-    <URL> as RFC 8058 wants it.
+    <URL> as RFC 8058 wants it. The boundary starts "=_", which neither encoding can produce, so it
+    needs no cryptographic randomness (os.urandom was a tenth of the CPU of an email).
     """
-    import secrets
+    import random
 
-    boundary = "=_crm_" + secrets.token_hex(12)
+    boundary = f"=_crm_{random.getrandbits(96):024x}"
     lines = [
         f"From: {_address(from_name, from_email)}",
         f"To: {to}",
@@ -86,11 +95,10 @@ def build_mime(*, from_email: str, from_name: str | None, to: str, subject: str,
         f'Content-Type: multipart/alternative; boundary="{boundary}"',
     ]
     head = ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
-    part = (f"--{boundary}\r\nContent-Type: text/%s; charset=\"utf-8\"\r\n"
-            "Content-Transfer-Encoding: quoted-printable\r\n\r\n")
+    part = f"--{boundary}\r\nContent-Type: text/%s; charset=\"utf-8\"\r\nContent-Transfer-Encoding: %s\r\n\r\n"
     return b"".join([
         head,
-        (part % "plain").encode(), _qp(text), b"\r\n",
-        (part % "html").encode(), _qp(html_body), b"\r\n",
+        (part % ("plain", "quoted-printable")).encode(), _qp(text), b"\r\n",
+        (part % ("html", "base64")).encode(), _base64(html_body), b"\r\n",
         f"--{boundary}--\r\n".encode(),
     ])

@@ -12,6 +12,7 @@ import hmac
 import re
 import struct
 from dataclasses import dataclass
+from functools import lru_cache
 from html import unescape
 
 from ulid import ULID
@@ -45,6 +46,7 @@ def send_key(campaign_id: str, step: int, candidate_id: str) -> str:
     return f"{campaign_id}#{step}#{candidate_id}"
 
 
+@lru_cache(maxsize=1024)  # a send run repeats its campaign's id in every token
 def _id_bytes(prefixed: str) -> bytes:
     prefix, _, value = prefixed.partition("_")
     return ULID.from_str(value.upper()).bytes
@@ -107,16 +109,16 @@ def rewrite_links(html: str, text: str, *, click_url, skip: tuple[str, ...] = ()
     `skip`: our own unsubscribe and preference links stay direct (a click on them is not interest).
     """
     links: list[str] = []
-    index: dict[str, int] = {}
+    rewritten: dict[str, str] = {}  # original URL -> its tracked URL (a link in both parts: one token)
 
     def tracked(url: str) -> str:
         original = unescape(url) if "&" in url else url
         if original.startswith(skip):
             return url
-        if original not in index:
-            index[original] = len(links)
+        if original not in rewritten:
+            rewritten[original] = click_url(len(links))
             links.append(original)
-        return click_url(index[original])
+        return rewritten[original]
 
     html = _HREF.sub(lambda m: f"{m.group(1)}{m.group(2)}{tracked(m.group(3))}{m.group(2)}", html)
     text = _TEXT_URL.sub(lambda m: tracked(m.group(0)), text)

@@ -1,7 +1,7 @@
 """GET /dev/outbox: every email the emulated SES accepted, newest first, as sent (raw MIME).
 
-Reads the emulator's memory, so it works where the emulator runs in this process: the local stack
-and the tests.
+Asks the emulator (AWS_ENDPOINT_URL: its /_local/outbox.json) in the local stack and the benchmarks;
+in the tests, where moto runs inside this process (no endpoint), reads its memory.
 """
 from __future__ import annotations
 
@@ -11,7 +11,18 @@ from email import message_from_string, policy
 from ..settings import get_settings
 
 
-def _messages():
+def _messages() -> list:
+    """Oldest first; each with id, destinations, raw_data (None for a simple SendEmail), subject, body."""
+    import os
+
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        import json
+        import urllib.request
+        from types import SimpleNamespace
+
+        with urllib.request.urlopen(f"{endpoint.rstrip('/')}/_local/outbox.json", timeout=30) as response:
+            return [SimpleNamespace(**item) for item in json.loads(response.read())["items"]]
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.ses.models import ses_backends
 

@@ -1,8 +1,8 @@
 """Local persistence: the emulator's DynamoDB tables and SES outbox, saved to CRM_DATA_DIR.
 
-Why a snapshot of the emulator rather than a separate DynamoDB-compatible server: the whole stack
-stays one Python process with nothing to install beyond pip (no Java, no Node), and the snapshot
-restores exactly what the emulator held. It is written atomically every few seconds while
+Why a snapshot of the emulator rather than a separate DynamoDB-compatible server: the stack needs
+nothing beyond pip (no Java, no Node), and the snapshot restores exactly what the emulator held.
+The emulator process (chalicelib.local.emulator) writes it atomically every few seconds while
 something changed, and on exit; queued messages are not kept (the runtime drains them at once).
 """
 from __future__ import annotations
@@ -54,12 +54,15 @@ class Snapshotter:
     def save(self) -> None:
         import moto
 
+        from .moto_patches import DYNAMODB_LOCK
+
         with self._lock:
             dynamodb, ses = _backends(self.region)
-            state = {"moto": moto.__version__, "tables": dict(dynamodb.tables), "sent": list(ses.sent_messages)}
-            data = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+            with DYNAMODB_LOCK:  # no request changes a table while it is copied
+                self.dirty = False
+                state = {"moto": moto.__version__, "tables": dict(dynamodb.tables), "sent": list(ses.sent_messages)}
+                data = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
             self.path.parent.mkdir(parents=True, exist_ok=True)
             temporary = self.path.with_suffix(".tmp")
             temporary.write_bytes(data)
             os.replace(temporary, self.path)
-            self.dirty = False

@@ -1,9 +1,9 @@
-"""`make run`: the whole system on one machine, in one process.
+"""`make run`: the whole system on one machine, in two processes.
 
-- the AWS emulation (moto server) on 127.0.0.1:CRM_AWS_PORT, with state restored from CRM_DATA_DIR;
-- the Chalice app on 127.0.0.1:CRM_PORT (Chalice's own local server);
-- a runtime loop that feeds the app's SQS handlers and fires its schedules;
-- snapshots of the data every few seconds while something changed, and on exit.
+- the AWS emulation (chalicelib.local.emulator: moto in a child process) on 127.0.0.1:CRM_AWS_PORT,
+  with its data restored from CRM_DATA_DIR and saved every few seconds while something changed, and on exit;
+- the Chalice app on 127.0.0.1:CRM_PORT (Chalice's own local server), in this process;
+- a runtime loop that feeds the app's SQS handlers and fires its schedules.
 Ctrl-C (or SIGTERM) stops all of it.
 """
 from __future__ import annotations
@@ -16,8 +16,6 @@ import sys
 import threading
 import time
 from pathlib import Path
-
-SNAPSHOT_EVERY = 5.0
 
 
 def prepare_environment(root: Path) -> dict:
@@ -61,15 +59,6 @@ class LocalStack:
 
     def start(self) -> "LocalStack":
         info = prepare_environment(self.root)
-        import logging
-
-        from moto.server import ThreadedMotoServer
-
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the emulator's per-request lines
-        from .moto_patches import install as patch_moto
-
-        patch_moto()  # bulk imports would otherwise grow quadratically in the emulator
-
         from ..settings import get_settings
 
         get_settings.cache_clear()
@@ -77,13 +66,11 @@ class LocalStack:
         for name, port in (("CRM_AWS_PORT", settings.aws_port), ("CRM_PORT", settings.port)):
             if _in_use(port):
                 raise SystemExit(f"Port {port} ({name}) is in use: is another stack running? Stop it, or set {name}.")
-        self.emulator = ThreadedMotoServer(ip_address="127.0.0.1", port=settings.aws_port, verbose=False)
-        self.emulator.start()
+        from .emulator import EmulatorProcess
 
-        from .snapshot import Snapshotter
-
-        self.snapshots = Snapshotter(str(info["data_dir"]), settings.region)
-        restored = self.snapshots.restore()
+        # its own process: restores the snapshot in CRM_DATA_DIR, and saves it while it runs and on stop
+        self.emulator = EmulatorProcess(settings.aws_port, settings.region, str(info["data_dir"])).start()
+        restored = self.emulator.call("GET", "health")["restored_tables"]
 
         sys.path.insert(0, str(self.root))
         import app as app_module  # noqa: E402  (after the environment is set)
@@ -95,12 +82,11 @@ class LocalStack:
         bootstrap.ensure_all()
         wiring.api_keys().ensure(settings.api_key, "local stack (CRM_API_KEY)")
         bootstrap.ensure_builtin_pools()
-        self.snapshots.save()
+        self.emulator.call("POST", "snapshot")
 
         self._serve_api()
         self._spawn(self._run_queues, "queues")
         self._spawn(self._run_schedules, "schedules")
-        self._spawn(self._run_snapshots, "snapshots")
         if not self.quiet:
             self._banner(restored)
         return self
@@ -112,11 +98,6 @@ class LocalStack:
         stack = self
 
         class Handler(ChaliceRequestHandler):
-            def _generic_handle(self):
-                if self.command not in ("GET", "HEAD", "OPTIONS"):
-                    stack.snapshots.dirty = True
-                return super()._generic_handle()
-
             def log_message(self, format, *args):  # one short line per request
                 if not stack.quiet:
                     sys.stderr.write("[api] %s\n" % (format % args))
@@ -139,9 +120,7 @@ class LocalStack:
         while not self.stopping.is_set():
             for config in handlers:
                 try:
-                    counts = poll_queue(self.app_module, config, wait_seconds=1)
-                    if counts["received"]:
-                        self.snapshots.dirty = True
+                    poll_queue(self.app_module, config, wait_seconds=1)
                 except Exception as exc:
                     if not self.stopping.is_set():
                         print(f"[runtime] polling {config.queue} failed: {exc!r}")
@@ -158,20 +137,8 @@ class LocalStack:
                     due[name] = time.monotonic() + periods[name]
                     try:
                         run_schedule(self.app_module, name)
-                        self.snapshots.dirty = True
                     except Exception as exc:
                         print(f"[runtime] schedule {name} failed: {exc!r}")
-
-    def _run_snapshots(self) -> None:
-        rounds = 0
-        while not self.stopping.wait(SNAPSHOT_EVERY):
-            rounds += 1
-            # Writes that bypass the API (the `crm` CLI, scripts) are caught by the once-a-minute save.
-            if self.snapshots.dirty or rounds % 12 == 0:
-                try:
-                    self.snapshots.save()
-                except RuntimeError:  # a table changed while it was being copied: next round
-                    self.snapshots.dirty = True
 
     def _banner(self, restored: int) -> None:
         s = self.settings
@@ -182,7 +149,7 @@ Talent CRM is running (stage local)
   Dashboard      http://127.0.0.1:{s.port}/dashboard   (sign in with the API key below)
   Local outbox   http://127.0.0.1:{s.port}/dev/outbox   (JSON: /dev/outbox.json)
   Run jobs now   curl -X POST http://127.0.0.1:{s.port}/dev/tick
-  AWS emulation  http://127.0.0.1:{s.aws_port}   (moto server)
+  AWS emulation  http://127.0.0.1:{s.aws_port}   (moto, in its own process)
   API key        {s.api_key}
                  e.g. curl -H "Authorization: Bearer {s.api_key}" http://127.0.0.1:{s.port}/candidates
   Data           {s.data_dir}  ({'restored ' + str(restored) + ' tables' if restored else 'new'})
@@ -197,10 +164,7 @@ Press Ctrl-C to stop.
             pass
         for thread in self.threads:
             thread.join(timeout=3)
-        try:
-            self.snapshots.save()
-        finally:
-            self.emulator.stop()
+        self.emulator.stop()  # it saves the data as it exits
 
 
 def _in_use(port: int) -> bool:

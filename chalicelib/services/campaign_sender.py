@@ -11,8 +11,9 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 
-from ..domain.campaign_email import Sender, build_campaign_email
+from ..domain.campaign_email import BuiltEmail, Sender, build_campaign_email
 from ..domain.campaigns import Decision, decide, next_step_due, recent, with_send
 from ..domain.clock import iso, utcnow
 from ..domain.tracking import send_key
@@ -35,6 +36,23 @@ class Outcome:
     links: list | None = None
 
 
+def _run_each(work: list) -> list[Outcome]:
+    return [function(*args) for function, args in work]
+
+
+@dataclass
+class _Chunk:
+    """A chunk between its claim and its record: its emails are being sent."""
+    ids: list[str]
+    people: dict
+    decisions: dict
+    claims: dict
+    sending: list  # futures of Outcome
+    sequence: bool
+    now: datetime
+    template: dict
+
+
 class CampaignSender:
     def __init__(self, settings, campaigns, templates, candidates, sends, enrollments, jobs, mailer,
                  limiter, send_queue, sms=None, threads: int = 25, stats=None, timeline=None):
@@ -53,6 +71,7 @@ class CampaignSender:
         self.sms = sms
         self.sender = Sender(settings.public_url, settings.secret, settings.from_email,
                              {"name": settings.company_name, "careers_url": f"{settings.public_url}/careers"})
+        self._threads = threads
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ses")
         self._templates: dict[str, dict] = {}  # for one queue message: edits show on the next
         self._jobs: dict[str, dict | None] = {}
@@ -79,14 +98,26 @@ class CampaignSender:
         self._channel[campaign["id"]] = campaign["channel"]
         recipients = list(dict.fromkeys(message.get("recipients") or []))
         done = {"sent": 0, "skipped": 0, "deferred": 0, "exited": 0, "retry": 0, "failed": 0}
+        # Two chunks overlap: while one chunk's emails go out, the next is read and claimed, and the
+        # one before is recorded; SES is never left idle waiting on DynamoDB.
+        in_flight = None
         for start in range(0, len(recipients), CHUNK):
             if remaining_ms() < SAFETY_MS:  # hand the rest to another invocation
                 self.send_queue.send({**message, "recipients": recipients[start:]})
                 break
-            self._chunk(campaign, step, recipients[start:start + CHUNK], message, done)
+            try:
+                started = self._start_chunk(campaign, step, recipients[start:start + CHUNK])
+            finally:  # even when this chunk failed, the one in flight is recorded
+                if in_flight is not None:
+                    self._finish_chunk(campaign, step, in_flight, message, done)
+                    in_flight = None
+            in_flight = started
+        if in_flight is not None:
+            self._finish_chunk(campaign, step, in_flight, message, done)
         return "done:" + ",".join(f"{k}={v}" for k, v in done.items() if v)
 
-    def _chunk(self, campaign: dict, step: int, ids: list[str], message: dict, done: dict) -> None:
+    def _start_chunk(self, campaign: dict, step: int, ids: list[str]) -> _Chunk:
+        """Reads, decides and claims; the claimed emails start going out on the pool's threads."""
         now = utcnow()
         template = self._template(campaign["steps"][step]["template_id"])
         job = self._job(campaign)
@@ -99,8 +130,27 @@ class CampaignSender:
         claimed, lost = self._claim(campaign, step, to_send, people, now, claims)
         for candidate_id in lost:  # changed since read, or claimed already (a redelivery)
             decisions[candidate_id] = Decision("skip", "already_claimed")
-        outcomes = list(self._pool.map(
-            lambda cid: self._deliver(campaign, step, template, job, people[cid]), claimed))
+        sending: list = []  # Outcome lists, and futures of Outcome lists
+        if campaign["channel"] == "sms":
+            work = [(self._deliver_sms, (campaign, step, template, job, people[cid])) for cid in claimed]
+        else:  # all rendered here first, then handed over: the threads only wait on SES
+            work = []
+            for cid in claimed:
+                email = self._render(campaign, step, template, job, people[cid])
+                if isinstance(email, Outcome):
+                    sending.append([email])
+                else:
+                    work.append((self._send, (campaign, step, people[cid], email)))
+        # as many tasks as threads, each a few sends in turn: fewer hand-overs between threads
+        per_task = max(1, -(-len(work) // self._threads))
+        sending += [self._pool.submit(_run_each, work[i:i + per_task]) for i in range(0, len(work), per_task)]
+        return _Chunk(ids, people, decisions, claims, sending, sequence, now, template)
+
+    def _finish_chunk(self, campaign: dict, step: int, chunk: _Chunk, message: dict, done: dict) -> None:
+        """Waits for the chunk's emails, then records outcomes, retries, skips and sequence steps."""
+        ids, people, decisions, claims = chunk.ids, chunk.people, chunk.decisions, chunk.claims
+        sequence, now, template = chunk.sequence, chunk.now, chunk.template
+        outcomes = [o for sent in chunk.sending for o in (sent if isinstance(sent, list) else sent.result())]
 
         records, retry = [], []
         for outcome in outcomes:
@@ -181,17 +231,20 @@ class CampaignSender:
 
     # ------------------------------------------------------------ delivery
 
-    def _deliver(self, campaign, step, template, job, person) -> Outcome:
-        if campaign["channel"] == "sms":
-            return self._deliver_sms(campaign, step, template, job, person)
-        key = send_key(campaign["id"], step, person["id"])
+    def _render(self, campaign, step, template, job, person) -> BuiltEmail | Outcome:
         try:
-            email = build_campaign_email(self.sender, template, candidate=person, job=job,
-                                         campaign_id=campaign["id"], step=step)
+            return build_campaign_email(self.sender, template, candidate=person, job=job,
+                                        campaign_id=campaign["id"], step=step)
         except Exception as exc:  # a template that cannot render for this person: recorded, not retried
             logger().error("campaign email did not render", extra={"candidate_id": person["id"], "error": str(exc)})
-            return Outcome(key, person["id"], "failed", error=f"render: {exc}")
+            return Outcome(send_key(campaign["id"], step, person["id"]), person["id"], "failed",
+                           error=f"render: {exc}")
+
+    def _send(self, campaign, step, person, email: BuiltEmail) -> Outcome:
+        """SES, with backoff on throttling; "retry" if it still refuses (the claim is then released)."""
         from ..aws.mailer import SendRefused
+
+        key = send_key(campaign["id"], step, person["id"])
 
         for pause in (0.0,) + RETRY_DELAYS:
             if pause:

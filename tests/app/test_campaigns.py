@@ -105,6 +105,45 @@ def test_redelivered_and_duplicated_batches_send_nothing_twice(client, auth):
     assert len(campaign_emails()) == 5
 
 
+def test_a_chunk_that_fails_leaves_the_chunk_before_it_recorded(client, auth, monkeypatch):
+    """Chunks overlap (one sends while the next is claimed): if the next one fails, the emails
+    already going out are still waited for and recorded, and a redelivery sends only the rest."""
+    from chalicelib import wiring
+    from chalicelib.domain.tracking import send_key
+    from chalicelib.services.campaign_sender import CHUNK
+
+    tmpl = template(client, auth)
+    audience = pool(client, auth)
+    tick()
+    people = [subscriber(f"chunk{i}@example.com", skills=["go"]) for i in range(CHUNK + 10)]
+    made = campaign(client, auth, [audience["id"]], [{"template_id": tmpl["id"]}])
+    act(client, auth, made["id"], "schedule")
+    wiring.campaign_repo().transition(made["id"], "scheduled", "sending")
+    message = {"type": "campaign", "campaign_id": made["id"], "step": 0, "recipients": [p["id"] for p in people]}
+    sender = wiring.campaign_sender()
+    reads = sender.candidates.batch_get
+    calls = []
+
+    def second_read_fails(ids):
+        calls.append(len(ids))
+        if len(calls) == 2:
+            raise RuntimeError("DynamoDB went away")
+        return reads(ids)
+
+    monkeypatch.setattr(sender.candidates, "batch_get", second_read_fails)
+    with pytest.raises(RuntimeError):
+        sender.handle(message)
+    first = [p["id"] for p in people[:CHUNK]]
+    records = wiring.campaign_sends().get_many([send_key(made["id"], 0, i) for i in first])
+    assert len(records) == CHUNK and {r["status"] for r in records.values()} == {"sent"}
+    assert len(campaign_emails()) == CHUNK
+
+    monkeypatch.setattr(sender.candidates, "batch_get", reads)
+    sender.handle(message)  # SQS brings the message back
+    sent_to = [item["to"][0] for item in campaign_emails()]
+    assert len(sent_to) == len(set(sent_to)) == CHUNK + 10
+
+
 def test_two_schedulers_at_once(client, auth):
     import threading
 

@@ -137,6 +137,25 @@ def test_csv_import_counts_errors_and_is_idempotent(client, auth):
     assert body(client.http.get(f"/candidates/{existing['id']}", headers=auth))["updated_at"] == old["updated_at"]
 
 
+def test_csv_import_over_many_chunks_merges_counts_and_orders_errors(client, auth):
+    """350 addresses: four chunks on the import's threads; errors anywhere come back in row order."""
+    from chalicelib.services.imports import CHUNK, THREADS
+
+    create(client, auth, email="p7@example.com", first_name="Seven")
+    lines = ["email,first_name,country"]
+    for i in range(350):
+        lines.append(f"p{i}@example.com,P{i},{'Narnia' if i % 97 == 5 else 'GB'}")
+    lines.insert(200, "not-an-email,Bad,GB")
+    result = body(client.http.post("/candidates/import", headers={**auth, **CSV}, body="\n".join(lines).encode()))
+    assert 350 > CHUNK * (THREADS - 1)  # every thread gets a chunk
+    bad_rows = [row for row, line in enumerate(lines, start=1) if "Narnia" in line or "not-an-email" in line]
+    assert [e["row"] for e in result["errors"]] == bad_rows and len(bad_rows) == 5
+    assert (result["created"], result["updated"]) == (350 - 1 - (len(bad_rows) - 1), 1)
+    assert body(client.http.get("/candidates?limit=1", headers=auth))["items"]
+    again = body(client.http.post("/candidates/import", headers={**auth, **CSV}, body="\n".join(lines).encode()))
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 350 - (len(bad_rows) - 1))
+
+
 def test_csv_import_limits(client, auth):
     assert client.http.post("/candidates/import", headers=auth, body=b"email\na@b.com").status_code == 415
     no_email = client.http.post("/candidates/import", headers={**auth, **CSV}, body=b"name\nx\n")

@@ -166,10 +166,11 @@ def main() -> int:
         info[group] = result.get("info", [])
         problems += [f"{group}: {p}" for p in result.get("problems", [])]
 
-    emulator = ("moto " + versions().get("moto", "?") + " ThreadedMotoServer in the benchmark process; "
-                + ("stock" if args.stock_moto else
-                   "TransactWriteItems rollback snapshot made O(touched items) by chalicelib/local/moto_patches.py "
-                   "(stock moto deep-copies the whole table once per action)"))
+    emulator = ("moto " + versions().get("moto", "?") + " behind waitress in its own process, as `make run` runs "
+                "it (the pools group: in the benchmark process); "
+                + ("stock moto" if args.stock_moto else
+                   "with chalicelib/local/moto_patches.py (O(touched items) transaction rollback, expressions parsed "
+                   "once, plain JSON in and out for item operations, direct plain updates, no per-request disk scan)"))
     meta = {
         "python": platform.python_version(),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),

@@ -1,13 +1,13 @@
-"""The emulated AWS account a benchmark group runs against, in its own process.
+"""The emulated AWS account a benchmark group runs against.
 
-Like `chalicelib.local.stack.prepare_environment` + `LocalStack.start`, but with a free loopback
-port and a throwaway CRM_DATA_DIR, and no snapshots, API server or background threads.
+Like `chalicelib.local.stack.prepare_environment` + `LocalStack.start` (the emulator in a child
+process, the app in this one), but with a free loopback port and a throwaway CRM_DATA_DIR, and no
+snapshots, API server or background threads.
 Call `start()` before anything imports `app` or `chalicelib` modules that read settings.
 """
 from __future__ import annotations
 
 import collections
-import logging
 import os
 import socket
 import sys
@@ -47,29 +47,31 @@ def set_environment(port: int, data_dir: str, **extra: str) -> None:
 
 
 class Emulator:
-    """moto's server on 127.0.0.1:<free port>, every table/queue/identity created, app imported."""
+    """The local stack's emulator process on 127.0.0.1:<free port>, every table/queue/identity created,
+    app imported (in this process, as in `make run`)."""
 
-    def __init__(self, *, stock_moto: bool = False, **extra_env: str):
+    def __init__(self, *, stock_moto: bool = False, in_process: bool = False, **extra_env: str):
+        """in_process: the emulator in a thread of this process instead (the pools group seeds moto's
+        tables directly and times moto's internals)."""
         self.extra_env = extra_env
         self.stock_moto = stock_moto
+        self.in_process = in_process
         self.tmp = tempfile.TemporaryDirectory(prefix="crm-bench-")
         self.server = None
 
     def start(self):
-        from moto.server import ThreadedMotoServer
-
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the emulator's per-request lines
-        if not self.stock_moto:
-            from chalicelib.local import moto_patches as _moto_fix
-
-            _moto_fix.install()
-        port = free_port()
-        set_environment(port, self.tmp.name, **self.extra_env)
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        self.server.start()
-
         if str(ROOT) not in sys.path:
             sys.path.insert(0, str(ROOT))
+        from chalicelib.local.emulator import EmulatorProcess, EmulatorServer
+
+        port = free_port()
+        set_environment(port, self.tmp.name, **self.extra_env)
+        region = os.environ["AWS_DEFAULT_REGION"]
+        if self.in_process:
+            self.server = EmulatorServer("127.0.0.1", port, region=region, patched=not self.stock_moto).start()
+        else:
+            self.server = EmulatorProcess(port, region, patched=not self.stock_moto).start()
+
         from chalicelib import wiring
         from chalicelib.local import bootstrap
         from chalicelib.settings import get_settings
@@ -93,6 +95,15 @@ class Emulator:
 
     def __exit__(self, *exc):
         self.stop()
+
+    def stats(self, reset: bool = False) -> dict:
+        """The emulator's request time by operation since the last reset: {seconds, requests, by_operation}."""
+        if self.in_process:
+            found = self.server.app.stats.as_dict()
+            if reset:
+                self.server.app.stats.reset()
+            return found
+        return self.server.call("DELETE" if reset else "GET", "stats")
 
 
 class CallCounter:
@@ -145,55 +156,36 @@ class CallCounter:
 
 
 class EmulatorClock:
-    """Wall time spent inside the emulator's WSGI app (moto parsing and executing requests).
+    """Wall time the emulator spent answering requests (moto parsing and executing them), by operation.
 
-    The rest of a benchmark's time is the app's own work, botocore/PynamoDB and HTTP on loopback.
-    Both run in one process and share the GIL, so this is a split of one timeline, not parallel work.
+    The emulator is another process (its own core); the rest of a benchmark's time is the app's own
+    work, botocore/PynamoDB and HTTP on loopback, which overlaps with it when requests run in parallel.
     """
 
-    def __init__(self):
+    def __init__(self, emulator: Emulator):
+        self.emulator = emulator
         self.seconds = 0.0
         self.requests = 0
-        self.by_operation: collections.Counter = collections.Counter()  # seconds per operation
-        self._lock = threading.Lock()
-        self._original = None
+        self.by_operation: collections.Counter = collections.Counter()
 
     def install(self) -> EmulatorClock:
-        import time
-
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication
-
-        original = self._original = DomainDispatcherApplication.__call__
-        clock = self
-
-        def timed(app, environ, start_response):
-            started = time.perf_counter()
-            try:
-                return original(app, environ, start_response)
-            finally:
-                elapsed = time.perf_counter() - started
-                # JSON protocols name the operation in X-Amz-Target ("DynamoDB_20120810.GetItem")
-                target = environ.get("HTTP_X_AMZ_TARGET", "").rsplit(".", 1)[-1] or "other"
-                with clock._lock:
-                    clock.seconds += elapsed
-                    clock.requests += 1
-                    clock.by_operation[target] += elapsed
-
-        DomainDispatcherApplication.__call__ = timed
+        self.reset()
         return self
 
     def uninstall(self) -> None:
-        if self._original is not None:
-            from moto.moto_server.werkzeug_app import DomainDispatcherApplication
-
-            DomainDispatcherApplication.__call__ = self._original
-            self._original = None
+        pass
 
     def reset(self) -> None:
-        with self._lock:
-            self.seconds, self.requests = 0.0, 0
-            self.by_operation.clear()
+        self.emulator.stats(reset=True)
+        self.seconds, self.requests = 0.0, 0
+        self.by_operation.clear()
+
+    def read(self) -> EmulatorClock:
+        """Brings seconds, requests and by_operation up to date (since the last reset)."""
+        stats = self.emulator.stats()
+        self.seconds, self.requests = stats["seconds"], stats["requests"]
+        self.by_operation = collections.Counter(stats["by_operation"])
+        return self
 
     def breakdown(self) -> str:
-        with self._lock:
-            return ", ".join(f"{op} {t:.2f} s" for op, t in self.by_operation.most_common())
+        return ", ".join(f"{op} {t:.2f} s" for op, t in self.by_operation.most_common())

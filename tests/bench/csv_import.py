@@ -2,14 +2,14 @@
 
 The file is what a small team's spreadsheet export looks like: UTF-8 with a BOM, CRLF line ends,
 names with accents, skills separated by `;`, tags, quoted cells with commas (a city, and a notes
-column the import ignores). AWS is moto's ThreadedMotoServer in this process; the route is driven
+column the import ignores). AWS is the local stack's emulator process (moto); the route is driven
 through Chalice's test client with a recruiter API key.
 
 The second import of the same file must change nothing (created 0, updated 0), and should cost
 reads only. `--profile` also profiles the first import with cProfile, adds a summary to the
-printed info (main thread only: the emulator's threads show up as time waiting on the socket) and
-writes the full profile to build/csv_import.prof. `--stock-moto` runs against moto without the bench's transaction fix
-(see _moto_fix.py; 10,000 rows then take tens of minutes).
+printed info (the request thread only: the import's chunk threads and the emulator process show up
+as waiting) and writes the full profile to build/csv_import.prof. `--stock-moto` runs against moto
+without chalicelib/local/moto_patches.py (10,000 rows then take tens of minutes).
 """
 from __future__ import annotations
 
@@ -142,7 +142,7 @@ def main(options) -> dict:
     from chalicelib import wiring
 
     wiring.api_keys().ensure(API_KEY, "bench")
-    counter, clock = CallCounter().install(), EmulatorClock().install()
+    counter, clock = CallCounter().install(), EmulatorClock(emulator).install()
     runs, profile_lines, problems = {}, [], []
     try:
         with Client(emulator.app_module.app, stage_name="local", project_dir=str(ROOT)) as client:
@@ -160,6 +160,7 @@ def main(options) -> dict:
                     profile_lines = profile_summary(profiler)
                 else:
                     elapsed, result = post_import(client, body)
+                clock.read()
                 runs[name] = {"seconds": elapsed, "result": result, "calls": counter.snapshot("dynamodb"),
                               "emulator_s": clock.seconds, "requests": clock.requests,
                               "emulator_ops": clock.breakdown()}

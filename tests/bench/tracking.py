@@ -112,7 +112,7 @@ def measure(emulator) -> dict:
             "tracking_writes_per_event": f"DynamoDB writes on the request path per open or click ({by_op} per event);"
                                          " the engagement update goes to the jobs queue",
             "tracking_p95_ms": f"{EVENTS} opens + {EVENTS} clicks through GET /t/o and /t/c, Chalice test client, "
-                               "moto server in this process",
+                               "the emulator in its own process as in `make run`",
             "ses_events_per_s": f"{SES_EVENTS} SNS deliveries (SignatureVersion 2, AWS sample Delivery event) "
                                 "verified and processed by POST /webhooks/ses in one thread",
         },

@@ -1,0 +1,153 @@
+"""The emulator's shortcuts (chalicelib/local/moto_patches.py) must answer as DynamoDB and stock moto do.
+
+Each test drives the patched path through boto3 (the `aws` fixture installs the patches) and checks
+the outcome a real table would give, including the cases that must fall back to moto's own way.
+"""
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+TABLE = "patch-check"
+
+
+@pytest.fixture
+def table(aws):
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    client.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
+                        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"},
+                                              {"AttributeName": "email", "AttributeType": "S"}],
+                        GlobalSecondaryIndexes=[{"IndexName": "by_email", "Projection": {"ProjectionType": "ALL"},
+                                                 "KeySchema": [{"AttributeName": "email", "KeyType": "HASH"}]}])
+    client.put_item(TableName=TABLE, Item={"id": {"S": "p1"}, "email": {"S": "a@example.com"},
+                                           "version": {"N": "1"}, "sends": {"L": [{"S": "t0"}]},
+                                           "status": {"S": "subscribed"}})
+    return client
+
+
+def item(client, key="p1"):
+    return client.get_item(TableName=TABLE, Key={"id": {"S": key}}, ConsistentRead=True).get("Item")
+
+
+def update(client, expression, names, values, condition=None, key="p1", **extra):
+    kwargs = {"TableName": TABLE, "Key": {"id": {"S": key}}, "UpdateExpression": expression,
+              "ExpressionAttributeNames": names, "ExpressionAttributeValues": values, **extra}
+    if condition:
+        kwargs["ConditionExpression"] = condition
+    return client.update_item(**kwargs)
+
+
+def error_code(call):
+    with pytest.raises(ClientError) as raised:
+        call()
+    return raised.value.response["Error"]["Code"]
+
+
+def test_plain_set_and_add_with_a_condition(table):
+    answer = update(table, "SET #s = :s ADD #v :one", {"#s": "sends", "#v": "version"},
+                    {":s": {"L": [{"S": "t0"}, {"S": "t1"}]}, ":one": {"N": "1"}, ":v": {"N": "1"}},
+                    condition="#v = :v", ReturnValues="ALL_NEW")
+    assert answer["Attributes"]["version"] == {"N": "2"}
+    stored = item(table)
+    assert stored["sends"] == {"L": [{"S": "t0"}, {"S": "t1"}]} and stored["version"] == {"N": "2"}
+    assert stored["email"] == {"S": "a@example.com"}  # untouched attributes stay
+
+
+def test_a_failed_condition_changes_nothing(table):
+    code = error_code(lambda: update(table, "SET #s = :s", {"#s": "status", "#v": "version"},
+                                     {":s": {"S": "unsubscribed"}, ":v": {"N": "7"}}, condition="#v = :v"))
+    assert code == "ConditionalCheckFailedException"
+    assert item(table)["status"] == {"S": "subscribed"}
+
+
+def test_add_to_a_missing_number_starts_from_zero(table):
+    update(table, "ADD #n :five", {"#n": "opens"}, {":five": {"N": "5"}})
+    update(table, "ADD #n :half", {"#n": "opens"}, {":half": {"N": "0.5"}})
+    assert item(table)["opens"] == {"N": "5.5"}
+
+
+def test_what_the_shortcut_leaves_to_moto(table):
+    # an update that creates the item
+    update(table, "SET #s = :s", {"#s": "status"}, {":s": {"S": "new"}}, key="p2")
+    assert item(table, "p2") == {"id": {"S": "p2"}, "status": {"S": "new"}}
+    # a key attribute: moto's validation error; an index key: moto's own update
+    assert error_code(lambda: update(table, "SET #k = :k", {"#k": "id"}, {":k": {"S": "p9"}})) == "ValidationException"
+    update(table, "SET #e = :e", {"#e": "email"}, {":e": {"S": "b@example.com"}})
+    found = table.query(TableName=TABLE, IndexName="by_email", KeyConditionExpression="email = :e",
+                        ExpressionAttributeValues={":e": {"S": "b@example.com"}})["Items"]
+    assert [i["id"]["S"] for i in found] == ["p1"]
+    # ADD of a number to a string, and the same attribute twice
+    assert error_code(lambda: update(table, "ADD #s :one", {"#s": "status"}, {":one": {"N": "1"}})) == "ValidationException"
+    assert error_code(lambda: update(table, "SET #a = :x, #a = :y", {"#a": "x"},
+                                     {":x": {"S": "1"}, ":y": {"S": "2"}})) == "ValidationException"
+    # arithmetic and functions
+    update(table, "SET #v = #v + :one, #s = list_append(#s, :more)", {"#v": "version", "#s": "sends"},
+           {":one": {"N": "1"}, ":more": {"L": [{"S": "t9"}]}})
+    stored = item(table)
+    assert stored["version"] == {"N": "2"} and stored["sends"] == {"L": [{"S": "t0"}, {"S": "t9"}]}
+
+
+def test_a_transaction_with_updates_rolls_back_whole(table):
+    bump = {"Update": {"TableName": TABLE, "Key": {"id": {"S": "p1"}}, "UpdateExpression": "ADD #v :one",
+                       "ExpressionAttributeNames": {"#v": "version"}, "ExpressionAttributeValues": {":one": {"N": "1"}}}}
+    check = {"ConditionCheck": {"TableName": TABLE, "Key": {"id": {"S": "p1"}}, "ConditionExpression": "attribute_exists(id)"}}
+    claim = {"Put": {"TableName": TABLE, "Item": {"id": {"S": "claim"}}, "ConditionExpression": "attribute_not_exists(id)"}}
+    # two actions on one item are refused as in DynamoDB; the claim and the update go through together
+    assert error_code(lambda: table.transact_write_items(TransactItems=[bump, claim, check])) == "ValidationException"
+    table.transact_write_items(TransactItems=[
+        {"Update": {"TableName": TABLE, "Key": {"id": {"S": "p1"}}, "UpdateExpression": "ADD #v :one",
+                    "ConditionExpression": "#st = :sub",
+                    "ExpressionAttributeNames": {"#v": "version", "#st": "status"},
+                    "ExpressionAttributeValues": {":one": {"N": "1"}, ":sub": {"S": "subscribed"}}}},
+        {"Put": {"TableName": TABLE, "Item": {"id": {"S": "claim"}}, "ConditionExpression": "attribute_not_exists(id)"}}])
+    assert item(table)["version"] == {"N": "2"} and item(table, "claim")
+    # the claim exists now: the whole transaction fails and the update is undone
+    code = error_code(lambda: table.transact_write_items(TransactItems=[
+        {"Update": {"TableName": TABLE, "Key": {"id": {"S": "p1"}}, "UpdateExpression": "ADD #v :one",
+                    "ExpressionAttributeNames": {"#v": "version"}, "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+        {"Put": {"TableName": TABLE, "Item": {"id": {"S": "claim"}}, "ConditionExpression": "attribute_not_exists(id)"}}]))
+    assert code == "TransactionCanceledException"
+    assert item(table)["version"] == {"N": "2"}
+
+
+def test_item_size_limit_kept(table):
+    big = "x" * 300_000
+    update(table, "SET #a = :a", {"#a": "a"}, {":a": {"S": big}})
+    assert error_code(lambda: update(table, "SET #b = :b", {"#b": "b"}, {":b": {"S": big}})) == "ValidationException"
+    assert "b" not in item(table)
+    assert error_code(lambda: table.put_item(TableName=TABLE, Item={"id": {"S": "p3"}, "a": {"S": big * 2}})) \
+        == "ValidationException"
+
+
+def test_conditions_parsed_once_still_check_each_item(table):
+    for key, status in (("c1", "subscribed"), ("c2", "unsubscribed"), ("c3", "subscribed")):
+        table.put_item(TableName=TABLE, Item={"id": {"S": key}, "status": {"S": status}})
+    outcomes = []
+    for key in ("c1", "c2", "c3"):
+        try:
+            table.delete_item(TableName=TABLE, Key={"id": {"S": key}}, ConditionExpression="#s = :s",
+                              ExpressionAttributeNames={"#s": "status"},
+                              ExpressionAttributeValues={":s": {"S": "subscribed"}})
+            outcomes.append("deleted")
+        except ClientError as exc:
+            outcomes.append(exc.response["Error"]["Code"])
+    assert outcomes == ["deleted", "ConditionalCheckFailedException", "deleted"]
+
+
+def test_binary_values_and_pages_round_trip(table):
+    payload = bytes(range(256))
+    table.put_item(TableName=TABLE, Item={"id": {"S": "bin"}, "blob": {"B": payload}, "set": {"BS": [b"a", b"b"]}})
+    stored = item(table, "bin")
+    assert stored["blob"] == {"B": payload} and sorted(stored["set"]["BS"]) == [b"a", b"b"]
+    got = table.batch_get_item(RequestItems={TABLE: {"Keys": [{"id": {"S": "bin"}}, {"id": {"S": "p1"}}]}})
+    assert {i["id"]["S"] for i in got["Responses"][TABLE]} == {"bin", "p1"} and got["UnprocessedKeys"] == {}
+    for n in range(7):
+        table.put_item(TableName=TABLE, Item={"id": {"S": f"s{n}"}})
+    seen, start = [], None
+    while True:
+        page = table.scan(TableName=TABLE, Limit=3, **({"ExclusiveStartKey": start} if start else {}))
+        seen += [i["id"]["S"] for i in page["Items"]]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            break
+    assert len(seen) == len(set(seen)) == 9

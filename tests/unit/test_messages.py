@@ -1,0 +1,57 @@
+"""The MIME the campaign and confirmation emails are sent as: any subject, name and body survive a
+round trip through a standard parser, and links in both parts share one tracked URL."""
+from email import message_from_bytes, policy
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chalicelib.domain.messages import build_mime
+from chalicelib.domain.tracking import rewrite_links
+
+printable = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=120)
+
+
+@settings(max_examples=150, deadline=None)
+@given(subject=printable, name=printable, text=st.text(max_size=400), html=st.text(max_size=400))
+def test_mime_round_trips(subject, name, text, html):
+    raw = build_mime(from_email="talent@example.com", from_name=name.strip() or None, to="ada@example.org",
+                     subject=subject, text=text, html_body=html,
+                     headers={"List-Unsubscribe": "<https://x.example/u/abc>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert str(parsed["Subject"]) == " ".join(subject.split()) or str(parsed["Subject"]) == subject
+    assert parsed["List-Unsubscribe"] == "<https://x.example/u/abc>"
+    plain = parsed.get_body(("plain",)).get_content()
+    body = parsed.get_body(("html",)).get_content()
+    assert plain.replace("\r\n", "\n").rstrip("\n") == text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n") \
+        or plain.replace("\r\n", "\n").rstrip("\n") == text.replace("\r\n", "\n").rstrip("\n")
+    assert body.replace("\r\n", "\n").rstrip("\n") == html.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n") \
+        or body.rstrip("\n") == html.rstrip("\n")
+
+
+def test_long_non_ascii_subject_is_split_between_characters():
+    subject = "Zoë, João & Łukasz: " + "ünïcödé " * 20
+    raw = build_mime(from_email="talent@example.com", from_name="Équipe Talent", to="a@example.org",
+                     subject=subject, text="hi", html_body="<p>hi</p>")
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    assert all(len(word) <= 75 for line in head.split("\r\n") for word in line.split() if word.startswith("=?"))
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert str(parsed["Subject"]) == subject
+    assert parsed["From"].addresses[0].display_name == "Équipe Talent"
+
+
+def test_a_link_in_both_parts_gets_one_tracked_url():
+    made = []
+
+    def click(index):
+        made.append(index)
+        return f"https://t.example/c/{index}"
+
+    tracked = rewrite_links('<a href="https://jobs.example/1">a</a> <a href="https://jobs.example/2">b</a>'
+                            '<a href="https://x.example/u/me">unsubscribe</a>',
+                            "see https://jobs.example/2 and https://jobs.example/1",
+                            click_url=click, skip=("https://x.example/u/",))
+    assert tracked.links == ["https://jobs.example/1", "https://jobs.example/2"]
+    assert made == [0, 1]  # one token per link, not per occurrence
+    assert tracked.text == "see https://t.example/c/1 and https://t.example/c/0"
+    assert 'href="https://x.example/u/me"' in tracked.html
