@@ -47,7 +47,7 @@ class _Chunk:
     people: dict
     decisions: dict
     claims: dict
-    sending: list  # futures of Outcome
+    sending: list  # Outcome lists (not sent: failed to render) and futures of Outcome lists
     sequence: bool
     now: datetime
     template: dict
