@@ -47,12 +47,14 @@ class ImportService:
                 by_email[row.email] = (row.row, row.profile)
         emails = list(by_email)
         chunks = [{e: by_email[e] for e in emails[start:start + CHUNK]} for start in range(0, len(emails), CHUNK)]
-        with ThreadPoolExecutor(max_workers=min(THREADS, len(chunks)) or 1,
-                                thread_name_prefix="import") as pool:
-            for part in pool.map(lambda chunk: self._chunk(chunk, source), chunks):
-                for name in ("created", "updated", "unchanged"):
-                    result[name] += part[name]
-                result["errors"] += part["errors"]
+        parts = [self._chunk(chunks[0], source)] if chunks else []  # alone: it builds the SDK clients
+        if len(chunks) > 1:  # the others share (threads starting together would each build one)
+            with ThreadPoolExecutor(max_workers=min(THREADS, len(chunks) - 1), thread_name_prefix="import") as pool:
+                parts += pool.map(lambda chunk: self._chunk(chunk, source), chunks[1:])
+        for part in parts:
+            for name in ("created", "updated", "unchanged"):
+                result[name] += part[name]
+            result["errors"] += part["errors"]
         result["errors"].sort(key=lambda e: e["row"])
         logger().info("CSV import finished", extra={"import": {
             "rows": result["rows"], "created": result["created"], "updated": result["updated"],
