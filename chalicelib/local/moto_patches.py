@@ -1,19 +1,29 @@
-"""Local stack and tests: make moto's TransactWriteItems cost independent of table size, and
-serve DynamoDB requests one at a time (atomic, as DynamoDB is).
+"""Local stack and tests: moto 5.2 made to behave like DynamoDB where the app relies on it, and fast
+enough for 10,000-row imports and campaign sends. `install()` applies, each checked against moto's
+own behaviour in tests/integration/test_emulator_patches.py and falling back to moto's code for
+anything unusual:
 
-moto 5.2.5 (`DynamoDBBackend.transact_write_items`) takes its rollback copy with
+- DynamoDB requests served one at a time (DynamoDB applies each atomically; moto's threads raced).
+- A transaction's rollback copy made of what it touches (below), not of whole tables.
+- Condition and update expressions parsed once per text, not once per item.
+- Item reads and writes taken and answered as plain JSON, not through moto's shape walk.
+- Plain SET / numeric ADD updates of an existing item applied directly.
+- The 400 KB item limit measured once per item, not once per attribute.
+- A request's service looked up once per host (moto listed its package folder on disk every time),
+  handler method lists cached, request ids drawn in one call.
+
+The transaction copy: moto 5.2.5 (`DynamoDBBackend.transact_write_items`) takes its rollback copy with
 `copy.deepcopy(table)` once per *action*, for the table that action touches: a 100-action
 transaction on a table of N items deep-copies about 100 x N items. On an emulator holding a few
 thousand people one such call takes seconds (measured: ~2 s at 1,000 people, ~3.8 s at 2,000),
 so a 10,000-row import, which creates people in transactions, grows quadratically (tens of
 minutes), and slow calls hit the SDK's read timeout, whose retry then runs concurrently with the
-first attempt inside moto and fails with "dictionary changed size during iteration".
-
-`install()` keeps moto's own transaction logic and rollback, and only replaces that snapshot with
-an equivalent cheap one, taken once per table per transaction: a shallow copy of the table whose
-item containers are copied (puts replace items, deletes pop them) and whose items that an Update
-action will change in place are deep-copied. Rollback restores exactly what stock moto restores,
-except stream records (not used by the app). Everything else in moto is untouched.
+first attempt inside moto and fails with "dictionary changed size during iteration". The
+replacement keeps moto's own transaction logic and rollback, with an equivalent cheap snapshot
+taken once per table per transaction: a shallow copy of the table whose item containers are
+copied (puts replace items, deletes pop them) and whose items that an Update action will change in
+place are deep-copied. Rollback restores exactly what stock moto restores, except stream records
+(not used by the app).
 """
 from __future__ import annotations
 
