@@ -48,16 +48,25 @@ def act(client, auth, campaign_id, action, status=200):
     return body(response)
 
 
-def campaign_to_ada(client, auth) -> tuple[dict, dict]:
-    """One broadcast, sent to one subscribed person (Ada): (ada, campaign)."""
+def scheduled_broadcast(client, auth, emails, **fields) -> tuple[list[dict], dict]:
+    """A broadcast to everyone with skills, scheduled, not yet sent: (its subscribers, the campaign).
+    Each address becomes a subscribed person with skills ["go"] and `fields`."""
     from tests.app.helpers import tick
 
     tmpl = template(client, auth)
     audience = pool(client, auth)
     tick()
-    ada = subscriber("ada@example.com", first_name="Ada", skills=["go"])
+    people = [subscriber(email, skills=["go"], **fields) for email in emails]
     made = campaign(client, auth, [audience["id"]], [{"template_id": tmpl["id"]}])
     act(client, auth, made["id"], "schedule")
+    return people, made
+
+
+def campaign_to_ada(client, auth) -> tuple[dict, dict]:
+    """One broadcast, sent to one subscribed person (Ada): (ada, campaign)."""
+    from tests.app.helpers import tick
+
+    [ada], made = scheduled_broadcast(client, auth, ["ada@example.com"], first_name="Ada")
     tick()
     return ada, made
 

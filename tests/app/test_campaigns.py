@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.app.campaign_helpers import act, campaign, pool, subscriber, template
+from tests.app.campaign_helpers import act, campaign, pool, scheduled_broadcast, subscriber, template
 from tests.app.helpers import body, decoded, outbox, text_part, tick
 
 
@@ -89,12 +89,7 @@ def test_broadcast_reaches_exactly_the_eligible_people_once(client, auth):
 def test_redelivered_and_duplicated_batches_send_nothing_twice(client, auth):
     from chalicelib import wiring
 
-    tmpl = template(client, auth)
-    audience = pool(client, auth)
-    tick()
-    people = [subscriber(f"p{i}@example.com", skills=["go"]) for i in range(5)]
-    made = campaign(client, auth, [audience["id"]], [{"template_id": tmpl["id"]}])
-    act(client, auth, made["id"], "schedule")
+    people, made = scheduled_broadcast(client, auth, [f"p{i}@example.com" for i in range(5)])
     message = {"type": "campaign", "campaign_id": made["id"], "step": 0, "recipients": [p["id"] for p in people]}
     wiring.campaigns_repo = None
     wiring.campaign_repo().transition(made["id"], "scheduled", "sending")
@@ -112,12 +107,7 @@ def test_a_chunk_that_fails_leaves_the_chunk_before_it_recorded(client, auth, mo
     from chalicelib.domain.tracking import send_key
     from chalicelib.services.campaign_sender import CHUNK
 
-    tmpl = template(client, auth)
-    audience = pool(client, auth)
-    tick()
-    people = [subscriber(f"chunk{i}@example.com", skills=["go"]) for i in range(CHUNK + 10)]
-    made = campaign(client, auth, [audience["id"]], [{"template_id": tmpl["id"]}])
-    act(client, auth, made["id"], "schedule")
+    people, made = scheduled_broadcast(client, auth, [f"chunk{i}@example.com" for i in range(CHUNK + 10)])
     wiring.campaign_repo().transition(made["id"], "scheduled", "sending")
     message = {"type": "campaign", "campaign_id": made["id"], "step": 0, "recipients": [p["id"] for p in people]}
     sender = wiring.campaign_sender()
@@ -149,13 +139,7 @@ def test_two_schedulers_at_once(client, auth):
 
     from chalicelib import wiring
 
-    tmpl = template(client, auth)
-    audience = pool(client, auth)
-    tick()
-    for i in range(30):
-        subscriber(f"p{i}@example.com", skills=["go"])
-    made = campaign(client, auth, [audience["id"]], [{"template_id": tmpl["id"]}])
-    act(client, auth, made["id"], "schedule")
+    _, made = scheduled_broadcast(client, auth, [f"p{i}@example.com" for i in range(30)])
     threads = [threading.Thread(target=wiring.scheduler().tick) for _ in range(3)]
     for t in threads:
         t.start()
@@ -209,12 +193,7 @@ def test_pause_resume_and_cancel(client, auth):
 def test_paused_mid_send_defers_and_resumes_without_resending(client, auth):
     from chalicelib import wiring
 
-    tmpl = template(client, auth)
-    audience = pool(client, auth)
-    tick()
-    people = [subscriber(f"p{i}@example.com", skills=["go"]) for i in range(4)]
-    made = campaign(client, auth, [audience["id"]], [{"template_id": tmpl["id"]}])
-    act(client, auth, made["id"], "schedule")
+    people, made = scheduled_broadcast(client, auth, [f"p{i}@example.com" for i in range(4)])
     wiring.campaign_repo().transition(made["id"], "scheduled", "sending")
     worker = wiring.send_worker()
     worker.handle({"type": "campaign", "campaign_id": made["id"], "step": 0, "recipients": [people[0]["id"]]})

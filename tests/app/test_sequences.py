@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.app.campaign_helpers import act, campaign, pool, subscriber, template
+from tests.app.campaign_helpers import act, campaign, pool, scheduled_broadcast, subscriber, template
 from tests.app.helpers import body, outbox, tick
 
 
@@ -129,13 +129,7 @@ def test_throttling_storm_sends_everyone_exactly_once(client, auth, monkeypatch)
     from chalicelib import wiring
     from chalicelib.aws.mailer import SendRefused
 
-    tmpl = template(client, auth)
-    audience = pool(client, auth)
-    tick()
-    for i in range(25):
-        subscriber(f"p{i}@example.com", skills=["go"])
-    made = campaign(client, auth, [audience["id"]], [{"template_id": tmpl["id"]}])
-    act(client, auth, made["id"], "schedule")
+    _, made = scheduled_broadcast(client, auth, [f"p{i}@example.com" for i in range(25)])
     mailer = wiring.mailer()
     real = mailer.send_raw
     chance = random.Random(7)

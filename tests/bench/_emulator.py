@@ -163,22 +163,14 @@ class EmulatorClock:
     """
 
     def __init__(self, emulator: Emulator):
+        """Starts counting from now."""
         self.emulator = emulator
-        self.seconds = 0.0
-        self.requests = 0
-        self.by_operation: collections.Counter = collections.Counter()
-
-    def install(self) -> EmulatorClock:
         self.reset()
-        return self
-
-    def uninstall(self) -> None:
-        pass
 
     def reset(self) -> None:
         self.emulator.stats(reset=True)
         self.seconds, self.requests = 0.0, 0
-        self.by_operation.clear()
+        self.by_operation: collections.Counter = collections.Counter()  # operation -> seconds
 
     def read(self) -> EmulatorClock:
         """Brings seconds, requests and by_operation up to date (since the last reset)."""

@@ -986,7 +986,7 @@ def measure_on_emulator(options) -> tuple[dict, dict, list[str], list[str]]:
     emulator = Emulator(stock_moto=options.stock_moto, CRM_SES_MAX_RATE=HIGH_RATE).start()
     app_module = emulator.app_module
     counter = AppCallCounter().install()
-    clock = EmulatorClock(emulator).install()
+    clock = EmulatorClock(emulator)
     handlers = TimedHandlers(app_module).install()
     figures, notes, info, problems = {}, {}, [], []
     try:
@@ -1014,7 +1014,6 @@ def measure_on_emulator(options) -> tuple[dict, dict, list[str], list[str]]:
             problems.append(problem)
     finally:
         handlers.uninstall()
-        clock.uninstall()
         counter.uninstall()
         emulator.stop()
     return figures, notes, info, problems

@@ -142,7 +142,7 @@ def main(options) -> dict:
     from chalicelib import wiring
 
     wiring.api_keys().ensure(API_KEY, "bench")
-    counter, clock = CallCounter().install(), EmulatorClock(emulator).install()
+    counter, clock = CallCounter().install(), EmulatorClock(emulator)
     runs, profile_lines, problems = {}, [], []
     try:
         with Client(emulator.app_module.app, stage_name="local", project_dir=str(ROOT)) as client:
@@ -170,7 +170,6 @@ def main(options) -> dict:
                     f"{clock.seconds:.2f} s inside the emulator")
     finally:
         counter.uninstall()
-        clock.uninstall()
         emulator.stop()
 
     first, again = runs["first"], runs["again"]

@@ -11,11 +11,9 @@ def clients(url):
 
 
 def test_serves_aws_keeps_data_and_reports(tmp_path):
-    import socket
+    from tests.bench._emulator import free_port
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     emulator = EmulatorProcess(port, "us-east-1", str(tmp_path)).start()
     try:
         dynamodb, ses, ses_v1 = clients(emulator.url)
