@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..domain.campaign_email import BuiltEmail, Sender, build_campaign_email
@@ -38,6 +38,31 @@ class Outcome:
 
 def _run_each(work: list) -> list[Outcome]:
     return [function(*args) for function, args in work]
+
+
+@dataclass(eq=False)
+class _Message:
+    """A queue message with work: its campaign as read when it was reached, and how it went."""
+    index: int
+    body: dict
+    campaign: dict
+    step: int
+    recipients: list[str]
+    done: dict = field(default_factory=lambda: dict.fromkeys(("sent", "skipped", "deferred", "exited", "retry", "failed"), 0))
+    recording: list = field(default_factory=list)  # futures of the recording thread
+    error: Exception | None = None
+
+
+@dataclass
+class _Read:
+    """A chunk read and decided, not yet claimed."""
+    ids: list[str]
+    people: dict
+    decisions: dict
+    sequence: bool
+    now: datetime
+    template: dict
+    job: dict | None
 
 
 @dataclass
@@ -73,58 +98,140 @@ class CampaignSender:
                              {"name": settings.company_name, "careers_url": f"{settings.public_url}/careers"})
         self._threads = threads
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ses")
-        self._templates: dict[str, dict] = {}  # for one queue message: edits show on the next
+        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read")
+        self._recorder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="record")
+        self._templates: dict[str, dict] = {}  # for one invocation: edits show on the next
         self._jobs: dict[str, dict | None] = {}
         self._channel: dict[str, str] = {}
 
-    # ------------------------------------------------------------ one queue message
+    # ------------------------------------------------------------ queue messages
 
     def handle(self, message: dict, remaining_ms=lambda: 60_000) -> str:
-        campaign = self.campaigns.get(message.get("campaign_id", ""))
+        """One queue message: a summary of what happened; raises what failed it."""
+        outcome = self.handle_batch([message], remaining_ms)[0]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def handle_batch(self, messages: list[dict], remaining_ms=lambda: 60_000) -> list:
+        """The messages of one invocation, in order: for each, a summary or the exception that failed
+        it (only that message goes back to the queue).
+
+        Their chunks form one pipeline, from one message to the next: while a chunk's emails go out,
+        the next chunk is claimed and rendered on this thread, the one after it read on the reading
+        thread, and the one before recorded on the recording thread, so SES is not left idle waiting
+        on DynamoDB. At most one chunk is claimed ahead of the one sending (reading claims nothing).
+        """
+        self._templates, self._jobs = {}, {}
+        outcomes: list = [None] * len(messages)
+        opened: list[_Message] = []
+        chunks = self._chunks(messages, outcomes, opened)
+        current, sending, reading = next(chunks, None), None, None
+        try:
+            while current is not None:
+                following = next(chunks, None)  # opens the next message when this is the last chunk
+                message, start = current
+                if message.error is None and remaining_ms() < SAFETY_MS:
+                    self._hand_back([current, following, *chunks])
+                    break
+                started = None
+                try:
+                    if message.error is None:
+                        ids = message.recipients[start:start + CHUNK]
+                        ahead, reading = reading, None
+                        if ahead is not None and ahead[0] != current:  # read for a chunk since skipped
+                            ahead[1].exception()
+                            ahead = None
+                        read = ahead[1].result() if ahead else self._read_chunk(message.campaign, message.step, ids)
+                        if following is not None and following[0].error is None:
+                            reading = (following, self._reader.submit(self._read_ahead, following))
+                        started = self._claim_chunk(message.campaign, message.step, read)
+                except Exception as exc:  # this message fails; the others go on
+                    message.error = exc
+                finally:  # even when this chunk failed, the one sending is recorded
+                    if sending is not None:
+                        self._record_when_sent(*sending)
+                        sending = None
+                if started is not None:
+                    sending = (message, started)
+                current = following
+            if sending is not None:
+                self._record_when_sent(*sending)
+        finally:  # every chunk is recorded before the messages are done (or failed)
+            if reading is not None:
+                reading[1].exception()  # not used (the deadline, or a failure): only waited for
+            for message in opened:
+                failures = [f.exception() for f in message.recording]
+                failure = message.error or next((f for f in failures if f is not None), None)
+                outcomes[message.index] = failure or "done:" + ",".join(
+                    f"{k}={v}" for k, v in message.done.items() if v)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
+                raise outcome  # the invocation itself is ending (killed, interrupted), not one message
+        return outcomes
+
+    def _chunks(self, messages: list[dict], outcomes: list, opened: list):
+        """(message, start) for each chunk of each message with work, opening messages as reached."""
+        for index, body in enumerate(messages):
+            try:
+                message = self._open(index, body)
+            except Exception as exc:
+                outcomes[index] = exc
+                continue
+            if isinstance(message, str):
+                outcomes[index] = message
+                continue
+            opened.append(message)
+            for start in range(0, len(message.recipients), CHUNK):
+                yield message, start
+
+    def _open(self, index: int, body: dict) -> _Message | str:
+        """The message's campaign as it is now: its work, or why there is none."""
+        campaign = self.campaigns.get(body.get("campaign_id", ""))
         if campaign is None:
             return "skipped:no_campaign"
         if campaign["status"] == "cancelled":
             if len(campaign["steps"]) > 1:  # their sequence ends here
                 self.enrollments.put_many([
-                    {"campaign_id": campaign["id"], "candidate_id": i, "step": int(message["step"]),
+                    {"campaign_id": campaign["id"], "candidate_id": i, "step": int(body["step"]),
                      "status": "exited", "reason": "cancelled", "enrolled_at": iso(), "updated_at": iso()}
-                    for i in message.get("recipients") or []])
+                    for i in body.get("recipients") or []])
             return "skipped:cancelled"
         if campaign["status"] == "paused":
-            self.send_queue.send(message, delay_seconds=PAUSED_DELAY)
+            self.send_queue.send(body, delay_seconds=PAUSED_DELAY)
             return "deferred:paused"
-        step = int(message["step"])
-        self._templates, self._jobs = {}, {}
         self._channel[campaign["id"]] = campaign["channel"]
-        recipients = list(dict.fromkeys(message.get("recipients") or []))
-        done = {"sent": 0, "skipped": 0, "deferred": 0, "exited": 0, "retry": 0, "failed": 0}
-        # Two chunks overlap: while one chunk's emails go out, the next is read and claimed, and the
-        # one before is recorded; SES is never left idle waiting on DynamoDB.
-        in_flight = None
-        for start in range(0, len(recipients), CHUNK):
-            if remaining_ms() < SAFETY_MS:  # hand the rest to another invocation
-                self.send_queue.send({**message, "recipients": recipients[start:]})
-                break
-            try:
-                started = self._start_chunk(campaign, step, recipients[start:start + CHUNK])
-            finally:  # even when this chunk failed, the one in flight is recorded
-                if in_flight is not None:
-                    self._finish_chunk(campaign, step, in_flight, message, done)
-                    in_flight = None
-            in_flight = started
-        if in_flight is not None:
-            self._finish_chunk(campaign, step, in_flight, message, done)
-        return "done:" + ",".join(f"{k}={v}" for k, v in done.items() if v)
+        return _Message(index, body, campaign, int(body["step"]), list(dict.fromkeys(body.get("recipients") or [])))
 
-    def _start_chunk(self, campaign: dict, step: int, ids: list[str]) -> _Chunk:
-        """Reads, decides and claims; the claimed emails start going out on the pool's threads."""
+    def _hand_back(self, rest: list) -> None:
+        """Near the deadline: each message's unclaimed recipients go back on the queue for another invocation."""
+        first: dict = {}
+        for entry in rest:
+            if entry is not None and entry[0].error is None:
+                first.setdefault(entry[0], entry[1])
+        for message, start in first.items():
+            try:
+                self.send_queue.send({**message.body, "recipients": message.recipients[start:]})
+            except Exception as exc:
+                message.error = exc
+
+    def _read_ahead(self, chunk: tuple) -> _Read:
+        message, start = chunk
+        return self._read_chunk(message.campaign, message.step, message.recipients[start:start + CHUNK])
+
+    def _read_chunk(self, campaign: dict, step: int, ids: list[str]) -> _Read:
+        """Reads the people and decides for each; claims nothing (this may run a chunk ahead)."""
         now = utcnow()
         template = self._template(campaign["steps"][step]["template_id"])
         job = self._job(campaign)
         people = self.candidates.batch_get(ids)
         sequence = len(campaign["steps"]) > 1
         decisions = self._decide(campaign, step, ids, people, now, sequence)
+        return _Read(ids, people, decisions, sequence, now, template, job)
 
+    def _claim_chunk(self, campaign: dict, step: int, read: _Read) -> _Chunk:
+        """Claims the chunk's sends; the claimed emails start going out on the pool's threads."""
+        ids, people, decisions, now, template, job = read.ids, read.people, read.decisions, read.now, read.template, read.job
         to_send = [i for i in ids if decisions[i].action == "send"]
         claims = {i: self._claim_item(campaign, step, people[i], now, template) for i in to_send}
         claimed, lost = self._claim(campaign, step, to_send, people, now, claims)
@@ -144,13 +251,23 @@ class CampaignSender:
         # as many tasks as threads, each a few sends in turn: fewer hand-overs between threads
         per_task = max(1, -(-len(work) // self._threads))
         sending += [self._pool.submit(_run_each, work[i:i + per_task]) for i in range(0, len(work), per_task)]
-        return _Chunk(ids, people, decisions, claims, sending, sequence, now, template)
+        return _Chunk(ids, people, decisions, claims, sending, read.sequence, now, template)
 
-    def _finish_chunk(self, campaign: dict, step: int, chunk: _Chunk, message: dict, done: dict) -> None:
-        """Waits for the chunk's emails, then records outcomes, retries, skips and sequence steps."""
+    def _record_when_sent(self, message: _Message, chunk: _Chunk) -> None:
+        """Waits for the chunk's emails here, then records them on the recording thread."""
+        try:
+            outcomes = [o for sent in chunk.sending for o in (sent if isinstance(sent, list) else sent.result())]
+        except Exception as exc:  # a send thread failed outside SES's answers: the message is retried
+            message.error = message.error or exc
+            return
+        message.recording.append(self._recorder.submit(self._record, message.campaign, message.step, chunk,
+                                                       outcomes, message.body, message.done))
+
+    def _record(self, campaign: dict, step: int, chunk: _Chunk, outcomes: list[Outcome], message: dict,
+                done: dict) -> None:
+        """Records outcomes, retries, skips and sequence steps (one chunk at a time: `done` is not shared)."""
         ids, people, decisions, claims = chunk.ids, chunk.people, chunk.decisions, chunk.claims
         sequence, now, template = chunk.sequence, chunk.now, chunk.template
-        outcomes = [o for sent in chunk.sending for o in (sent if isinstance(sent, list) else sent.result())]
 
         records, retry = [], []
         for outcome in outcomes:

@@ -82,8 +82,7 @@ class Scheduler:
         return self._maybe_finished(campaign_id)
 
     def memberships_page(self, pool_id: str, cursor: str | None) -> tuple[list[str], str | None]:
-        items, next_cursor = self.memberships.page(pool_id, limit=FANOUT_PAGE, cursor=cursor)
-        return [item["candidate_id"] for item in items], next_cursor
+        return self.memberships.ids_page(pool_id, limit=FANOUT_PAGE, cursor=cursor)
 
     def _without_excluded(self, campaign: dict, ids: list[str]) -> list[str]:
         ids = list(dict.fromkeys(ids))

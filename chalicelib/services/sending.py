@@ -35,6 +35,23 @@ class SendWorker:
         logger().error("unknown send message type", extra={"type": kind})
         return "skipped:unknown_type"
 
+    def handle_batch(self, messages: list[dict], remaining_ms=lambda: 60_000) -> list:
+        """One invocation's messages, in order: for each, what happened or the exception that failed it.
+        Campaign messages go through the campaign path together (one pipeline across messages)."""
+        outcomes: list = [None] * len(messages)
+        campaign = [i for i, m in enumerate(messages) if m.get("type") == "campaign" and self.campaigns is not None]
+        if campaign:
+            batch = self.campaigns.handle_batch([messages[i] for i in campaign], remaining_ms)
+            for index, outcome in zip(campaign, batch):
+                outcomes[index] = outcome
+        for index, message in enumerate(messages):
+            if index not in campaign:
+                try:
+                    outcomes[index] = self.handle(message, remaining_ms)
+                except Exception as exc:
+                    outcomes[index] = exc
+        return outcomes
+
     def _confirmation(self, message: dict) -> str:
         candidate_id, consent_id = message.get("candidate_id"), message.get("consent_id")
         candidate = self.candidates.get(candidate_id) if candidate_id else None

@@ -7,11 +7,18 @@ from .. import wiring
 from ..observability import bind_correlation_id, logger
 
 
-def _process(event: dict, handle_message) -> dict:
+def _process(event: dict, handle_message, outcomes: dict | None = None) -> dict:
+    """outcomes: what handling each message id came to already (a summary, or the exception that
+    failed it), for handlers that take the batch as a whole."""
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
     def handle(record) -> str:
         bind_correlation_id(record.message_id)
+        if outcomes is not None and record.message_id in outcomes:
+            outcome = outcomes[record.message_id]
+            if isinstance(outcome, Exception):
+                raise outcome  # marks just this record failed: SQS retries it
+            return outcome
         try:
             body = json.loads(record.body)
         except ValueError:
@@ -29,8 +36,20 @@ def _process(event: dict, handle_message) -> dict:
 
 
 def process_send_batch(event: dict, remaining_ms=lambda: 60_000) -> dict:
+    """The batch's messages are handled together first (one send pipeline across them), then
+    reported record by record."""
     worker = wiring.send_worker()
-    return _process(event, lambda message: worker.handle(message, remaining_ms))
+    ids, bodies = [], []
+    for record in event.get("Records") or []:
+        try:
+            body = json.loads(record.get("body") or "")
+        except ValueError:
+            continue  # reported (and dropped) by _process
+        if isinstance(body, dict):
+            ids.append(record.get("messageId"))
+            bodies.append(body)
+    outcomes = dict(zip(ids, worker.handle_batch(bodies, remaining_ms)))
+    return _process(event, lambda message: worker.handle(message, remaining_ms), outcomes)
 
 
 def process_jobs_batch(event: dict) -> dict:

@@ -125,6 +125,14 @@ class MembershipRepository:
         items = [to_dict(item) for item in query]
         return items, encode_cursor(query.last_evaluated_key)
 
+    def ids_page(self, pool_id: str, *, limit: int, cursor: str | None) -> tuple[list[str], str | None]:
+        """The members' candidate ids only (a campaign's fan-out): the copies they carry are not read."""
+        start = decode_cursor(cursor, ("pool_id", "candidate_id"))
+        query = MembershipModel.query(pool_id, limit=limit, last_evaluated_key=start, page_size=limit,
+                                      attributes_to_get=["candidate_id"])
+        ids = [item.candidate_id for item in query]
+        return ids, encode_cursor(query.last_evaluated_key)
+
     def joined_since(self, pool_id: str, since: str, *, limit: int, cursor: str | None) -> tuple[list[str], str | None]:
         """Candidate ids that joined the pool at or after `since`, a page at a time."""
         start = decode_cursor(cursor, ("pool_id", "candidate_id", "joined_at"))

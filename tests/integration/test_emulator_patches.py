@@ -151,3 +151,56 @@ def test_binary_values_and_pages_round_trip(table):
         if not start:
             break
     assert len(seen) == len(set(seen)) == 9
+
+
+def test_raw_email_recipients_come_from_its_headers(aws):
+    """SES reads From/To/Cc/Bcc of a raw email; the emulator parses only its headers, not the parts."""
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    ses = boto3.client("sesv2", region_name="us-east-1")
+    ses.create_email_identity(EmailIdentity="example.com")
+    mime = MIMEMultipart("alternative")
+    mime["From"] = "News <news@example.com>"
+    mime["To"] = "Ada <ada@example.org>"
+    mime["Cc"] = "cc@example.org"
+    mime["Bcc"] = "Bea <bcc@example.org>, other@example.org"
+    mime["Subject"] = "Hello"
+    mime.attach(MIMEText("plain text", "plain"))
+    mime.attach(MIMEText("<p>" + "html " * 2000 + "</p>", "html", "utf-8"))  # base64, several KB
+    raw = mime.as_bytes()
+    answer = ses.send_email(FromEmailAddress="news@example.com", Destination={"ToAddresses": ["ada@example.org"]},
+                            Content={"Raw": {"Data": raw}})
+    [sent] = [m for m in ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages if m.id == answer["MessageId"]]
+    assert sent.destinations == ["ada@example.org", "Ada <ada@example.org>", "cc@example.org",
+                                 "Bea <bcc@example.org>", "other@example.org"]
+    assert sent.raw_data == raw.decode()  # kept as sent
+    with pytest.raises(ClientError):  # an address moto rejects in a header is still rejected
+        ses.send_email(FromEmailAddress="news@example.com", Destination={"ToAddresses": ["ada@example.org"]},
+                       Content={"Raw": {"Data": raw.replace(b"cc@example.org", b"not-an-address")}})
+
+
+def test_scan_pages_count_items_read_before_the_filter(table):
+    for i in range(2, 12):
+        table.put_item(TableName=TABLE, Item={"id": {"S": f"p{i}"}, "email": {"S": f"{i}@example.com"},
+                                              "status": {"S": "pending" if i % 3 == 0 else "subscribed"},
+                                              "blob": {"S": "x" * 150_000}})
+    pages, found, start = [], [], None
+    while True:
+        kwargs = {"ExclusiveStartKey": start} if start else {}
+        page = table.scan(TableName=TABLE, Limit=4, FilterExpression="#s = :p",
+                          ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":p": {"S": "pending"}},
+                          **kwargs)
+        pages.append((page["ScannedCount"], page["Count"]))
+        found += [item["id"]["S"] for item in page["Items"]]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            break
+    assert sum(scanned for scanned, _ in pages) == 11  # every item read once, p1 included
+    assert max(scanned for scanned, _ in pages) == 4
+    assert sorted(found) == ["p3", "p6", "p9"] and sum(count for _, count in pages) == 3
+    unlimited = table.scan(TableName=TABLE)  # 1 MB a page: p1 and six items of 150 KB, then the last key
+    assert unlimited["ScannedCount"] == 7 and "LastEvaluatedKey" in unlimited
