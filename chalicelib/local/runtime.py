@@ -121,14 +121,9 @@ def drain(app_module, max_batches: int = 1000) -> dict:
 
 
 def tick(app_module) -> dict:
-    """POST /dev/tick: every schedule once, then the queues until empty. The schedules run side by
-    side, as in AWS, where each rule invokes its own function: the daily job's scans do not hold up
-    the minute's fan-out."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    names = [name for name, _ in schedules(app_module)]
-    with ThreadPoolExecutor(max_workers=max(1, len(names)), thread_name_prefix="schedule") as pool:
-        results = list(pool.map(lambda name: run_schedule(app_module, name), names))
-    ran = {name: json.loads(json.dumps(result, default=str)) if result is not None else None
-           for name, result in zip(names, results)}
+    """POST /dev/tick: every schedule once, then the queues until empty."""
+    ran = {}
+    for name, _ in schedules(app_module):
+        result = run_schedule(app_module, name)
+        ran[name] = json.loads(json.dumps(result, default=str)) if result is not None else None
     return {"schedules": ran, "queues": drain(app_module)}
