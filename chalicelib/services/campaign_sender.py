@@ -63,6 +63,7 @@ class _Read:
     now: datetime
     template: dict
     job: dict | None
+    emails: dict  # candidate id -> BuiltEmail, or the Outcome of a render that failed (email only)
 
 
 @dataclass
@@ -220,14 +221,17 @@ class CampaignSender:
         return self._read_chunk(message.campaign, message.step, message.recipients[start:start + CHUNK])
 
     def _read_chunk(self, campaign: dict, step: int, ids: list[str]) -> _Read:
-        """Reads the people and decides for each; claims nothing (this may run a chunk ahead)."""
+        """Reads the people, decides for each and renders the emails of those to send; claims
+        nothing (this runs a chunk ahead; an email whose claim is lost is never sent)."""
         now = utcnow()
         template = self._template(campaign["steps"][step]["template_id"])
         job = self._job(campaign)
         people = self.candidates.batch_get(ids)
         sequence = len(campaign["steps"]) > 1
         decisions = self._decide(campaign, step, ids, people, now, sequence)
-        return _Read(ids, people, decisions, sequence, now, template, job)
+        emails = {} if campaign["channel"] == "sms" else {
+            i: self._render(campaign, step, template, job, people[i]) for i in ids if decisions[i].action == "send"}
+        return _Read(ids, people, decisions, sequence, now, template, job, emails)
 
     def _claim_chunk(self, campaign: dict, step: int, read: _Read) -> _Chunk:
         """Claims the chunk's sends; the claimed emails start going out on the pool's threads."""
@@ -240,10 +244,10 @@ class CampaignSender:
         sending: list = []  # Outcome lists, and futures of Outcome lists
         if campaign["channel"] == "sms":
             work = [(self._deliver_sms, (campaign, step, template, job, people[cid])) for cid in claimed]
-        else:  # all rendered here first, then handed over: the threads only wait on SES
+        else:  # rendered when read: the threads only wait on SES
             work = []
             for cid in claimed:
-                email = self._render(campaign, step, template, job, people[cid])
+                email = read.emails[cid]
                 if isinstance(email, Outcome):
                     sending.append([email])
                 else:
