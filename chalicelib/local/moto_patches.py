@@ -444,8 +444,10 @@ def _raw_email_headers_only() -> None:
 
     from moto.ses import models
 
+    blank_line = re.compile(r"\r?\n\r?\n")
+
     def message_from_string(text: str):
-        return Parser().parsestr(text, headersonly=True)
+        return Parser().parsestr(blank_line.split(text, 1)[0] + "\n\n", headersonly=True)
 
     models.email = types.SimpleNamespace(message_from_string=message_from_string)
 
