@@ -1,4 +1,4 @@
-"""The send worker's campaign path: eligibility again, claim, render, send in parallel, record.
+"""The send worker's campaign path: eligibility again, render, claim, send in parallel, record.
 
 At most once: each (campaign, step, person) is claimed with a conditional put, in the same
 transaction that counts the send against the person's cap and checks they are still subscribed
@@ -55,7 +55,7 @@ class _Message:
 
 @dataclass
 class _Read:
-    """A chunk read and decided, not yet claimed."""
+    """A chunk read, decided and rendered, not yet claimed."""
     ids: list[str]
     people: dict
     decisions: dict

@@ -39,10 +39,11 @@ class SendWorker:
         """One invocation's messages, in order: for each, what happened or the exception that failed it.
         Campaign messages go through the campaign path together (one pipeline across messages)."""
         outcomes: list = [None] * len(messages)
-        campaign = [i for i, m in enumerate(messages) if m.get("type") == "campaign" and self.campaigns is not None]
+        campaign = {i for i, m in enumerate(messages) if m.get("type") == "campaign" and self.campaigns is not None}
         if campaign:
-            batch = self.campaigns.handle_batch([messages[i] for i in campaign], remaining_ms)
-            for index, outcome in zip(campaign, batch):
+            ordered = sorted(campaign)
+            batch = self.campaigns.handle_batch([messages[i] for i in ordered], remaining_ms)
+            for index, outcome in zip(ordered, batch):
                 outcomes[index] = outcome
         for index, message in enumerate(messages):
             if index not in campaign:
