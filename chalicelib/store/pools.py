@@ -126,7 +126,8 @@ class MembershipRepository:
         return items, encode_cursor(query.last_evaluated_key)
 
     def ids_page(self, pool_id: str, *, limit: int, cursor: str | None) -> tuple[list[str], str | None]:
-        """The members' candidate ids only (a campaign's fan-out): the copies they carry are not read."""
+        """The members' candidate ids only (a campaign's fan-out): the copies of the people they carry are
+        neither sent back nor parsed."""
         start = decode_cursor(cursor, ("pool_id", "candidate_id"))
         query = MembershipModel.query(pool_id, limit=limit, last_evaluated_key=start, page_size=limit,
                                       attributes_to_get=["candidate_id"])
