@@ -133,19 +133,10 @@ class Emulator:
         return [data]
 
     def sent(self) -> list[dict]:
-        """Every email SES accepted, oldest first: the fields chalicelib.local.outbox shows."""
-        from moto.core import DEFAULT_ACCOUNT_ID
-        from moto.ses.models import ses_backends
+        """Every email SES accepted, oldest first (chalicelib.local.outbox shows them)."""
+        from .outbox import sent_messages
 
-        found = []
-        for message in list(ses_backends[DEFAULT_ACCOUNT_ID][self.region].sent_messages):
-            to = getattr(message, "destinations", None)
-            if isinstance(to, dict):
-                to = to.get("ToAddresses", [])
-            found.append({"id": message.id, "destinations": list(to or []),
-                          "raw_data": getattr(message, "raw_data", None),
-                          "subject": getattr(message, "subject", None), "body": getattr(message, "body", None)})
-        return found
+        return sent_messages(self.region)
 
 
 class EmulatorServer:

@@ -11,35 +11,44 @@ from email import message_from_string, policy
 from ..settings import get_settings
 
 
-def _messages() -> list:
-    """Oldest first; each with id, destinations, raw_data (None for a simple SendEmail), subject, body."""
+def sent_messages(region: str) -> list[dict]:
+    """What moto's SES accepted in this process, oldest first: id, destinations, raw_data (None for a
+    simple SendEmail), subject, body. The emulator answers /_local/outbox.json with it."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    found = []
+    for message in list(ses_backends[DEFAULT_ACCOUNT_ID][region].sent_messages):
+        to = getattr(message, "destinations", None)
+        if isinstance(to, dict):  # a simple SendEmail keeps SES's Destination shape
+            to = to.get("ToAddresses", [])
+        found.append({"id": message.id, "destinations": list(to or []), "raw_data": getattr(message, "raw_data", None),
+                      "subject": getattr(message, "subject", None), "body": getattr(message, "body", None)})
+    return found
+
+
+def _messages() -> list[dict]:
+    """The emulator's (AWS_ENDPOINT_URL) in the local stack and benchmarks; this process's in the tests."""
     import os
 
     endpoint = os.environ.get("AWS_ENDPOINT_URL")
     if endpoint:
         import json
         import urllib.request
-        from types import SimpleNamespace
 
         with urllib.request.urlopen(f"{endpoint.rstrip('/')}/_local/outbox.json", timeout=30) as response:
-            return [SimpleNamespace(**item) for item in json.loads(response.read())["items"]]
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.ses.models import ses_backends
-
-    return list(ses_backends[DEFAULT_ACCOUNT_ID][get_settings().region].sent_messages)
+            return json.loads(response.read())["items"]
+    return sent_messages(get_settings().region)
 
 
 def outbox() -> list[dict]:
     items = []
     for message in reversed(_messages()):
-        raw = getattr(message, "raw_data", None)
+        raw = message["raw_data"]
         if raw is None:  # a non-raw SendEmail (we never send those, but show them all the same)
-            raw = f"Subject: {message.subject}\r\n\r\n{message.body}"
+            raw = f"Subject: {message['subject']}\r\n\r\n{message['body']}"
         parsed = message_from_string(raw, policy=policy.default)
-        to = getattr(message, "destinations", None)
-        if isinstance(to, dict):
-            to = to.get("ToAddresses", [])
-        items.append({"message_id": message.id, "to": list(dict.fromkeys(to or [])) or [parsed.get("To", "")],
+        items.append({"message_id": message["id"], "to": list(dict.fromkeys(message["destinations"])) or [parsed.get("To", "")],
                       "subject": str(parsed.get("Subject", "")), "raw": raw})
     return items
 

@@ -773,13 +773,7 @@ def outbox_recipients(since: int) -> list[str]:
     """One address per email accepted since `since` (moto lists a raw email's To twice)."""
     from chalicelib.local.outbox import _messages
 
-    found = []
-    for message in _messages()[since:]:
-        to = getattr(message, "destinations", None)
-        if isinstance(to, dict):
-            to = to.get("ToAddresses", [])
-        found += list(dict.fromkeys(to or []))[:1]
-    return found
+    return [message["destinations"][0] for message in _messages()[since:] if message["destinations"]]
 
 
 def seed_base(app_module) -> dict:
