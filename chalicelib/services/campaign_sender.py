@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..domain.campaign_email import BuiltEmail, Sender, build_campaign_email
 from ..domain.campaigns import Decision, decide, next_step_due, recent, with_send
@@ -24,6 +24,8 @@ RETRY_DELAYS = (0.2, 0.6, 1.5)  # seconds between SES attempts on throttling
 PAUSED_DELAY = 60  # a paused campaign's messages come back after this many seconds
 RETRY_QUEUE_DELAY = 30  # seconds before throttled recipients come back through the queue
 SAFETY_MS = 8_000  # stop taking new chunks when less than this is left of the invocation
+RECLAIMS = 3  # fresh reads for people whose claim was lost to a change since they were read
+QUIET_HOURS_DELAY = 900  # a broadcast SMS deferred to the person's morning comes back after this
 
 
 @dataclass
@@ -239,8 +241,8 @@ class CampaignSender:
         to_send = [i for i in ids if decisions[i].action == "send"]
         claims = {i: self._claim_item(campaign, step, people[i], now, template) for i in to_send}
         claimed, lost = self._claim(campaign, step, to_send, people, now, claims)
-        for candidate_id in lost:  # changed since read, or claimed already (a redelivery)
-            decisions[candidate_id] = Decision("skip", "already_claimed")
+        if lost:  # changed since read, or claimed already (a redelivery)
+            claimed += self._settle_lost(campaign, step, read, claims, lost)
         sending: list = []  # Outcome lists, and futures of Outcome lists
         if campaign["channel"] == "sms":
             work = [(self._deliver_sms, (campaign, step, template, job, people[cid])) for cid in claimed]
@@ -256,6 +258,35 @@ class CampaignSender:
         per_task = max(1, -(-len(work) // self._threads))
         sending += [self._pool.submit(_run_each, work[i:i + per_task]) for i in range(0, len(work), per_task)]
         return _Chunk(ids, people, decisions, claims, sending, read.sequence, now, template)
+
+    def _settle_lost(self, campaign: dict, step: int, read: _Read, claims: dict, lost: list[str]) -> list[str]:
+        """Lost claims: a send that exists already is a redelivery (skipped, nothing to record); any
+        other lost claim means the person changed since read, so they are read and decided again, a
+        few times, and deferred (back through the queue) if they keep changing: never dropped."""
+        claimed: list[str] = []
+        for _ in range(RECLAIMS):
+            taken = self.sends.get_many([send_key(campaign["id"], step, i) for i in lost])
+            changed = [i for i in lost if send_key(campaign["id"], step, i) not in taken]
+            for candidate_id in set(lost) - set(changed):
+                read.decisions[candidate_id] = Decision("skip", "already_claimed")
+            if not changed:
+                return claimed
+            fresh = self.candidates.batch_get(changed)
+            read.people.update({i: fresh.get(i) for i in changed})
+            read.decisions.update(self._decide(campaign, step, changed, fresh, read.now, read.sequence))
+            to_send = [i for i in changed if read.decisions[i].action == "send"]
+            if campaign["channel"] != "sms":
+                read.emails.update({i: self._render(campaign, step, read.template, read.job, fresh[i]) for i in to_send})
+            claims.update({i: self._claim_item(campaign, step, fresh[i], read.now, read.template) for i in to_send})
+            got, lost = self._claim(campaign, step, to_send, fresh, read.now, claims)
+            claimed += got
+            if not lost:
+                return claimed
+        until = iso(read.now + timedelta(seconds=RETRY_QUEUE_DELAY))
+        for candidate_id in lost:
+            read.decisions[candidate_id] = Decision("defer", "changing", until)
+        logger().warning("recipients kept changing during their claim: deferred", extra={"deferred": len(lost)})
+        return claimed
 
     def _record_when_sent(self, message: _Message, chunk: _Chunk) -> None:
         """Waits for the chunk's emails here, then records them on the recording thread."""
@@ -298,13 +329,19 @@ class CampaignSender:
             self.send_queue.send({**message, "recipients": retry}, delay_seconds=RETRY_QUEUE_DELAY)
 
         waiting = [i for i in ids if decisions[i].action == "defer"]
-        if waiting and not sequence:  # a broadcast SMS in someone's night: back through the queue
-            self.send_queue.send({**message, "recipients": waiting}, delay_seconds=900)
+        if waiting and not sequence:  # a broadcast SMS in someone's night, or a person who kept changing
+            by_delay: dict[int, list[str]] = {}
+            for i in waiting:
+                by_delay.setdefault(QUIET_HOURS_DELAY if decisions[i].reason == "quiet_hours" else RETRY_QUEUE_DELAY,
+                                    []).append(i)
+            for delay, again in by_delay.items():
+                self.send_queue.send({**message, "recipients": again}, delay_seconds=delay)
             done["deferred"] += len(waiting)
         skipped = [i for i in ids if decisions[i].action in ("skip", "exit") and decisions[i].reason != "already_claimed"]
-        if not sequence and skipped:
-            self.sends.record_skips([dict(self._claim_item(campaign, step, people.get(i) or {"id": i}, now, template),
-                                          status="skipped", reason=decisions[i].reason) for i in skipped])
+        kept = [i for i in skipped if people.get(i) is not None]  # of an erased person no record, only the count
+        if not sequence and kept:
+            self.sends.record_skips([dict(self._claim_item(campaign, step, people[i], now, template),
+                                          status="skipped", reason=decisions[i].reason) for i in kept])
         done["skipped"] += len(skipped)
         if sequence:
             self._advance(campaign, step, ids, decisions, set(retry), now, done)
@@ -430,6 +467,9 @@ class CampaignSender:
             if candidate_id in retry:
                 continue  # its enrollment lease runs out and the step comes round again
             decision = decisions[candidate_id]
+            if decision.reason == "erased":  # gone: counted, but no enrollment keeps their id
+                done["exited"] += 1
+                continue
             entry = {"campaign_id": campaign["id"], "candidate_id": candidate_id, "updated_at": iso(now),
                      "enrolled_at": iso(now), "status": "active", "step": step}
             if decision.action == "defer":
