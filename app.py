@@ -221,6 +221,14 @@ def candidate_touchpoint(candidate_id):
     return json_response(wiring.candidates().add_touchpoint(candidate_id, read_json(_request())), 201)
 
 
+@app.route("/candidates/{candidate_id}/lift-suppression", methods=["POST"], content_types=ALL_TYPES)
+@api.recruiter
+def candidate_lift_suppression(candidate_id):
+    from chalicelib.domain.candidates import public_view
+
+    return json_response(public_view(wiring.candidates().lift_suppression(candidate_id, read_json(_request()))))
+
+
 # ---------------------------------------------------------------- pools
 
 @app.route("/pools", methods=["POST"], content_types=ALL_TYPES)

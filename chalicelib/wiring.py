@@ -98,33 +98,41 @@ def jobs():
 
 
 @lru_cache(maxsize=None)
+def tombstones():
+    from .services.tombstones import Tombstones
+
+    return Tombstones(get_settings(), key_repo())
+
+
+@lru_cache(maxsize=None)
 def signups():
     from .services.signups import SignupService
 
     return SignupService(get_settings(), candidate_repo(), key_repo(), timeline_repo(), send_queue(),
-                         membership_sync())
+                         membership_sync(), tombstones())
 
 
 @lru_cache(maxsize=None)
 def candidates():
     from .services.candidates import CandidateService
 
-    return CandidateService(get_settings(), candidate_repo(), key_repo(), timeline_repo(), membership_sync())
+    return CandidateService(get_settings(), candidate_repo(), tombstones(), timeline_repo(), membership_sync())
 
 
 @lru_cache(maxsize=None)
 def imports():
     from .services.imports import ImportService
 
-    return ImportService(get_settings(), candidate_repo(), key_repo(), timeline_repo(), membership_sync())
+    return ImportService(get_settings(), candidate_repo(), tombstones(), timeline_repo(), membership_sync())
 
 
 @lru_cache(maxsize=None)
 def privacy():
     from .services.privacy import PrivacyService
+    from .store.outcomes import OutcomeRepository
 
-    return PrivacyService(get_settings(), candidate_repo(), key_repo(), timeline_repo(), send_repo(),
-                          membership_sync())
+    return PrivacyService(get_settings(), candidate_repo(), tombstones(), timeline_repo(), send_repo(),
+                          membership_sync(), enrollment_repo(), OutcomeRepository())
 
 
 @lru_cache(maxsize=None)
@@ -219,7 +227,7 @@ def ats():
 
     return AtsService(get_settings(), key_repo(), candidate_repo(), timeline_repo(), membership_sync(),
                       membership_repo(), job_repo(), OutcomeRepository(), send_repo(), stats_repo(),
-                      sequence_exits(), campaign_repo())
+                      sequence_exits(), campaign_repo(), tombstones())
 
 
 @lru_cache(maxsize=None)
@@ -257,7 +265,7 @@ def campaigns():
     from .services.campaigns import CampaignService
 
     return CampaignService(get_settings(), campaign_repo(), template_repo(), pool_repo(), candidate_repo(),
-                           mailer(), templates(), jobs(), pools(), key_repo())
+                           mailer(), templates(), jobs(), pools(), key_repo(), tombstones())
 
 
 @lru_cache(maxsize=None)

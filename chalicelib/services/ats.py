@@ -27,9 +27,10 @@ OUTCOME_KINDS = {"application.created": "application", "offer.created": "offer_c
 
 class AtsService:
     def __init__(self, settings, keys, candidates, timeline, memberships, membership_repo, jobs, outcomes, sends,
-                 stats, exits, campaigns):
+                 stats, exits, campaigns, tombstones):
         self.settings = settings
         self.keys = keys
+        self.tombstones = tombstones
         self.candidates = candidates
         self.timeline = timeline
         self.memberships = memberships
@@ -69,6 +70,9 @@ class AtsService:
             logger().info("ATS event type ignored", extra={"type": kind})
             return "ignored"
         person = self._person(data, event["occurred_at"])
+        if person is None:  # erased at their request: the ATS does not bring them back
+            logger().info("ATS event for an erased person ignored", extra={"type": kind, "event_id": event["id"]})
+            return "ignored_erased"
         stage = {"application.created": "applied", "candidate.stage_changed": data.get("stage"),
                  "offer.created": "offer", "candidate.hired": "hired"}.get(kind)
         if stage:
@@ -86,11 +90,14 @@ class AtsService:
 
     # ------------------------------------------------------------ people
 
-    def _person(self, data: dict, occurred_at: str) -> dict:
+    def _person(self, data: dict, occurred_at: str) -> dict | None:
+        """The person the event is about, created from it if unknown; None if they were erased."""
         email = normalize_email(data.get("email"), field="data.email")
         existing = self.candidates.id_for_email(email)
         if existing:
             return self.candidates.get(existing)
+        if self.tombstones.erased(email):
+            return None
         try:
             profile = validate_profile({k: v for k, v in data.items() if k in ("first_name", "last_name", "phone",
                                                                                   "city", "country", "linkedin_url")})

@@ -7,6 +7,7 @@ from ..domain.campaigns import check_transition, validate_campaign
 from ..domain.clock import iso, new_id, utcnow
 from ..domain.emails import normalize_email
 from ..domain.errors import Conflict, NotFound, RateLimited, ValidationError
+from ..domain.suppression import is_suppressed
 from ..observability import logger
 
 VIEW = ("id", "name", "channel", "category", "audience", "steps", "send_at", "enrollment", "exit_on",
@@ -16,8 +17,9 @@ TESTS_PER_HOUR = 20
 
 class CampaignService:
     def __init__(self, settings, campaigns, templates, pools, candidates, mailer, template_service, jobs,
-                 pool_service, keys):
+                 pool_service, keys, tombstones):
         self.settings = settings
+        self.tombstones = tombstones
         self.campaigns = campaigns
         self.templates = templates
         self.pools = pools
@@ -99,12 +101,17 @@ class CampaignService:
         step = body.get("step", 0)
         if not isinstance(step, int) or not 0 <= step < len(campaign["steps"]):
             raise ValidationError.field("step", f"a step number from 0 to {len(campaign['steps']) - 1}")
+        known = self.candidates.id_for_email(email)
+        candidate = self.candidates.get(known) if known else None
+        if is_suppressed(candidate):
+            raise Conflict(f"{email} is {candidate['status']}: it gets no email, tests included",
+                           {"email": f"{candidate['status']}: suppressed"}, code="suppressed")
+        if candidate is None:
+            self.tombstones.refuse_erased(email)
         until = utcnow() + timedelta(hours=1)
         if not self.keys.hit(f"rate#test#{campaign_id}#{utcnow():%Y%m%d%H}", TESTS_PER_HOUR, until):
             raise RateLimited("at most 20 test sends per campaign per hour", retry_after=3600 - utcnow().minute * 60)
         template = self.templates.get(campaign["steps"][step]["template_id"])
-        known = self.candidates.id_for_email(email)
-        candidate = self.candidates.get(known) if known else None
         candidate = candidate or {"id": new_id("cand"), "email": email, "first_name": "Alex", "last_name": "Example",
                                   "city": "London", "country": "GB", "skills": ["python", "aws"]}
         candidate = dict(candidate, email=email)

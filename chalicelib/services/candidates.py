@@ -11,9 +11,9 @@ from ..domain.candidates import (
     validate_patch,
 )
 from ..domain.clock import iso, new_id
-from ..domain.emails import erased_key
 from ..domain.errors import Conflict, NotFound, ValidationError
 from ..domain.skills import normalize_skill
+from ..domain.suppression import SUPPRESSED, keep_opt_outs, weakens
 from ..observability import logger
 from ..store.candidates import EmailTaken, VersionConflict
 
@@ -21,11 +21,11 @@ TOUCHPOINT_CHANNELS = ("linkedin", "phone", "meeting", "note", "email", "event")
 
 
 class CandidateService:
-    def __init__(self, settings, candidates, keys, timeline, memberships):
+    def __init__(self, settings, candidates, tombstones, timeline, memberships):
         self.settings = settings
         self.memberships = memberships
         self.candidates = candidates
-        self.keys = keys
+        self.tombstones = tombstones
         self.timeline = timeline
 
     def get(self, candidate_id: str) -> dict:
@@ -40,9 +40,7 @@ class CandidateService:
         now = iso()
         existing_id = self.candidates.id_for_email(email)
         if existing_id is None:
-            if self.keys.get(erased_key(email, self.settings.secret)):
-                raise Conflict("this person asked to be erased; only they can sign up again",
-                               {"email": "erased at the person's request"}, code="erased")
+            self.tombstones.refuse_erased(email)
             candidate = {
                 "id": new_id("cand"), "email": email, "status": "not_subscribed", "source": "sourced",
                 "created_at": now, "updated_at": now, "version": 1, **_set(profile),
@@ -54,13 +52,42 @@ class CandidateService:
                 return candidate, True
             except EmailTaken as taken:
                 existing_id = taken.candidate_id
-        candidate = self._change(existing_id, lambda c: merge_update(c, profile), "updated", now)
+        candidate = self._change(existing_id, lambda c: keep_opt_outs(c, merge_update(c, profile)), "updated", now)
         return candidate, False
 
     def patch(self, candidate_id: str, body: object) -> dict:
         patch = validate_patch(body)
-        self.get(candidate_id)
-        return self._change(candidate_id, lambda c: apply_patch(c, patch), "updated", iso())
+        current = self.get(candidate_id)
+        if weakens(current.get("status"), patch.get("status")):
+            raise _opt_out_kept(current["status"])
+
+        def patched(c: dict) -> dict:
+            if weakens(c.get("status"), patch.get("status")):  # became so since the check above
+                raise _opt_out_kept(c["status"])
+            return apply_patch(c, patch)
+
+        return self._change(candidate_id, patched, "updated", iso())
+
+    def lift_suppression(self, candidate_id: str, body: object) -> dict:
+        """A recruiter lifts a bounce or complaint suppression, with a reason, on the record. The
+        person becomes `not_subscribed`: marketing email needs their own consent again."""
+        reason = body.get("reason") if isinstance(body, dict) else None
+        if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
+            raise ValidationError.field("reason", "required: why the suppression may be lifted (at most 500 characters)")
+        current = self.get(candidate_id)
+        if current.get("status") not in SUPPRESSED:
+            raise Conflict(f"the person is {current.get('status')}, not suppressed", {"status": "not suppressed"},
+                           code="not_suppressed")
+        now = iso()
+
+        def lifted(c: dict) -> dict:
+            return dict(c, status="not_subscribed") if c.get("status") in SUPPRESSED else c
+
+        after = self._change(candidate_id, lifted, None, now)
+        self.timeline.add(candidate_id, "suppression_lifted",
+                          {"previous_status": current["status"], "reason": " ".join(reason.split()), "by": "api"}, at=now)
+        logger().info("suppression lifted", extra={"candidate_id": candidate_id, "previous": current["status"]})
+        return after
 
     def _change(self, candidate_id: str, change, kind: str | None, now: str) -> dict:
         def changed(current: dict) -> dict:
@@ -149,6 +176,15 @@ class CandidateService:
             wiring.pools().get(pool)
             return ({"id": item["candidate_id"], **item} for item in wiring.membership_repo().iterate(pool))
         return self.candidates.iterate()
+
+
+def _opt_out_kept(status: str) -> Conflict:
+    if status in SUPPRESSED:
+        return Conflict(f"the person is {status}: lift the suppression explicitly first "
+                        "(POST /candidates/{id}/lift-suppression with a reason)", {"status": f"{status}: suppressed"},
+                        code="suppressed")
+    return Conflict("the person unsubscribed: only their own confirmed sign-up opts them back in",
+                    {"status": "unsubscribed by the person"}, code="unsubscribed")
 
 
 def _search_condition(model, skill: str | None, q: str | None):

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ..domain.candidates import changed_fields, merge_update
 from ..domain.clock import iso, new_id
 from ..domain.csvio import parse_csv
-from ..domain.emails import erased_key
+from ..domain.suppression import keep_opt_outs
 from ..observability import count, logger
 from ..store.candidates import EmailTaken, VersionConflict
 
@@ -24,11 +24,11 @@ THREADS = 4  # chunks in flight at once
 
 
 class ImportService:
-    def __init__(self, settings, candidates, keys, timeline, memberships):
+    def __init__(self, settings, candidates, tombstones, timeline, memberships):
         self.settings = settings
         self.memberships = memberships
         self.candidates = candidates
-        self.keys = keys
+        self.tombstones = tombstones
         self.timeline = timeline
 
     def run(self, data: bytes | str, *, source: str = "csv_import") -> dict:
@@ -67,8 +67,7 @@ class ImportService:
         result = {"created": 0, "updated": 0, "unchanged": 0, "errors": []}
         now = iso()
         ids = self.candidates.ids_for_emails(rows)
-        tombstone_of = {e: erased_key(e, self.settings.secret) for e in rows if e not in ids}
-        tombstones = self.keys.existing(list(tombstone_of.values()))
+        erased = self.tombstones.erased_among([e for e in rows if e not in ids])
         existing = self.candidates.batch_get(ids.values())
         new, updates, history, befores = [], [], [], {}
         for email, (row, profile) in rows.items():
@@ -83,7 +82,7 @@ class ImportService:
                 updates.append((row, merged))
                 befores[current["id"]] = current
                 history.append((current["id"], "updated", {"fields": fields, "by": source}, now))
-            elif tombstone_of[email] in tombstones:
+            elif email in erased:
                 result["errors"].append({"row": row, "error": "email: erased at the person's request; not re-added"})
             else:
                 candidate = {"id": new_id("cand"), "email": email, "status": "not_subscribed",
@@ -139,4 +138,4 @@ def _merge_existing(current: dict, profile: dict) -> dict:
     if incoming.get("status") == "not_subscribed":
         del incoming["status"]  # a file never withdraws consent the person gave us; "unsubscribed" does
     incoming.pop("source", None)  # where we first met the person stays true (source of hire)
-    return merge_update(current, incoming)
+    return keep_opt_outs(current, merge_update(current, incoming))

@@ -7,19 +7,20 @@ from __future__ import annotations
 
 from ..domain.candidates import public_view
 from ..domain.clock import iso
-from ..domain.emails import erased_key
 from ..domain.errors import NotFound
 from ..observability import count, logger
 
 
 class PrivacyService:
-    def __init__(self, settings, candidates, keys, timeline, sends, memberships):
+    def __init__(self, settings, candidates, tombstones, timeline, sends, memberships, enrollments, outcomes):
         self.settings = settings
         self.memberships = memberships
         self.candidates = candidates
-        self.keys = keys
+        self.tombstones = tombstones
         self.timeline = timeline
         self.sends = sends
+        self.enrollments = enrollments
+        self.outcomes = outcomes
 
     def export(self, candidate_id: str) -> dict:
         candidate = self.candidates.get(candidate_id)
@@ -41,10 +42,12 @@ class PrivacyService:
             raise NotFound(f"no candidate {candidate_id}")
         now = iso()
         # The tombstone goes first: an import running meanwhile must not re-add the address.
-        self.keys.put(erased_key(candidate["email"], self.settings.secret), created_at=now[:10])
+        self.tombstones.record(candidate["email"], now)
         removed = {
             "timeline": self.timeline.delete_all(candidate_id),
             "sends": self.sends.delete_for_candidate(candidate_id),
+            "enrollments": self.enrollments.delete_for_candidate(candidate_id),
+            "outcomes_anonymized": self.outcomes.forget_candidate(candidate_id),  # the counts stay, not the person
         }
         self.memberships.apply([(candidate, None)])
         self.candidates.delete(candidate)

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 from ..domain.candidates import merge_fill, merge_update
 from ..domain.clock import iso, new_id, utcnow
-from ..domain.emails import email_hash, erased_key, mask_email
+from ..domain.emails import email_hash, mask_email
 from ..domain.errors import RateLimited
 from ..domain.signups import SignupRequest
+from ..domain.suppression import is_suppressed, signup_status
 from ..domain.tokens import TokenError, TokenSigner
 from ..observability import count, logger
 from ..store.candidates import EmailTaken
@@ -25,11 +26,12 @@ class ClientInfo:
 
 
 class SignupService:
-    def __init__(self, settings, candidates, keys, timeline, send_queue, memberships):
+    def __init__(self, settings, candidates, keys, timeline, send_queue, memberships, tombstones):
         self.settings = settings
         self.memberships = memberships
         self.candidates = candidates
         self.keys = keys
+        self.tombstones = tombstones
         self.timeline = timeline
         self.send_queue = send_queue
         self.signer = TokenSigner(settings.secret, "confirm")
@@ -47,6 +49,11 @@ class SignupService:
                               retry_after=int((window_end - now).total_seconds()))
 
         candidate = self._find_or_create(request, iso(now))
+        if is_suppressed(candidate):  # the same answer as anyone gets; no email, nothing of the form kept
+            self.timeline.add(candidate["id"], "signup_suppressed", {"status": candidate["status"]}, at=iso(now))
+            logger().info("sign-up by a suppressed address: no email", extra={"candidate_id": candidate["id"]})
+            count("SignupSuppressed")
+            return
         consent = self.timeline.add(candidate["id"], "consent", {
             "status": "pending",
             "channel": "email",
@@ -88,10 +95,11 @@ class SignupService:
         return self._update(existing_id, lambda current: self._merge_signup(current, request, now))
 
     def _merge_signup(self, current: dict, request: SignupRequest, now: str) -> dict:
+        if is_suppressed(current):
+            return current
         profile = {k: v for k, v in request.profile.items() if k != "sms_consent"}
         merged = merge_fill(current, profile)
-        if current.get("status") not in ("subscribed", "pending"):
-            merged["status"] = "pending"
+        merged["status"] = signup_status(current.get("status"))  # an unsubscribed person stays so until they confirm
         if not current.get("utm") and request.utm:
             merged["utm"] = request.utm
         merged["updated_at"] = now
@@ -125,6 +133,8 @@ class SignupService:
         now = iso()
 
         def apply(current: dict) -> dict:
+            if is_suppressed(current):  # bounced or complained since: only a recruiter's recorded lift
+                return current
             merged = merge_update(current, data.get("profile") or {})
             merged.update(
                 status="subscribed", confirmed_at=now, updated_at=now,
@@ -139,8 +149,11 @@ class SignupService:
             return merged
 
         candidate = self._update(candidate_id, apply)
+        if is_suppressed(candidate):
+            logger().info("confirmation by a suppressed person: status kept", extra={"candidate_id": candidate_id})
+            return candidate
         self.timeline.update_data(candidate_id, consent_id, dict(data, status="confirmed", confirmed_at=now))
-        self.keys.delete(erased_key(candidate["email"], self.settings.secret))
+        self.tombstones.lift(candidate["email"])
         logger().info("sign-up confirmed", extra={"candidate_id": candidate_id})
         count("SignupConfirmed")
         return candidate

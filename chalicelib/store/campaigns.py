@@ -165,6 +165,13 @@ class EnrollmentRepository:
     def for_candidate(self, candidate_id: str) -> list[str]:
         return [item.campaign_id for item in EnrollmentModel.by_candidate.query(candidate_id)]
 
+    def delete_for_candidate(self, candidate_id: str) -> int:
+        campaign_ids = self.for_candidate(candidate_id)
+        with EnrollmentModel.batch_write() as batch:
+            for campaign_id in campaign_ids:
+                batch.delete(EnrollmentModel(campaign_id, candidate_id))
+        return len(campaign_ids)
+
     def active_count(self, campaign_id: str, limit: int = 1) -> int:
         return sum(1 for _ in EnrollmentModel.query(campaign_id, filter_condition=EnrollmentModel.status == "active",
                                                      limit=limit))

@@ -14,3 +14,16 @@ class OutcomeRepository:
 
     def all_of(self, kind: str) -> list[dict]:
         return [to_dict(item) for item in OutcomeModel.query(kind)]
+
+    PERSONAL_KINDS = ("application", "offer_created", "offer_accepted", "offer_declined", "hire")
+    ERASED = "erased"
+
+    def forget_candidate(self, candidate_id: str) -> int:
+        """An erased person's outcomes keep counting (hires, offers) but no longer name them. Erasure
+        is rare: a filtered query per kind, not an index kept for it."""
+        forgotten = 0
+        for kind in self.PERSONAL_KINDS:
+            for item in OutcomeModel.query(kind, filter_condition=OutcomeModel.candidate_id == candidate_id):
+                item.update(actions=[OutcomeModel.candidate_id.set(self.ERASED)])
+                forgotten += 1
+        return forgotten
