@@ -46,7 +46,7 @@ def verify(envelope: dict, *, topic_arn: str, trusted_cert: str = "") -> None:
     if envelope.get("TopicArn") != topic_arn:
         raise NotVerified("not our topic")
     version = envelope.get("SignatureVersion")
-    algorithm = {"1": hashes.SHA1, "2": hashes.SHA256}.get(version)
+    algorithm = {"1": hashes.SHA1, "2": hashes.SHA256}.get(version) if isinstance(version, str) else None
     if algorithm is None:
         raise NotVerified(f"unknown SignatureVersion {version!r}")
     url = envelope.get("SigningCertURL")

@@ -1,11 +1,11 @@
 """SNS HTTP(S) deliveries: which fields are signed, and which certificate URLs we trust."""
 from __future__ import annotations
 
-import json
 import re
 from urllib.parse import urlsplit
 
 from .errors import ValidationError
+from .jsonbody import loads as strict_json
 
 TYPES = ("Notification", "SubscriptionConfirmation", "UnsubscribeConfirmation")
 SIGNED_FIELDS = {
@@ -13,6 +13,9 @@ SIGNED_FIELDS = {
     "SubscriptionConfirmation": ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"),
     "UnsubscribeConfirmation": ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"),
 }
+# Every envelope field SNS defines is a string: any other type is not from SNS.
+TEXT_FIELDS = ("Type", "MessageId", "TopicArn", "Subject", "Message", "Timestamp", "SignatureVersion", "Signature",
+               "SigningCertURL", "SubscribeURL", "UnsubscribeURL", "Token")
 _SNS_HOST = re.compile(r"^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$")
 
 
@@ -21,11 +24,15 @@ class NotVerified(Exception):
 
 
 def parse_envelope(raw: bytes) -> dict:
-    try:
-        envelope = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise ValidationError("body is not an SNS message (JSON)", {"body": "invalid JSON"}, code="invalid_json") from None
-    if not isinstance(envelope, dict) or envelope.get("Type") not in TYPES:
+    """The SNS envelope, strictly parsed, its fields strings. Raises ValidationError (400): SNS sends neither."""
+    envelope = strict_json(raw)
+    if not isinstance(envelope, dict):
+        raise ValidationError("body is not an SNS message (a JSON object)", {"body": "must be an object"})
+    wrong = {name: "must be text" for name in TEXT_FIELDS if envelope.get(name) is not None
+             and not isinstance(envelope[name], str)}
+    if wrong:
+        raise ValidationError("not an SNS message: " + ", ".join(sorted(wrong)), wrong)
+    if envelope.get("Type") not in TYPES:
         raise ValidationError("not an SNS message type we accept", {"Type": "unknown"})
     return envelope
 
