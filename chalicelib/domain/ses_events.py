@@ -1,13 +1,23 @@
-"""SES events in either format (event publishing `eventType`, older `notificationType`), made one."""
+"""SES events in either format (event publishing `eventType`, older `notificationType`), made one.
+
+Every field is read by type: SES sends well-formed events, so a field of the wrong type is dropped
+(and named in `ignored`) rather than failing the event. A bounce with a garbled timestamp still
+suppresses the address; only what cannot be read is left out.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from .clock import iso, parse_iso
 
 KINDS = {
     "Send": "send", "Delivery": "delivery", "Bounce": "bounce", "Complaint": "complaint", "Reject": "reject",
     "Open": "open", "Click": "click", "DeliveryDelay": "delivery_delay", "Rendering Failure": "rendering_failure",
     "RenderingFailure": "rendering_failure", "Subscription": "subscription",
 }
+MAX_RECIPIENTS = 100  # SES sends to at most 50 per message
+MAX_TEXT = 1000
+MAX_ID = 300  # message and feedback ids become parts of DynamoDB keys (at most 2048 bytes)
 
 
 @dataclass
@@ -21,41 +31,115 @@ class SesEvent:
     at: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
     detail: str | None = None
+    ignored: list[str] = field(default_factory=list)  # fields left out because of their type or value
+
+
+class _Reader:
+    """Typed reads of one SES message; what has the wrong type is noted and read as missing."""
+
+    def __init__(self):
+        self.ignored: list[str] = []
+
+    def _wrong(self, where: str) -> None:
+        self.ignored.append(where)
+
+    def section(self, parent: dict, name: str, where: str = "") -> dict:
+        value = parent.get(name)
+        if value is None or isinstance(value, dict):
+            return value or {}
+        self._wrong(where + name)
+        return {}
+
+    def text(self, parent: dict, name: str, where: str = "", limit: int = MAX_TEXT) -> str | None:
+        value = parent.get(name)
+        if value is None or (isinstance(value, str) and len(value) <= limit):
+            return value or None
+        self._wrong(where + name)
+        return None
+
+    def texts(self, parent: dict, name: str, where: str = "") -> list[str]:
+        value = parent.get(name)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self._wrong(where + name)
+            return []
+        good = [item for item in value[:MAX_RECIPIENTS] if isinstance(item, str) and len(item) <= MAX_TEXT]
+        if len(good) != len(value):
+            self._wrong(where + name)
+        return good
+
+    def addresses(self, parent: dict, name: str, where: str) -> list[str]:
+        """[{"emailAddress": ...}, ...] as the addresses."""
+        value = parent.get(name)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self._wrong(where + name)
+            return []
+        found = [self.text(item, "emailAddress", f"{where}{name}[].") for item in value[:MAX_RECIPIENTS]
+                 if isinstance(item, dict)]
+        if len(found) != len(value):
+            self._wrong(where + name)
+        return [address for address in found if address]
+
+    def time(self, parent: dict, name: str, where: str = "") -> str | None:
+        value = self.text(parent, name, where)
+        if value is None:
+            return None
+        try:
+            return iso(parse_iso(value))
+        except ValueError:
+            self._wrong(where + name)
+            return None
+
+    def tags(self, mail: dict) -> dict[str, str]:
+        tags = self.section(mail, "tags", "mail.")
+        result = {}
+        for name, values in tags.items():
+            value = values[0] if isinstance(values, list) and values else values
+            if isinstance(value, str) and len(value) <= MAX_TEXT:
+                result[name] = value
+            else:
+                self._wrong(f"mail.tags.{name}"[:200])
+        return result
 
 
 def parse_ses_event(message: dict) -> SesEvent:
-    raw_type = message.get("eventType") or message.get("notificationType") or ""
+    read = _Reader()
+    raw_type = read.text(message, "eventType") or read.text(message, "notificationType") or ""
     kind = KINDS.get(raw_type, "unknown")
-    mail = message.get("mail") or {}
-    tags = {name: (values[0] if isinstance(values, list) and values else values)
-            for name, values in (mail.get("tags") or {}).items()}
-    event = SesEvent(kind=kind, raw_type=raw_type, message_id=mail.get("messageId"), tags=tags,
-                     recipients=list(mail.get("destination") or []), at=mail.get("timestamp"))
+    mail = read.section(message, "mail")
+    event = SesEvent(kind=kind, raw_type=raw_type, message_id=read.text(mail, "messageId", "mail.", MAX_ID),
+                     tags=read.tags(mail), recipients=read.texts(mail, "destination", "mail."),
+                     at=read.time(mail, "timestamp", "mail."))
     if kind == "bounce":
-        bounce = message.get("bounce") or {}
-        event.permanent = bounce.get("bounceType") == "Permanent"
-        event.recipients = [r.get("emailAddress") for r in bounce.get("bouncedRecipients") or [] if r.get("emailAddress")]
-        event.feedback_id, event.at = bounce.get("feedbackId"), bounce.get("timestamp") or event.at
-        event.detail = f"{bounce.get('bounceType')}/{bounce.get('bounceSubType')}"
+        bounce = read.section(message, "bounce")
+        event.permanent = read.text(bounce, "bounceType", "bounce.") == "Permanent"
+        event.recipients = read.addresses(bounce, "bouncedRecipients", "bounce.")
+        event.feedback_id = read.text(bounce, "feedbackId", "bounce.", MAX_ID)
+        event.at = read.time(bounce, "timestamp", "bounce.") or event.at
+        event.detail = f"{read.text(bounce, 'bounceType', 'bounce.')}/{read.text(bounce, 'bounceSubType', 'bounce.')}"
     elif kind == "complaint":
-        complaint = message.get("complaint") or {}
-        event.recipients = [r.get("emailAddress") for r in complaint.get("complainedRecipients") or [] if r.get("emailAddress")]
-        event.feedback_id, event.at = complaint.get("feedbackId"), complaint.get("timestamp") or event.at
-        event.detail = complaint.get("complaintFeedbackType")
+        complaint = read.section(message, "complaint")
+        event.recipients = read.addresses(complaint, "complainedRecipients", "complaint.")
+        event.feedback_id = read.text(complaint, "feedbackId", "complaint.", MAX_ID)
+        event.at = read.time(complaint, "timestamp", "complaint.") or event.at
+        event.detail = read.text(complaint, "complaintFeedbackType", "complaint.")
     elif kind == "delivery":
-        delivery = message.get("delivery") or {}
-        event.recipients = list(delivery.get("recipients") or event.recipients)
-        event.at = delivery.get("timestamp") or event.at
+        delivery = read.section(message, "delivery")
+        event.recipients = read.texts(delivery, "recipients", "delivery.") or event.recipients
+        event.at = read.time(delivery, "timestamp", "delivery.") or event.at
     elif kind == "delivery_delay":
-        delay = message.get("deliveryDelay") or {}
-        event.recipients = [r.get("emailAddress") for r in delay.get("delayedRecipients") or [] if r.get("emailAddress")] \
-            or event.recipients
-        event.at, event.detail = delay.get("timestamp") or event.at, delay.get("delayType")
+        delay = read.section(message, "deliveryDelay")
+        event.recipients = read.addresses(delay, "delayedRecipients", "deliveryDelay.") or event.recipients
+        event.at = read.time(delay, "timestamp", "deliveryDelay.") or event.at
+        event.detail = read.text(delay, "delayType", "deliveryDelay.")
     elif kind == "reject":
-        event.detail = (message.get("reject") or {}).get("reason")
+        event.detail = read.text(read.section(message, "reject"), "reason", "reject.")
     elif kind == "rendering_failure":
-        event.detail = (message.get("failure") or {}).get("errorMessage")
+        event.detail = read.text(read.section(message, "failure"), "errorMessage", "failure.")
     elif kind in ("open", "click"):
-        detail = message.get(kind) or {}
-        event.at = detail.get("timestamp") or event.at
+        event.at = read.time(read.section(message, kind), "timestamp", f"{kind}.") or event.at
+    event.ignored = list(dict.fromkeys(read.ignored))
     return event

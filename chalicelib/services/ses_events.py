@@ -8,12 +8,12 @@ send through the SES message id (the message tags help when present). A redelive
 """
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 from ..domain.clock import iso, utcnow
 from ..domain.emails import normalize_email
 from ..domain.errors import ValidationError
+from ..domain.jsonbody import loads as strict_json
 from ..domain.ses_events import parse_ses_event
 from ..domain.sns import NotVerified, parse_envelope, trusted_sns_url
 from ..observability import count, logger
@@ -64,12 +64,14 @@ class SesWebhookService:
         if kind == "UnsubscribeConfirmation":
             logger().warning("SNS subscription ended", extra={"topic": envelope.get("TopicArn")})
             return {"status": "noted"}
+        # A message we cannot read stays seen (its replay guard is kept): SNS would only deliver the same bytes again.
         try:
-            message = json.loads(envelope.get("Message") or "")
-        except ValueError:
-            message = None
+            message = strict_json(envelope.get("Message") or "", field="Message")
+        except ValidationError as exc:
+            logger().warning("SNS notification is not an SES event: ignored", extra={"problem": exc.message})
+            return {"status": "ignored"}
         if not isinstance(message, dict):
-            logger().warning("SNS notification is not an SES event: ignored")
+            logger().warning("SNS notification is not an SES event: ignored", extra={"problem": "not an object"})
             return {"status": "ignored"}
         return {"status": self.handle_event(message)}
 
@@ -77,6 +79,9 @@ class SesWebhookService:
 
     def handle_event(self, message: dict) -> str:
         event = parse_ses_event(message)
+        if event.ignored:  # SES never sends these: worth a look, but the rest of the event still counts
+            logger().warning("SES event fields of the wrong type ignored",
+                             extra={"type": event.raw_type, "fields": event.ignored[:20]})
         handler = getattr(self, f"_{event.kind}", None)
         if handler is None:
             logger().info("SES event type ignored", extra={"type": event.raw_type})
