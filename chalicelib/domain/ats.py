@@ -8,6 +8,8 @@ import re
 from .candidates import STAGES
 from .clock import iso, parse_iso
 from .errors import Unauthorized, ValidationError
+from .jsonbody import check as check_json, loads as strict_json
+from .text import unsafe_reason
 
 TOLERANCE_SECONDS = 300
 TYPES = ("job.opened", "job.filled", "application.created", "candidate.stage_changed", "offer.created",
@@ -31,26 +33,37 @@ def verify_signature(header: str | None, raw: bytes, secret: str, now: float) ->
         raise Unauthorized("signature does not match", code="bad_signature")
 
 
+# Fields of `data` the CRM keys, links or stores as they come: ids, text of one line.
+_ID_FIELDS = ("job_id", "offer_id")
+_TEXT_FIELDS = ("email", "stage")
+
+
 def parse_event(data: object) -> dict:
+    """The event, every field the service reads well typed; raises ValidationError (400) otherwise.
+
+    `data` is the raw body (parsed here with the strict JSON reader) or a value already parsed, which
+    is held to the same rules (no lone surrogates, bounded numbers and depth).
+    """
+    data = strict_json(data) if isinstance(data, (bytes, bytearray, str)) else check_json(data)
     if not isinstance(data, dict):
         raise ValidationError("body must be a JSON object")
     problems = {}
     event_id = data.get("id")
-    if not isinstance(event_id, (str, int)) or not str(event_id).strip() or len(str(event_id)) > 200:
-        problems["id"] = "required: the event's unique id"
+    if not _is_id(event_id):
+        problems["id"] = "required: the event's unique id (text or a whole number, at most 200 characters)"
     kind = data.get("type")
-    if not isinstance(kind, str) or not kind:
+    if not isinstance(kind, str) or not kind or len(kind) > 100:
         problems["type"] = "required"
     occurred = data.get("occurred_at")
     try:
-        occurred = iso(parse_iso(occurred)) if isinstance(occurred, str) else None
+        occurred = iso(parse_iso(occurred))
     except ValueError:
-        occurred = None
-    if occurred is None:
-        problems["occurred_at"] = "an ISO 8601 time"
+        problems["occurred_at"] = "an ISO 8601 time in the years 1900 to 2200"
     payload = data.get("data")
     if not isinstance(payload, dict):
         problems["data"] = "an object"
+    else:
+        problems.update(_payload_problems(payload))
     if problems:
         raise ValidationError("invalid ATS event: " + ", ".join(sorted(problems)), problems)
     if kind in TYPES and kind not in ("job.opened", "job.filled") and not payload.get("email"):
@@ -60,6 +73,26 @@ def parse_event(data: object) -> dict:
     if kind in ("job.opened", "job.filled") and not payload.get("job_id"):
         raise ValidationError.field("data.job_id", "required: the ATS's job id")
     return {"id": str(event_id), "type": kind, "occurred_at": occurred, "data": payload}
+
+
+def _is_id(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return False
+    text = str(value)
+    return bool(text.strip()) and len(text) <= 200 and unsafe_reason(text, single_line=True) is None
+
+
+def _payload_problems(payload: dict) -> dict[str, str]:
+    problems = {}
+    for name in _ID_FIELDS:
+        if payload.get(name) is not None and not _is_id(payload[name]):
+            problems[f"data.{name}"] = "an id: text or a whole number, at most 200 characters"
+    for name in _TEXT_FIELDS:
+        value = payload.get(name)
+        if value is not None and (not isinstance(value, str) or len(value) > 320
+                                  or unsafe_reason(value, single_line=True)):
+            problems[f"data.{name}"] = "text of one line"
+    return problems
 
 
 # How far along the hiring path each stage is: an event never moves a person backwards,
