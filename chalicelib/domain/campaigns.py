@@ -7,10 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .clock import iso, parse_iso
+from .clock import is_id, iso, parse_iso
 from .durations import parse_duration
 from .errors import ValidationError
 from .templates import CATEGORIES
+from .text import unsafe_reason
 
 CHANNELS = ("email", "sms")
 CONDITIONS = ("always", "not_opened", "not_clicked")
@@ -38,8 +39,8 @@ def validate_campaign(body: object) -> dict:
     allowed = {"name", "channel", "category", "audience", "steps", "send_at", "enrollment", "exit_on"}
     problems = {k: "unknown field" for k in sorted(set(body) - allowed)}
     name = body.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name) > 200:
-        problems["name"] = "required text of at most 200 characters"
+    if not isinstance(name, str) or not name.strip() or len(name) > 200 or unsafe_reason(name):
+        problems["name"] = "required text of at most 200 characters, without control characters"
     channel = body.get("channel", "email")
     if channel not in CHANNELS:
         problems["channel"] = "email or sms"
@@ -54,9 +55,9 @@ def validate_campaign(body: object) -> dict:
     else:
         pools = audience.get("pools")
         exclude = audience.get("exclude_pools") or []
-        if not _ids(pools, "pool_") or not pools:
+        if not _ids(pools, "pool") or not pools:
             problems["audience.pools"] = "a non-empty list of pool ids"
-        if not _ids(exclude, "pool_"):
+        if not _ids(exclude, "pool"):
             problems["audience.exclude_pools"] = "a list of pool ids"
 
     steps = body.get("steps")
@@ -70,7 +71,7 @@ def validate_campaign(body: object) -> dict:
                 problems[where] = "an object with template_id, delay and condition"
                 continue
             template_id = step.get("template_id")
-            if not isinstance(template_id, str) or not template_id.startswith("tmpl_"):
+            if not is_id(template_id, "tmpl"):
                 problems[f"{where}.template_id"] = "a template id"
             delay = step.get("delay", "P0D")
             try:
@@ -87,10 +88,8 @@ def validate_campaign(body: object) -> dict:
     send_at = body.get("send_at")
     if send_at is not None:
         try:
-            send_at = iso(parse_iso(send_at)) if isinstance(send_at, str) else None
+            send_at = iso(parse_iso(send_at))  # years 1900..2200: the scheduler's arithmetic stays in range
         except ValueError:
-            send_at = None
-        if send_at is None:
             problems["send_at"] = "an ISO 8601 time such as 2026-12-01T09:00:00Z"
     enrollment = body.get("enrollment", "once")
     if enrollment not in ENROLLMENTS:
@@ -109,7 +108,7 @@ def validate_campaign(body: object) -> dict:
 
 
 def _ids(value, prefix: str) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) and v.startswith(prefix) for v in value)
+    return isinstance(value, list) and all(is_id(v, prefix) for v in value)
 
 
 def check_transition(status: str, action: str) -> None:

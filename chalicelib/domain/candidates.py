@@ -12,6 +12,7 @@ from .countries import COUNTRY_ALIASES, ISO_COUNTRIES
 from .emails import normalize_email
 from .errors import ValidationError
 from .skills import normalize_list, normalize_skill, normalize_tag, split_list
+from .text import is_web_url, unsafe_reason
 
 STATUSES = ("pending", "subscribed", "not_subscribed", "unsubscribed", "bounced", "complained")
 STAGES = ("applied", "interviewing", "offer", "hired", "rejected")
@@ -57,11 +58,17 @@ def parse_bool(value: object, field: str) -> bool | None:
 
 
 def _text(value: object, field: str, limit: int = _MAX_TEXT) -> str | None:
+    """One line of text: whitespace (tabs, line breaks) collapsed to single spaces; other controls refused."""
     if value is None:
         return None
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         raise ValidationError.field(field, "must be text")
-    text = " ".join(str(value).split())
+    raw = str(value)
+    if len(raw) > 4 * limit:  # before the work of splitting a megabyte
+        raise ValidationError.field(field, f"at most {limit} characters")
+    if problem := unsafe_reason(raw):
+        raise ValidationError.field(field, problem)
+    text = " ".join(raw.split())
     if len(text) > limit:
         raise ValidationError.field(field, f"at most {limit} characters")
     return text or None
@@ -71,9 +78,9 @@ def _url(value: object, field: str) -> str | None:
     text = _text(value, field, 500)
     if text is None:
         return None
-    if not re.match(r"^https?://[^\s/]+\.[^\s]+$", text, re.I):
-        if re.match(r"^[^\s/:]+\.[a-z]{2,}(/\S*)?$", text, re.I):
-            return "https://" + text  # "linkedin.com/in/x" as typed into a form
+    if not re.match(r"^https?://", text, re.I) and re.match(r"^[^\s/:]+\.[a-z]{2,}(/\S*)?$", text, re.I):
+        text = "https://" + text  # "linkedin.com/in/x" as typed into a form
+    if not is_web_url(text, 500):  # no whitespace, CR/LF or quotes: these links go into emails and pages
         raise ValidationError.field(field, "must be an http(s) URL")
     return text
 
@@ -81,9 +88,14 @@ def _url(value: object, field: str) -> str | None:
 def _list(value: object, field: str, normalizer: Callable[[str], str]) -> list[str]:
     if value is not None and not isinstance(value, (str, list, tuple)):
         raise ValidationError.field(field, "must be a list or comma-separated text")
+    if isinstance(value, (list, tuple)) and any(
+            isinstance(item, (bool, dict, list)) for item in value):
+        raise ValidationError.field(field, "each item must be text")
     items = split_list(value)
     if any(len(item) > 100 for item in items):
         raise ValidationError.field(field, "each item at most 100 characters")
+    if any(unsafe_reason(item) for item in items):
+        raise ValidationError.field(field, "items must not contain control characters")
     result = normalize_list(items, normalizer)
     if len(result) > _MAX_LIST:
         raise ValidationError.field(field, f"at most {_MAX_LIST} items")
@@ -101,15 +113,16 @@ def _one_of(value: object, field: str, allowed: tuple[str, ...]) -> str | None:
 
 
 def parse_time(value: object, field: str) -> str | None:
-    from .clock import iso, parse_iso
+    from .clock import MAX_YEAR, MIN_YEAR, iso, parse_iso
 
     text = _text(value, field)
     if text is None:
         return None
     try:
         return iso(parse_iso(text))
-    except ValueError:
-        raise ValidationError.field(field, "must be an ISO 8601 date or time") from None
+    except ValueError:  # not ISO 8601, or outside the years parse_iso accepts
+        problem = f"must be an ISO 8601 date or time in the years {MIN_YEAR} to {MAX_YEAR}"
+    raise ValidationError.field(field, problem)
 
 
 def validate_profile(data: dict, *, allowed_statuses: tuple[str, ...] = RECRUITER_STATUSES) -> dict:

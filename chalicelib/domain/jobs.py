@@ -1,11 +1,12 @@
 """Jobs: what a job body may say. Jobs come from recruiters (API) and, later, the ATS."""
 from __future__ import annotations
 
-from .candidates import _one_of, _text, parse_bool
+from .candidates import SENIORITIES, _list, _one_of, _text, parse_bool
+from .clock import is_id
 from .countries import COUNTRY_ALIASES, ISO_COUNTRIES
 from .errors import ValidationError
-from .skills import normalize_list, normalize_skill, split_list
-from .candidates import SENIORITIES
+from .skills import normalize_skill
+from .text import is_web_url
 
 FIELDS = ("title", "skills", "city", "country", "remote", "description", "seniority", "department", "pools", "url")
 
@@ -32,25 +33,26 @@ def validate_job(body: object) -> dict:
     if not job.get("title"):
         problems["title"] = "required"
     if "skills" in body:
-        if not isinstance(body["skills"], (list, str)):
-            problems["skills"] = "a list or comma-separated text"
-        else:
-            job["skills"] = normalize_list(split_list(body["skills"]), normalize_skill)
+        try:
+            job["skills"] = _list(body["skills"], "skills", normalize_skill)
+        except ValidationError as exc:
+            problems.update(exc.fields)
     if body.get("country") is not None:
-        country = str(body["country"]).strip().upper()
+        country = body["country"].strip().upper() if isinstance(body["country"], str) else ""
         country = COUNTRY_ALIASES.get(country, country)
         if country not in ISO_COUNTRIES:
             problems["country"] = "must be an ISO 3166 alpha-2 code such as GB"
         job["country"] = country
     if body.get("url") is not None:
         url = body["url"]
-        if not isinstance(url, str) or not url.startswith(("https://", "http://")) or len(url) > 500:
+        # the link goes into job-alert emails: no whitespace, CR/LF or quotes (is_web_url)
+        if not is_web_url(url, 500):
             problems["url"] = "an http(s) link to the job posting"
         else:
             job["url"] = url
     if "pools" in body:
         pools = body["pools"]
-        if not isinstance(pools, list) or not all(isinstance(p, str) and p.startswith("pool_") for p in pools):
+        if not isinstance(pools, list) or not all(is_id(p, "pool") for p in pools):
             problems["pools"] = "a list of pool ids"
         else:
             job["pools"] = list(dict.fromkeys(pools))

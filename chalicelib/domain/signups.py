@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from .candidates import parse_bool, validate_profile
 from .emails import normalize_email
 from .errors import ValidationError
+from .text import is_web_url, one_line
 
 PROFILE_INPUTS = (
     "first_name", "last_name", "phone", "city", "country", "remote_ok", "skills", "roles",
@@ -15,6 +16,7 @@ PROFILE_INPUTS = (
 LIST_INPUTS = ("skills", "roles", "tags")
 UTM_INPUTS = ("utm_source", "utm_medium", "utm_campaign")
 MAX_BODY_BYTES = 16 * 1024
+MAX_REDIRECT_CHARS = 2000
 
 
 @dataclass
@@ -49,6 +51,14 @@ def origin_of(url: str) -> str | None:
 def allowed_origin(url: str, allowed: tuple[str, ...]) -> bool:
     origin = origin_of(url)
     return origin is not None and origin in {origin_of(item) for item in allowed}
+
+
+def _clean(value: object, limit: int) -> str | None:
+    """Metadata the page sends, not the person (UTM tags, form id, consent version): kept as one line of
+    printable text, never refused, since a person's sign-up must not fail on a page's hidden field."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
+    return one_line(str(value))[:limit] or None
 
 
 def _single(data: dict, name: str):
@@ -87,23 +97,25 @@ def parse_signup(data: dict, allowed_origins: tuple[str, ...]) -> SignupRequest:
         problems.update(exc.fields)
 
     redirect_to = _single(data, "redirect_to") or None
+    # it becomes a Location header: no whitespace, CR/LF or other controls (is_web_url), and our origins only
     if redirect_to is not None and (
-        not isinstance(redirect_to, str) or not allowed_origin(redirect_to, allowed_origins)
+        not is_web_url(redirect_to, MAX_REDIRECT_CHARS, dotted_host=False)
+        or not allowed_origin(redirect_to, allowed_origins)
     ):
         problems["redirect_to"] = "must be a URL on an allowed careers-site origin"
 
     utm = {}
     for name in UTM_INPUTS:
         value = _single(data, name)
-        if isinstance(value, str) and value.strip():
-            utm[name[4:]] = value.strip()[:100]
+        value = _clean(value, 100) if isinstance(value, str) else None
+        if value:
+            utm[name[4:]] = value
 
     if problems and not honeypot:
         raise ValidationError("invalid sign-up: " + ", ".join(sorted(problems)), problems)
 
     def text(name: str) -> str | None:
-        value = _single(data, name)
-        return str(value).strip()[:200] if value not in (None, "") else None
+        return _clean(_single(data, name), 200)
 
     return SignupRequest(
         email=email,
