@@ -4,28 +4,74 @@ Kept apart from app.py so routes stay one-liners; imports only chalice and the s
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import re
 import traceback
-from functools import wraps
-from urllib.parse import parse_qs
+from functools import lru_cache, wraps
+from urllib.parse import parse_qs, unquote
 
 from chalice import Response
 
 from .domain.errors import CrmError, PayloadTooLarge, Unauthorized, UnsupportedMediaType, ValidationError
+from .domain.jsonbody import loads as strict_json
+from .domain.text import unsafe_reason
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 HTML = "text/html; charset=utf-8"
 ALL_TYPES = ["*/*"]  # we check media types ourselves so the answer has the contract's error format
+MAX_FORM_FIELDS = 100
+MAX_PATH_PARAM = 512  # ids and tokens; DynamoDB keys hold at most 2048 bytes
+MAX_QUERY_VALUE = 2048
+MAX_QUERY_PARAMS = 50
 
 
 def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
-    return Response(body=json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=str),
-                    status_code=status, headers={"Content-Type": JSON, **(headers or {})})
+    return secured(Response(body=json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=str),
+                            status_code=status, headers={"Content-Type": JSON, **(headers or {})}))
 
 
 def html_response(body: str, status: int = 200, headers: dict | None = None) -> Response:
-    return Response(body=body, status_code=status, headers={"Content-Type": HTML, **(headers or {})})
+    return secured(Response(body=body, status_code=status, headers={"Content-Type": HTML, **(headers or {})}))
+
+
+# ---------------------------------------------------------------- security headers
+
+# Pages load scripts, styles and images from this origin only, run no inline script, are never framed,
+# and send no Referer (tracking and preference pages carry tokens in their URLs). Inline <style> blocks
+# are allowed by their hashes, computed from the page itself: the markup is ours (every value escaped),
+# CSS runs no code, and default-src 'self' stops an injected style from loading anything from elsewhere.
+# Inline style="" attributes stay blocked.
+_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'{styles}; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+HTML_SECURITY_HEADERS = {"X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}
+_STYLE_BLOCK = re.compile(r"<style>(.*?)</style>", re.S | re.I)
+
+
+def content_security_policy(page: str) -> str:
+    hashes = "".join(f" '{_style_hash(css)}'" for css in dict.fromkeys(_STYLE_BLOCK.findall(page)))
+    return _CSP.format(styles=hashes)
+
+
+@lru_cache(maxsize=64)
+def _style_hash(css: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode()
+
+
+def secured(response: Response) -> Response:
+    """nosniff on every answer; on HTML pages also the CSP, no framing and no Referer. Idempotent, and
+    headers a route set itself win."""
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    content_type = next((value for name, value in headers.items() if name.lower() == "content-type"), "")
+    if content_type.lower().startswith("text/html"):
+        page = response.body if isinstance(response.body, str) else ""
+        headers.setdefault("Content-Security-Policy", content_security_policy(page))
+        for name, value in HTML_SECURITY_HEADERS.items():
+            headers.setdefault(name, value)
+    return response
 
 
 def error_response(error: CrmError, headers: dict | None = None) -> Response:
@@ -51,13 +97,11 @@ def raw_body(request, limit: int | None = None) -> bytes:
 
 
 def read_json(request, limit: int = 1024 * 1024):
+    """The body through the strict JSON reader (domain/jsonbody.py); an empty body is None."""
     body = raw_body(request, limit)
     if media_type(request) != JSON:
         raise UnsupportedMediaType("send application/json")
-    try:
-        return json.loads(body.decode("utf-8") or "null")
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ValidationError(f"body is not valid JSON: {exc}", {"body": "invalid JSON"}, code="invalid_json") from None
+    return strict_json(body) if body else None
 
 
 def read_form_or_json(request, limit: int) -> dict:
@@ -70,12 +114,51 @@ def read_form_or_json(request, limit: int) -> dict:
             raise ValidationError("body must be a JSON object", {"body": "must be an object"})
         return data
     if kind == FORM:
-        try:
-            fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
-        except UnicodeDecodeError:
-            raise ValidationError("form must be UTF-8", {"body": "not UTF-8"}) from None
+        fields = _parse_form(body)
         return {k: v[0] if len(v) == 1 else v for k, v in fields.items()}
     raise UnsupportedMediaType(f"send {FORM} (an HTML form) or {JSON}")
+
+
+def _parse_form(body: bytes) -> dict[str, list[str]]:
+    """A urlencoded form, strictly UTF-8 (percent-encoded bytes too: no lone surrogates), no control
+    characters but tab and line breaks (which single-line fields collapse), a bounded number of fields."""
+    try:
+        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, errors="strict",
+                          max_num_fields=MAX_FORM_FIELDS)
+    except UnicodeDecodeError:
+        raise ValidationError("form must be UTF-8", {"body": "not UTF-8"}) from None
+    except ValueError:
+        raise ValidationError(f"a form has at most {MAX_FORM_FIELDS} fields", {"body": "too many fields"}) from None
+    for name, values in fields.items():
+        if len(name) > 100 or unsafe_reason(name, single_line=True):
+            raise ValidationError("a form field name is not one line of text", {"body": "bad field name"})
+        for value in values:
+            if problem := unsafe_reason(value):
+                raise ValidationError.field(name, problem)
+    return fields
+
+
+def check_params(request) -> None:
+    """Path and query parameters are one line of text, bounded: they reach DynamoDB keys, logs, headers."""
+    for name, value in (getattr(request, "uri_params", None) or {}).items():
+        _check_param(name, value, MAX_PATH_PARAM)
+        if "%" in value:  # API Gateway may hand them over still percent-encoded: %0d%0a, %00
+            _check_param(name, unquote(value, errors="replace"), MAX_PATH_PARAM)
+    params = getattr(request, "query_params", None) or {}
+    if len(params) > MAX_QUERY_PARAMS:
+        raise ValidationError(f"at most {MAX_QUERY_PARAMS} query parameters", {"query": "too many parameters"})
+    for name in params:
+        if len(name) > 100 or unsafe_reason(name, single_line=True):
+            raise ValidationError("a query parameter name is not one line of text", {"query": "bad parameter name"})
+        for value in params.getlist(name) if hasattr(params, "getlist") else [params[name]]:
+            _check_param(name, value, MAX_QUERY_VALUE)
+
+
+def _check_param(name: str, value: str, limit: int) -> None:
+    if len(value) > limit:
+        raise ValidationError.field(name, f"at most {limit} characters")
+    if problem := unsafe_reason(value, single_line=True):
+        raise ValidationError.field(name, problem)
 
 
 def page_params(request, default: int = 50, maximum: int = 500) -> tuple[int, str | None]:
@@ -113,10 +196,13 @@ class Api:
         def wrapper(*args, **kwargs):
             from .observability import bind_correlation_id
 
-            context = getattr(self.app.current_request, "context", None) or {}
+            request = self.app.current_request
+            context = getattr(request, "context", None) or {}
             bind_correlation_id(context.get("requestId"))
             try:
-                return view(*args, **kwargs)
+                check_params(request)
+                result = view(*args, **kwargs)
+                return secured(result) if isinstance(result, Response) else result
             except CrmError as error:
                 return error_response(error)
             except Exception:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from chalice import Response
 
-from ..http import json_response
+from ..http import html_response, json_response, secured
 
 ASSETS = Path(__file__).resolve().parent.parent / "web" / "dashboard"
 TYPES = {".js": "application/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
@@ -13,8 +13,8 @@ TYPES = {".js": "application/javascript; charset=utf-8", ".css": "text/css; char
 
 
 def page(request) -> Response:
-    return Response(body=(ASSETS / "index.html").read_text(encoding="utf-8"), status_code=200,
-                    headers={"Content-Type": TYPES[".html"], "Cache-Control": "no-store"})
+    # index.html has no inline script or style: the page CSP (http.secured) needs no exception for it
+    return html_response((ASSETS / "index.html").read_text(encoding="utf-8"), headers={"Cache-Control": "no-store"})
 
 
 def asset(name: str) -> Response:
@@ -22,5 +22,5 @@ def asset(name: str) -> Response:
     if ("/" in name or "\\" in name or name.startswith(".") or path.parent != ASSETS or path.name == "index.html"
             or path.suffix not in TYPES or not path.is_file()):
         return json_response({"error": {"code": "not_found", "message": f"no asset {name}"}}, 404)
-    return Response(body=path.read_text(encoding="utf-8"), status_code=200,
-                    headers={"Content-Type": TYPES[path.suffix], "Cache-Control": "public, max-age=300"})
+    return secured(Response(body=path.read_text(encoding="utf-8"), status_code=200,
+                            headers={"Content-Type": TYPES[path.suffix], "Cache-Control": "public, max-age=300"}))
