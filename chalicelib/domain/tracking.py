@@ -1,8 +1,10 @@
 """Compact signed tokens for the links in campaign emails, and rewriting the links.
 
-A token carries ids only, never a URL: kind, campaign, step, candidate (ULIDs as 16 bytes each) and,
-for clicks, the link's index in that send; then 12 bytes of HMAC-SHA256 with CRM_SECRET. About 64
-characters. The click target is looked up from what was sent, so a forged token cannot redirect.
+A token carries ids only, never a URL: kind, campaign, step, candidate (ULIDs as 16 bytes each),
+for clicks the link's index in that send, and the UTC day it was made (so an unsubscribe link can
+age: services/tracking.py); then 12 bytes of HMAC-SHA256 with CRM_SECRET. 67 characters. Tokens
+made before the day was added (64 characters) still read, with no day. The click target is looked
+up from what was sent, so a forged token cannot redirect.
 """
 from __future__ import annotations
 
@@ -12,14 +14,20 @@ import hmac
 import re
 import struct
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import lru_cache
 from html import unescape
 
 from ulid import ULID
 
+from . import clock
+
 KINDS = {"o": 1, "c": 2, "u": 3}  # open pixel, click, unsubscribe / preferences
 _NAMES = {v: k for k, v in KINDS.items()}
 _SIG = 12
+_BODY = struct.Struct(">B16sB16sHH")  # kind, campaign, step, candidate, link, day made
+_OLD_BODY = struct.Struct(">B16sB16sH")  # before tokens carried the day they were made
+_EPOCH = date(1970, 1, 1)
 _HREF = re.compile(r"""(<a\b[^>]*?\bhref\s*=\s*)(["'])(https?://[^"']+)\2""", re.IGNORECASE)
 _TEXT_URL = re.compile(r"https?://[^\s<>()\[\]\"']+")
 
@@ -35,10 +43,23 @@ class Token:
     step: int
     candidate_id: str
     link: int = 0
+    issued: int | None = None  # UTC day made (days since 1970-01-01); None: made before tokens carried it
 
     @property
     def send_key(self) -> str:
         return send_key(self.campaign_id, self.step, self.candidate_id)
+
+    def age_days(self, today: int | None = None) -> int:
+        """Whole days since the token was made; a token without its day counts from its campaign's
+        creation (a campaign exists before any of its emails, so that is never younger)."""
+        issued = self.issued if self.issued is not None else day_number(ULID.from_str(
+            self.campaign_id.partition("_")[2].upper()).datetime)
+        return max(0, (day_number() if today is None else today) - issued)
+
+
+def day_number(moment: datetime | None = None) -> int:
+    """The UTC day of `moment` (default now) as days since 1970-01-01."""
+    return ((moment or clock.utcnow()).date() - _EPOCH).days
 
 
 def send_key(campaign_id: str, step: int, candidate_id: str) -> str:
@@ -61,19 +82,22 @@ def _b64(data: bytes) -> str:
 
 
 def make_token(secret: str, token: Token) -> str:
-    return TokenMaker(secret, token.campaign_id, token.step, token.candidate_id).make(token.kind, token.link)
+    maker = TokenMaker(secret, token.campaign_id, token.step, token.candidate_id, issued=token.issued)
+    return maker.make(token.kind, token.link)
 
 
 class TokenMaker:
-    """Tokens for one email: the ids are parsed and the key prepared once, not once per link."""
+    """Tokens for one email: the ids are parsed and the key prepared once, not once per link.
+    `issued`: the UTC day the tokens carry (default today)."""
 
-    def __init__(self, secret: str, campaign_id: str, step: int, candidate_id: str):
+    def __init__(self, secret: str, campaign_id: str, step: int, candidate_id: str, issued: int | None = None):
         self._ids = (_id_bytes(campaign_id), step, _id_bytes(candidate_id))
+        self._issued = day_number() if issued is None else issued
         self._mac = hmac.new(secret.encode(), digestmod=hashlib.sha256)
 
     def make(self, kind: str, link: int = 0) -> str:
         campaign, step, candidate = self._ids
-        body = struct.pack(">B16sB16sH", KINDS[kind], campaign, step, candidate, link)
+        body = _BODY.pack(KINDS[kind], campaign, step, candidate, link, self._issued)
         mac = self._mac.copy()
         mac.update(body)
         return _b64(body + mac.digest()[:_SIG])
@@ -84,16 +108,21 @@ def read_token(secret: str, text: str) -> Token:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (ValueError, TypeError):
         raise BadToken("not base64") from None
-    if len(raw) != 36 + _SIG:
+    if len(raw) - _SIG not in (_BODY.size, _OLD_BODY.size):
         raise BadToken("wrong length")
-    body, signature = raw[:36], raw[36:]
+    if _b64(raw) != text:  # one text per token: the unused low bits of the last character are not free
+        raise BadToken("not canonical base64")
+    body, signature = raw[:-_SIG], raw[-_SIG:]
     expected = hmac.new(secret.encode(), body, hashlib.sha256).digest()[:_SIG]
     if not hmac.compare_digest(signature, expected):
         raise BadToken("bad signature")
-    kind, campaign, step, candidate, link = struct.unpack(">B16sB16sH", body)
+    if len(body) == _BODY.size:
+        kind, campaign, step, candidate, link, issued = _BODY.unpack(body)
+    else:
+        (kind, campaign, step, candidate, link), issued = _OLD_BODY.unpack(body), None
     if kind not in _NAMES:
         raise BadToken("unknown kind")
-    return Token(_NAMES[kind], _id_text("camp", campaign), step, _id_text("cand", candidate), link)
+    return Token(_NAMES[kind], _id_text("camp", campaign), step, _id_text("cand", candidate), link, issued)
 
 
 @dataclass

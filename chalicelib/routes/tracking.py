@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import base64
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from chalice import Response
 
 from .. import wiring
 from ..http import html_response, json_response, raw_body
 from ..web.pages import page
-from ..web.preferences import preference_page
+from ..web.preferences import preference_page, unsubscribe_only_page
 
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 NO_STORE = {"Cache-Control": "no-store, no-cache, must-revalidate, private", "Pragma": "no-cache"}
@@ -45,33 +45,91 @@ def redirect(request, token: str) -> Response:
 
 
 def preferences(request, token: str, settings) -> Response:
-    found = wiring.tracking().person(token)
-    if found is None:
-        return html_response(page("Link not valid", "This link is not valid, or we no longer hold your "
-                                  "details. You will not get emails from us."), 404, NO_STORE)
-    _, candidate = found
-    return html_response(preference_page(f"{settings.public_url}/u/{token}", candidate, settings.company_name),
-                         200, NO_STORE)
+    service = wiring.tracking()
+    link = service.person(token)
+    if link is None:
+        return _not_valid()
+    if not link.can_unsubscribe:
+        return _expired()
+    url = f"{settings.public_url}/u/{token}"
+    if not link.can_choose:
+        return html_response(unsubscribe_only_page(url, settings.company_name, service.form_token(link)),
+                             200, NO_STORE)
+    return html_response(preference_page(url, link.candidate, settings.company_name,
+                                         form_token=service.form_token(link)), 200, NO_STORE)
 
 
 def save_preferences(request, token: str, settings) -> Response:
-    """RFC 8058 one-click (body `List-Unsubscribe=One-Click`) or the preference page's form."""
+    """RFC 8058 one-click (body `List-Unsubscribe=One-Click`) or the preference page's form.
+
+    One-click comes from mail providers' servers (no Origin, no form token) and is taken as it is:
+    it can only unsubscribe. The form can also opt back in, so it must come from our own page: a
+    browser's post from another site is refused (403), and the page's signed form token must be in it.
+    """
     service = wiring.tracking()
-    found = service.person(token)
     body = raw_body(request, 16 * 1024).decode("utf-8", "replace")
     fields = parse_qs(body, keep_blank_values=True)
+    link = service.person(token)
     if fields.get("List-Unsubscribe") == ["One-Click"]:
-        if found is not None:
-            service.unsubscribe_all(found[0], source="one_click")
-        return Response(body="Unsubscribed.", status_code=200, headers={"Content-Type": "text/plain", **NO_STORE})
-    if found is None:
-        return html_response(page("Link not valid", "This link is not valid, or we no longer hold your "
-                                  "details. You will not get emails from us."), 404, NO_STORE)
-    token_data, _ = found
-    everything = fields.get("action", ["save"])[-1] == "unsubscribe_all"
+        return _one_click(service, link)
+    if _cross_site(request, settings):
+        return _forbidden("this form can only be sent from its own page; open the link in the email again")
+    if link is None:
+        return _not_valid()
+    if not service.form_token_valid(link, (fields.get("form_token") or [""])[-1]):
+        return _forbidden("this form is not one we gave out; open the link in the email again")
     categories = fields.get("categories", [])
-    updated = service.set_preferences(token_data, categories=categories, everything=everything or not categories,
+    everything = fields.get("action", ["save"])[-1] == "unsubscribe_all" or not categories
+    url = f"{settings.public_url}/u/{token}"
+    if not link.can_unsubscribe:
+        return _expired()
+    if not link.can_choose and not everything:
+        return html_response(unsubscribe_only_page(url, settings.company_name, service.form_token(link)), 400,
+                             NO_STORE)
+    updated = service.set_preferences(link.token, categories=categories, everything=everything,
                                       source="preference_page")
-    saved = "You are unsubscribed from all our emails." if everything or not categories else "Your choices are saved."
-    return html_response(preference_page(f"{settings.public_url}/u/{token}", updated, settings.company_name, saved),
-                         200, NO_STORE)
+    saved = "You are unsubscribed from all our emails." if everything else "Your choices are saved."
+    if not link.can_choose:
+        return html_response(unsubscribe_only_page(url, settings.company_name, "", saved), 200, NO_STORE)
+    return html_response(preference_page(url, updated, settings.company_name, saved,
+                                         form_token=service.form_token(link)), 200, NO_STORE)
+
+
+def _one_click(service, link) -> Response:
+    if link is not None and not link.can_unsubscribe:
+        return Response(body=EXPIRED, status_code=400, headers={"Content-Type": "text/plain", **NO_STORE})
+    if link is not None:
+        service.unsubscribe_all(link.token, source="one_click")
+    return Response(body="Unsubscribed.", status_code=200, headers={"Content-Type": "text/plain", **NO_STORE})
+
+
+def _cross_site(request, settings) -> bool:
+    """What the browser says about where the form was posted from. Origin is "null" from our own page
+    (it sends no Referer), so that and no Origin at all leave it to the form token."""
+    headers = request.headers or {}
+    if (headers.get("sec-fetch-site") or "").lower() in ("cross-site", "same-site"):
+        return True
+    origin = (headers.get("origin") or "").strip().rstrip("/").lower()
+    if origin in ("", "null"):
+        return False
+    public = urlsplit(settings.public_url)
+    host = (headers.get("host") or "").lower()
+    ours = {f"{public.scheme}://{public.netloc}".lower()} | ({f"http://{host}", f"https://{host}"} if host else set())
+    return origin not in ours
+
+
+def _forbidden(message: str) -> Response:
+    return json_response({"error": {"code": "forbidden", "message": message}}, 403, NO_STORE)
+
+
+def _not_valid() -> Response:
+    return html_response(page("Link not valid", "This link is not valid, or we no longer hold your "
+                              "details. You will not get emails from us."), 404, NO_STORE)
+
+
+EXPIRED = ("This link has expired. The unsubscribe link in a recent email from us works at once, "
+           "or reply to that email.")
+
+
+def _expired() -> Response:
+    return html_response(page("Link expired", EXPIRED), 400, NO_STORE)

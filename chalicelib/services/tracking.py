@@ -7,12 +7,35 @@ event goes to the jobs queue to be recorded later.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..domain.clock import iso
 from ..domain.analytics import hour_key, within_series
 from ..domain.engagement import machine_click, machine_open
 from ..domain.templates import CATEGORIES
 from ..domain.tracking import BadToken, Token, read_token
 from ..observability import count, logger
+
+# How long an email's /u/ link works, from the day it was sent. Choosing categories (which can opt a
+# person back in) for 90 days; unsubscribing from everything, one-click included, for a year (RFC 8058
+# mail clients need 60 days at least, and unsubscribing must never be harder than subscribing).
+PREFERENCES_DAYS = 90
+UNSUBSCRIBE_DAYS = 365
+
+
+@dataclass(frozen=True)
+class PreferenceLink:
+    """A valid /u/ link: whose it is, and what it may still do at its age."""
+    token: Token
+    candidate: dict
+
+    @property
+    def can_choose(self) -> bool:
+        return self.token.age_days() <= PREFERENCES_DAYS
+
+    @property
+    def can_unsubscribe(self) -> bool:
+        return self.token.age_days() <= UNSUBSCRIBE_DAYS
 
 
 class TrackingService:
@@ -129,12 +152,29 @@ class TrackingService:
 
     # ------------------------------------------------------------ unsubscribe and preferences
 
-    def person(self, text: str) -> tuple[Token, dict] | None:
+    def person(self, text: str) -> PreferenceLink | None:
         token = self.token(text, "u")
         if token is None:
             return None
         candidate = self.candidates.get(token.candidate_id)
-        return (token, candidate) if candidate else None
+        return PreferenceLink(token, candidate) if candidate else None
+
+    def form_token(self, link: PreferenceLink) -> str:
+        """The preference form's hidden field: signed for this link's send, checked when the form comes back."""
+        return self._form_signer().sign({"k": link.token.send_key})
+
+    def form_token_valid(self, link: PreferenceLink, text: str) -> bool:
+        from ..domain.tokens import TokenError
+
+        try:
+            return self._form_signer().verify(text).get("k") == link.token.send_key
+        except TokenError:
+            return False
+
+    def _form_signer(self):
+        from ..domain.tokens import TokenSigner
+
+        return TokenSigner(self.settings.secret, "preference-form")
 
     def unsubscribe_all(self, token: Token, source: str) -> None:
         self.set_preferences(token, categories=[], everything=True, source=source)

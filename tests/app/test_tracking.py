@@ -113,11 +113,17 @@ def test_one_click_unsubscribe_takes_effect_before_the_next_send(client, auth, s
     assert len(outbox()) == 1
 
 
+def form_token(page) -> str:
+    import re
+
+    return re.search(rb'name="form_token" value="([^"]+)"', page.body).group(1).decode()
+
+
 def test_preference_page_by_category(client, auth, sent):
     page = client.http.get(sent["unsubscribe"])
     assert page.status_code == 200 and b"Email preferences" in page.body and b'value="job_alert" checked' in page.body
     saved = client.http.post(sent["unsubscribe"], headers={"Content-Type": "application/x-www-form-urlencoded"},
-                             body="categories=job_alert&categories=event_invite&action=save")
+                             body=f"categories=job_alert&categories=event_invite&action=save&form_token={form_token(page)}")
     assert saved.status_code == 200 and b"Your choices are saved" in saved.body
     person = body(client.http.get(f"/candidates/{sent['ada']['id']}", headers=auth))
     assert person["status"] == "subscribed"
@@ -129,3 +135,99 @@ def test_preference_page_by_category(client, auth, sent):
     tick()
     assert len(outbox()) == 1
     assert client.http.get("/u/not-a-token").status_code == 404
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+CROSS_SITE = [{"Origin": "https://evil.example"}, {"Origin": "http://127.0.0.1:8000.evil.example"},
+              {"Origin": "http://127.0.0.1:9999"}, {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
+              {"Sec-Fetch-Site": "same-site"}]
+
+
+def preferences_of(client, auth, candidate_id) -> tuple:
+    person = body(client.http.get(f"/candidates/{candidate_id}", headers=auth))
+    return person["status"], person.get("preferences")
+
+
+def test_preference_form_only_from_its_own_page_and_with_its_form_token(client, auth, sent):
+    """A browser form POST from another site is refused (403, the contract's error body, nothing
+    changed); so is one without the page's signed form token. One-click needs neither."""
+    page = client.http.get(sent["unsubscribe"])
+    token = form_token(page)
+    choose = f"categories=job_alert&action=save&form_token={token}"
+    before = preferences_of(client, auth, sent["ada"]["id"])
+    for headers in CROSS_SITE:
+        refused = client.http.post(sent["unsubscribe"], headers={**FORM, **headers}, body=choose)
+        assert refused.status_code == 403, headers
+        assert body(refused)["error"]["code"] == "forbidden" and body(refused)["error"]["message"]
+    from chalicelib import wiring
+    from chalicelib.domain.tracking import Token, read_token
+    from chalicelib.services.tracking import PreferenceLink
+
+    link = read_token(wiring.tracking().settings.secret, sent["unsubscribe"].rsplit("/", 1)[1])
+    another_send = Token("u", link.campaign_id, link.step + 1, link.candidate_id)
+    other = wiring.tracking().form_token(PreferenceLink(another_send, {}))  # signed, but for another link
+    for fields in ("categories=job_alert&action=save", f"categories=job_alert&action=save&form_token={other}",
+                   "categories=job_alert&action=save&form_token=garbage", f"action=unsubscribe_all&form_token={token}x"):
+        refused = client.http.post(sent["unsubscribe"], headers=FORM, body=fields)
+        assert refused.status_code == 403 and body(refused)["error"]["code"] == "forbidden", fields
+    assert preferences_of(client, auth, sent["ada"]["id"]) == before
+
+    # our own page: the browser sends Origin "null" (the page sends no Referer) or our origin
+    for headers in ({"Origin": "null", "Sec-Fetch-Site": "same-origin"}, {"Origin": "http://127.0.0.1:8000"}, {}):
+        saved = client.http.post(sent["unsubscribe"], headers={**FORM, **headers}, body=choose)
+        assert saved.status_code == 200 and b"Your choices are saved" in saved.body, headers
+    # one-click comes from mail providers' servers: no Origin, no form token, and it works from anywhere
+    done = client.http.post(sent["unsubscribe"], headers={**FORM, "Origin": "https://mail.example"},
+                            body="List-Unsubscribe=One-Click")
+    assert done.status_code == 200 and preferences_of(client, auth, sent["ada"]["id"])[0] == "unsubscribed"
+
+
+@pytest.fixture
+def days_later(monkeypatch):
+    """Moves the clock the app reads `days` ahead of now."""
+    from datetime import timedelta
+
+    from chalicelib.domain import clock
+
+    real = clock.utcnow
+
+    def move(days: int) -> None:
+        monkeypatch.setattr(clock, "utcnow", lambda: real() + timedelta(days=days))
+
+    return move
+
+
+def test_an_old_link_can_no_longer_change_choices_but_still_unsubscribes(client, auth, sent, days_later):
+    url, ada = sent["unsubscribe"], sent["ada"]["id"]
+    token = form_token(client.http.get(url))
+    before = preferences_of(client, auth, ada)
+    for days in (1, 89, 90):
+        days_later(days)
+        page = client.http.get(url)
+        assert page.status_code == 200 and b'name="categories"' in page.body, days
+    for days in (91, 200, 365):
+        days_later(days)
+        page = client.http.get(url)
+        assert page.status_code == 200 and b'name="categories"' not in page.body, days
+        assert b"expired for changing your choices" in page.body and b"Unsubscribe from everything" in page.body
+        refused = client.http.post(url, headers=FORM, body=f"categories=job_alert&action=save&form_token={token}")
+        assert refused.status_code == 400 and b"Unsubscribe from everything" in refused.body, days
+        assert preferences_of(client, auth, ada) == before
+    for days in (366, 1000):
+        days_later(days)
+        expired = client.http.get(url)
+        assert expired.status_code == 400 and b"Link expired" in expired.body, days
+        for fields in (f"action=unsubscribe_all&form_token={token}", "List-Unsubscribe=One-Click"):
+            assert client.http.post(url, headers=FORM, body=fields).status_code == 400, (days, fields)
+        assert preferences_of(client, auth, ada) == before
+    days_later(200)
+    done = client.http.post(url, headers=FORM, body=f"action=unsubscribe_all&form_token={form_token(client.http.get(url))}")
+    assert done.status_code == 200 and b"You are unsubscribed from all our emails" in done.body
+    assert preferences_of(client, auth, ada)[0] == "unsubscribed"
+
+
+@pytest.mark.parametrize("days", [0, 60, 364, 365])
+def test_one_click_works_for_a_year_after_the_send(client, auth, sent, days_later, days):
+    days_later(days)
+    done = client.http.post(sent["unsubscribe"], headers=FORM, body="List-Unsubscribe=One-Click")
+    assert done.status_code == 200 and preferences_of(client, auth, sent["ada"]["id"])[0] == "unsubscribed"
