@@ -72,7 +72,9 @@ def parse_event(data: object) -> dict:
         raise ValidationError.field("data.stage", "one of " + ", ".join(STAGES))
     if kind in ("job.opened", "job.filled") and not payload.get("job_id"):
         raise ValidationError.field("data.job_id", "required: the ATS's job id")
-    return {"id": str(event_id), "type": kind, "occurred_at": occurred, "data": payload}
+    # ids as text: ATSs send 42 or "42", and the outcome and job records key them as strings
+    ids = {name: str(payload[name]) for name in _ID_FIELDS if payload.get(name) is not None}
+    return {"id": str(event_id), "type": kind, "occurred_at": occurred, "data": {**payload, **ids}}
 
 
 def _is_id(value: object) -> bool:
