@@ -6,8 +6,28 @@ in AWS they come from `.chalice/config.json` for the stage.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
+
+_STAGE = re.compile(r"[a-z][a-z0-9-]{0,30}")
+
+
+class SettingsError(RuntimeError):
+    """A setting the app cannot run without is missing or malformed."""
+
+
+def _stage(value: str | None) -> str:
+    """CRM_STAGE, required: unset must never mean `local`, which would open the /dev routes in a
+    deployed function whose configuration forgot the variable."""
+    if not value:
+        raise SettingsError("CRM_STAGE is not set: set it to the stage this code runs as (`local` for the local "
+                            "stack, or the deployed stage such as `dev` or `prod`; .chalice/config.json sets it "
+                            "per stage)")
+    if not _STAGE.fullmatch(value):
+        raise SettingsError(f"CRM_STAGE {value[:40]!r} is not a stage name (lower-case letters, digits and -, "
+                            "e.g. local, dev, prod)")
+    return value
 
 
 def _csv(value: str) -> tuple[str, ...]:
@@ -58,7 +78,7 @@ class Settings:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     env = os.environ.get
-    stage = env("CRM_STAGE", "local")
+    stage = _stage(env("CRM_STAGE"))
     public_url = env("CRM_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
     return Settings(
         stage=stage,

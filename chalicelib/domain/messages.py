@@ -5,10 +5,14 @@ import html
 from email.utils import formataddr, formatdate, make_msgid
 
 
-def confirmation_email(*, first_name: str | None, confirm_url: str, company: str,
-                       valid_days: int) -> tuple[str, str, str]:
-    """(subject, text, html) of the double opt-in email."""
-    greeting = f"Hi {first_name}," if first_name else "Hi,"
+def confirmation_email(*, confirm_url: str, company: str, valid_days: int) -> tuple[str, str, str]:
+    """(subject, text, html) of the double opt-in email.
+
+    Nothing the sign-up typed goes in (no name): anyone can type someone else's address into the
+    careers form, and a "name" such as "Click http://evil.example" would reach that inbox under our
+    name. Only our own words, the company's name and the signed link.
+    """
+    greeting = "Hi,"
     subject = f"Please confirm you want to hear from {company}"
     text = (
         f"{greeting}\n\n"

@@ -71,12 +71,14 @@ def main() -> None:
     os.chdir(root)
     data_dir = root / ".local-demo"
     shutil.rmtree(data_dir, ignore_errors=True)
-    data_dir.mkdir()
     from .fake_sns import FakeSns
+    from .private import private_dir, write_private
 
+    private_dir(data_dir)
     sns = FakeSns()
-    (data_dir / "sns-test-cert.pem").write_text(sns.certificate_pem)
-    os.environ.update(CRM_DATA_DIR=str(data_dir), CRM_SNS_TRUSTED_CERT=str(data_dir / "sns-test-cert.pem"),
+    write_private(data_dir / "sns-test-cert.pem", sns.certificate_pem.encode())
+    os.environ.update(CRM_STAGE="local", CRM_DATA_DIR=str(data_dir),
+                      CRM_SNS_TRUSTED_CERT=str(data_dir / "sns-test-cert.pem"),
                       CRM_COMPANY_NAME=os.environ.get("CRM_COMPANY_NAME", "Acme Robotics"))
     from .stack import LocalStack
 

@@ -4,6 +4,7 @@ Why a snapshot of the emulator rather than a separate DynamoDB-compatible server
 nothing beyond pip (no Java, no Node), and the snapshot restores exactly what the emulator held.
 The emulator process (chalicelib.local.emulator) writes it atomically every few seconds while
 something changed, and on exit; queued messages are not kept (the runtime drains them at once).
+It holds every person's data: the folder and the file are the owner's only (chalicelib.local.private).
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import pickle
 import threading
 import time
 from pathlib import Path
+
+from .private import private_dir, private_file, write_private
 
 FILE_NAME = "emulator-state.pickle"
 
@@ -33,8 +36,10 @@ class Snapshotter:
 
     def restore(self) -> int:
         """Loads the saved tables into the (empty) emulator. Returns how many tables came back."""
+        private_dir(self.path.parent)
         if not self.path.exists():
             return 0
+        private_file(self.path)
         import moto
 
         try:
@@ -48,6 +53,7 @@ class Snapshotter:
         except Exception as exc:  # never lose the file: keep it aside and start empty
             backup = self.path.with_suffix(f".unreadable-{int(time.time())}")
             os.replace(self.path, backup)
+            private_file(backup)
             print(f"[data] could not restore {self.path} ({exc!r}); kept it as {backup}, starting empty")
             return 0
 
@@ -62,7 +68,5 @@ class Snapshotter:
                 self.dirty = False
                 state = {"moto": moto.__version__, "tables": dict(dynamodb.tables), "sent": list(ses.sent_messages)}
                 data = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.path.with_suffix(".tmp")
-            temporary.write_bytes(data)
-            os.replace(temporary, self.path)
+            private_dir(self.path.parent)
+            write_private(self.path, data)

@@ -8,6 +8,7 @@ Ctrl-C (or SIGTERM) stops all of it.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import secrets
@@ -17,22 +18,37 @@ import threading
 import time
 from pathlib import Path
 
+from .private import private_dir, write_private
+
+
+SECRETS_FILE = "secrets.json"
+STARTUP_KEY_NAME = "local stack (CRM_API_KEY)"
+
+
+def data_directory(root: Path) -> Path:
+    data_dir = Path(os.environ.get("CRM_DATA_DIR", ".local"))
+    return data_dir if data_dir.is_absolute() else root / data_dir
+
+
+def read_secrets(data_dir: Path) -> dict:
+    secrets_file = data_dir / SECRETS_FILE
+    return json.loads(secrets_file.read_text()) if secrets_file.exists() else {}
+
+
+def write_secrets(data_dir: Path, stored: dict) -> None:
+    write_private(data_dir / SECRETS_FILE, json.dumps(stored, indent=2).encode())
+
 
 def prepare_environment(root: Path) -> dict:
     """Generated secrets live in CRM_DATA_DIR so links in old emails keep working after a restart."""
-    data_dir = Path(os.environ.get("CRM_DATA_DIR", ".local"))
-    if not data_dir.is_absolute():
-        data_dir = root / data_dir
-    data_dir.mkdir(parents=True, exist_ok=True)
-    secrets_file = data_dir / "secrets.json"
-    stored = json.loads(secrets_file.read_text()) if secrets_file.exists() else {}
+    data_dir = private_dir(data_directory(root))
+    stored = read_secrets(data_dir)
     for name, make in (("CRM_SECRET", lambda: secrets.token_urlsafe(32)),
                        ("CRM_ATS_SECRET", lambda: secrets.token_urlsafe(32)),
                        ("CRM_API_KEY", lambda: "crm_" + secrets.token_urlsafe(24))):
         stored.setdefault(name, make())
         os.environ.setdefault(name, stored[name])
-    secrets_file.write_text(json.dumps(stored, indent=2))
-    secrets_file.chmod(0o600)
+    write_secrets(data_dir, stored)
     api_port = os.environ.setdefault("CRM_PORT", "8000")
     # links in emails and the careers page point at this stack unless told otherwise
     os.environ.setdefault("CRM_PUBLIC_URL", f"http://127.0.0.1:{api_port}")
@@ -48,6 +64,30 @@ def prepare_environment(root: Path) -> dict:
         "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED", "true"),
     })
     return {"data_dir": data_dir}
+
+
+def startup_api_key(given: str, data_dir: Path) -> tuple[str, str | None]:
+    """The recruiter key this start uses, registered: `given` (CRM_API_KEY) unless it was revoked.
+
+    A revoked key is never revived: the key kept in CRM_DATA_DIR takes its place if it still works
+    (CRM_API_KEY set in the environment was revoked), else a new key is made and kept there.
+    Returns the key and, when it is not `given`, why (for the banner).
+    """
+    from .. import wiring
+
+    keys = wiring.api_keys()
+    if keys.ensure(given, STARTUP_KEY_NAME):
+        return given, None
+    stored = read_secrets(data_dir)
+    kept = stored.get("CRM_API_KEY")
+    if kept and kept != given and keys.ensure(kept, STARTUP_KEY_NAME):
+        return kept, f"CRM_API_KEY was revoked; using the key kept in {data_dir / SECRETS_FILE}"
+    from ..services.apikeys import new_key
+
+    key = new_key()
+    keys.ensure(key, STARTUP_KEY_NAME)
+    write_secrets(data_dir, {**stored, "CRM_API_KEY": key})
+    return key, f"the start-up API key was revoked; this new one replaces it (kept in {data_dir / SECRETS_FILE})"
 
 
 class LocalStack:
@@ -80,7 +120,10 @@ class LocalStack:
 
         self.app_module = app_module
         bootstrap.ensure_all()
-        wiring.api_keys().ensure(settings.api_key, "local stack (CRM_API_KEY)")
+        key, self.key_notice = startup_api_key(settings.api_key, info["data_dir"])
+        if key != settings.api_key:
+            os.environ["CRM_API_KEY"] = key
+            self.settings = settings = dataclasses.replace(settings, api_key=key)
         bootstrap.ensure_builtin_pools()
         self.emulator.call("POST", "snapshot")
 
@@ -150,7 +193,7 @@ Talent CRM is running (stage local)
   Local outbox   http://127.0.0.1:{s.port}/dev/outbox   (JSON: /dev/outbox.json)
   Run jobs now   curl -X POST http://127.0.0.1:{s.port}/dev/tick
   AWS emulation  http://127.0.0.1:{s.aws_port}   (moto, in its own process)
-  API key        {s.api_key}
+  API key        {s.api_key}{f"  ({self.key_notice})" if self.key_notice else ""}
                  e.g. curl -H "Authorization: Bearer {s.api_key}" http://127.0.0.1:{s.port}/candidates
   Data           {s.data_dir}  ({'restored ' + str(restored) + ' tables' if restored else 'new'})
 Press Ctrl-C to stop.

@@ -63,8 +63,7 @@ class SendWorker:
             return "skipped:no_pending_consent"
 
         days = max(1, self.settings.confirm_ttl_seconds // 86400)
-        subject, text, html_body = confirmation_email(
-            first_name=candidate.get("first_name"),
+        subject, text, html_body = confirmation_email(  # nothing the sign-up typed: it is not confirmed yet
             confirm_url=self.signups.confirm_url(candidate_id, consent_id),
             company=self.settings.company_name, valid_days=days,
         )

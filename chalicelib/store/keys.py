@@ -27,13 +27,13 @@ class KeyRepository:
             created_at: str | None = None, expires_at: datetime | None = None) -> None:
         KeyModel(key, ref=ref, data=data, created_at=created_at, expires_at=expires_at).save()
 
-    def put_new(self, key: str, *, ref: str | None = None, created_at: str | None = None,
+    def put_new(self, key: str, *, ref: str | None = None, data: dict | None = None, created_at: str | None = None,
                 expires_at: datetime | None = None) -> bool:
         """Writes the key unless it exists: the replay guard. True if this call wrote it."""
         from pynamodb.exceptions import PutError
 
         try:
-            KeyModel(key, ref=ref, created_at=created_at, expires_at=expires_at).save(
+            KeyModel(key, ref=ref, data=data, created_at=created_at, expires_at=expires_at).save(
                 condition=KeyModel.pk.does_not_exist()
             )
         except PutError as exc:
