@@ -46,7 +46,7 @@ def parse_event(data: object) -> dict:
     """
     data = strict_json(data) if isinstance(data, (bytes, bytearray, str)) else check_json(data)
     if not isinstance(data, dict):
-        raise ValidationError("body must be a JSON object")
+        raise ValidationError("body must be a JSON object", {"body": "must be an object"})
     problems = {}
     event_id = data.get("id")
     if not _is_id(event_id):

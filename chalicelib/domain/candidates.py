@@ -88,14 +88,14 @@ def _url(value: object, field: str) -> str | None:
 def _list(value: object, field: str, normalizer: Callable[[str], str]) -> list[str]:
     if value is not None and not isinstance(value, (str, list, tuple)):
         raise ValidationError.field(field, "must be a list or comma-separated text")
-    if isinstance(value, (list, tuple)) and any(
-            isinstance(item, (bool, dict, list)) for item in value):
+    raw = list(value) if isinstance(value, (list, tuple)) else [value]
+    if any(isinstance(item, (bool, dict, list)) for item in raw):
         raise ValidationError.field(field, "each item must be text")
+    if any(isinstance(item, str) and unsafe_reason(item) for item in raw):  # before split_list strips them
+        raise ValidationError.field(field, "items must not contain control characters")
     items = split_list(value)
     if any(len(item) > 100 for item in items):
         raise ValidationError.field(field, "each item at most 100 characters")
-    if any(unsafe_reason(item) for item in items):
-        raise ValidationError.field(field, "items must not contain control characters")
     result = normalize_list(items, normalizer)
     if len(result) > _MAX_LIST:
         raise ValidationError.field(field, f"at most {_MAX_LIST} items")
