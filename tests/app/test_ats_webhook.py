@@ -85,3 +85,55 @@ def test_application_ends_sequences_at_once_and_is_credited_to_the_clicked_campa
     assert application["source"] == "sourced"
     assert wiring.stats_repo().totals(f"campaign#{made['id']}")["applied"] == 1
     assert wiring.stats_repo().totals(f"pool#{audience['id']}")["applied"] == 1
+
+
+# ---------------------------------------------------------------- hostile payloads (issue #11, class 6)
+
+WRONG_TYPES = [None, ["a@example.com"], {"email": "a@example.com"}, 42.5, True, "", "x" * 400, "a\r\nb", "\x00"]
+
+
+def _people(client, auth):
+    return body(client.http.get("/candidates?limit=500", headers=auth))["items"]
+
+
+def test_wrong_types_in_signed_events_are_400_and_create_nobody(client, auth):
+    """Every field the service reads, of every wrong type, in a correctly signed event: a 400 naming it."""
+    valid = {"email": "typed@example.com", "job_id": "j-1", "offer_id": "o-1", "stage": "interviewing"}
+    for kind in ("application.created", "candidate.stage_changed", "offer.accepted", "candidate.hired"):
+        for name in valid:
+            for value in WRONG_TYPES:
+                if value in ("", None) and name != "email" and (name, kind) != ("stage", "candidate.stage_changed"):
+                    continue  # optional there: empty means absent
+                response = signed(client, event(kind, {**valid, name: value}))
+                assert response.status_code == 400, (kind, name, value, response.body)
+                assert body(response)["error"]["code"] == "validation_error"
+    for name, value in (("id", {"a": 1}), ("id", ["x"]), ("id", True), ("id", "x" * 201), ("id", "a\nb"),
+                        ("type", ["application.created"]), ("type", 7), ("occurred_at", 1732000000),
+                        ("occurred_at", ["2026-11-20T10:00:00Z"]), ("data", "typed@example.com"), ("data", [valid]),
+                        ("data", None)):
+        payload = {**event("application.created", valid), name: value}
+        response = signed(client, payload)
+        assert response.status_code == 400 and name in body(response)["error"]["fields"], (name, value, response.body)
+    for payload in ([], "event", 42, None):
+        assert signed(client, payload).status_code == 400
+    assert _people(client, auth) == []
+
+
+def test_hostile_dates_in_signed_events_are_400(client, auth):
+    for occurred_at in ("0001-01-01T00:00:00Z", "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00",
+                        "1899-12-31T00:00:00Z", "2201-01-01T00:00:00Z", "not a date", ""):
+        response = signed(client, event("application.created", {"email": "dated@example.com"}, occurred_at=occurred_at))
+        assert response.status_code == 400 and "occurred_at" in body(response)["error"]["fields"], response.body
+    assert _people(client, auth) == []
+    # the edge of the range works, 30-day attribution window and all
+    early = signed(client, event("application.created", {"email": "dated@example.com"}, occurred_at="1900-01-01T00:00:00Z"))
+    assert early.status_code == 200 and body(early)["status"] == "recorded"
+
+
+def test_numeric_ats_ids_are_kept_as_text(client, auth):
+    from chalicelib.store.outcomes import OutcomeRepository
+
+    response = signed(client, event("application.created", {"email": "num@example.com", "job_id": 42, "offer_id": 7}))
+    assert response.status_code == 200, response.body
+    [application] = OutcomeRepository().between("application", "2020-01-01", "2100-01-01")
+    assert application["job_id"] == "42"

@@ -151,3 +151,79 @@ def test_subscription_confirmation_fetches_only_sns_urls(client, monkeypatch):
     assert post(client, sns_signing.sign(evil)).status_code == 403
     other_topic = dict(envelope, MessageId="other2", TopicArn="arn:aws:sns:us-east-1:000000000000:not-ours")
     assert post(client, sns_signing.sign(other_topic)).status_code == 403
+
+
+# ---------------------------------------------------------------- hostile payloads (issue #11, class 6)
+
+def notify(client, message, sns_id=None):
+    """A signed SNS notification whose Message is `message` (a dict as JSON, or raw text as it is)."""
+    envelope = sns_signing.notification({}, sns_id or str(uuid.uuid4()))
+    envelope = sns_signing.sign(dict(envelope, Message=message if isinstance(message, str) else json.dumps(message)))
+    return post(client, envelope)
+
+
+def test_wrong_types_in_ses_events_are_logged_200s_and_suppress_nobody(client, auth, sent):
+    """SNS retries anything but a 2xx: a malformed event is answered 200 (logged) and kept as seen."""
+    ada, message_id = sent["ada"], sent["message_id"]
+    messages = [
+        {"eventType": ["Bounce"]}, {"eventType": {"a": 1}}, {"notificationType": 7}, {"eventType": None},
+        {"eventType": "Bounce", "mail": []}, {"eventType": "Bounce", "mail": "x"},
+        {"eventType": "Bounce", "mail": {"messageId": {"a": 1}}, "bounce": {"bounceType": "Permanent"}},
+        {"eventType": "Bounce", "mail": {"messageId": message_id}, "bounce": "Permanent"},
+        {"eventType": "Bounce", "mail": {}, "bounce": {"bounceType": "Permanent", "bouncedRecipients": "ada@example.com"}},
+        {"eventType": "Bounce", "mail": {}, "bounce": {"bounceType": "Permanent", "bouncedRecipients": [1, None, []]}},
+        {"eventType": "Bounce", "mail": {}, "bounce": {"bounceType": "Permanent",
+                                                       "bouncedRecipients": [{"emailAddress": ["ada@example.com"]}]}},
+        {"eventType": "Complaint", "mail": {"destination": [1, {"a": 1}]}, "complaint": []},
+        {"eventType": "Delivery", "mail": {"messageId": ["x"], "destination": "ada@example.com"}, "delivery": 5},
+        {"eventType": "DeliveryDelay", "mail": {"tags": ["x"]}, "deliveryDelay": {"delayedRecipients": {}}},
+        {"eventType": "Reject", "reject": ["x"]}, {"eventType": "Rendering Failure", "failure": "x"},
+        {"eventType": "Open", "open": {"timestamp": {"a": 1}}}, {"eventType": "Click", "click": None},
+        {"eventType": "Bounce", "mail": {"messageId": "m" * 400}, "bounce": {"feedbackId": "f" * 400}},
+    ]
+    for message in messages:
+        sns_id = str(uuid.uuid4())
+        response = notify(client, message, sns_id)
+        assert response.status_code == 200, (message, response.body)
+        assert body(notify(client, message, sns_id)) == {"status": "duplicate"}  # the guard stays: no retry loop
+    assert status(client, auth, ada["id"]) == "subscribed"
+    assert "bounced" not in totals(sent["campaign"]["id"])
+
+
+def test_a_bounce_with_garbled_side_fields_still_suppresses(client, auth, sent):
+    """Only what cannot be read is dropped: a bad timestamp or tag never loses a bounce."""
+    event = sns_signing.ses_event("event_bounce_permanent.json", message_id=sent["message_id"], email="ada@example.com")
+    event["bounce"]["timestamp"] = "0001-01-01T00:00:00+01:00"
+    event["mail"]["timestamp"] = ["2017-08-05T00:40:02.012Z"]
+    event["mail"]["tags"] = {"ses:configuration-set": [{"a": 1}], "campaign": 5}
+    event["bounce"]["bounceSubType"] = {"x": 1}
+    response = post(client, sns_signing.notification(event, "sns-garbled"))
+    assert response.status_code == 200 and body(response) == {"status": "suppressed"}
+    assert status(client, auth, sent["ada"]["id"]) == "bounced"
+
+
+def test_messages_that_are_not_strict_json_are_ignored_once(client, auth, sent):
+    for raw in ('{"eventType": "Bounce", "bounce": {"timestamp": NaN}}', "[" * 5000 + "]" * 5000,
+                '{"eventType": "Bounce\\ud800"}', '{"eventType": 1e999}', "not json", "", "[]", '"Bounce"'):
+        response = notify(client, raw, "sns-raw")
+        assert response.status_code == 200 and body(response) == {"status": "ignored"}, (raw[:40], response.body)
+        assert body(notify(client, raw, "sns-raw")) == {"status": "duplicate"}
+        from chalicelib import wiring
+
+        wiring.key_repo().delete("sns#sns-raw")  # the next case under the same id
+    assert status(client, auth, sent["ada"]["id"]) == "subscribed"
+
+
+def test_envelope_fields_of_the_wrong_type_are_400(client, auth, sent):
+    event = sns_signing.ses_event("event_bounce_permanent.json", message_id=sent["message_id"], email="ada@example.com")
+    good = sns_signing.notification(event, "sns-typed")
+    for name in ("Type", "MessageId", "TopicArn", "Message", "Timestamp", "SignatureVersion", "Signature",
+                 "SigningCertURL", "Subject"):
+        for value in (["x"], {"a": 1}, 1, True):
+            response = post(client, dict(good, **{name: value}))
+            assert response.status_code == 400, (name, value, response.body)
+            assert body(response)["error"]["code"] == "validation_error"
+    for raw in ("[]", '"Notification"', "42", "null"):
+        assert client.http.post("/webhooks/ses", headers=TEXT, body=raw).status_code == 400
+    assert status(client, auth, sent["ada"]["id"]) == "subscribed"
+    assert post(client, good).status_code == 200  # no replay guard was taken by the refused ones
