@@ -62,3 +62,68 @@ def test_patch_clears_with_null_and_replaces_lists():
     assert apply_patch(existing, {"first_name": None, "skills": ["go"]}) == {"first_name": None, "skills": ["go"]}
     assert changed_fields(existing, existing) == []
     assert changed_fields({"city": None}, {"city": ""}) == []
+
+
+# ---------------------------------------------------------------- hostile text (issue #11, class 6)
+
+@pytest.mark.parametrize("value", ["Ada\x00", "Ada\x1b[2J", "A\x7fda", "Ada\x9b", "Ada\u2028", "Ada\u2029x", "\x0bAda",
+                                   "Ada\ud800"])
+@pytest.mark.parametrize("field", ["first_name", "last_name", "city", "source", "seniority", "phone", "country"])
+def test_control_characters_and_lone_surrogates_in_text_are_refused(field, value):
+    with pytest.raises(ValidationError) as caught:
+        validate_profile({field: value})
+    assert field in caught.value.fields
+
+
+@pytest.mark.parametrize("items", [["go", "py\x00"], "go,\x1bpy", ["\x85go"], [{"skill": "go"}], [["go"]], [True]])
+def test_list_items_are_text_without_controls(items):
+    with pytest.raises(ValidationError) as caught:
+        validate_profile({"skills": items})
+    assert "skills" in caught.value.fields
+
+
+def test_tabs_and_line_breaks_in_one_line_text_collapse():
+    assert validate_profile({"first_name": "Ada\r\n Augusta\t", "city": "\nLondon"}) == {
+        "first_name": "Ada Augusta", "city": "London"}
+
+
+@pytest.mark.parametrize("url", [
+    "https://x.com/a\r\nSet-Cookie: a=b", "https://x.com/a\nb", "https://x.com/\x00", "https://x.com/a b", "https:/x.com",
+    'https://x.com/"><script>', "https://x.com/<a>", "https://u:p@x.com/", "https://@x.com/", "javascript:alert(1)",
+    "data:text/html,x", "ftp://x.com/", "https://localhost/", "https://x.com:0x1/", "https://x.com:70000/",
+    "https://x.com/\u2028", "http://" + "a" * 500 + ".com/",
+])
+def test_url_fields_refuse_anything_but_a_plain_http_url(url):
+    for field in ("linkedin_url", "portfolio_url"):
+        with pytest.raises(ValidationError) as caught:
+            validate_profile({field: url})
+        assert field in caught.value.fields
+
+
+@pytest.mark.parametrize("url, kept", [
+    ("https://www.linkedin.com/in/ada-lovelace/", "https://www.linkedin.com/in/ada-lovelace/"),
+    ("linkedin.com/in/ada", "https://linkedin.com/in/ada"),
+    ("HTTP://Example.com/Path?q=1&r=2#frag", "HTTP://Example.com/Path?q=1&r=2#frag"),
+    ("https://exämple.de/über", "https://exämple.de/über"),
+    ("https://example.com:8443/x", "https://example.com:8443/x"),
+])
+def test_plain_urls_still_pass(url, kept):
+    assert validate_profile({"portfolio_url": url}) == {"portfolio_url": kept}
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "1899-12-31T23:59:59Z",
+                                   "2201-01-01", "1900-01-01T00:00:00+00:01", "2026-02-30", "yesterday", "x" * 100])
+def test_times_outside_1900_to_2200_are_validation_errors(value):
+    from chalicelib.domain.candidates import parse_time
+
+    with pytest.raises(ValidationError) as caught:
+        parse_time(value, "last_contacted_at")
+    assert "last_contacted_at" in caught.value.fields
+
+
+def test_times_at_the_edges_are_kept_in_utc():
+    from chalicelib.domain.candidates import parse_time
+
+    assert parse_time("1900-01-01T00:00:00Z", "at") == "1900-01-01T00:00:00.000Z"
+    assert parse_time("2200-12-31T23:59:59-00:00", "at") == "2200-12-31T23:59:59.000Z"
+    assert parse_time("2026-06-01T10:00:00+02:00", "at") == "2026-06-01T08:00:00.000Z"
