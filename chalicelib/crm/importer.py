@@ -64,7 +64,7 @@ class Importer:
             if header is None or header.blank or header.cells is None:
                 raise CliError(f"{path} is empty or has no header row")
             state, hasher = self._start(path, handle, header, resume, errors)
-            total = state.rows + count_rows(handle, state.offset, delimiter, str(path))
+            total = state.rows + count_rows(handle, state.offset, delimiter, str(path), state.records + 2)
             progress = Progress(total, state.rows, self.err, self.clock)
             writer = ErrorsFile(errors, header.cells, state if resume else None, progress.note)
             state.errors_file = writer.name
@@ -73,7 +73,8 @@ class Importer:
             first_row = state.records + 2
             progress.update(state.rows)
             try:
-                for chunk in chunks(iter(Records(handle, state.offset, delimiter, str(path))), chunk_rows, max_bytes):
+                records = Records(handle, state.offset, delimiter, str(path), state.records + 2)
+                for chunk in chunks(iter(records), chunk_rows, max_bytes):
                     first_row = state.records + 2
                     if any(not record.blank for record in chunk):
                         result = self._send(head + b"".join(r.raw for r in chunk), progress, retries)

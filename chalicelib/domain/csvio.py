@@ -11,6 +11,13 @@ from .emails import normalize_email
 from .errors import PayloadTooLarge, ValidationError
 
 MAX_ROWS = 10_000
+# Bounds on a file's shape, checked before a row is split into cells: a header of a million columns
+# or a cell of megabytes is a 400 at once, with a short message (never an echo of the header).
+MAX_COLUMNS = 200
+MAX_CELL_CHARS = 32 * 1024
+MAX_RECORD_CHARS = 256 * 1024  # one row, all its lines (a quoted cell may span lines)
+MAX_HEADER_CHARS = 200  # one column name
+MAX_RECORDS = 10 * MAX_ROWS  # rows blank or not (a sheet's empty rows below its data come as blank lines)
 
 # Normalized header (lower-case letters and digits only) -> candidate field.
 HEADER_ALIASES = {
@@ -80,15 +87,66 @@ def _delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
+class _Lines:
+    """The lines csv.reader reads (split at \\n, \\r\\n or a lone \\r), refusing a row longer than
+    MAX_RECORD_CHARS before the csv module splits it into cells, and a file of more than MAX_RECORDS rows."""
+
+    def __init__(self, text: str):
+        self._lines = iter(io.StringIO(text, newline=""))
+        self.row = 1  # the row being read: the header is row 1
+        self._size = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        if self.row > MAX_RECORDS + 1:
+            raise PayloadTooLarge(f"at most {MAX_ROWS} rows and {MAX_RECORDS} lines (blank ones too) per import; "
+                                  "split the file", code="too_many_rows")
+        self._size += len(line)
+        if self._size > MAX_RECORD_CHARS:
+            raise _shape_error(self.row, f"is longer than {MAX_RECORD_CHARS:,} characters")
+        return line
+
+    def next_row(self) -> None:
+        self.row += 1
+        self._size = 0
+
+
+def _shape_error(row: int, problem: str) -> ValidationError:
+    return ValidationError.field("file", f"row {row} {problem}; split or clean the file "
+                                 f"(at most {MAX_COLUMNS} columns and {MAX_CELL_CHARS:,} characters a cell)")
+
+
+def _read(reader, lines: _Lines) -> list[str]:
+    """The next row's cells (StopIteration at the end); csv.Error for a malformed row."""
+    try:
+        cells = next(reader)
+    except csv.Error as exc:
+        if "field limit" in str(exc):  # the csv module's own bound on a cell, above ours
+            raise _shape_error(lines.row, f"has a cell longer than {MAX_CELL_CHARS:,} characters") from None
+        raise
+    if len(cells) > MAX_COLUMNS:
+        raise _shape_error(lines.row, f"has {len(cells):,} cells")
+    if any(len(cell) > MAX_CELL_CHARS for cell in cells):
+        raise _shape_error(lines.row, f"has a cell longer than {MAX_CELL_CHARS:,} characters")
+    return cells
+
+
 def parse_csv(data: bytes | str, max_rows: int = MAX_ROWS) -> ParsedFile:
     text = _decode(data)
     if not text.strip():
         raise ValidationError.field("file", "is empty")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0]))
+    lines = _Lines(text)
+    reader = csv.reader(lines, delimiter=_delimiter(text.split("\n", 1)[0]))
     try:
-        headers = next(reader)
+        headers = _read(reader, lines)
     except csv.Error as exc:
         raise ValidationError.field("file", f"not valid CSV: {exc}") from None
+    if any(len(header) > MAX_HEADER_CHARS for header in headers):
+        raise ValidationError.field("file", f"a column name in row 1 is longer than {MAX_HEADER_CHARS} characters; "
+                                    "is the first row the header?")
     columns: dict[int, str] = {}
     named: dict[str, str] = {}
     ignored: list[str] = []
@@ -103,22 +161,20 @@ def parse_csv(data: bytes | str, max_rows: int = MAX_ROWS) -> ParsedFile:
         raise ValidationError.field("file", "needs an email column (for example 'Email' or 'E-mail')")
 
     rows: list[ParsedRow] = []
-    number = 1
     while True:
+        lines.next_row()
         try:
-            cells = next(reader)
+            cells = _read(reader, lines)
         except StopIteration:
             break
         except csv.Error as exc:
-            number += 1
-            rows.append(ParsedRow(row=number, error=f"not valid CSV: {exc}"))
+            rows.append(ParsedRow(row=lines.row, error=f"not valid CSV: {exc}"))
             continue
-        number += 1
         if not any(cell.strip() for cell in cells):
             continue  # blank lines are not rows
         if len(rows) >= max_rows:
             raise PayloadTooLarge(f"at most {max_rows} rows per import; split the file", code="too_many_rows")
-        rows.append(_parse_row(number, cells, columns))
+        rows.append(_parse_row(lines.row, cells, columns))
     return ParsedFile(rows=rows, columns=named, ignored_columns=ignored)
 
 

@@ -167,6 +167,36 @@ def test_records_follow_quotes_lone_carriage_returns_and_bom(tmp_path):
     assert code == 2
 
 
+@pytest.mark.parametrize("data, row", [
+    (b"email" + b",zq" * 1_000_000 + b"\r\nada@example.com\r\n", 1),  # a header of a million columns
+    (b"email,name\r\nada@example.com,Ada\r\nbob@example.com" + b",zq" * 300 + b"\r\n", 3),  # 301 cells
+    (b"email,notes\r\nada@example.com,\"" + b"zq" * (3 * 1024 * 1024) + b"\"\r\n", 2),  # a cell of 6 MB
+    (b"email,notes\r\nada@example.com,\"" + b"zq\r\n" * 20_000 + b"\"\r\n", 2),  # a long cell over many lines
+    (b"email" + b"z" * (20 * 1024 * 1024), 1),  # one line of 20 MB, no end of line
+])
+def test_import_of_a_monstrous_shape_stops_before_sending_anything(crm, tmp_path, data, row):
+    source = tmp_path / "monstrous.csv"
+    source.write_bytes(data)
+    code, out, err = crm("import", source)
+    assert code == 2 and crm.transport.imports == [] and not out
+    assert f"row {row} " in err and len(err) < 400 and "zq" not in err
+
+
+def test_a_row_over_the_bounds_is_named_as_the_server_numbers_it(crm, tmp_path):
+    source = tmp_path / "people.csv"
+    source.write_bytes(people_csv(5) + b"late@example.com" + b",x" * 300 + b"\r\n")
+    code, _, err = crm("import", source, "--chunk-rows", 2)
+    assert code == 2 and "row 7 " in err and crm.transport.imports == []  # records, not lines (notes span lines)
+    from itertools import islice
+
+    from chalicelib.crm.client import CliError
+
+    with source.open("rb") as handle:  # read on from a record boundary, as --resume does
+        third = list(islice(Records(handle, 0, ","), 3))[-1]
+        with pytest.raises(CliError, match="row 7 has 301 cells"):
+            list(Records(handle, third.end, ",", first_row=4))
+
+
 # ------------------------------------------------------------------------------ pools and campaigns
 
 def test_pools_create_and_list(crm, tmp_path):
