@@ -86,9 +86,16 @@ def _dlq(args) -> int:
         for short, name in names.items():
             print(f"{short:5} queue {depth(name):6}   dead letters {depth(name + '-dlq'):6}")
         return 0
-    moved = redrive(names[args.queue])
-    print(f"moved {moved} message(s) from {names[args.queue]}-dlq back to {names[args.queue]}")
-    return 0
+    name = names[args.queue]
+    result = redrive(name)
+    print(f"moved {result.moved} message(s) from {name}-dlq back to {name}")
+    if result.failed:
+        print(f"{result.failed} message(s) could not be re-sent ({', '.join(result.errors)}); they stay in {name}-dlq: "
+              "run the redrive again", file=sys.stderr)
+    if result.not_deleted:
+        print(f"{result.not_deleted} message(s) were re-sent but are still in {name}-dlq; a later redrive re-sends "
+              "them (harmless: sends are claimed)", file=sys.stderr)
+    return 1 if result.failed or result.not_deleted else 0
 
 
 if __name__ == "__main__":

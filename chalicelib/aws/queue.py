@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .clients import client
@@ -34,25 +35,68 @@ class Queue:
                 raise RuntimeError(f"SQS refused {len(failed)} messages: {failed[0].get('Code')}")
 
 
-def redrive(name: str, limit: int = 100_000) -> int:
+@dataclass
+class Redriven:
+    moved: int = 0  # re-sent onto the queue and deleted from the dead-letter queue
+    failed: int = 0  # not re-sent: left in the dead-letter queue for the next redrive
+    not_deleted: int = 0  # re-sent but still in the dead-letter queue (a later redrive sends it again: harmless)
+    errors: list[str] = field(default_factory=list)  # one line per failure code, first seen first
+
+
+def redrive(name: str, limit: int = 100_000) -> Redriven:
     """Moves messages from `<name>-dlq` back onto `name` (after fixing what made them fail).
 
-    The workers' claims make a redriven message safe: what was sent is not sent again.
+    Only a message whose re-send SQS accepted is deleted from the dead-letter queue; one it refused
+    stays there (invisible for a minute, so this run moves on to the others). The workers' claims
+    make a redriven message safe: what was sent is not sent again.
     """
     sqs = client("sqs")
     source, target = queue_url(f"{name}-dlq"), queue_url(name)
-    moved = 0
-    while moved < limit:
+    result = Redriven()
+    while result.moved + result.failed + result.not_deleted < limit:
         messages = sqs.receive_message(QueueUrl=source, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                       VisibilityTimeout=60).get("Messages") or []
+                                       VisibilityTimeout=60, MessageAttributeNames=["All"]).get("Messages") or []
         if not messages:
             break
-        sqs.send_message_batch(QueueUrl=target, Entries=[
-            {"Id": str(i), "MessageBody": m["Body"]} for i, m in enumerate(messages)])
-        sqs.delete_message_batch(QueueUrl=source, Entries=[
-            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
-        moved += len(messages)
-    return moved
+        sent = _resend(sqs, target, messages, result)
+        _delete(sqs, source, [m for i, m in enumerate(messages) if str(i) in sent], result)
+    return result
+
+
+def _resend(sqs, target: str, messages: list[dict], result: Redriven) -> set[str]:
+    """The batch entry ids SQS accepted; the others are counted as failed."""
+    from botocore.exceptions import ClientError
+
+    entries = [{"Id": str(i), "MessageBody": m["Body"],
+                **({"MessageAttributes": m["MessageAttributes"]} if m.get("MessageAttributes") else {})}
+               for i, m in enumerate(messages)]
+    try:
+        response = sqs.send_message_batch(QueueUrl=target, Entries=entries)
+    except ClientError as error:  # the whole batch refused: nothing of it was sent
+        result.failed += len(messages)
+        _note(result, error.response.get("Error", {}).get("Code", "error"))
+        return set()
+    for failure in response.get("Failed") or []:
+        result.failed += 1
+        _note(result, failure.get("Code", "error"))
+    return {entry["Id"] for entry in response.get("Successful") or []}
+
+
+def _delete(sqs, source: str, messages: list[dict], result: Redriven) -> None:
+    if not messages:
+        return
+    response = sqs.delete_message_batch(QueueUrl=source, Entries=[
+        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
+    failed = response.get("Failed") or []
+    result.moved += len(messages) - len(failed)
+    result.not_deleted += len(failed)
+    for failure in failed:
+        _note(result, f"delete: {failure.get('Code', 'error')}")
+
+
+def _note(result: Redriven, code: str) -> None:
+    if code not in result.errors:
+        result.errors.append(code)
 
 
 def depth(name: str) -> int:
