@@ -115,7 +115,6 @@ class LocalStack:
         sys.path.insert(0, str(self.root))
         import app as app_module  # noqa: E402  (after the environment is set)
 
-        from .. import wiring
         from . import bootstrap
 
         self.app_module = app_module
