@@ -4,7 +4,8 @@ import io
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from chalicelib.domain.csvio import MAX_ROWS, export_header, export_rows, parse_csv
+from chalicelib.domain.csvio import (MAX_CELL_CHARS, MAX_COLUMNS, MAX_RECORD_CHARS, MAX_RECORDS, MAX_ROWS,
+                                     export_header, export_rows, parse_csv)
 from chalicelib.domain.errors import PayloadTooLarge, ValidationError
 from chalicelib.domain.skills import normalize_list, normalize_skill
 
@@ -45,6 +46,36 @@ def test_file_errors():
         parse_csv(b"\xff\xfeE\x00")
     with pytest.raises(PayloadTooLarge):
         parse_csv("email\n" + "".join(f"p{i}@example.com\n" for i in range(MAX_ROWS + 1)))
+
+
+def wide(columns: int) -> str:
+    return "email" + ",c" * (columns - 1) + "\n"
+
+
+@pytest.mark.parametrize("data, fits", [
+    (wide(MAX_COLUMNS) + "a@example.com\n", True),
+    (wide(MAX_COLUMNS + 1) + "a@example.com\n", False),
+    ("email\na@example.com" + ",x" * (MAX_COLUMNS - 1) + "\n", True),
+    ("email\na@example.com" + ",x" * MAX_COLUMNS + "\n", False),
+    ('email,notes\na@example.com,"' + "x" * MAX_CELL_CHARS + '"\n', True),
+    ('email,notes\na@example.com,"' + "x" * (MAX_CELL_CHARS + 1) + '"\n', False),
+    ('email,notes\na@example.com,"' + "é\n" * (MAX_CELL_CHARS // 2 + 1) + '"\n', False),  # over lines
+    (wide(10) + "a@example.com" + ("," + "x" * MAX_CELL_CHARS) * 9 + "\n", False),  # each cell fits, the row not
+    ("email\n" + "\n" * (MAX_RECORDS - 1) + "a@example.com\n", True),
+])
+def test_shape_bounds_at_their_edges(data, fits):
+    if fits:
+        assert [row.email for row in parse_csv(data).rows] == ["a@example.com"]
+        return
+    with pytest.raises(ValidationError) as caught:
+        parse_csv(data)
+    assert caught.value.message.startswith("file: row 2 ") or caught.value.message.startswith("file: row 1 ")
+
+
+def test_lines_beyond_the_bound_are_too_many_rows():
+    with pytest.raises(PayloadTooLarge) as caught:
+        parse_csv("email\n" + "\n" * MAX_RECORDS + "a@example.com\n")
+    assert caught.value.code == "too_many_rows"
 
 
 def test_export_defuses_formulas_but_keeps_phone_numbers():
