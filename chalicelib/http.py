@@ -172,7 +172,21 @@ def page_params(request, default: int = 50, maximum: int = 500) -> tuple[int, st
             raise ValidationError.field("limit", "must be a whole number") from None
         if not 1 <= limit <= maximum:
             raise ValidationError.field("limit", f"must be between 1 and {maximum}")
-    return limit, params.get("cursor") or None
+    cursor = params.get("cursor") or None
+    if cursor is not None:
+        _check_cursor(cursor)
+    return limit, cursor
+
+
+def _check_cursor(cursor: str) -> None:
+    """Cursors we give out are base64url JSON objects (store.candidates.encode_cursor). Read strictly here,
+    so that a forged one nested a thousand deep or holding a lone surrogate never reaches the store."""
+    try:
+        key = strict_json(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)), field="cursor")
+    except (ValueError, ValidationError):  # binascii.Error is a ValueError
+        key = None
+    if not isinstance(key, dict):
+        raise ValidationError.field("cursor", "not a cursor this list gave out")
 
 
 def page(items: list, next_cursor: str | None) -> dict:

@@ -285,3 +285,18 @@ def test_dates_at_the_edges_of_the_range_work(client, auth, person):
         assert response.status_code == 201, response.body
     assert client.http.get("/analytics/overview?from=1900-01-01T00:00:00Z&to=2200-12-31T23:59:59Z",
                            headers=auth).status_code == 200
+
+
+def test_forged_cursors_are_400(client, auth, person):
+    import base64
+
+    def cursor(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    forged = [cursor(b"[" * 1000), cursor(b'{"id": {"S": "\\ud800"}}'), cursor(b'{"id": {"S": NaN}}'), cursor(b"[1]"),
+              cursor(b'{"id": {"N": 1e999}}'), "%%%", cursor(b"\xff\xfe")]
+    pools = body(client.http.post("/pools", headers=auth, body='{"name": "P", "kind": "static"}'))
+    for value in forged:
+        for path in ("/candidates?", "/candidates?skill=go&", f"/candidates?pool={pools['id']}&", "/pools?",
+                     "/campaigns?", "/templates?", f"/candidates/{person['id']}/timeline?", f"/pools/{pools['id']}/members?"):
+            assert_refused(client.http.get(f"{path}cursor={quote(value)}", headers=auth), field="cursor")
