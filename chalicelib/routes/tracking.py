@@ -127,8 +127,8 @@ def _not_valid() -> Response:
                               "details. You will not get emails from us."), 404, NO_STORE)
 
 
-EXPIRED = ("This link has expired. The unsubscribe link in a recent email from us works at once, "
-           "or reply to that email.")
+# Past UNSUBSCRIBE_DAYS (services/tracking.py): any email we send later carries a fresh link.
+EXPIRED = "This link has expired. The unsubscribe link in any recent email from us works at once."
 
 
 def _expired() -> Response:
