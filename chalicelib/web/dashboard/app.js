@@ -28,6 +28,7 @@
       if (value === null || value === undefined || value === false) return;
       if (name === "text") node.textContent = String(value);
       else if (name === "class") node.className = value;
+      else if (name === "style") node.style.cssText = value;  // CSSOM: allowed by the CSP, unlike a style attribute
       else if (name.slice(0, 2) === "on" && typeof value === "function") node.addEventListener(name.slice(2), value);
       else node.setAttribute(name, value === true ? "" : String(value));
     });
