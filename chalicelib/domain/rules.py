@@ -4,9 +4,14 @@
 
 A missing value never matches eq, in, contains_*, gte, lte, older_than or newer_than; it matches
 neq and `exists: false`. Text compares case-insensitively; skills go through the alias table.
+
+Every value is bounded when the rule is parsed (text lengths, list sizes, numbers, times, durations),
+and a compiled predicate never raises, whatever shape a person's values have (a value of the wrong type
+is treated like a missing one): one pool's rules must never break the write of a person.
 """
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Callable
 
@@ -33,6 +38,10 @@ OPS = {
 }
 MAX_DEPTH = 10
 MAX_CONDITIONS = 100
+MAX_VALUES = 500  # entries of one list value
+MAX_TEXT = 200  # characters of one text value
+MAX_NUMBER = 1e9  # engagement scores are in the tens or hundreds
+MIN_YEAR, MAX_YEAR = 1900, 2200  # times people and recruiters can mean (as clock.parse_iso)
 
 Predicate = Callable[[dict], bool]
 
@@ -54,6 +63,12 @@ class Rule:
 
 def _fail(path: str, problem: str):
     raise ValidationError(f"{path}: {problem}", {path: problem}, code="invalid_rules")
+
+
+def _shown(value: object) -> str:
+    """What the caller sent, short enough to quote back in an error."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _normalizer(field: str):
@@ -82,6 +97,8 @@ def _node(node, path, depth, counter, time_based):
         children = node[kind]
         if not isinstance(children, list) or not children:
             _fail(f"{path}.{kind}", "must be a non-empty list")
+        if len(children) > MAX_CONDITIONS:
+            _fail(f"{path}.{kind}", f"at most {MAX_CONDITIONS} entries")
         builds = [_node(c, f"{path}.{kind}[{i}]", depth + 1, counter, time_based) for i, c in enumerate(children)]
         if kind == "all":
             return lambda now: _all([b(now) for b in builds])
@@ -94,7 +111,12 @@ def _node(node, path, depth, counter, time_based):
         if counter[0] > MAX_CONDITIONS:
             _fail(path, f"more than {MAX_CONDITIONS} conditions")
         return _condition(node, path, time_based)
-    _fail(path, "unknown keys " + ", ".join(sorted(map(str, keys))) + "; use all, any, not or field/op/value")
+    _fail(path, f"unknown keys {_keys(keys)}; use all, any, not or field/op/value")
+
+
+def _keys(keys) -> str:
+    names = sorted(map(str, keys))
+    return ", ".join(_shown(n) for n in names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
 def _all(predicates):
@@ -112,13 +134,13 @@ def _not(predicate):
 def _condition(node: dict, path: str, time_based: list) -> Callable[[datetime], Predicate]:
     extra = set(node) - {"field", "op", "value"}
     if extra:
-        _fail(path, "unknown keys " + ", ".join(sorted(extra)))
+        _fail(path, f"unknown keys {_keys(extra)}")
     field, op = node.get("field"), node.get("op")
-    if field not in FIELD_TYPES:
-        _fail(f"{path}.field", f"unknown field {field!r}; fields: " + ", ".join(sorted(FIELD_TYPES)))
+    if not isinstance(field, str) or field not in FIELD_TYPES:
+        _fail(f"{path}.field", f"unknown field {_shown(field)}; fields: " + ", ".join(sorted(FIELD_TYPES)))
     kind = FIELD_TYPES[field]
-    if op not in OPS[kind]:
-        _fail(f"{path}.op", f"{op!r} is not valid for {kind} field {field}; use one of " + ", ".join(OPS[kind]))
+    if not isinstance(op, str) or op not in OPS[kind]:
+        _fail(f"{path}.op", f"{_shown(op)} is not valid for {kind} field {field}; use one of " + ", ".join(OPS[kind]))
     value = node.get("value")
     where = f"{path}.value"
 
@@ -132,19 +154,16 @@ def _condition(node: dict, path: str, time_based: list) -> Callable[[datetime], 
         return lambda now: (lambda c: present(c.get(field)) is want)
 
     if kind == "list":
-        wanted = _strings(value, where, field)
-        wanted_set = frozenset(wanted)
-        if op == "contains_any":
-            return lambda now: (lambda c: not wanted_set.isdisjoint(c.get(field) or ()))
-        return lambda now: (lambda c: wanted_set.issubset(c.get(field) or ()))
+        wanted = frozenset(_strings(value, where, field))
+        return lambda now: _contains(field, wanted, op == "contains_any")
 
     if kind == "text":
         norm = _normalizer(field)
         if op == "in":
             options = frozenset(_strings(value, where, field))
             return lambda now: (lambda c: _text(c.get(field), norm) in options)
-        if not isinstance(value, str) or not value.strip():
-            _fail(where, f"{op} takes one text value")
+        if not isinstance(value, str) or not value.strip() or len(value) > MAX_TEXT:
+            _fail(where, f"{op} takes one text value of at most {MAX_TEXT} characters")
         target = norm(value)
         if op == "eq":
             return lambda now: (lambda c: _text(c.get(field), norm) == target)
@@ -158,13 +177,10 @@ def _condition(node: dict, path: str, time_based: list) -> Callable[[datetime], 
         return lambda now: (lambda c: c.get(field) is not value)
 
     if kind == "number":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            _fail(where, f"{op} takes a number")
-        compare = {"eq": lambda v: v == value, "neq": lambda v: v != value,
-                   "gte": lambda v: v >= value, "lte": lambda v: v <= value}[op]
-        if op == "neq":
-            return lambda now: (lambda c: c.get(field) is None or compare(c.get(field)))
-        return lambda now: (lambda c: c.get(field) is not None and compare(c.get(field)))
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                or abs(value) > MAX_NUMBER:
+            _fail(where, f"{op} takes a number between -{MAX_NUMBER:,.0f} and {MAX_NUMBER:,.0f}")
+        return lambda now: _compare(field, op, value)
 
     # time
     if op in ("older_than", "newer_than"):
@@ -174,25 +190,79 @@ def _condition(node: dict, path: str, time_based: list) -> Callable[[datetime], 
             _fail(where, str(exc))
         time_based[0] = True
         if op == "older_than":
-            return lambda now: _before(field, iso(duration.before(now)))
-        return lambda now: _after(field, iso(duration.before(now)))
-    try:
-        moment = iso(parse_iso(value)) if isinstance(value, str) else None
-    except ValueError:
-        moment = None
+            return lambda now: _before(field, _cutoff(duration, now))
+        return lambda now: _after(field, _cutoff(duration, now))
+    moment = _moment(value)
     if moment is None:
-        _fail(where, f"{op} takes an ISO 8601 time such as 2026-01-31T00:00:00Z")
+        _fail(where, f"{op} takes an ISO 8601 time between the years {MIN_YEAR} and {MAX_YEAR}, "
+                     "such as 2026-01-31T00:00:00Z")
     if op == "gte":
-        return lambda now: (lambda c: (c.get(field) or "") >= moment)
-    return lambda now: (lambda c: bool(c.get(field)) and c.get(field) <= moment)
+        return lambda now: _after(field, moment)
+    return lambda now: _at_most(field, moment)
+
+
+def _moment(value: object) -> str | None:
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    try:
+        moment = parse_iso(value)
+    except (ValueError, OverflowError):
+        return None
+    return iso(moment) if MIN_YEAR <= moment.year <= MAX_YEAR else None
+
+
+def _cutoff(duration, now: datetime) -> str:
+    """now minus the duration: ValueError (a bad pool, contained by the caller) if it leaves the calendar."""
+    return iso(duration.before(now))
+
+
+# Predicates: stored people are validated, but a value of an unexpected type (an old item, a hand edit)
+# must read as "does not match", never raise (a try costs nothing when nothing is raised).
+
+def _contains(field: str, wanted: frozenset, any_of: bool) -> Predicate:
+    def contains(c):
+        try:
+            return not wanted.isdisjoint(c.get(field) or ()) if any_of else wanted.issubset(c.get(field) or ())
+        except TypeError:  # not a list, or a list of unhashable things
+            return False
+    return contains
+
+
+def _compare(field: str, op: str, value) -> Predicate:
+    if op == "eq":
+        return lambda c: c.get(field) == value  # a missing value (None) is never equal
+    if op == "neq":
+        return lambda c: c.get(field) != value
+    gte = op == "gte"
+
+    def compare(c):
+        have = c.get(field)
+        try:
+            return have is not None and (have >= value if gte else have <= value)
+        except TypeError:  # not a number
+            return False
+    return compare
 
 
 def _before(field: str, cutoff: str) -> Predicate:
-    return lambda c: bool(c.get(field)) and c.get(field) < cutoff
+    def before(c):
+        have = c.get(field)
+        return isinstance(have, str) and bool(have) and have < cutoff
+    return before
 
 
 def _after(field: str, cutoff: str) -> Predicate:
-    return lambda c: bool(c.get(field)) and c.get(field) >= cutoff
+    def after(c):
+        have = c.get(field)
+        return isinstance(have, str) and bool(have) and have >= cutoff
+    return after
+
+
+def _at_most(field: str, moment: str) -> Predicate:
+    def at_most(c):
+        have = c.get(field)
+        return isinstance(have, str) and bool(have) and have <= moment
+    return at_most
 
 
 def _text(value, norm):
@@ -204,7 +274,9 @@ def _strings(value: object, where: str, field: str) -> list[str]:
         value = [value]
     if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
         _fail(where, "takes a non-empty list of text values")
-    if len(value) > 500:
-        _fail(where, "at most 500 values")
+    if len(value) > MAX_VALUES:
+        _fail(where, f"at most {MAX_VALUES} values")
+    if any(len(v) > MAX_TEXT for v in value):
+        _fail(where, f"each value is at most {MAX_TEXT} characters")
     norm = _normalizer(field)
     return [norm(v) for v in value]
