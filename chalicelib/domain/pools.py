@@ -99,6 +99,31 @@ def validate_pool(body: object, *, existing_kind: str | None = None) -> PoolInpu
     return result
 
 
+def pool_problem(pool: dict) -> str | None:
+    """Why a stored dynamic pool cannot be kept current (rules saved before a bound existed, or
+    written around the API), or None. Shown to recruiters as the pool's `error`."""
+    if pool.get("kind") != "dynamic":
+        return None
+    if pool.get("rules") is None:
+        return "a dynamic pool needs rules; set them with PATCH"
+    try:
+        parse_rules(pool["rules"]).bind()
+    except ValidationError as exc:
+        return f"its rules are no longer valid ({exc.message}); change them with PATCH"
+    except Exception as exc:  # noqa: BLE001 - any failure is reported, never raised
+        return f"its rules cannot be evaluated ({type(exc).__name__}: {str(exc)[:200]}); change them with PATCH"
+    return None
+
+
+def pool_view(pool: dict) -> dict:
+    """A pool as the API shows it: `status` "error" and an `error` saying why when its rules cannot be
+    evaluated (membership upkeep skips such a pool and marks it)."""
+    problem = pool_problem(pool)
+    if problem is None and pool.get("status") == "error":
+        problem = "its rules failed for some people (see the logs); change them with PATCH"
+    return dict(pool, status="error" if problem else pool.get("status"), error=problem)
+
+
 @dataclass
 class MembershipChange:
     """What one person's change does to pool memberships."""
@@ -107,6 +132,7 @@ class MembershipChange:
     join: list[str] = field(default_factory=list)  # pool ids
     leave: list[str] = field(default_factory=list)
     refresh: dict[str, str] = field(default_factory=dict)  # pool id -> joined_at, copy to rewrite
+    broken: list[str] = field(default_factory=list)  # pools whose rules raised for this person: left alone
 
 
 def plan_change(before: dict | None, after: dict | None, current: dict[str, str],
@@ -115,19 +141,34 @@ def plan_change(before: dict | None, after: dict | None, current: dict[str, str]
 
     current: the pools the person is in now (pool id -> joined_at); dynamic: the dynamic pools'
     rules by pool id. Static memberships are only refreshed (or dropped when the person is erased).
+    A pool whose rules raise for this person is neither joined nor left (it is listed in `broken`
+    for the caller to report), so it never stops the person's other pools.
     """
     candidate_id = (after or before)["id"]
     change = MembershipChange(candidate_id)
-    predicates = now_predicates or {pool_id: rule.bind() for pool_id, rule in dynamic.items()}
+    predicates = now_predicates if now_predicates is not None else {
+        pool_id: rule.bind() for pool_id, rule in dynamic.items()}
     if after is None:
         # `current` comes from an index that may lag a moment: the pools the person matched are
-        # left too (a leave of a pool one is not in writes nothing), so no copy outlives an erasure.
-        matched = {pool_id for pool_id, matches in predicates.items() if matches(before)}
-        change.leave = sorted(set(current) | matched)
+        # left too (a leave of a pool one is not in writes nothing), so no copy outlives an erasure;
+        # so are pools that could not tell.
+        matched = _matching(predicates, before, change.broken)
+        change.leave = sorted(set(current) | matched | set(change.broken))
         return change
-    wanted = {pool_id for pool_id, matches in predicates.items() if matches(after)}
+    wanted = _matching(predicates, after, change.broken)
     change.join = sorted(wanted - set(current))
-    change.leave = sorted(p for p in current if p in predicates and p not in wanted)
+    change.leave = sorted(p for p in current if p in predicates and p not in wanted and p not in change.broken)
     if before is None or snapshot(before) != snapshot(after):
         change.refresh = {p: joined for p, joined in current.items() if p not in change.leave}
     return change
+
+
+def _matching(predicates: dict, person: dict, broken: list) -> set:
+    wanted = set()
+    for pool_id, matches in predicates.items():
+        try:
+            if matches(person):
+                wanted.add(pool_id)
+        except Exception:  # noqa: BLE001 - one pool's rules never break a person's write
+            broken.append(pool_id)
+    return wanted

@@ -11,7 +11,7 @@ from collections import Counter
 
 from ..domain.clock import iso, new_id
 from ..domain.errors import Conflict, NotFound, ValidationError
-from ..domain.pools import BUILTIN_POOLS, member_view, plan_change, validate_pool
+from ..domain.pools import BUILTIN_POOLS, member_view, plan_change, pool_problem, pool_view, validate_pool
 from ..domain.rules import parse_rules
 from ..observability import count, logger
 
@@ -24,28 +24,41 @@ class MembershipSync:
         self.pools = pools
         self.memberships = memberships
 
-    def dynamic_rules(self) -> dict:
-        rules = {}
-        for pool in self.pools.all():
-            if pool["kind"] == "dynamic" and pool.get("rules") is not None:
-                try:
-                    rules[pool["id"]] = parse_rules(pool["rules"])
-                except ValidationError:  # saved before a rule-language change: skip, never crash
-                    logger().error("pool has rules that no longer parse", extra={"pool_id": pool["id"]})
-        return rules
+    def _dynamic(self) -> tuple[dict, dict, dict]:
+        """(predicates by pool id, problems of the pools left out, the dynamic pools by id).
+
+        A pool whose rules no longer parse or bind (saved before a bound existed, or written around
+        the API) is left out and reported, never raised: it must not break the write of a person.
+        """
+        pools = {p["id"]: p for p in self.pools.all() if p.get("kind") == "dynamic"}
+        predicates, problems = {}, {}
+        for pool_id, pool in pools.items():
+            if pool.get("rules") is None:
+                continue  # nothing to evaluate (pool_problem reports it)
+            try:
+                predicates[pool_id] = parse_rules(pool["rules"]).bind()
+            except Exception as exc:  # noqa: BLE001 - ValidationError, or a bound overflowing at bind
+                problems[pool_id] = str(exc)
+        return predicates, problems, pools
 
     def apply(self, changes: list[tuple[dict | None, dict | None]]) -> dict:
-        """(before, after) per person; before None: new, after None: erased."""
+        """(before, after) per person; before None: new, after None: erased.
+
+        Never fails because of one pool: a pool that cannot be evaluated keeps its members as they
+        are, the other pools are kept current, and the bad pool is logged and marked (status "error").
+        """
         if not changes:
             return {"joined": 0, "left": 0, "refreshed": 0}
-        rules = self.dynamic_rules()
-        predicates = {pool_id: rule.bind() for pool_id, rule in rules.items()}
+        predicates, broken, pools = self._dynamic()
         now = iso()
         joins, leaves, refreshes = [], [], []
         for before, after in changes:
             person = after or before
             current = {} if before is None else self.memberships.current(person["id"])
-            plan = plan_change(before, after, current, rules, predicates)
+            plan = plan_change(before, after, current, {}, predicates)
+            for pool_id in plan.broken:  # not evaluated again in this batch
+                predicates.pop(pool_id, None)
+                broken.setdefault(pool_id, f"rules raised for {person['id']}")
             joins += [(pool_id, after, now) for pool_id in plan.join]
             leaves += [(pool_id, person["id"]) for pool_id in plan.leave]
             refreshes += [(pool_id, after, joined) for pool_id, joined in plan.refresh.items()]
@@ -55,8 +68,26 @@ class MembershipSync:
             self.memberships.refresh(refreshes)
         deltas = Counter(joined)
         deltas.subtract(left)
-        self.pools.add_sizes(dict(deltas))
-        return {"joined": sum(joined.values()), "left": sum(left.values()), "refreshed": len(refreshes)}
+        for pool_id, delta in deltas.items():
+            try:
+                self.pools.add_sizes({pool_id: delta})
+            except Exception as exc:  # noqa: BLE001 - a pool item that cannot take the count: reported
+                broken.setdefault(pool_id, f"size not updated: {exc}")
+        self._report(broken, pools)
+        return {"joined": sum(joined.values()), "left": sum(left.values()), "refreshed": len(refreshes),
+                **({"broken_pools": sorted(broken)} if broken else {})}
+
+    def _report(self, broken: dict, pools: dict) -> None:
+        """Logs and marks each broken pool once (a marked pool is not written again on every change)."""
+        for pool_id, problem in broken.items():
+            count("PoolSkipped")
+            if (pools.get(pool_id) or {}).get("status") == "error":
+                continue
+            logger().error("pool skipped: its rules cannot be evaluated", extra={"pool_id": pool_id, "error": problem})
+            try:
+                self.pools.mark_error(pool_id)
+            except Exception:  # noqa: BLE001 - reporting must not fail the write either
+                logger().exception("pool could not be marked", extra={"pool_id": pool_id})
 
 
 class PoolService:
@@ -81,13 +112,13 @@ class PoolService:
         if dynamic:
             self._enqueue_rebuild(pool["id"], 1)
         logger().info("pool created", extra={"pool_id": pool["id"], "kind": given.kind})
-        return pool
+        return pool_view(pool)
 
     def get(self, pool_id: str) -> dict:
         pool = self.pools.get(pool_id)
         if pool is None:
             raise NotFound(f"no pool {pool_id}")
-        return pool
+        return pool_view(pool)
 
     def list(self, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
         self.ensure_builtin()
@@ -98,7 +129,7 @@ class PoolService:
                 raise ValidationError.field("cursor", "not a cursor this list gave out")
             pools = pools[ids.index(cursor) + 1:]
         page = pools[:limit]
-        return page, page[-1]["id"] if len(pools) > limit else None
+        return [pool_view(p) for p in page], page[-1]["id"] if len(pools) > limit else None
 
     def patch(self, pool_id: str, body: object) -> dict:
         pool = self.get(pool_id)
@@ -179,6 +210,11 @@ class PoolService:
         pool = self.pools.get(pool_id) if pool_id else None
         if pool is None or pool["generation"] != generation or pool["kind"] != "dynamic":
             return "skipped:superseded"
+        problem = pool_problem(pool)
+        if problem is not None:  # retrying cannot help: marked for a recruiter to fix the rules
+            logger().error("pool not rebuilt: its rules cannot be evaluated", extra={"pool_id": pool_id, "error": problem})
+            self.pools.mark_error(pool_id)
+            return "skipped:bad_rules"
         matches = parse_rules(pool["rules"]).bind()
         people, cursor = self.candidates.scan(limit=REBUILD_PAGE, cursor=message.get("cursor"))
         existing = self.memberships.existing(pool_id, [p["id"] for p in people])
@@ -208,8 +244,12 @@ class PoolService:
         """Daily: pools whose rules depend on time passing are rebuilt (same generation)."""
         refreshed = []
         for pool in self.pools.all():
-            if (pool["kind"] == "dynamic" and pool["status"] == "ready" and pool.get("rules")
-                    and parse_rules(pool["rules"]).time_based):
+            if pool["kind"] != "dynamic" or pool["status"] != "ready" or not pool.get("rules"):
+                continue
+            if pool_problem(pool) is not None:
+                self.pools.mark_error(pool["id"])
+                continue
+            if parse_rules(pool["rules"]).time_based:
                 self._enqueue_rebuild(pool["id"], pool["generation"])
                 refreshed.append(pool["id"])
         return refreshed

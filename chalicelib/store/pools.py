@@ -19,8 +19,19 @@ from .models import MembershipModel, PoolModel
 
 def _pool(item: PoolModel) -> dict:
     pool = to_dict(item)
-    pool["rules"] = json.loads(pool["rules"]) if pool.get("rules") else None
+    pool["rules"] = _rules(pool.get("rules"))
     return pool
+
+
+def _rules(text: str | None):
+    """The stored rules; text that is not JSON (written around the API) is handed on as it is, for
+    the rule parser to refuse and the pool to be reported, rather than failing every read of pools."""
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return text
 
 
 def _stored(name: str, value):
@@ -65,6 +76,14 @@ class PoolRepository:
                 return False  # a newer rules change started another rebuild, or the pool is gone
             raise
         return True
+
+    def mark_error(self, pool_id: str) -> None:
+        """Status "error": its rules cannot be evaluated (a rules change clears it: start_rebuild)."""
+        try:
+            PoolModel(pool_id).update(actions=[PoolModel.status.set("error")], condition=PoolModel.id.exists())
+        except UpdateError as exc:
+            if not _condition_failed(exc):
+                raise  # the pool was deleted meanwhile: nothing to mark
 
     def add_sizes(self, deltas: dict[str, int]) -> None:
         for pool_id, delta in deltas.items():
