@@ -2,12 +2,18 @@
 
 Subject and text are rendered without escaping; HTML with autoescaping. Missing values are
 undefined (not "None"), so `{{ candidate.first_name | default("there") }}` works as people expect.
+Rendering is bounded (time, loops, sizes, numbers: template_sandbox.py); a template that goes over a
+limit is a ValidationError (code render_limit) naming the part and the line, at save (a trial render
+for a sample person), at preview and at send (the sender records that recipient as failed with the
+reason and goes on).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 
+from . import template_sandbox as sandbox
 from .errors import ValidationError
 
 CATEGORIES = ("company_news", "industry_insights", "career_advice", "job_alert", "event_invite")
@@ -22,14 +28,28 @@ VARIABLES = {
 }
 PARTS = ("subject", "html", "text")
 MAX_SIZES = {"subject": 300, "html": 200_000, "text": 100_000}
+MAX_OUTPUT = {"subject": 10_000, "html": 1_000_000, "text": 500_000}  # characters a part renders to
+MAX_SUBJECT = 998  # characters of a rendered subject: one header line (RFC 5322)
+# Tags that would reach for another template: a template stands alone (there is no loader).
+REFUSED_TAGS = {"Include": "include", "Import": "import", "FromImport": "from ... import", "Extends": "extends"}
+# Who a template is tried on when saved: every variable filled, so a template that fails for them
+# fails for everyone.
+SAMPLE = {
+    "candidate": {"id": "cand_sample", "first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com",
+                  "city": "London", "country": "GB", "skills": ["python", "sql"], "roles": ["engineer"],
+                  "tags": ["alumni"], "seniority": "senior", "remote_ok": True, "stage": "sourced",
+                  "linkedin_url": "https://www.linkedin.com/in/ada", "portfolio_url": "https://ada.example.com"},
+    "job": {"id": "job_sample", "title": "Data engineer", "city": "London", "country": "GB", "remote": True,
+            "skills": ["python"], "description": "Pipelines and people.", "seniority": "senior",
+            "department": "Data", "url": "https://jobs.example.com/1"},
+    "company": {"name": "Example", "careers_url": "https://example.com/careers", "address": "1 Example Street"},
+}
 
 
 @lru_cache(maxsize=2)
 def _environment(autoescape: bool):
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-    return ImmutableSandboxedEnvironment(autoescape=autoescape, trim_blocks=True, lstrip_blocks=True,
-                                         keep_trailing_newline=True)
+    return sandbox.environment_class()(autoescape=autoescape, trim_blocks=True, lstrip_blocks=True,
+                                       keep_trailing_newline=True)
 
 
 def _unknown_names(ast) -> list[str]:
@@ -45,10 +65,9 @@ def _unknown_names(ast) -> list[str]:
     return sorted(dict.fromkeys(unknown))
 
 
-def validate_template(body: object, *, partial: bool = False) -> dict:
-    """name, category, subject, html, text?: syntax errors with line numbers, unknown variables listed."""
-    from jinja2 import TemplateSyntaxError
-
+def validate_template(body: object, *, partial: bool = False, current: dict | None = None) -> dict:
+    """name, category, subject, html, text?: syntax errors with line numbers, unknown variables listed,
+    then a trial render for a sample person (of `current` with the changes, for a PATCH) within the limits."""
     if not isinstance(body, dict):
         raise ValidationError("body must be a JSON object")
     allowed = {"name", "category", "subject", "html", "text"}
@@ -80,19 +99,50 @@ def validate_template(body: object, *, partial: bool = False) -> dict:
         if len(value) > MAX_SIZES[name]:
             problems[name] = f"at most {MAX_SIZES[name]} characters"
             continue
-        try:
-            ast = _environment(name == "html").parse(value)
-        except TemplateSyntaxError as exc:
-            problems[name] = f"line {exc.lineno}: {exc.message}"
-            continue
-        unknown = _unknown_names(ast)
-        if unknown:
-            problems[name] = "unknown variables: " + ", ".join(unknown)
+        problem = _source_problem(value, name == "html")
+        if problem:
+            problems[name] = problem
             continue
         result[name] = value
     if problems:
         raise ValidationError("invalid template: " + ", ".join(sorted(problems)), problems)
+    merged = {**(current or {}), **result}
+    if merged.get("subject") and merged.get("html"):
+        _trial_render(merged)
     return result
+
+
+def _source_problem(source: str, autoescape: bool) -> str | None:
+    """Why a part's source cannot be saved: syntax (with the line), tags reaching for other
+    templates, unknown variables, or what the compiler refuses (unknown filters)."""
+    from jinja2 import TemplateSyntaxError, nodes
+
+    try:
+        ast = _environment(autoescape).parse(source)
+        refused = next(ast.find_all(tuple(getattr(nodes, kind) for kind in REFUSED_TAGS)), None)
+        if refused is not None:
+            tag = REFUSED_TAGS[type(refused).__name__]
+            return f"line {refused.lineno}: {{% {tag} %}} is not allowed: a template stands alone"
+        unknown = _unknown_names(ast)
+        if unknown:
+            return "unknown variables: " + ", ".join(unknown)
+        _compiled(source, autoescape)
+    except TemplateSyntaxError as exc:
+        return f"line {exc.lineno}: {exc.message}"
+    except RecursionError:
+        return "nested too deeply"
+    except Exception as exc:  # noqa: BLE001 - e.g. a number literal too long to read: refused, never a 500
+        return f"cannot be read: {str(exc)[:200]}"
+    return None
+
+
+def _trial_render(template: dict) -> None:
+    """The template rendered for SAMPLE: ValidationError (render_limit or render_error, by part) if it
+    cannot be, so a template that blows the limits is refused when saved rather than at every send.
+    With a fifth of the time a send allows: what is saved renders quickly for everyone."""
+    render(template, candidate=SAMPLE["candidate"], job=SAMPLE["job"], company=SAMPLE["company"],
+           unsubscribe_url="https://example.com/u/sample", preferences_url="https://example.com/u/sample",
+           seconds=sandbox.MAX_SECONDS / 5)
 
 
 @dataclass
@@ -121,19 +171,38 @@ def _compiled(source: str, autoescape: bool):
 
 
 def render(template: dict, *, candidate: dict, job: dict | None, company: dict, unsubscribe_url: str,
-           preferences_url: str) -> Rendered:
-    """Subject, HTML (footer added when the template has no unsubscribe link, CSS inlined) and text."""
-    from jinja2 import TemplateError
+           preferences_url: str, seconds: float = sandbox.MAX_SECONDS) -> Rendered:
+    """Subject, HTML (footer added when the template has no unsubscribe link, CSS inlined) and text.
 
+    ValidationError (code render_limit, or render_error) naming the part and the template line if the
+    template goes over a limit or fails (`seconds`: the time limit for the whole email)."""
     context = _context(candidate, job, company, unsubscribe_url, preferences_url)
+    text_source = template.get("text")
+    derived = not text_source
+    if derived:
+        text_source = _text_template(template["html"])
+    parts = [("subject", template["subject"], False), ("html", _inlined(template["html"]), True)]
+    if text_source:
+        parts.append(("text", text_source, False))
+    compiled = {part: _part_template(part, source, autoescape) for part, source, autoescape in parts}
+    sandbox.begin(seconds)
     try:
-        subject = " ".join(_compiled(template["subject"], False).render(context).split())
-        html = _compiled(_inlined(template["html"]), True).render(context)
-        text_source = template.get("text") or _text_template(template["html"])
-        text = _compiled(text_source, False).render(context) if text_source else None
-    except TemplateError as exc:  # e.g. the sandbox refused an unsafe call
-        raise ValidationError(f"template could not be rendered: {exc}", {"template": str(exc)},
-                              code="render_error") from None
+        out = {}
+        for part, template_code in compiled.items():
+            sandbox.next_part()
+            try:
+                out[part] = _render_part(part, template_code, context, derived)
+            except ValidationError as exc:
+                if part == "html" and parts[1][1] != template["html"]:
+                    raise _with_source_lines(exc, template["html"], context) from None
+                raise
+    finally:
+        sandbox.end()
+    subject, html, text = " ".join(out["subject"].split()), out["html"], out.get("text")
+    if len(subject) > MAX_SUBJECT:
+        problem = f"renders to {len(subject)} characters; a subject is at most {MAX_SUBJECT}"
+        raise ValidationError(f"template could not be rendered: subject {problem}", {"subject": problem},
+                              code="render_limit")
     if unsubscribe_url not in html:
         html = _with_footer(html, company, unsubscribe_url, preferences_url)
     if text is None:
@@ -142,6 +211,86 @@ def render(template: dict, *, candidate: dict, job: dict | None, company: dict, 
         text = text.rstrip() + (f"\n\n--\nYou get this because you joined the {company.get('name', 'our')} talent "
                                 f"community.\nChoose what you get: {preferences_url}\nUnsubscribe: {unsubscribe_url}\n")
     return Rendered(subject=subject, html=html, text=text)
+
+
+def _with_source_lines(exc: ValidationError, html: str, context: dict) -> ValidationError:
+    """The failure told with the lines of the HTML as written, not of the CSS-inlined copy that ran
+    (the inliner rewrites the markup): the written HTML is run again to find them. Not for a render
+    that ran out of time (that would take as long again)."""
+    if "seconds" in exc.message:
+        return exc
+    sandbox.next_part()
+    try:
+        _render_part("html", _part_template("html", html, True), context, False)
+    except ValidationError as again:
+        return again
+    return exc
+
+
+def _part_template(part: str, source: str, autoescape: bool):
+    try:
+        return _compiled(source, autoescape)
+    except Exception as exc:  # noqa: BLE001 - a stored template that no longer compiles
+        raise _render_failed(part, exc, None, "render_error") from None
+
+
+def _render_part(part: str, compiled, context: dict, derived_text: bool) -> str:
+    """One part, streamed and counted: at most MAX_OUTPUT[part] characters.
+
+    The render function is driven directly (Template.render would join everything first, generate
+    adds a generator per chunk), a few chunks at a time: each chunk is one output of the template (a
+    bounded value), so what is held before a count is bounded too."""
+    limit, size, chunks = MAX_OUTPUT[part], 0, []
+    stream = compiled.root_render_func(compiled.new_context(context))
+    try:
+        while batch := list(islice(stream, 32)):
+            size += sum(map(len, batch))
+            if size > limit:
+                raise sandbox.RenderLimit(f"renders to more than {limit} characters", _stream_line(stream))
+            chunks += batch
+    except sandbox.RenderLimit as exc:
+        raise _render_failed(part, exc, exc.line or _template_line(exc), "render_limit", derived_text) from None
+    except (RecursionError, MemoryError) as exc:
+        raise _render_failed(part, sandbox.RenderLimit("nested too deeply or too big"), _template_line(exc),
+                             "render_limit", derived_text) from None
+    except Exception as exc:  # noqa: BLE001 - the sandbox refused something, a division by zero, ...
+        raise _render_failed(part, exc, _template_line(exc), "render_error", derived_text) from None
+    finally:
+        stream.close()
+    return "".join(chunks)
+
+
+def _render_failed(part: str, exc: Exception, line: int | None, code: str,
+                   derived_text: bool = False) -> ValidationError:
+    problem = str(getattr(exc, "problem", None) or getattr(exc, "message", None) or exc or type(exc).__name__)[:300]
+    where = f"line {line}" if line else "the template"
+    if part == "text" and derived_text:
+        where += " of the text made from the HTML"
+    detail = f"{where}: {problem}"
+    return ValidationError(f"template could not be rendered: {part} {detail}", {part: detail}, code=code)
+
+
+def _template_line(exc: BaseException) -> int | None:
+    """The template line the exception came from: the innermost frame of template code."""
+    line, tb = None, exc.__traceback__
+    while tb is not None:
+        template = tb.tb_frame.f_globals.get("__jinja_template__")
+        if template is not None:
+            line = template.get_corresponding_lineno(tb.tb_lineno)
+        tb = tb.tb_next
+    return line
+
+
+def _stream_line(stream) -> int | None:
+    """The template line a suspended render is at (the chunk that went over the output limit)."""
+    line = None
+    while stream is not None:
+        frame = getattr(stream, "gi_frame", None)
+        template = frame.f_globals.get("__jinja_template__") if frame is not None else None
+        if template is not None:
+            line = template.get_corresponding_lineno(frame.f_lineno)
+        stream = getattr(stream, "gi_yieldfrom", None)
+    return line
 
 
 def _with_footer(html: str, company: dict, unsubscribe_url: str, preferences_url: str) -> str:

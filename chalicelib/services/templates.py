@@ -61,7 +61,7 @@ class TemplateService:
 
     def patch(self, template_id: str, body: object) -> dict:
         current = self.get(template_id)
-        fields = validate_template(body, partial=True)
+        fields = validate_template(body, partial=True, current=current)  # the trial render sees the whole template
         updated = {**current, **fields, "updated_at": iso()}
         self.templates.save(updated)
         return self.view(updated)
