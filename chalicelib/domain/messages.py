@@ -36,21 +36,44 @@ def confirmation_email(*, confirm_url: str, company: str, valid_days: int) -> tu
     return subject, text, body
 
 
-def _header(value: str) -> str:
-    """ASCII as it is; anything else as RFC 2047 encoded words (base64, at most 45 bytes each, never
-    splitting a character), folded between words."""
-    if value.isascii():
-        return value
+def _header(value: str, used: int = 0) -> str:
+    """A header value as written: printable ASCII folded at spaces (lines of at most 78 characters
+    where the words allow, never over 998: RFC 5322); anything else (other characters, a word too
+    long for one line, text that would read as an encoded word) as RFC 2047 encoded words (base64,
+    at most 45 bytes each, never splitting a character), one per line. `used`: characters before
+    the value on its first line (the header's name)."""
+    if value.isascii() and value.isprintable() and "=?" not in value:
+        if used + len(value) <= 78:
+            return value
+        words = value.split(" ")
+        if max(map(len, words)) + max(used, 1) <= 998:
+            return _fold(words, used)
     import base64
 
     data, words = value.encode("utf-8"), []
+    most = min(45, max(6, (78 - used - 12) // 4 * 3))  # the first word shares its line with the name
     while data:
-        end = min(45, len(data))
+        end = min(most, len(data))
         while end < len(data) and data[end] & 0xC0 == 0x80:  # not inside a character
             end -= 1
         words.append(data[:end])
-        data = data[end:]
+        data, most = data[end:], 45
     return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(word).decode()}?=" for word in words)
+
+
+def _fold(words: list[str], used: int) -> str:
+    """The words joined by their spaces, a space turned into a line break (CRLF + that space, which
+    unfolding gives back) before a word that would pass 78 characters; never a line of spaces only."""
+    out, length, has_text = [words[0]], used + len(words[0]), bool(words[0])
+    for word in words[1:]:
+        if word and has_text and length + 1 + len(word) > 78:
+            out.append("\r\n " + word)
+            length = 1 + len(word)
+        else:
+            out.append(" " + word)
+            length += 1 + len(word)
+        has_text = has_text or bool(word)
+    return "".join(out)
 
 
 def _address(name: str | None, address: str) -> str:
@@ -81,9 +104,10 @@ def build_mime(*, from_email: str, from_name: str | None, to: str, subject: str,
     stays readable), the HTML base64 (half the CPU of quoted-printable for markup).
 
     Written out directly rather than through email.message: that parses every header again and
-    cost most of a campaign email's CPU. Headers are never folded: List-Unsubscribe stays a plain
-    <URL> as RFC 8058 wants it. The boundary starts "=_", which neither encoding can produce, so it
-    needs no cryptographic randomness (os.urandom was a tenth of the CPU of an email).
+    cost most of a campaign email's CPU. Only the subject and names are folded (_header):
+    List-Unsubscribe stays a plain <URL> as RFC 8058 wants it. The boundary starts "=_", which
+    neither encoding can produce, so it needs no cryptographic randomness (os.urandom was a tenth
+    of the CPU of an email).
     """
     import random
 
@@ -91,7 +115,7 @@ def build_mime(*, from_email: str, from_name: str | None, to: str, subject: str,
     lines = [
         f"From: {_address(from_name, from_email)}",
         f"To: {to}",
-        f"Subject: {_header(subject)}",
+        f"Subject: {_header(subject, len('Subject: '))}",
         f"Date: {formatdate(usegmt=True)}",
         f"Message-ID: {make_msgid(domain=from_email.rpartition('@')[2] or None)}",
         "MIME-Version: 1.0",

@@ -55,3 +55,43 @@ def test_a_link_in_both_parts_gets_one_tracked_url():
     assert made == [0, 1]  # one token per link, not per occurrence
     assert tracked.text == "see https://t.example/c/1 and https://t.example/c/0"
     assert 'href="https://x.example/u/me"' in tracked.html
+
+
+def header_lines(raw: bytes) -> list[str]:
+    return raw.split(b"\r\n\r\n", 1)[0].decode("ascii").split("\r\n")
+
+
+def subject_lines(raw: bytes) -> list[str]:
+    lines = header_lines(raw)
+    start = next(i for i, line in enumerate(lines) if line.startswith("Subject:"))
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].startswith(" "))
+    return lines[start:end]
+
+
+long_words = st.lists(st.text(st.characters(codec="ascii", blacklist_categories=("Cc",), blacklist_characters=" "),
+                              min_size=1, max_size=1200), min_size=1, max_size=40).map(" ".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(subject=long_words | st.text(st.characters(blacklist_categories=("Cs",)), max_size=3000))
+def test_subjects_of_any_length_are_folded_within_the_line_limits(subject):
+    raw = build_mime(from_email="talent@example.com", from_name="Talent", to="ada@example.org",
+                     subject=subject, text="hi", html_body="<p>hi</p>")
+    assert all(len(line) <= 998 for line in header_lines(raw))
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert str(parsed["Subject"]) in (subject, " ".join(subject.split()))
+
+
+def test_long_subjects_fold_at_spaces_into_short_lines():
+    subject = " ".join(f"word{i}" for i in range(400))  # about 3,500 characters
+    raw = build_mime(from_email="talent@example.com", from_name=None, to="ada@example.org",
+                     subject=subject, text="hi", html_body="<p>hi</p>")
+    lines = subject_lines(raw)
+    assert len(lines) > 40 and all(len(line) <= 78 for line in lines)
+    assert str(message_from_bytes(raw, policy=policy.default)["Subject"]) == subject
+    # A word longer than a line can hold goes as encoded words; text that looks like one is encoded too.
+    for subject in ["x" * 2000, "a =?utf-8?q?not_a_word?= b"]:
+        raw = build_mime(from_email="talent@example.com", from_name=None, to="ada@example.org",
+                         subject=subject, text="hi", html_body="<p>hi</p>")
+        assert all(len(line) <= 78 for line in subject_lines(raw))
+        assert str(message_from_bytes(raw, policy=policy.default)["Subject"]) == subject
