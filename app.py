@@ -38,6 +38,17 @@ def health():
     return {"status": "ok"}
 
 
+@app.route("/openapi.json", methods=["GET"])
+@api.public
+def openapi_description():
+    from chalice import Response
+
+    from chalicelib.web.openapi import document
+
+    return Response(body=document(), status_code=200,
+                    headers={"Content-Type": "application/json", "Cache-Control": "public, max-age=300"})
+
+
 @app.route("/signups", methods=["POST"], content_types=ALL_TYPES)
 @api.public
 def signup():
