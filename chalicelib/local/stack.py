@@ -76,7 +76,7 @@ def startup_api_key(given: str, data_dir: Path) -> tuple[str, str | None]:
     from .. import wiring
 
     keys = wiring.api_keys()
-    if keys.ensure(given, STARTUP_KEY_NAME):
+    if given and keys.ensure(given, STARTUP_KEY_NAME):  # (CRM_API_KEY set but empty: no key at all)
         return given, None
     stored = read_secrets(data_dir)
     kept = stored.get("CRM_API_KEY")

@@ -134,6 +134,7 @@ def test_start_up_key_replaced_when_revoked(aws, tmp_path):
     key, why = startup_api_key("crm_given_key_0123456789", tmp_path)
     assert key == "crm_kept_key_0123456789" and "revoked" in why
     assert startup_api_key("crm_kept_key_0123456789", tmp_path) == ("crm_kept_key_0123456789", None)
+    assert startup_api_key("", tmp_path)[0] == "crm_kept_key_0123456789"  # CRM_API_KEY= (empty) is no key
     # both revoked: a new key, kept in CRM_DATA_DIR (0600) and registered; the old ones stay dead
     for item in keys.list():
         keys.revoke(item["id"])
