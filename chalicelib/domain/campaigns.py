@@ -160,7 +160,8 @@ def decide(*, candidate: dict | None, campaign: dict, step_index: int, now: date
     if consent.get("marketing") is not True:
         return Decision("skip", "no_consent")
     preferences = candidate.get("preferences") or {}
-    if preferences.get("unsubscribed_all") or campaign["category"] in (preferences.get("unsubscribed_categories") or []):
+    opted_out = preferences.get("unsubscribed_categories") or []
+    if preferences.get("unsubscribed_all") or campaign["category"] in opted_out:
         return Decision("skip", "category_opt_out")
 
     step = campaign["steps"][step_index]

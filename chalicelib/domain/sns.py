@@ -58,7 +58,8 @@ def trusted_sns_url(url: object, *, pem: bool) -> bool:
         parts = urlsplit(url)
     except ValueError:
         return False
-    if parts.scheme != "https" or not parts.hostname or not _SNS_HOST.match(parts.hostname) or parts.port not in (None, 443):
+    if (parts.scheme != "https" or not parts.hostname or not _SNS_HOST.match(parts.hostname)
+            or parts.port not in (None, 443)):
         return False
     if parts.username or parts.password:
         return False

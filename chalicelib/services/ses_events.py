@@ -41,7 +41,8 @@ class SesWebhookService:
         envelope = parse_envelope(raw)
         try:
             self.verify(envelope, topic_arn=self.settings.ses_topic_arn, trusted_cert=self.settings.sns_trusted_cert)
-            if envelope["Type"] == "SubscriptionConfirmation" and not trusted_sns_url(envelope.get("SubscribeURL"), pem=False):
+            subscribe_url = envelope.get("SubscribeURL")
+            if envelope["Type"] == "SubscriptionConfirmation" and not trusted_sns_url(subscribe_url, pem=False):
                 raise NotVerified("untrusted SubscribeURL")
         except NotVerified as exc:
             logger().warning("SNS message refused", extra={"reason": str(exc), "type": envelope.get("Type")})
@@ -171,7 +172,8 @@ class SesWebhookService:
         return "duplicate" if send else "unknown_send"
 
     def _reject(self, event, send) -> str:
-        if send and self.sends.mark_first(send["pk"], "bounced_at", iso(), status="failed", error=f"rejected: {event.detail}"):
+        if send and self.sends.mark_first(send["pk"], "bounced_at", iso(), status="failed",
+                                          error=f"rejected: {event.detail}"):
             self._count(send, "rejected")
         return "rejected"
 

@@ -126,7 +126,8 @@ def test_hostile_dates_in_signed_events_are_400(client, auth):
         assert response.status_code == 400 and "occurred_at" in body(response)["error"]["fields"], response.body
     assert _people(client, auth) == []
     # the edge of the range works, 30-day attribution window and all
-    early = signed(client, event("application.created", {"email": "dated@example.com"}, occurred_at="1900-01-01T00:00:00Z"))
+    early = signed(client, event("application.created", {"email": "dated@example.com"},
+                                 occurred_at="1900-01-01T00:00:00Z"))
     assert early.status_code == 200 and body(early)["status"] == "recorded"
 
 

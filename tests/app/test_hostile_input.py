@@ -41,7 +41,8 @@ def recruiter_routes(client, auth, person):
 @pytest.fixture
 def person(client, auth):
     response = client.http.post("/candidates", headers=auth, body=json.dumps(
-        {"email": "grace@example.com", "first_name": "Grace", "skills": ["cobol"], "linkedin_url": "linkedin.com/in/g"}))
+        {"email": "grace@example.com", "first_name": "Grace", "skills": ["cobol"],
+         "linkedin_url": "linkedin.com/in/g"}))
     assert response.status_code == 201, response.body
     return body(response)
 
@@ -127,7 +128,7 @@ HOSTILE_FORM_VALUES = {
 
 
 def test_hostile_form_fields_are_refused_and_sign_nobody_up(client, auth):
-    for name, value in HOSTILE_FORM_VALUES.items():
+    for value in HOSTILE_FORM_VALUES.values():
         for field in ("first_name", "city", "skills", "email"):
             raw = f"email=form%40example.com&consent=on&{field}={value}"
             assert_refused(client.http.post("/signups", headers=FORM, body=raw))
@@ -140,7 +141,8 @@ def test_line_breaks_never_reach_a_location_header(client, auth):
     """redirect_to becomes the 303's Location: CR/LF (encoded or not), spaces, tabs, NUL are refused."""
     for tail in ("%0d%0aSet-Cookie:%20a=b", "%0aX:%20y", "%0d", "%09x", "%20x", "%00", "%E2%80%A8"):
         redirect = quote("https://careers.example.com/thanks", safe="") + tail
-        response = client.http.post("/signups", headers=FORM, body=f"email=r%40example.com&consent=on&redirect_to={redirect}")
+        response = client.http.post("/signups", headers=FORM,
+                                    body=f"email=r%40example.com&consent=on&redirect_to={redirect}")
         assert_refused(response, field="redirect_to")
         assert "Location" not in response.headers
     assert body(client.http.get("/candidates?q=r@example.com", headers=auth))["items"] == []
@@ -250,7 +252,8 @@ def test_job_and_campaign_text_and_ids(client, auth, person):
 # ---------------------------------------------------------------- dates
 
 BAD_DATES = ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00Z", "1899-12-31T23:59:59Z",
-             "1900-01-01T00:30:00+01:00", "2201-01-01T00:00:00Z", "99999-01-01", "2026-13-01", "x", {"y": 2026}, ["2026"]]
+             "1900-01-01T00:30:00+01:00", "2201-01-01T00:00:00Z", "99999-01-01", "2026-13-01", "x", {"y": 2026},
+             ["2026"]]
 
 
 def test_dates_out_of_range_are_400_everywhere(client, auth, person):
@@ -265,7 +268,8 @@ def test_dates_out_of_range_are_400_everywhere(client, auth, person):
             (client.http.post(f"/candidates/{person['id']}/touchpoints", headers=auth,
                               body=f'{{"channel": "note", "at": {text}}}'), "at"),
             (client.http.post("/campaigns", headers=auth, body=json.dumps(dict(campaign, send_at=value))), "send_at"),
-            (client.http.post("/costs", headers=auth, body=f'{{"source": "agency", "amount": 1, "from": {text}}}'), "from"),
+            (client.http.post("/costs", headers=auth,
+                              body=f'{{"source": "agency", "amount": 1, "from": {text}}}'), "from"),
             (client.http.post("/goals", headers=auth, body='{"metric": "hires_from_pools", "target": 1, '
                               f'"period": {{"from": "2026-01-01T00:00:00Z", "to": {text}}}}}'), None),
         ]
@@ -298,5 +302,6 @@ def test_forged_cursors_are_400(client, auth, person):
     pools = body(client.http.post("/pools", headers=auth, body='{"name": "P", "kind": "static"}'))
     for value in forged:
         for path in ("/candidates?", "/candidates?skill=go&", f"/candidates?pool={pools['id']}&", "/pools?",
-                     "/campaigns?", "/templates?", f"/candidates/{person['id']}/timeline?", f"/pools/{pools['id']}/members?"):
+                     "/campaigns?", "/templates?", f"/candidates/{person['id']}/timeline?",
+                     f"/pools/{pools['id']}/members?"):
             assert_refused(client.http.get(f"{path}cursor={quote(value)}", headers=auth), field="cursor")

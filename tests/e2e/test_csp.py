@@ -77,7 +77,8 @@ def test_dashboard_works_under_the_policy(stack, watched):
         WebDriverWait(watched, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#view .view h1"))
     WebDriverWait(watched, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid="goal"]'))
     save_screenshot(watched, "csp-dashboard-overview")
-    widths = watched.execute_script("return Array.from(document.querySelectorAll('.progress-fill'), e => e.style.width)")
+    widths = watched.execute_script(
+        "return Array.from(document.querySelectorAll('.progress-fill'), e => e.style.width)")
     assert widths and all(width.endswith("%") for width in widths), widths  # the inline size was applied
     found = violations(watched)
     assert found == [], "\n".join(found)

@@ -50,7 +50,8 @@ def test_redirect_elsewhere_is_an_error_naming_the_field():
     "https://careers.example.com/thanks\r\nSet-Cookie: a=b", "https://careers.example.com/thanks\n",
     "https://careers.example.com/a\tb", "https://careers.example.com/a b", "https://careers.example.com/\x00",
     "https://careers.example.com/\u2028", "https://careers.example.com/" + "x" * 2000,
-    "https://user@careers.example.com/", ["https://careers.example.com/\r\n"], {"url": "https://careers.example.com/"}, 7,
+    "https://user@careers.example.com/", ["https://careers.example.com/\r\n"],
+    {"url": "https://careers.example.com/"}, 7,
 ])
 def test_redirect_to_is_one_clean_url(redirect):
     """It becomes a Location header: a CR/LF there forges headers (urlsplit strips them, so the origin matched)."""
