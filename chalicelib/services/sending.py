@@ -8,6 +8,7 @@ never sent again automatically. The claim is released only when SES surely refus
 from __future__ import annotations
 
 from ..domain.messages import build_mime, confirmation_email
+from ..domain.suppression import is_suppressed
 from ..observability import count, logger
 
 
@@ -58,6 +59,8 @@ class SendWorker:
         candidate = self.candidates.get(candidate_id) if candidate_id else None
         if candidate is None:
             return "skipped:no_candidate"  # erased meanwhile
+        if is_suppressed(candidate):
+            return "skipped:suppressed"  # bounced or complained since the sign-up
         consent = self.timeline.get(candidate_id, consent_id) if consent_id else None
         if consent is None or consent["data"].get("confirmed_at"):
             return "skipped:no_pending_consent"

@@ -195,3 +195,13 @@ def test_erasure_leaves_no_id_in_enrollments_or_outcomes(client, auth):
     assert len(wiring.analytics().outcomes.all_of("hire")) == hires_before  # the hire still counts
     tick()  # the sequence's next step finds nobody to send to and writes nothing back
     assert list(EnrollmentModel.by_candidate.query(person["id"])) == []
+
+
+@pytest.mark.parametrize("status", SUPPRESSED)
+def test_a_confirmation_queued_before_a_suppression_is_not_sent(client, auth, status):
+    from chalicelib import wiring
+
+    person = subscriber(f"queued-{status}@example.com", skills=["go"])
+    assert form(client, {"email": person["email"], "consent": "on"}).status_code == 202  # queued, not yet sent
+    wiring.candidate_repo().update(person["id"], lambda c: dict(c, status=status))
+    assert _emails_to(person["email"]) == []
