@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test e2e demo bench package apikey apikeys revoke-apikey dlq redrive clean
+.PHONY: install run test fuzz e2e demo bench package apikey apikeys revoke-apikey dlq redrive clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ run: install
 ## make test: the whole test suite, no network needed
 test: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests --ignore=tests/e2e
+
+## make fuzz: only the schemathesis run (part of make test): every route of chalicelib/web/openapi.json against
+## the local stack, no 5xx and every answer as described
+fuzz: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz
 
 ## make e2e: browser tests in headless Chromium (installs Chromium if absent and allowed)
 e2e: install
