@@ -34,6 +34,12 @@ class Unauthorized(CrmError):
     code = "unauthorized"
 
 
+class Forbidden(CrmError):
+    """Authenticated, or from the wrong place, but not allowed to do this."""
+    status = 403
+    code = "forbidden"
+
+
 class NotFound(CrmError):
     status = 404
     code = "not_found"

@@ -7,7 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 from chalice import Response
 
 from .. import wiring
-from ..http import html_response, json_response, raw_body
+from ..domain.errors import Forbidden
+from ..http import error_response, html_response, json_response, raw_body
 from ..web.pages import page
 from ..web.preferences import preference_page, unsubscribe_only_page
 
@@ -119,7 +120,7 @@ def _cross_site(request, settings) -> bool:
 
 
 def _forbidden(message: str) -> Response:
-    return json_response({"error": {"code": "forbidden", "message": message}}, 403, NO_STORE)
+    return error_response(Forbidden(message), NO_STORE)
 
 
 def _not_valid() -> Response:
