@@ -115,7 +115,7 @@ class PoolService:
         return pool_view(pool)
 
     def get(self, pool_id: str) -> dict:
-        pool = self.pools.get(pool_id)
+        pool = self.pools.get(pool_id) if isinstance(pool_id, str) and 0 < len(pool_id) <= 100 else None
         if pool is None:
             raise NotFound(f"no pool {pool_id}")
         return pool_view(pool)

@@ -27,6 +27,11 @@ JOB_ALERT = {
 VIEW = ("id", "name", "category", "subject", "html", "text", "builtin", "created_at", "updated_at")
 
 
+def _an_id(value: object) -> bool:
+    """Text that can be a key (DynamoDB refuses an empty one; ids are short)."""
+    return isinstance(value, str) and 0 < len(value) <= 100
+
+
 class TemplateService:
     def __init__(self, settings, templates, candidates, keys):
         self.settings = settings
@@ -54,7 +59,7 @@ class TemplateService:
         return [self.view(t) for t in items], next_cursor
 
     def get(self, template_id: str) -> dict:
-        template = self.templates.get(template_id)
+        template = self.templates.get(template_id) if _an_id(template_id) else None
         if template is None:
             raise NotFound(f"no template {template_id}")
         return template
@@ -68,8 +73,10 @@ class TemplateService:
 
     def preview(self, template_id: str, body: object) -> dict:
         template = self.get(template_id)
-        if not isinstance(body, dict) or not isinstance(body.get("candidate_id"), str):
+        if not isinstance(body, dict) or not _an_id(body.get("candidate_id")):
             raise ValidationError.field("candidate_id", "required: the person to preview for")
+        if body.get("job_id") is not None and not _an_id(body["job_id"]):
+            raise ValidationError.field("job_id", "the id of a job, or nothing")
         candidate = self.candidates.get(body["candidate_id"])
         if candidate is None:
             raise NotFound(f"no candidate {body['candidate_id']}")

@@ -242,3 +242,14 @@ def test_a_stored_template_over_the_limits_skips_the_recipient_with_the_reason(c
         assert send["status"] in ("failed", "skipped") and "render" in reason and part in reason, send
         assert "line" in reason or "renders to" in reason, send
     assert outbox() == []  # nothing went out, and the worker was not held
+
+
+def test_preview_needs_ids_that_can_be_keys(client, auth):
+    stored = store_template(template_payload("html", "<p>Hi</p>"))
+    for payload in [{"candidate_id": ""}, {"candidate_id": "x" * 5000}, {"candidate_id": 5}, {},
+                    {"candidate_id": "cand_x", "job_id": ""}, {"candidate_id": "cand_x", "job_id": ["j"]}]:
+        response = post(client, auth, f"/templates/{stored['id']}/preview", payload)
+        assert response.status_code == 400, (payload, response.body)
+    assert post(client, auth, f"/templates/{stored['id']}/preview", {"candidate_id": "cand_x"}).status_code == 404
+    for path in ["/templates/" + "t" * 3000, "/pools/" + "p" * 3000]:
+        assert client.http.get(path, headers=auth).status_code in (400, 404)
