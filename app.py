@@ -34,6 +34,7 @@ def _request():
 # ---------------------------------------------------------------- public
 
 @app.route("/health", methods=["GET"])
+@api.public
 def health():
     return {"status": "ok"}
 
@@ -74,6 +75,7 @@ def signup_confirm():
 
 
 @app.route("/t/o/{token}", methods=["GET"])
+@api.public
 def track_open(token):
     from chalicelib.routes import tracking as tracking_http
 

@@ -30,10 +30,6 @@ def pixel(request, token: str) -> Response:
         from ..observability import logger
 
         logger().exception("open not recorded")
-    finally:
-        from ..observability import flush
-
-        flush()
     return Response(body=PIXEL, status_code=200, headers={"Content-Type": "image/gif", **NO_STORE})
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import timedelta
 
-from ..domain.analytics import funnel, goal_progress, hourly_series, median, ratio
-from ..domain.clock import iso, new_id, parse_iso, utcnow
-from ..domain.errors import NotFound, ValidationError
+from ..domain.analytics import funnel, goal_progress, hourly_series, median, period, ratio, validate_cost, validate_goal
+from ..domain.clock import iso, new_id, utcnow
+from ..domain.errors import NotFound
 
 GOAL_METRICS = {
     # metric: (direction, cumulative, what it is)
@@ -21,15 +21,8 @@ GOAL_METRICS = {
 
 
 def period_bounds(start: str | None, end: str | None) -> tuple[str, str]:
-    now = utcnow()
-    try:
-        start = iso(parse_iso(start)) if start else iso(now - timedelta(days=90))
-        end = iso(parse_iso(end)) if end else iso(now)
-    except ValueError:
-        raise ValidationError("from and to must be ISO 8601 dates", {"from": "ISO 8601", "to": "ISO 8601"}) from None
-    if start > end:
-        raise ValidationError.field("from", "must be before to")
-    return start, end
+    """A query's [from, to] (default: the last 90 days)."""
+    return period(start, end, utcnow())
 
 
 class AnalyticsService:
@@ -163,23 +156,7 @@ class AnalyticsService:
     # ------------------------------------------------------------ costs and goals
 
     def add_cost(self, body: object) -> dict:
-        if not isinstance(body, dict):
-            raise ValidationError("body must be a JSON object")
-        problems = {}
-        source = body.get("source")
-        if not isinstance(source, str) or not source.strip():
-            problems["source"] = "required: where the hires come from (e.g. careers_page, agency, job_board)"
-        amount = body.get("amount")
-        if isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount < 0:
-            problems["amount"] = "a number, 0 or more"
-        try:
-            start, end = period_bounds(body.get("from"), body.get("to"))
-        except ValidationError as exc:
-            problems.update(exc.fields)
-        if problems:
-            raise ValidationError("invalid cost: " + ", ".join(sorted(problems)), problems)
-        cost = {"id": new_id("cost"), "source": source.strip().lower().replace(" ", "_"), "amount": float(amount),
-                "currency": str(body.get("currency") or "USD")[:3].upper(), "from": start, "to": end}
+        cost = {"id": new_id("cost"), **validate_cost(body, utcnow())}
         self.keys.put(f"cost#{cost['id']}", ref=cost["id"], created_at=iso(), data=cost)
         return cost
 
@@ -193,31 +170,9 @@ class AnalyticsService:
                 if item["data"].get("from", "") <= end and item["data"].get("to", "") >= start]
 
     def add_goal(self, body: object) -> dict:
-        if not isinstance(body, dict):
-            raise ValidationError("body must be a JSON object")
-        problems = {}
-        metric = body.get("metric")
-        if metric not in GOAL_METRICS:
-            problems["metric"] = "one of " + ", ".join(GOAL_METRICS)
-        target = body.get("target")
-        if isinstance(target, bool) or not isinstance(target, (int, float)) or target < 0:
-            problems["target"] = "a number, 0 or more"
-        period = body.get("period") or {}
-        if not isinstance(period, dict) or not period.get("to"):
-            problems["period"] = "{from?, to}: the goal's deadline (and start, default today)"
-        else:
-            try:
-                start, end = period_bounds(period.get("from") or iso(), period["to"])
-            except ValidationError as exc:
-                problems.update({f"period.{k}": v for k, v in exc.fields.items()})
-        department = (body.get("filters") or {}).get("department") if isinstance(body.get("filters"), dict) else None
-        if problems:
-            raise ValidationError("invalid goal: " + ", ".join(sorted(problems)), problems)
-        direction, cumulative, _ = GOAL_METRICS[metric]
-        goal = {"id": new_id("goal"), "name": str(body.get("name") or metric)[:200], "metric": metric,
-                "target": target, "direction": direction, "cumulative": cumulative,
-                "period": {"from": start, "to": end}, "filters": {"department": department} if department else {},
-                "created_at": iso()}
+        fields = validate_goal(body, GOAL_METRICS, utcnow())
+        direction, cumulative, _ = GOAL_METRICS[fields["metric"]]
+        goal = {"id": new_id("goal"), **fields, "direction": direction, "cumulative": cumulative, "created_at": iso()}
         self.keys.put(f"goal#{goal['id']}", ref=goal["id"], created_at=goal["created_at"], data=goal)
         return self._with_progress(goal)
 

@@ -6,6 +6,7 @@ import json
 from typing import Iterable, Iterator
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from ..domain import jsonbody
 from ..domain.errors import ValidationError
 from .connection import transact_write
 
@@ -41,8 +42,8 @@ def decode_cursor(cursor: str | None, key_names: tuple[str, ...]) -> dict | None
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, TypeError):
+        key = jsonbody.loads(base64.urlsafe_b64decode(padded.encode()), field="cursor")
+    except (ValueError, TypeError, ValidationError):  # a forged cursor is bad input, whatever it holds
         key = None
     if not isinstance(key, dict) or set(key) != set(key_names) or not all(
             isinstance(v, dict) and len(v) == 1 and isinstance(v.get("S"), str) for v in key.values()):
