@@ -151,8 +151,13 @@ def test_any_template_text_is_refused_or_renders_within_the_limits(html, subject
     except ValidationError as exc:
         assert exc.fields, exc.to_dict()
         return
-    email = render({**template, **fields, "text": None}, candidate=SAMPLE["candidate"], job=None,
-                   company=SAMPLE["company"], unsubscribe_url="https://x.example/u/1",
-                   preferences_url="https://x.example/u/1")
-    assert len(email.subject) <= MAX_SUBJECT
-    assert len(email.html) <= MAX_OUTPUT["html"] + 1000 and len(email.text) <= MAX_OUTPUT["text"] + 1000
+    saved = {**template, **fields, "text": None}
+    for candidate, job in [(SAMPLE["candidate"], SAMPLE["job"]), ({"id": "cand_x", "email": "x@example.com"}, None)]:
+        try:
+            email = render(saved, candidate=candidate, job=job, company=SAMPLE["company"],
+                           unsubscribe_url="https://x.example/u/1", preferences_url="https://x.example/u/1")
+        except ValidationError as exc:  # e.g. an attribute of a job this email has none of
+            assert exc.code in ("render_error", "render_limit") and exc.fields, exc.to_dict()
+            continue
+        assert len(email.subject) <= MAX_SUBJECT
+        assert len(email.html) <= MAX_OUTPUT["html"] + 1000 and len(email.text) <= MAX_OUTPUT["text"] + 1000
