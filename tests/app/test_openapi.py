@@ -48,6 +48,20 @@ def test_recruiter_routes_need_the_bearer_key_and_public_ones_do_not(app_module)
                 assert "401" in operation["responses"], (method, path)
 
 
+def test_routes_behind_the_wrapper_describe_its_400_for_bad_parameters(app_module):
+    """api.public (and so api.recruiter) checks path and query parameters first: a JSON 400 on any route."""
+    spec = described()
+    for path, methods in app_module.app.routes.items():
+        for method, entry in methods.items():
+            if not _wrapped_by(entry.view_function, "wrapper"):
+                continue
+            answer = spec["paths"][path][method.lower()]["responses"].get("400")
+            assert answer is not None, (method, path)
+            if "$ref" in answer:
+                answer = spec["components"]["responses"][answer["$ref"].rsplit("/", 1)[-1]]
+            assert "application/json" in answer["content"], (method, path)
+
+
 def test_every_operation_is_well_formed_openapi_3():
     import schemathesis
 

@@ -1,8 +1,8 @@
 """Real objects for generated requests to reach: without them nearly every id or token is unknown (404).
 
-`seed(url)` builds, through the API as a recruiter and a careers-page visitor would, a confirmed
-subscriber who got a campaign email (its click, open and preference tokens), pools, a template, a job
-and campaigns. `make_realistic(case, seeds)` then puts those ids and tokens into most generated cases
+`seed(url, key)` builds, through the API as a recruiter and careers-page visitors would, confirmed
+subscribers who got a campaign email (its click, open and preference tokens, its SES message id),
+pools, a template, a job and campaigns. `make_realistic(case, seeds)` then puts those ids and tokens into most generated cases
 that carry a well-formed id (the rest keep theirs: unknown ids are tested too), and signs most webhook
 bodies so the handlers behind the signature checks run. Every choice hangs on a checksum of the
 generated value, so a derandomized run makes the same requests each time.
@@ -38,8 +38,9 @@ class Seeds:
     ids: dict[str, list[str]] = field(default_factory=dict)  # prefix -> ids that stay
     disposable: dict[str, list[str]] = field(default_factory=dict)  # prefix -> ids a DELETE may remove
     tokens: dict[str, str] = field(default_factory=dict)  # click, open, preferences, confirm
-    ses_message_id: str = ""
-    subscriber_email: str = ""
+    reader: str = ""  # the subscriber no PATCH may touch: job alerts and test sends need someone emailable
+    ses_message_id: str = ""  # the SES id of the bouncer's campaign email
+    ses_email: str = ""
 
 
 def _call(url: str, method: str, path: str, body=None, key: str | None = None, content_type="application/json"):
@@ -70,25 +71,35 @@ def _from_outbox(url: str, to: str, pattern: str) -> tuple[str, re.Match]:
     raise AssertionError(f"seeding: no email to {to} with {pattern}")
 
 
+def _subscriber(url: str, key: str, email: str) -> tuple[str, str]:
+    """A careers-page sign-up, confirmed from its email: a subscriber's id (and the confirm token)."""
+    _call(url, "POST", "/signups", {"email": email, "consent": True, "first_name": "Seed", "skills": ["python"],
+                                    "city": "London", "country": "GB"})
+    _call(url, "POST", "/dev/tick")
+    _, confirm = _from_outbox(url, email, r"/signups/confirm\?token=([A-Za-z0-9_.\-]+)")
+    _call(url, "GET", f"/signups/confirm?token={confirm.group(1)}")
+    return _call(url, "GET", f"/candidates?q={email}", key=key)["items"][0]["id"], confirm.group(1)
+
+
 def seed(url: str, key: str) -> Seeds:
-    seeds = Seeds(subscriber_email="seed.subscriber@example.com")
+    """Three subscribers, so that one stays subscribed whatever the run does to the others: the reader's
+    email gives the click and open tokens, the leaver's the preference page (one-click unsubscribes them),
+    the bouncer's send is what the signed SES events are about (bounces, complaints)."""
+    reader, leaver, bouncer = (f"seed.{name}@example.com" for name in ("reader", "leaver", "bouncer"))
+    seeds = Seeds(ses_email=bouncer)
 
     def api(method, path, body=None):
         return _call(url, method, path, body, key)
 
-    # a careers-page sign-up, confirmed from the email: a subscriber
-    _call(url, "POST", "/signups", {"email": seeds.subscriber_email, "consent": True, "first_name": "Seed",
-                                    "skills": ["python"], "city": "London", "country": "GB"})
-    _call(url, "POST", "/dev/tick")
-    _, confirm = _from_outbox(url, seeds.subscriber_email, r"/signups/confirm\?token=([A-Za-z0-9_.\-]+)")
-    seeds.tokens["confirm"] = confirm.group(1)
-    _call(url, "GET", f"/signups/confirm?token={confirm.group(1)}")
-    subscriber = api("GET", "/candidates?q=seed.subscriber")["items"][0]["id"]
-
+    subscribers = []
+    for email in (reader, leaver, bouncer):
+        candidate_id, seeds.tokens["confirm"] = _subscriber(url, key, email)
+        subscribers.append(candidate_id)
+    seeds.reader = subscribers[0]
     people = [api("POST", "/candidates", {"email": f"seed.{n}@example.com", "first_name": f"Seed {n}",
                                           "skills": ["python", "aws"], "city": "Leeds", "country": "GB"})["id"]
               for n in range(2)]
-    seeds.ids["cand"] = [subscriber, *people]
+    seeds.ids["cand"] = [*subscribers, *people]
     seeds.disposable["cand"] = [api("POST", "/candidates", {"email": f"seed.erasable.{n}@example.com"})["id"]
                                 for n in range(4)]
 
@@ -119,11 +130,10 @@ def seed(url: str, key: str) -> Seeds:
                                                   "condition": "not_opened"}]})["id"]
     seeds.ids["camp"] = [sent, draft]
 
-    message_id, click = _from_outbox(url, seeds.subscriber_email, r"/t/c/([A-Za-z0-9_.\-]+)")
-    seeds.ses_message_id = message_id
-    seeds.tokens["click"] = click.group(1)
-    seeds.tokens["open"] = _from_outbox(url, seeds.subscriber_email, r"/t/o/([A-Za-z0-9_.\-]+)")[1].group(1)
-    seeds.tokens["preferences"] = _from_outbox(url, seeds.subscriber_email, r"/u/([A-Za-z0-9_.\-]+)")[1].group(1)
+    seeds.tokens["click"] = _from_outbox(url, reader, r"/t/c/([A-Za-z0-9_.\-]+)")[1].group(1)
+    seeds.tokens["open"] = _from_outbox(url, reader, r"/t/o/([A-Za-z0-9_.\-]+)")[1].group(1)
+    seeds.tokens["preferences"] = _from_outbox(url, leaver, r"/u/([A-Za-z0-9_.\-]+)")[1].group(1)
+    seeds.ses_message_id = _from_outbox(url, bouncer, r"/t/c/")[0]
     return seeds
 
 
@@ -159,6 +169,8 @@ def make_realistic(case, seeds: Seeds, *, ats_secret: str, sns_signer) -> None:
             # DELETE /candidates/{id} and /pools/{id} erase: they get objects of their own
             erasing = method == "DELETE" and path.count("{") == 1
             options = (seeds.disposable if erasing else seeds.ids).get(prefix, [])
+            if method == "PATCH":  # a PATCH may unsubscribe: never the reader
+                options = [option for option in options if option != seeds.reader]
             case.path_parameters[name] = _pick(value, options, salt) or value
         elif name == "token" and path in TOKEN_OF_PATH:
             case.path_parameters[name] = _pick(value, [seeds.tokens[TOKEN_OF_PATH[path]]], salt) or value
@@ -195,7 +207,7 @@ def _sign_sns(case, seeds: Seeds, signer) -> None:
     if sample:
         event = json.loads((SES_FIXTURES / sample).read_text())
         event["mail"]["messageId"] = seeds.ses_message_id
-        event["mail"]["destination"] = [seeds.subscriber_email]
+        event["mail"]["destination"] = [seeds.ses_email]
         envelope = dict(envelope, Message=json.dumps(event))
     envelope = dict(envelope, TopicArn=SES_TOPIC)
     envelope.pop("SigningCertURL", None)
