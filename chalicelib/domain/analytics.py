@@ -103,7 +103,7 @@ def period(start: object, end: object, now: datetime) -> tuple[str, str]:
     bounds = []
     for name, value, default in (("from", start, now - DEFAULT_PERIOD), ("to", end, now)):
         try:
-            bounds.append(iso(parse_iso(value)) if value else iso(default))
+            bounds.append(iso(default) if value in (None, "") else iso(parse_iso(value)))
         except ValueError:
             problems[name] = f"an ISO 8601 date or time in the years {MIN_YEAR} to {MAX_YEAR}"
     if problems:
@@ -137,7 +137,7 @@ def validate_cost(body: object, now: datetime) -> dict:
     amount = _amount(body.get("amount"))
     if amount is None:
         problems["amount"] = f"a number from 0 to {MAX_AMOUNT:.0e}"
-    currency = body.get("currency") or "USD"
+    currency = body.get("currency", "USD")  # only absent means the default: [] or "" is a wrong value
     if not isinstance(currency, str) or not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
         problems["currency"] = "a three-letter ISO 4217 code such as EUR"
     start = end = None
@@ -168,7 +168,7 @@ def validate_goal(body: object, metrics: dict, now: datetime) -> dict:
         problems["period"] = "{from?, to}: the goal's deadline (and start, default today)"
     else:
         try:
-            start, end = period(goal_period.get("from") or iso(now), goal_period["to"], now)
+            start, end = period(goal_period.get("from", iso(now)), goal_period["to"], now)
         except ValidationError as exc:
             problems.update({f"period.{k}": v for k, v in exc.fields.items()})
     filters = body.get("filters") or {}

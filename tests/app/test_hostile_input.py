@@ -305,3 +305,13 @@ def test_forged_cursors_are_400(client, auth, person):
                      "/campaigns?", "/templates?", f"/candidates/{person['id']}/timeline?",
                      f"/pools/{pools['id']}/members?"):
             assert_refused(client.http.get(f"{path}cursor={quote(value)}", headers=auth), field="cursor")
+
+
+@pytest.mark.parametrize("wrong", [[], "", 0, False, {}])
+def test_a_wrong_value_is_not_taken_for_an_absent_one(client, auth, wrong):
+    """Only a missing field takes its default: an empty list, false or zero is the caller's mistake."""
+    cost = {"source": "agency", "amount": 10, "currency": wrong}
+    assert client.http.post("/costs", headers=auth, body=json.dumps(cost)).status_code == 400
+    goal = {"metric": "hires_from_pools", "target": 3, "period": {"from": wrong, "to": "2027-01-01T00:00:00Z"}}
+    expected = 201 if wrong == "" else 400  # an empty text field in a form-like body means "not given"
+    assert client.http.post("/goals", headers=auth, body=json.dumps(goal)).status_code == expected
