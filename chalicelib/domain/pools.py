@@ -120,7 +120,7 @@ def pool_view(pool: dict) -> dict:
     evaluated (membership upkeep skips such a pool and marks it)."""
     problem = pool_problem(pool)
     if problem is None and pool.get("status") == "error":
-        problem = "its rules failed for some people (see the logs); change them with PATCH"
+        problem = "membership upkeep failed for this pool (see the logs); the daily refresh rebuilds it"
     return dict(pool, status="error" if problem else pool.get("status"), error=problem)
 
 

@@ -83,7 +83,7 @@ class MembershipSync:
             count("PoolSkipped")
             if (pools.get(pool_id) or {}).get("status") == "error":
                 continue
-            logger().error("pool skipped: its rules cannot be evaluated", extra={"pool_id": pool_id, "error": problem})
+            logger().error("pool left out of membership upkeep", extra={"pool_id": pool_id, "error": problem})
             try:
                 self.pools.mark_error(pool_id)
             except Exception:  # noqa: BLE001 - reporting must not fail the write either
@@ -241,15 +241,17 @@ class PoolService:
         return "finished"
 
     def refresh_time_based(self) -> list[str]:
-        """Daily: pools whose rules depend on time passing are rebuilt (same generation)."""
+        """Daily: pools whose rules depend on time passing are rebuilt (same generation), and so are
+        pools marked "error" whose rules work again (the rebuild makes them ready)."""
         refreshed = []
         for pool in self.pools.all():
-            if pool["kind"] != "dynamic" or pool["status"] != "ready" or not pool.get("rules"):
+            if pool["kind"] != "dynamic" or pool["status"] not in ("ready", "error") or not pool.get("rules"):
                 continue
             if pool_problem(pool) is not None:
-                self.pools.mark_error(pool["id"])
+                if pool["status"] != "error":
+                    self.pools.mark_error(pool["id"])
                 continue
-            if parse_rules(pool["rules"]).time_based:
+            if pool["status"] == "error" or parse_rules(pool["rules"]).time_based:
                 self._enqueue_rebuild(pool["id"], pool["generation"])
                 refreshed.append(pool["id"])
         return refreshed

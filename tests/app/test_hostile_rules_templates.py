@@ -147,6 +147,20 @@ def test_pools_stored_with_bad_rules_break_no_ones_write(client, auth):
     assert members(client, auth, bad[0]) == ["ada@example.com", "dev@example.com"]
 
 
+def test_a_pool_marked_for_an_error_its_rules_no_longer_have_is_rebuilt_daily(client, auth):
+    from chalicelib import wiring
+
+    post(client, auth, "/candidates", {"email": "ada@example.com", "skills": ["python"]})
+    made = body(post(client, auth, "/pools", {"name": "Python", "kind": "dynamic", "rules": PYTHON}))
+    tick()
+    wiring.pool_repo().mark_error(made["id"])  # e.g. its size counter could not be updated once
+    shown = body(client.http.get(f"/pools/{made['id']}", headers=auth))
+    assert shown["status"] == "error" and shown["error"]
+    assert made["id"] in tick()["schedules"]["daily"]["pools_refreshed"]
+    shown = body(client.http.get(f"/pools/{made['id']}", headers=auth))
+    assert (shown["status"], shown["error"], shown["size"]) == ("ready", None, 1)
+
+
 # ---------------------------------------------------------------- class 4: templates
 
 HTML = "<html><body>\n<p>Hello {{ candidate.first_name | default('there') }}</p>\n{}\n</body></html>"
