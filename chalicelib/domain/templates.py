@@ -184,21 +184,21 @@ def render(template: dict, *, candidate: dict, job: dict | None, company: dict, 
     parts = [("subject", template["subject"], False), ("html", _inlined(template["html"]), True)]
     if text_source:
         parts.append(("text", text_source, False))
-    compiled = {part: _part_template(part, source, autoescape) for part, source, autoescape in parts}
-    sandbox.begin(seconds)
+    compiled = [(part, _part_template(part, source, autoescape)) for part, source, autoescape in parts]
+    budget = sandbox.begin(seconds)
     try:
-        out = {}
-        for part, template_code in compiled.items():
-            sandbox.next_part()
+        out = []
+        for part, template_code in compiled:
+            budget.iterations = budget.calls = 0  # counts are per part (a text made from the HTML repeats it)
             try:
-                out[part] = _render_part(part, template_code, context, derived)
+                out.append(_render_part(part, template_code, context, derived))
             except ValidationError as exc:
                 if part == "html" and parts[1][1] != template["html"]:
                     raise _with_source_lines(exc, template["html"], context) from None
                 raise
     finally:
         sandbox.end()
-    subject, html, text = " ".join(out["subject"].split()), out["html"], out.get("text")
+    subject, html, text = " ".join(out[0].split()), out[1], out[2] if len(out) > 2 else None
     if len(subject) > MAX_SUBJECT:
         problem = f"renders to {len(subject)} characters; a subject is at most {MAX_SUBJECT}"
         raise ValidationError(f"template could not be rendered: subject {problem}", {"subject": problem},
@@ -243,10 +243,12 @@ def _render_part(part: str, compiled, context: dict, derived_text: bool) -> str:
     limit, size, chunks = MAX_OUTPUT[part], 0, []
     stream = compiled.root_render_func(compiled.new_context(context))
     try:
-        while batch := list(islice(stream, 32)):
+        while batch := list(islice(stream, 64)):
             size += sum(map(len, batch))
             if size > limit:
                 raise sandbox.RenderLimit(f"renders to more than {limit} characters", _stream_line(stream))
+            if len(batch) < 64:  # the usual email: all of it in one batch
+                return "".join(chunks + batch if chunks else batch)
             chunks += batch
     except sandbox.RenderLimit as exc:
         raise _render_failed(part, exc, exc.line or _template_line(exc), "render_limit", derived_text) from None
