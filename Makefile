@@ -18,12 +18,12 @@ install: $(STAMP) $(BIN)/crm
 
 ## .venv/bin/crm: the command line (crm --help); run it from the project folder
 $(BIN)/crm: Makefile | $(BIN)/python
-	printf '#!/bin/sh\n# Talent CRM command line (written by make): python -m chalicelib.crm\nexec "$$(dirname "$$0")/python" -m chalicelib.crm "$$@"\n' > $@
+	printf '#!/bin/sh\n# Talent CRM command line (written by make): python -m crmcli\nexec "$$(dirname "$$0")/python" -m crmcli "$$@"\n' > $@
 	chmod +x $@
 
 ## make run: the whole system locally (API, emulated AWS, schedules, queue workers)
 run: install
-	$(BIN)/python -m chalicelib.local.stack
+	$(BIN)/python -m crmlocal.stack
 
 ## make test: the whole test suite, no network needed
 test: install
@@ -42,7 +42,7 @@ e2e: install
 
 ## make demo: a fresh local stack with a story in it (sign-ups, pools, a sequence, events); stays up
 demo: install
-	$(BIN)/python -m chalicelib.local.demo
+	$(BIN)/python -m crmlocal.demo
 
 ## make bench: benchmark figures, printed and written to build/bench.json
 bench: install
@@ -54,21 +54,21 @@ package: install
 
 ## make apikey NAME="Jane (recruiting)": a new recruiter API key (the stage's stack must be reachable)
 apikey: install
-	$(BIN)/python -m chalicelib.cli apikey create --name "$(or $(NAME),recruiter)"
+	$(BIN)/python -m crmcli.operators apikey create --name "$(or $(NAME),recruiter)"
 
 apikeys: install
-	$(BIN)/python -m chalicelib.cli apikey list
+	$(BIN)/python -m crmcli.operators apikey list
 
 ## make revoke-apikey ID=key_...
 revoke-apikey: install
-	$(BIN)/python -m chalicelib.cli apikey revoke "$(ID)"
+	$(BIN)/python -m crmcli.operators apikey revoke "$(ID)"
 
 ## make dlq, make redrive QUEUE=send|jobs: dead-letter queues (the stage's stack must be reachable)
 dlq: install
-	$(BIN)/python -m chalicelib.cli dlq status
+	$(BIN)/python -m crmcli.operators dlq status
 
 redrive: install
-	$(BIN)/python -m chalicelib.cli dlq redrive --queue "$(or $(QUEUE),send)"
+	$(BIN)/python -m crmcli.operators dlq redrive --queue "$(or $(QUEUE),send)"
 
 clean:
 	rm -rf build .pytest_cache

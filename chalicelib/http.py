@@ -83,6 +83,23 @@ def error_response(error: CrmError, headers: dict | None = None) -> Response:
     return json_response(error.to_dict(), error.status, extra)
 
 
+# Chalice answers some requests itself, before any route function: a method the path does not have (405),
+# a binary answer the client did not accept (400). Its body is {"Code", "Message"}; this middleware
+# (registered by app.py for every HTTP request) gives those answers the contract's error body instead.
+CHALICE_CODES = {"MethodNotAllowedError": "method_not_allowed", "BadRequest": "bad_request",
+                 "UnsupportedMediaType": "unsupported_media_type", "InternalServerError": "internal_error"}
+
+
+def chalice_answers_in_contract_format(event, get_response) -> Response:
+    response = get_response(event)
+    body = response.body
+    if response.status_code < 400 or not isinstance(body, dict) or set(body) != {"Code", "Message"}:
+        return response
+    code = CHALICE_CODES.get(body["Code"], f"http_{response.status_code}")
+    headers = {name: value for name, value in response.headers.items() if name.lower() != "content-type"}
+    return json_response({"error": {"code": code, "message": str(body["Message"])}}, response.status_code, headers)
+
+
 def media_type(request) -> str:
     return (request.headers.get("content-type") or "").split(";")[0].strip().lower()
 

@@ -32,7 +32,7 @@ def aws():
     from moto import mock_aws
 
     from chalicelib import wiring
-    from chalicelib.local import bootstrap, moto_patches
+    from crmlocal import bootstrap, moto_patches
 
     moto_patches.install()
 

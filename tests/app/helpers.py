@@ -13,13 +13,13 @@ def form(client, fields: dict, headers: dict | None = None):
 
 
 def tick():
-    from chalicelib.local.runtime import tick as run_tick
+    from crmlocal.runtime import tick as run_tick
 
     return run_tick(sys.modules["app"])
 
 
 def outbox():
-    from chalicelib.local.outbox import outbox as items
+    from crmlocal.outbox import outbox as items
 
     return items()
 

@@ -11,7 +11,7 @@ CERT_URL = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-test.p
 
 @lru_cache(maxsize=1)
 def signer():
-    from chalicelib.local.fake_sns import FakeSns
+    from crmlocal.fake_sns import FakeSns
 
     return FakeSns()
 

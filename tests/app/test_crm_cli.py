@@ -6,9 +6,9 @@ import socket
 
 import pytest
 
-from chalicelib.crm import commands, importer
-from chalicelib.crm.client import TransportError
-from chalicelib.crm.csvchunks import Records, chunks
+from crmcli import commands, importer
+from crmcli.client import TransportError
+from crmcli.csvchunks import Records, chunks
 from tests.app.campaign_helpers import subscriber, template
 from tests.app.helpers import outbox, tick
 
@@ -189,7 +189,7 @@ def test_a_row_over_the_bounds_is_named_as_the_server_numbers_it(crm, tmp_path):
     assert code == 2 and "row 7 " in err and crm.transport.imports == []  # records, not lines (notes span lines)
     from itertools import islice
 
-    from chalicelib.crm.client import CliError
+    from crmcli.client import CliError
 
     with source.open("rb") as handle:  # read on from a record boundary, as --resume does
         third = list(islice(Records(handle, 0, ","), 3))[-1]
@@ -331,7 +331,7 @@ def test_unreachable_endpoint_exits_2(capsys):
 
 
 def test_apikey_and_dlq_are_the_operator_commands(monkeypatch):
-    from chalicelib import cli
+    from crmcli import operators as cli
 
     calls = []
     monkeypatch.setattr(cli, "main", lambda argv: calls.append(argv) or 0)

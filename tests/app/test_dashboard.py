@@ -98,7 +98,7 @@ def test_path_tricks_are_404(client, path):
 def test_decoded_path_tricks_are_404_too(aws, name):
     """API Gateway hands the handler the decoded path parameter (`..%2Fapp.py` arrives as `../app.py`);
     Chalice's test client does not decode it, so the handler is also called with decoded names."""
-    from chalicelib.routes import dashboard
+    from chalicelib.api import workspace as dashboard
 
     response = dashboard.asset(name)
     assert response.status_code == 404, name

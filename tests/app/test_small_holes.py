@@ -123,7 +123,7 @@ def test_a_revoked_key_is_never_registered_again(aws):
 
 def test_start_up_key_replaced_when_revoked(aws, tmp_path):
     from chalicelib import wiring
-    from chalicelib.local.stack import read_secrets, startup_api_key, write_secrets
+    from crmlocal.stack import read_secrets, startup_api_key, write_secrets
 
     keys = wiring.api_keys()
     write_secrets(tmp_path, {"CRM_API_KEY": "crm_kept_key_0123456789"})
@@ -152,7 +152,7 @@ def free_port() -> int:
 
 
 class StackProcess:
-    """`make run` (python -m chalicelib.local.stack) in a child process, as a person runs it: no CRM_STAGE."""
+    """`make run` (python -m crmlocal.stack) in a child process, as a person runs it: no CRM_STAGE."""
 
     def __init__(self, data_dir: Path, log: Path):
         self.data_dir, self.log = data_dir, log
@@ -165,7 +165,7 @@ class StackProcess:
         """Starts it and waits for the banner; returns the API key the banner shows."""
         self.log.write_text("")
         with open(self.log, "ab") as out:
-            self.process = subprocess.Popen([sys.executable, "-m", "chalicelib.local.stack"], cwd=ROOT, env=self.env,
+            self.process = subprocess.Popen([sys.executable, "-m", "crmlocal.stack"], cwd=ROOT, env=self.env,
                                             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -188,7 +188,7 @@ class StackProcess:
             return error.code
 
     def cli(self, *args: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "chalicelib.cli", *args], cwd=ROOT, env=self.env,
+        done = subprocess.run([sys.executable, "-m", "crmcli.operators", *args], cwd=ROOT, env=self.env,
                               capture_output=True, text=True, timeout=60, check=False)
         assert done.returncode == 0, done.stderr
         return done.stdout
@@ -235,8 +235,8 @@ def test_the_local_stack_never_revives_a_revoked_start_up_key_and_keeps_its_data
 # ------------------------------------------------------------------ local data files
 
 def test_local_data_is_the_owners_only_even_when_it_existed_with_looser_modes(aws, tmp_path):
-    from chalicelib.local.private import private_dir, write_private
-    from chalicelib.local.snapshot import FILE_NAME, Snapshotter
+    from crmlocal.private import private_dir, write_private
+    from crmlocal.snapshot import FILE_NAME, Snapshotter
 
     data_dir = tmp_path / "data"
     data_dir.mkdir()

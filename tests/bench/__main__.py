@@ -39,7 +39,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", default=",".join(GROUPS), help="comma-separated groups to run")
     parser.add_argument("--stock-moto", action="store_true",
-                        help="run against moto without chalicelib/local/moto_patches.py (CSV: use --rows)")
+                        help="run against moto without crmlocal/moto_patches.py (CSV: use --rows)")
     parser.add_argument("--profile", action="store_true", help="cProfile the first CSV import")
     parser.add_argument("--rows", type=int, help="CSV rows (default 10000)")
     parser.add_argument("--people", type=int,
@@ -169,7 +169,7 @@ def main() -> int:
     emulator = ("moto " + versions().get("moto", "?") + " behind waitress in its own process, as `make run` runs "
                 "it (the pools group: in the benchmark process); "
                 + ("stock moto" if args.stock_moto else
-                   "with chalicelib/local/moto_patches.py (O(touched items) transaction rollback, expressions parsed "
+                   "with crmlocal/moto_patches.py (O(touched items) transaction rollback, expressions parsed "
                    "once, plain JSON in and out for item operations, direct plain updates, no per-request disk scan)"))
     meta = {
         "python": platform.python_version(),

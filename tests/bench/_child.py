@@ -19,7 +19,7 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(add_help=True)
     parser.add_argument("--out", help="write the result JSON here")
     parser.add_argument("--stock-moto", action="store_true",
-                        help="no TransactWriteItems fix in the emulator (see chalicelib/local/moto_patches.py)")
+                        help="no TransactWriteItems fix in the emulator (see crmlocal/moto_patches.py)")
     parser.add_argument("--profile", action="store_true", help="cProfile the first CSV import")
     parser.add_argument("--rows", type=int, default=None, help="CSV rows (default 10000)")
     parser.add_argument("--people", type=int, default=None, help="pools: people in the table (default 100000)")

@@ -1,6 +1,6 @@
 """The emulated AWS account a benchmark group runs against.
 
-Like `chalicelib.local.stack.prepare_environment` + `LocalStack.start` (the emulator in a child
+Like `crmlocal.stack.prepare_environment` + `LocalStack.start` (the emulator in a child
 process, the app in this one), but with a free loopback port and a throwaway CRM_DATA_DIR, and no
 snapshots, API server or background threads.
 Call `start()` before anything imports `app` or `chalicelib` modules that read settings.
@@ -62,7 +62,7 @@ class Emulator:
     def start(self):
         if str(ROOT) not in sys.path:
             sys.path.insert(0, str(ROOT))
-        from chalicelib.local.emulator import EmulatorProcess, EmulatorServer
+        from crmlocal.emulator import EmulatorProcess, EmulatorServer
 
         port = free_port()
         set_environment(port, self.tmp.name, **self.extra_env)
@@ -73,7 +73,7 @@ class Emulator:
             self.server = EmulatorProcess(port, region, patched=not self.stock_moto).start()
 
         from chalicelib import wiring
-        from chalicelib.local import bootstrap
+        from crmlocal import bootstrap
         from chalicelib.settings import get_settings
 
         get_settings.cache_clear()

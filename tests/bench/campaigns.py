@@ -13,12 +13,12 @@ aws_calls_per_1k            on the emulator: one broadcast (1,000 subscribed peo
                             AWS calls by service made by the scheduler and the send worker only.
                             The local runtime's ReceiveMessage/DeleteMessageBatch (what Lambda's
                             event source mapping does in AWS) are told apart by their caller
-                            (chalicelib/local/runtime.py's poll_queue) and left out. Measured with
+                            (crmlocal/runtime.py's poll_queue) and left out. Measured with
                             CRM_SES_MAX_RATE=100000 (the limiter then costs ~1 call per second), and
                             again at the default 14 per second (rate14_aws_calls_per_1k: limiter
                             calls included; ~72 s of sending).
 e2e_vs_raw_send_ratio       recipients/s from "schedule" to the last email in the emulated SES
-                            outbox (500 people, chalicelib.local.runtime.tick until "sent"), over a
+                            outbox (500 people, crmlocal.runtime.tick until "sent"), over a
                             bare loop of SES v2 SendEmail calls on the same emulator. Run first, while
                             the candidates table holds few people: every runtime.tick also runs the
                             daily schedule, whose time-based built-in pools are rebuilt by scanning the
@@ -664,7 +664,7 @@ class AppCallCounter:
     def install(self) -> AppCallCounter:
         import botocore.client
 
-        from chalicelib.local import runtime
+        from crmlocal import runtime
         from chalicelib.services import ratelimit
 
         poll_code = runtime.poll_queue.__code__
@@ -764,14 +764,14 @@ class TimedHandlers:
 
 
 def outbox_count() -> int:
-    from chalicelib.local.outbox import _messages
+    from crmlocal.outbox import _messages
 
     return len(_messages())
 
 
 def outbox_recipients(since: int) -> list[str]:
     """One address per email accepted since `since` (moto lists a raw email's To twice)."""
-    from chalicelib.local.outbox import _messages
+    from crmlocal.outbox import _messages
 
     return [message["destinations"][0] for message in _messages()[since:] if message["destinations"]]
 
@@ -779,7 +779,7 @@ def outbox_recipients(since: int) -> list[str]:
 def seed_base(app_module) -> dict:
     """The built-in pools (the daily schedule, on an empty table) and the campaign template."""
     from chalicelib import wiring
-    from chalicelib.local import runtime
+    from crmlocal import runtime
 
     runtime.tick(app_module)
     return {"pools": {}, "people": {}, "emails": {}, "template": wiring.templates().create(TEMPLATE)["id"],
@@ -791,7 +791,7 @@ def seed_group(app_module, world: dict, name: str, count: int, pool: bool = True
     join it through the app's membership sync, as people who subscribe do)."""
     from chalicelib import wiring
     from chalicelib.domain.clock import utcnow
-    from chalicelib.local import runtime
+    from crmlocal import runtime
 
     started = time.perf_counter()
     now = utcnow()
@@ -842,7 +842,7 @@ def drive(app_module, campaign_id: str, counter: AppCallCounter, full_tick: bool
     """Until the campaign is "sent": runtime.tick (every schedule, then the queues), or only the
     scheduler's schedule then the queues. The status read between rounds is not counted."""
     from chalicelib import wiring
-    from chalicelib.local import runtime
+    from crmlocal import runtime
 
     ticks, status = 0, None
     while ticks < MAX_TICKS:
@@ -944,7 +944,7 @@ def probe_remaining_time(app_module, world: dict) -> str | None:
     import uuid
 
     from chalicelib import wiring
-    from chalicelib.local import runtime
+    from crmlocal import runtime
     from chalicelib.services.campaign_sender import SAFETY_MS
     from chalicelib.settings import get_settings
 

@@ -9,7 +9,7 @@ The second import of the same file must change nothing (created 0, updated 0), a
 reads only. `--profile` also profiles the first import with cProfile, adds a summary to the
 printed info (the request thread only: the import's chunk threads and the emulator process show up
 as waiting) and writes the full profile to build/csv_import.prof. `--stock-moto` runs against moto
-without chalicelib/local/moto_patches.py (10,000 rows then take tens of minutes).
+without crmlocal/moto_patches.py (10,000 rows then take tens of minutes).
 """
 from __future__ import annotations
 

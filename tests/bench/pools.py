@@ -4,7 +4,7 @@ rule_eval_us         the README's kind of rule (6 conditions, nested any/not, a 
                      compiled once with parse_rules(rule).bind(now), then evaluated over a list of
                      varied people (some fail at the first condition, some at the last, ~10% match).
 pool_rebuild_100k_s  a dynamic pool created with PoolService.create, rebuilt by the app's own
-                     `jobs_worker` fed from the jobs queue (chalicelib.local.runtime.drain: Lambda-
+                     `jobs_worker` fed from the jobs queue (crmlocal.runtime.drain: Lambda-
                      shaped SQS events, one page of 500 people per message) until it says "ready";
                      its size is checked against an independent count. Measured at 100,000 people
                      that takes ~4.5 minutes on 2 cores, almost all of it inside moto (see the info
@@ -255,7 +255,7 @@ class MotoTimer:
 def rebuild(emulator, n: int, expected: int) -> dict:
     """Creates the pool and drains the jobs queue as the local runtime does; times every page."""
     from chalicelib import wiring
-    from chalicelib.local.runtime import drain
+    from crmlocal.runtime import drain
 
     service = wiring.pools()
     steps: list[float] = []

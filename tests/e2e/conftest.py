@@ -1,6 +1,6 @@
 """Fixtures for the browser tests: the real local stack (`make run`) and a real headless Chromium.
 
-- `stack_factory(name)`: starts `python -m chalicelib.local.stack` as `make run` does, on free ports,
+- `stack_factory(name)`: starts `python -m crmlocal.stack` as `make run` does, on free ports,
   with a fresh temporary CRM_DATA_DIR and a known recruiter key (support.API_KEY). `Stack.restart()`
   stops it with Ctrl-C (SIGINT) and starts it again on the same data. Every stack it started is
   stopped when the session ends (SIGINT, then SIGTERM, then SIGKILL if it hangs).

@@ -128,7 +128,7 @@ class Stack:
                       .encode())
             log.flush()
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "chalicelib.local.stack"], cwd=ROOT, env=self.environment(),
+                [sys.executable, "-m", "crmlocal.stack"], cwd=ROOT, env=self.environment(),
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
         self._wait_healthy()
         return self

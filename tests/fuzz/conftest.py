@@ -31,7 +31,7 @@ def _free_port() -> int:
 
 
 class Stack:
-    """`python -m chalicelib.local.stack` on free ports; stopped with Ctrl-C (SIGINT) as a person would."""
+    """`python -m crmlocal.stack` on free ports; stopped with Ctrl-C (SIGINT) as a person would."""
 
     def __init__(self, data_dir: Path, **extra_env: str):
         self.extra_env = extra_env
@@ -59,7 +59,7 @@ class Stack:
     def start(self) -> Stack:
         LOG.parent.mkdir(parents=True, exist_ok=True)
         with open(LOG, "wb") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "chalicelib.local.stack"], cwd=ROOT,
+            self.process = subprocess.Popen([sys.executable, "-m", "crmlocal.stack"], cwd=ROOT,
                                             env=self.environment(), stdin=subprocess.DEVNULL, stdout=log,
                                             stderr=subprocess.STDOUT)
         deadline = time.monotonic() + START_TIMEOUT
@@ -94,7 +94,7 @@ class Stack:
 @pytest.fixture(scope="session")
 def sns_signer():
     """Signs SNS deliveries the way SNS does; the stack trusts its certificate (CRM_SNS_TRUSTED_CERT)."""
-    from chalicelib.local.fake_sns import FakeSns
+    from crmlocal.fake_sns import FakeSns
 
     return FakeSns()
 

@@ -26,7 +26,7 @@ def bodies(name: str) -> list[int]:
 
 def test_dead_letters_go_back_and_are_harmless(aws):
     from chalicelib.aws.queue import depth, redrive
-    from chalicelib.cli import _dlq
+    from crmcli.operators import _dlq
     from chalicelib.settings import get_settings
 
     name = get_settings().send_queue_name
@@ -88,7 +88,7 @@ def sqs_refusing(monkeypatch):
     (set(), set(), {4}),  # a whole batch refused (the call raised)
 ])
 def test_redrive_deletes_only_what_was_re_sent(aws, sqs_refusing, capsys, send, delete, whole_batch_with):
-    from chalicelib.cli import _dlq
+    from crmcli.operators import _dlq
     from chalicelib.settings import get_settings
 
     name = get_settings().send_queue_name

@@ -1,4 +1,4 @@
-"""The emulator's shortcuts (chalicelib/local/moto_patches.py) must answer as DynamoDB and stock moto do.
+"""The emulator's shortcuts (crmlocal/moto_patches.py) must answer as DynamoDB and stock moto do.
 
 Each test drives the patched path through boto3 (the `aws` fixture installs the patches) and checks
 the outcome a real table would give, including the cases that must fall back to moto's own way.

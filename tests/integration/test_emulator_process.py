@@ -1,7 +1,7 @@
 """The local stack's emulator process: AWS on a port, its /_local/ routes, and data kept across restarts."""
 import boto3
 
-from chalicelib.local.emulator import EmulatorProcess
+from crmlocal.emulator import EmulatorProcess
 
 
 def clients(url):

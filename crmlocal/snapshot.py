@@ -2,9 +2,9 @@
 
 Why a snapshot of the emulator rather than a separate DynamoDB-compatible server: the stack needs
 nothing beyond pip (no Java, no Node), and the snapshot restores exactly what the emulator held.
-The emulator process (chalicelib.local.emulator) writes it atomically every few seconds while
+The emulator process (crmlocal.emulator) writes it atomically every few seconds while
 something changed, and on exit; queued messages are not kept (the runtime drains them at once).
-It holds every person's data: the folder and the file are the owner's only (chalicelib.local.private).
+It holds every person's data: the folder and the file are the owner's only (crmlocal.private).
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """`crm`: the command line for recruiters and operators, over the HTTP API.
 
 Exit codes: 0 done, 1 the API answered with an error, 2 usage, files or connection, 130 interrupted.
-`crm apikey ...` and `crm dlq ...` are chalicelib.cli's operator commands (AWS directly, no HTTP).
+`crm apikey ...` and `crm dlq ...` are crmcli.operators's operator commands (AWS directly, no HTTP).
 """
 from __future__ import annotations
 
@@ -209,10 +209,10 @@ def cmd_delegated(ctx: Context, args) -> int:
 
 
 def delegate(argv: list[str]) -> int:
-    from .. import cli
+    from . import operators
 
     try:
-        return cli.main(argv) or 0
+        return operators.main(argv) or 0
     except SystemExit as done:  # argparse: --help (0) or a usage error (2)
         return done.code if isinstance(done.code, int) else 2
 

@@ -14,9 +14,9 @@ from datetime import datetime, timezone
 
 from chalice.app import ScheduledEventConfig, SQSEventConfig
 
-from ..aws.clients import client
-from ..aws.queue import queue_url
-from ..settings import get_settings
+from chalicelib.aws.clients import client
+from chalicelib.aws.queue import queue_url
+from chalicelib.settings import get_settings
 
 
 class _Context:

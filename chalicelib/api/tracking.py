@@ -1,4 +1,4 @@
-"""HTTP side of tracking: the pixel, the click redirect, the preference page and one-click unsubscribe."""
+"""Tracking: the open pixel, the click redirect, the preference page and one-click unsubscribe."""
 from __future__ import annotations
 
 import base64
@@ -7,23 +7,22 @@ from urllib.parse import parse_qs, urlsplit
 from chalice import Response
 
 from .. import wiring
-from ..domain.errors import Forbidden
-from ..http import error_response, html_response, json_response, raw_body
-from ..web.pages import page
-from ..web.preferences import preference_page, unsubscribe_only_page
+from ..http import ALL_TYPES, error_response, html_response, json_response, raw_body
+from ..settings import get_settings
+from . import blueprint
 
+routes, api = blueprint(__name__)
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 NO_STORE = {"Cache-Control": "no-store, no-cache, must-revalidate, private", "Pragma": "no-cache"}
+# Past UNSUBSCRIBE_DAYS (services/tracking.py): any email we send later carries a fresh link.
+EXPIRED = "This link has expired. The unsubscribe link in any recent email from us works at once."
 
 
-def _client(request) -> tuple[str | None, str | None]:
-    identity = (request.context or {}).get("identity") or {}
-    return request.headers.get("user-agent"), identity.get("sourceIp")
-
-
-def pixel(request, token: str) -> Response:
+@routes.route("/t/o/{token}", methods=["GET"])
+@api.public
+def track_open(token):
     """Always the pixel, whatever happens behind it."""
-    agent, ip = _client(request)
+    agent, ip = _client(routes.current_request)
     try:
         wiring.tracking().open(token, user_agent=agent, ip=ip)
     except Exception:  # never fail the person's mail client
@@ -33,7 +32,10 @@ def pixel(request, token: str) -> Response:
     return Response(body=PIXEL, status_code=200, headers={"Content-Type": "image/gif", **NO_STORE})
 
 
-def redirect(request, token: str) -> Response:
+@routes.route("/t/c/{token}", methods=["GET", "HEAD"])
+@api.public
+def track_click(token):
+    request = routes.current_request
     agent, ip = _client(request)
     target = wiring.tracking().click(token, user_agent=agent, ip=ip, method=request.method)
     if target is None:
@@ -41,8 +43,12 @@ def redirect(request, token: str) -> Response:
     return Response(body="", status_code=302, headers={"Location": target, **NO_STORE})
 
 
-def preferences(request, token: str, settings) -> Response:
-    service = wiring.tracking()
+@routes.route("/u/{token}", methods=["GET"])
+@api.public
+def preferences_page(token):
+    from ..web.preferences import preference_page, unsubscribe_only_page
+
+    settings, service = get_settings(), wiring.tracking()
     link = service.person(token)
     if link is None:
         return _not_valid()
@@ -56,14 +62,18 @@ def preferences(request, token: str, settings) -> Response:
                                          form_token=service.form_token(link)), 200, NO_STORE)
 
 
-def save_preferences(request, token: str, settings) -> Response:
+@routes.route("/u/{token}", methods=["POST"], content_types=ALL_TYPES)
+@api.public
+def preferences_save(token):
     """RFC 8058 one-click (body `List-Unsubscribe=One-Click`) or the preference page's form.
 
     One-click comes from mail providers' servers (no Origin, no form token) and is taken as it is:
     it can only unsubscribe. The form can also opt back in, so it must come from our own page: a
     browser's post from another site is refused (403), and the page's signed form token must be in it.
     """
-    service = wiring.tracking()
+    from ..web.preferences import preference_page, unsubscribe_only_page
+
+    request, settings, service = routes.current_request, get_settings(), wiring.tracking()
     body = raw_body(request, 16 * 1024).decode("utf-8", "replace")
     fields = parse_qs(body, keep_blank_values=True)
     link = service.person(token)
@@ -92,6 +102,11 @@ def save_preferences(request, token: str, settings) -> Response:
                                          form_token=service.form_token(link)), 200, NO_STORE)
 
 
+def _client(request) -> tuple[str | None, str | None]:
+    identity = (request.context or {}).get("identity") or {}
+    return request.headers.get("user-agent"), identity.get("sourceIp")
+
+
 def _one_click(service, link) -> Response:
     if link is not None and not link.can_unsubscribe:
         return Response(body=EXPIRED, status_code=400, headers={"Content-Type": "text/plain", **NO_STORE})
@@ -116,17 +131,19 @@ def _cross_site(request, settings) -> bool:
 
 
 def _forbidden(message: str) -> Response:
+    from ..domain.errors import Forbidden
+
     return error_response(Forbidden(message), NO_STORE)
 
 
 def _not_valid() -> Response:
+    from ..web.pages import page
+
     return html_response(page("Link not valid", "This link is not valid, or we no longer hold your "
                               "details. You will not get emails from us."), 404, NO_STORE)
 
 
-# Past UNSUBSCRIBE_DAYS (services/tracking.py): any email we send later carries a fresh link.
-EXPIRED = "This link has expired. The unsubscribe link in any recent email from us works at once."
-
-
 def _expired() -> Response:
+    from ..web.pages import page
+
     return html_response(page("Link expired", EXPIRED), 400, NO_STORE)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from ..domain.csvio import MAX_CELL_CHARS, MAX_COLUMNS, MAX_RECORD_CHARS
+from chalicelib.domain.csvio import MAX_CELL_CHARS, MAX_COLUMNS, MAX_RECORD_CHARS
 from .client import CliError
 
 BOM = b"\xef\xbb\xbf"

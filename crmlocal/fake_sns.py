@@ -27,7 +27,7 @@ class FakeSns:
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.asymmetric import padding
 
-        from ..domain.sns import string_to_sign
+        from chalicelib.domain.sns import string_to_sign
 
         signed = dict(envelope, SignatureVersion=version, SigningCertURL=envelope.get("SigningCertURL", CERT_URL))
         algorithm = hashes.SHA1() if version == "1" else hashes.SHA256()
@@ -35,7 +35,7 @@ class FakeSns:
         return signed
 
     def notification(self, message: str, *, topic_arn: str, message_id: str, version: str = "1") -> dict:
-        from ..domain.clock import iso
+        from chalicelib.domain.clock import iso
 
         return self.sign({"Type": "Notification", "MessageId": message_id, "TopicArn": topic_arn, "Message": message,
                           "Timestamp": iso(), "SigningCertURL": CERT_URL}, version)

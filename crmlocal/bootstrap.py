@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import json
 
-from ..aws.clients import client
-from ..settings import get_settings
+from chalicelib.aws.clients import client
+from chalicelib.settings import get_settings
 
 LOCAL_VISIBILITY_TIMEOUT = 10  # seconds: failed local messages come back soon
 MAX_RECEIVES = 5
 
 
 def ensure_tables() -> list[str]:
-    from ..store.models import ALL_MODELS, TTL_ATTRIBUTES
+    from chalicelib.store.models import ALL_MODELS, TTL_ATTRIBUTES
 
     created = []
     dynamodb = client("dynamodb")
@@ -58,6 +58,6 @@ def ensure_all() -> dict:
 
 
 def ensure_builtin_pools() -> list[str]:
-    from .. import wiring
+    from chalicelib import wiring
 
     return wiring.pools().ensure_builtin()

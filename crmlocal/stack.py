@@ -1,6 +1,6 @@
 """`make run`: the whole system on one machine, in two processes.
 
-- the AWS emulation (chalicelib.local.emulator: moto in a child process) on 127.0.0.1:CRM_AWS_PORT,
+- the AWS emulation (crmlocal.emulator: moto in a child process) on 127.0.0.1:CRM_AWS_PORT,
   with its data restored from CRM_DATA_DIR and saved every few seconds while something changed, and on exit;
 - the Chalice app on 127.0.0.1:CRM_PORT (Chalice's own local server), in this process;
 - a runtime loop that feeds the app's SQS handlers and fires its schedules.
@@ -73,7 +73,7 @@ def startup_api_key(given: str, data_dir: Path) -> tuple[str, str | None]:
     (CRM_API_KEY set in the environment was revoked), else a new key is made and kept there.
     Returns the key and, when it is not `given`, why (for the banner).
     """
-    from .. import wiring
+    from chalicelib import wiring
 
     keys = wiring.api_keys()
     if given and keys.ensure(given, STARTUP_KEY_NAME):  # (CRM_API_KEY set but empty: no key at all)
@@ -82,7 +82,7 @@ def startup_api_key(given: str, data_dir: Path) -> tuple[str, str | None]:
     kept = stored.get("CRM_API_KEY")
     if kept and kept != given and keys.ensure(kept, STARTUP_KEY_NAME):
         return kept, f"CRM_API_KEY was revoked; using the key kept in {data_dir / SECRETS_FILE}"
-    from ..services.apikeys import new_key
+    from chalicelib.services.apikeys import new_key
 
     key = new_key()
     keys.ensure(key, STARTUP_KEY_NAME)
@@ -99,7 +99,7 @@ class LocalStack:
 
     def start(self) -> "LocalStack":
         info = prepare_environment(self.root)
-        from ..settings import get_settings
+        from chalicelib.settings import get_settings
 
         get_settings.cache_clear()
         self.settings = settings = get_settings()
@@ -218,7 +218,7 @@ def _in_use(port: int) -> bool:
 
 
 def main() -> None:
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[1]
     os.chdir(root)
     stack = LocalStack(root).start()
     done = threading.Event()

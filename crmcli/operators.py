@@ -1,10 +1,10 @@
 """Operator commands: recruiter API keys.
 
-    python -m chalicelib.cli apikey create --name "Jane (recruiting)"
-    python -m chalicelib.cli apikey list
-    python -m chalicelib.cli apikey revoke key_...
-    python -m chalicelib.cli dlq status
-    python -m chalicelib.cli dlq redrive --queue send
+    python -m crmcli.operators apikey create --name "Jane (recruiting)"
+    python -m crmcli.operators apikey list
+    python -m crmcli.operators apikey revoke key_...
+    python -m crmcli.operators dlq status
+    python -m crmcli.operators dlq redrive --queue send
 
 Locally (CRM_STAGE unset or `local`) it talks to the running `make run` stack's emulator; for a
 deployed stage set CRM_STAGE (and AWS credentials/region) and it writes to that stage's table.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 def _environment() -> None:
     if os.environ.get("CRM_STAGE", "local") == "local":
-        from .local.stack import prepare_environment
+        from crmlocal.stack import prepare_environment
 
         prepare_environment(Path.cwd())
 
@@ -27,7 +27,7 @@ def _environment() -> None:
 def _reachable() -> bool:
     import socket
 
-    from .settings import get_settings
+    from chalicelib.settings import get_settings
 
     settings = get_settings()
     if not settings.is_local:
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     if not _reachable():
         print("The local stack is not running: start it with `make run` in another terminal.", file=sys.stderr)
         return 2
-    from . import wiring
+    from chalicelib import wiring
 
     if args.group == "dlq":
         return _dlq(args)
@@ -77,8 +77,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dlq(args) -> int:
-    from .aws.queue import depth, redrive
-    from .settings import get_settings
+    from chalicelib.aws.queue import depth, redrive
+    from chalicelib.settings import get_settings
 
     settings = get_settings()
     names = {"send": settings.send_queue_name, "jobs": settings.jobs_queue_name}

@@ -13,7 +13,7 @@
 Besides the AWS APIs it answers a few local routes under /_local/: health, outbox.json (the emails SES
 accepted), stats (time spent per operation, for the benchmarks) and snapshot (save now).
 
-    python -m chalicelib.local.emulator --port 5100 --region us-east-1 [--data-dir .local] [--stock-moto]
+    python -m crmlocal.emulator --port 5100 --region us-east-1 [--data-dir .local] [--stock-moto]
 """
 from __future__ import annotations
 
@@ -133,7 +133,7 @@ class Emulator:
         return [data]
 
     def sent(self) -> list[dict]:
-        """Every email SES accepted, oldest first (chalicelib.local.outbox shows them)."""
+        """Every email SES accepted, oldest first (crmlocal.outbox shows them)."""
         from .outbox import sent_messages
 
         return sent_messages(self.region)
@@ -171,7 +171,7 @@ class EmulatorServer:
 
 
 class EmulatorProcess:
-    """`python -m chalicelib.local.emulator` as a child of this process (the local stack, benchmarks)."""
+    """`python -m crmlocal.emulator` as a child of this process (the local stack, benchmarks)."""
 
     def __init__(self, port: int, region: str, data_dir: str | None = None, *, patched: bool = True,
                  log=None):
@@ -181,13 +181,13 @@ class EmulatorProcess:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "EmulatorProcess":
-        command = [sys.executable, "-m", "chalicelib.local.emulator", "--port", str(self.port),
+        command = [sys.executable, "-m", "crmlocal.emulator", "--port", str(self.port),
                    "--region", self.region]
         if self.data_dir:
             command += ["--data-dir", str(self.data_dir)]
         if not self.patched:
             command.append("--stock-moto")
-        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the project folder
         # stdin is a pipe the child watches: if this process dies, the emulator saves and exits too.
         # Its own session: Ctrl-C in a terminal reaches the parent, which stops the emulator last.
         self.process = subprocess.Popen(command, cwd=root, stdin=subprocess.PIPE, stdout=self.log,
@@ -243,12 +243,12 @@ def _watch_parent(stopping: threading.Event) -> None:
 def main(argv: list[str] | None = None) -> None:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m chalicelib.local.emulator", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m crmlocal.emulator", description=__doc__.split("\n")[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--region", default="us-east-1")
     parser.add_argument("--data-dir", help="restore and save the snapshot here (none: nothing is kept)")
-    parser.add_argument("--stock-moto", action="store_true", help="without chalicelib/local/moto_patches.py")
+    parser.add_argument("--stock-moto", action="store_true", help="without crmlocal/moto_patches.py")
     parser.add_argument("--no-parent", action="store_true", help="run on its own (do not watch stdin)")
     options = parser.parse_args(argv)
 

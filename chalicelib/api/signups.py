@@ -1,33 +1,44 @@
-"""HTTP side of sign-ups: media types, CORS, redirects, HTML answers for browsers."""
+"""Sign-ups: the careers page, its form (HTML or JSON, CORS), and the double opt-in confirmation link."""
 from __future__ import annotations
 
 from chalice import Response
 
 from .. import wiring
 from ..domain.errors import CrmError
-from ..domain.signups import MAX_BODY_BYTES, allowed_origin, parse_signup
-from ..domain.tokens import TokenError
-from ..http import error_response, html_response, json_response, read_form_or_json
-from ..web.pages import page
+from ..http import ALL_TYPES, error_response, html_response, json_response, read_form_or_json
+from ..settings import get_settings
+from . import blueprint
 
+routes, api = blueprint(__name__)
 ACCEPTED = {"status": "pending_confirmation"}
+CHECK_INBOX = "We sent you an email. Click the link in it to confirm, and you are in."
 
 
-def _cors(request, settings) -> dict:
-    origin = request.headers.get("origin")
-    if origin and allowed_origin(origin, settings.allowed_origins):
-        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
-    return {"Vary": "Origin"}
+@routes.route("/careers", methods=["GET"])
+@api.public
+def careers():
+    from ..web.pages import careers_page
+
+    settings = get_settings()
+    return html_response(careers_page(settings.public_url, settings.company_name, settings.consent_version))
 
 
-def _wants_html(request) -> bool:
-    accept = (request.headers.get("accept") or "").lower()
-    return "text/html" in accept and "application/json" not in accept
+@routes.route("/careers/thanks", methods=["GET"])
+@api.public
+def careers_thanks():
+    from ..web.pages import page
+
+    return html_response(page("Check your inbox", CHECK_INBOX))
 
 
-def submit(request, settings) -> Response:
+@routes.route("/signups", methods=["POST"], content_types=ALL_TYPES)
+@api.public
+def signup():
+    from ..domain.signups import MAX_BODY_BYTES, parse_signup
     from ..services.signups import ClientInfo
+    from ..web.pages import page
 
+    request, settings = routes.current_request, get_settings()
     cors = _cors(request, settings)
     try:
         data = read_form_or_json(request, MAX_BODY_BYTES)
@@ -49,14 +60,17 @@ def submit(request, settings) -> Response:
     if signup.redirect_to:
         return Response(body="", status_code=303, headers={"Location": signup.redirect_to, **cors})
     if _wants_html(request):  # a plain HTML form without redirect_to: a page, not JSON
-        return html_response(page("Check your inbox", "We sent you an email. Click the link in it to "
-                                  "confirm, and you are in."), 202, cors)
+        return html_response(page("Check your inbox", CHECK_INBOX), 202, cors)
     return json_response(ACCEPTED, 202, cors)
 
 
-def preflight(request, settings) -> Response:
-    origin = request.headers.get("origin")
-    if not origin or not allowed_origin(origin, settings.allowed_origins):
+@routes.route("/signups", methods=["OPTIONS"], content_types=ALL_TYPES)
+@api.public
+def signup_preflight():
+    from ..domain.signups import allowed_origin
+
+    origin = routes.current_request.headers.get("origin")
+    if not origin or not allowed_origin(origin, get_settings().allowed_origins):
         return json_response({"error": {"code": "origin_not_allowed",
                                         "message": "this origin may not post sign-ups",
                                         "fields": {"origin": "not in CRM_ALLOWED_ORIGINS"}}}, 403,
@@ -70,8 +84,13 @@ def preflight(request, settings) -> Response:
     })
 
 
-def confirm(request, settings) -> Response:
-    token = (request.query_params or {}).get("token")
+@routes.route("/signups/confirm", methods=["GET"])
+@api.public
+def signup_confirm():
+    from ..domain.tokens import TokenError
+    from ..web.pages import page
+
+    token = (routes.current_request.query_params or {}).get("token")
     if not token:
         return html_response(page("Link incomplete", "This confirmation link is missing its token. "
                                   "Please use the full link from the email."), 400)
@@ -83,6 +102,20 @@ def confirm(request, settings) -> Response:
                                       "up again and we will send you a new one."), 400)
         return html_response(page("Link not valid", "This confirmation link is not valid. Please use "
                                   "the full link from the email, or sign up again."), 400)
-    return html_response(page("You're in", f"Thanks for confirming. {settings.company_name} will keep "
+    return html_response(page("You're in", f"Thanks for confirming. {get_settings().company_name} will keep "
                               "you posted. Every email has a link to change what you get or to "
                               "unsubscribe."))
+
+
+def _cors(request, settings) -> dict:
+    from ..domain.signups import allowed_origin
+
+    origin = request.headers.get("origin")
+    if origin and allowed_origin(origin, settings.allowed_origins):
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+    return {"Vary": "Origin"}
+
+
+def _wants_html(request) -> bool:
+    accept = (request.headers.get("accept") or "").lower()
+    return "text/html" in accept and "application/json" not in accept

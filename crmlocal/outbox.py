@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 from email import message_from_string, policy
 
-from ..settings import get_settings
+from chalicelib.settings import get_settings
 
 
 def sent_messages(region: str) -> list[dict]:

@@ -67,7 +67,7 @@ def text_part(raw: str) -> str:
 
 
 def main() -> None:
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[1]
     os.chdir(root)
     data_dir = root / ".local-demo"
     shutil.rmtree(data_dir, ignore_errors=True)
@@ -115,7 +115,7 @@ def outbox(api: Api) -> list[dict]:
 
 
 def story(api: Api, settings, sns) -> None:
-    from ..domain.clock import iso, utcnow
+    from chalicelib.domain.clock import iso, utcnow
 
     print("\n1. Sign-ups through the careers form", flush=True)
     for first, last, user, skills, city, country, remote in PEOPLE:
@@ -214,7 +214,7 @@ def story(api: Api, settings, sns) -> None:
     print("7. An application and a hire, from the ATS", flush=True)
     from datetime import timedelta
 
-    from ..domain.ats import signature
+    from chalicelib.domain.ats import signature
 
     secret = settings.ats_secret
     opened_at = iso(utcnow() - timedelta(days=23))

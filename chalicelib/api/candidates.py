@@ -1,0 +1,107 @@
+"""Candidates (recruiters): upsert, search, CSV import and export, erasure, timeline, touchpoints."""
+from __future__ import annotations
+
+from chalice import Response
+
+from .. import wiring
+from ..http import ALL_TYPES, json_response, media_type, page, page_params, raw_body, read_json
+from . import blueprint
+
+routes, api = blueprint(__name__)
+IMPORT_LIMIT = 6 * 1024 * 1024  # a Lambda request payload holds about 6 MB
+CSV_TYPES = ("text/csv", "application/csv", "text/plain", "application/vnd.ms-excel")
+
+
+@routes.route("/candidates", methods=["POST"], content_types=ALL_TYPES)
+@api.recruiter
+def candidate_upsert():
+    from ..domain.candidates import public_view
+
+    candidate, created = wiring.candidates().upsert(read_json(routes.current_request))
+    return json_response(public_view(candidate), 201 if created else 200)
+
+
+@routes.route("/candidates", methods=["GET"])
+@api.recruiter
+def candidate_search():
+    request = routes.current_request
+    params = request.query_params or {}
+    limit, cursor = page_params(request)
+    return json_response(page(*wiring.candidates().search(
+        skill=params.get("skill"), q=params.get("q"), pool=params.get("pool"), limit=limit, cursor=cursor)))
+
+
+@routes.route("/candidates/import", methods=["POST"], content_types=ALL_TYPES)
+@api.recruiter
+def candidate_import():
+    from ..domain.errors import UnsupportedMediaType
+
+    request = routes.current_request
+    body = raw_body(request, IMPORT_LIMIT)
+    if media_type(request) not in CSV_TYPES:
+        raise UnsupportedMediaType("send the file as text/csv")
+    return json_response(wiring.imports().run(body))
+
+
+@routes.route("/candidates/export.csv", methods=["GET"])
+@api.recruiter
+def candidate_export_csv():
+    from ..domain.csvio import export_header, export_rows
+
+    pool = (routes.current_request.query_params or {}).get("pool")
+    rows = wiring.candidates().export_rows(pool)
+    body = export_header() + export_rows(list(rows))
+    return Response(body=body, status_code=200, headers={
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": 'attachment; filename="candidates.csv"',
+    })
+
+
+@routes.route("/candidates/{candidate_id}", methods=["GET"])
+@api.recruiter
+def candidate_get(candidate_id):
+    from ..domain.candidates import public_view
+
+    return json_response(public_view(wiring.candidates().get(candidate_id)))
+
+
+@routes.route("/candidates/{candidate_id}", methods=["PATCH"], content_types=ALL_TYPES)
+@api.recruiter
+def candidate_patch(candidate_id):
+    from ..domain.candidates import public_view
+
+    return json_response(public_view(wiring.candidates().patch(candidate_id, read_json(routes.current_request))))
+
+
+@routes.route("/candidates/{candidate_id}", methods=["DELETE"])
+@api.recruiter
+def candidate_erase(candidate_id):
+    return json_response(wiring.privacy().erase(candidate_id))
+
+
+@routes.route("/candidates/{candidate_id}/export", methods=["GET"])
+@api.recruiter
+def candidate_export(candidate_id):
+    return json_response(wiring.privacy().export(candidate_id))
+
+
+@routes.route("/candidates/{candidate_id}/timeline", methods=["GET"])
+@api.recruiter
+def candidate_timeline(candidate_id):
+    limit, cursor = page_params(routes.current_request)
+    return json_response(page(*wiring.candidates().timeline_page(candidate_id, limit, cursor)))
+
+
+@routes.route("/candidates/{candidate_id}/touchpoints", methods=["POST"], content_types=ALL_TYPES)
+@api.recruiter
+def candidate_touchpoint(candidate_id):
+    return json_response(wiring.candidates().add_touchpoint(candidate_id, read_json(routes.current_request)), 201)
+
+
+@routes.route("/candidates/{candidate_id}/lift-suppression", methods=["POST"], content_types=ALL_TYPES)
+@api.recruiter
+def candidate_lift_suppression(candidate_id):
+    from ..domain.candidates import public_view
+
+    service = wiring.candidates()
+    return json_response(public_view(service.lift_suppression(candidate_id, read_json(routes.current_request))))

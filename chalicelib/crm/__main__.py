@@ -1,6 +1,0 @@
-"""python -m chalicelib.crm ... (installed as .venv/bin/crm by the Makefile)."""
-import sys
-
-from .commands import main
-
-sys.exit(main())
