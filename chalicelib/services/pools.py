@@ -212,7 +212,8 @@ class PoolService:
             return "skipped:superseded"
         problem = pool_problem(pool)
         if problem is not None:  # retrying cannot help: marked for a recruiter to fix the rules
-            logger().error("pool not rebuilt: its rules cannot be evaluated", extra={"pool_id": pool_id, "error": problem})
+            logger().error("pool not rebuilt: its rules cannot be evaluated",
+                           extra={"pool_id": pool_id, "error": problem})
             self.pools.mark_error(pool_id)
             return "skipped:bad_rules"
         matches = parse_rules(pool["rules"]).bind()

@@ -95,7 +95,8 @@ def store_unreadable_pool():
 
 
 def members(client, auth, pool_id):
-    return sorted(m["email"] for m in body(client.http.get(f"/pools/{pool_id}/members?limit=500", headers=auth))["items"])
+    listed = body(client.http.get(f"/pools/{pool_id}/members?limit=500", headers=auth))["items"]
+    return sorted(m["email"] for m in listed)
 
 
 def test_pools_stored_with_bad_rules_break_no_ones_write(client, auth):

@@ -62,7 +62,8 @@ TYPED = {  # values of the right type for each kind of field, near and past the 
     "text": st.text(min_size=1, max_size=20) | st.integers(150, 300).map(lambda n: "x" * n),
     "bool": st.booleans(),
     "number": st.integers(-(10**12), 10**12) | st.floats(),
-    "time": duration_texts | st.integers(0, 100_000).map(lambda n: f"P{n}Y") | st.integers(0, 200_000).map(lambda n: f"P{n}D")
+    "time": duration_texts | st.integers(0, 100_000).map(lambda n: f"P{n}Y")
+    | st.integers(0, 200_000).map(lambda n: f"P{n}D")
     | realistic.map(lambda d: d.isoformat()) | any_moment.map(lambda d: d.isoformat()),
 }
 
@@ -73,7 +74,8 @@ def condition():
         return st.builds(lambda op, value: {"field": field, "op": op, "value": value},
                          st.sampled_from(OPS[kind]), TYPED[kind])
 
-    junk = st.builds(lambda field, op, value, has_value: {"field": field, "op": op, **({"value": value} if has_value else {})},
+    junk = st.builds(lambda field, op, value, has_value: {"field": field, "op": op,
+                                                          **({"value": value} if has_value else {})},
                      st.sampled_from(sorted(FIELD_TYPES)) | st.text(max_size=8),
                      st.sampled_from(sorted({op for ops in OPS.values() for op in ops})) | st.text(max_size=8),
                      plausible_values, st.booleans())
@@ -113,7 +115,8 @@ def test_rules_are_a_rule_or_a_validation_error_and_never_raise_on_a_person(rule
 # ---------------------------------------------------------------- templates
 
 atoms = st.sampled_from(["1", "9", "99999", "'x'", "'ab'", "candidate.first_name", "candidate.skills", "[1, 2]",
-                         "range(3)", "range(100000)", "job.title", "namespace(n=1)"]) | st.integers(-10, 10**20).map(str)
+                         "range(3)", "range(100000)", "job.title", "namespace(n=1)"]) \
+    | st.integers(-10, 10**20).map(str)
 FILTERS = ["center", "indent", "wordwrap", "truncate", "join", "list", "string", "batch", "format", "upper", "length",
            "e", "sum", "first", "title", "tojson", "slice", "replace('x', 'yy')"]
 METHODS = ["ljust", "center", "zfill", "expandtabs", "replace('a', 'bbbb')", "join", "format", "split"]

@@ -17,8 +17,10 @@ ABUSE = {  # on line 2 of the HTML
     "recursive loop": "{% for i in range(100) recursive %}{{ loop(range(100)) }}{% endfor %}",
     "string repetition": "{{ 'x' * 1000000000 }}",
     "list repetition": "{{ (['x' * 100000] * 10000) | join }}",
-    "doubling with ~": "{% set ns = namespace(s='x') %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
-    "doubling with +": "{% set ns = namespace(s='x') %}{% for i in range(64) %}{% set ns.s = ns.s + ns.s %}{% endfor %}",
+    "doubling with ~": "{% set ns = namespace(s='x') %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}"
+                       "{% endfor %}",
+    "doubling with +": "{% set ns = namespace(s='x') %}{% for i in range(64) %}{% set ns.s = ns.s + ns.s %}"
+                       "{% endfor %}",
     "center": "{{ 'x' | center(1000000000) }}",
     "indent": "{{ 'x' | indent(1000000000) }}",
     "indent many lines": "{{ ('a\\n' * 100000) | indent(1000) }}",
@@ -147,3 +149,11 @@ def test_numbers_near_the_limits():
         rendered(body(html="{{ 10 ** 18 + 1 }}"))
     with pytest.raises(ValidationError):
         rendered(body(html="{{ ('9' * 4000) | int }}"))
+
+
+def test_a_template_slow_within_every_other_limit_runs_out_of_time():
+    slow = body(html="<p>x</p>\n{% for i in range(5000) %}{{ (range(9000) | list | sort | list) | length }}{% endfor %}")
+    with pytest.raises(ValidationError) as caught:
+        rendered(slow)
+    assert caught.value.code == "render_limit"
+    assert caught.value.fields["html"].startswith("line 2: rendering took more than")
