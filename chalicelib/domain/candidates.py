@@ -11,6 +11,7 @@ from typing import Callable
 from .countries import COUNTRY_ALIASES, ISO_COUNTRIES
 from .emails import normalize_email
 from .errors import ValidationError
+from .phones import ImpossiblePhone, profile_phone
 from .skills import normalize_list, normalize_skill, normalize_tag, split_list
 from .text import is_web_url, unsafe_reason
 
@@ -102,6 +103,20 @@ def _list(value: object, field: str, normalizer: Callable[[str], str]) -> list[s
     return result
 
 
+def _phone(value: object, country: object) -> str | None:
+    """E.164 for a valid number (read with the person's country when it has no "+"), else as typed;
+    an impossible number (no such calling code, too short or long for its country) is refused."""
+    text = _text(value, "phone", 30)
+    if text is None:
+        return None
+    if not _PHONE.match(text):
+        raise ValidationError.field("phone", "must be a phone number")
+    try:
+        return profile_phone(text, country)
+    except ImpossiblePhone as exc:
+        raise ValidationError.field("phone", str(exc)) from None
+
+
 def _one_of(value: object, field: str, allowed: tuple[str, ...]) -> str | None:
     text = _text(value, field)
     if text is None:
@@ -142,10 +157,7 @@ def validate_profile(data: dict, *, allowed_statuses: tuple[str, ...] = RECRUITE
                 else:
                     result[field] = _text(value, field)
             elif field == "phone":
-                text = _text(value, field, 30)
-                if text and not _PHONE.match(text):
-                    raise ValidationError.field(field, "must be a phone number")
-                result[field] = text
+                result[field] = _phone(value, data.get("country"))
             elif field == "country":
                 text = _text(value, field)
                 text = COUNTRY_ALIASES.get(text.upper(), text.upper()) if text else None

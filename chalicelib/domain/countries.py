@@ -1,16 +1,50 @@
-"""ISO 3166-1 alpha-2 country codes (officially assigned), for validating `country`."""
+"""Countries: ISO 3166-1 alpha-2 codes and each country's time zones, from the tz database.
 
-ISO_COUNTRIES = frozenset("""
-AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV
-BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES
-ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE
-IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY
-MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU
-NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM
-SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE
-VG VI VN VU WF WS YE YT ZA ZM ZW
-""".split())
+Both come from the `tzdata` package (a runtime dependency, zoneinfo's data source where the OS has
+none, as in Lambda): iso3166.tab lists the codes, zone.tab each country's zones, in its order
+("geographic, most populous zones first where that does not contradict geography": not a ranking).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib.resources import files
+
+
+def _rows(name: str) -> list[list[str]]:
+    text = files("tzdata").joinpath("zoneinfo", name).read_text(encoding="utf-8")
+    return [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
+
+
+ISO_COUNTRIES = frozenset(row[0] for row in _rows("iso3166.tab"))
 # Common spellings people type into a spreadsheet.
 COUNTRY_ALIASES = {"UK": "GB", "USA": "US", "UNITED KINGDOM": "GB", "UNITED STATES": "US",
                    "GERMANY": "DE", "FRANCE": "FR", "IRELAND": "IE", "NETHERLANDS": "NL", "SPAIN": "ES",
                    "CANADA": "CA", "INDIA": "IN", "AUSTRALIA": "AU", "POLAND": "PL", "ENGLAND": "GB"}
+
+
+def country_code(value: object) -> str | None:
+    """The ISO code for "gb", " GB ", "UK", "United Kingdom"; None for anything else."""
+    if not value or not isinstance(value, str):
+        return None
+    code = value.strip().upper()
+    code = COUNTRY_ALIASES.get(code, code)
+    return code if code in ISO_COUNTRIES else None
+
+
+@lru_cache(maxsize=1)
+def _zones_by_country() -> dict[str, tuple[str, ...]]:
+    table: dict[str, list[str]] = {}
+    for row in _rows("zone.tab"):
+        table.setdefault(row[0], []).append(row[2])
+    return {country: tuple(zones) for country, zones in table.items()}
+
+
+def country_zones(code: str | None) -> tuple[str, ...]:
+    """The IANA zones of an ISO country, in zone.tab's order; () for none (uninhabited BV and HM)."""
+    return _zones_by_country().get(code or "", ())
+
+
+@lru_cache(maxsize=1)
+def most_populous_zones() -> frozenset[str]:
+    """zonenow.tab: for each set of clocks that agree from now on, the zone of its most populous place."""
+    return frozenset(row[2] for row in _rows("zonenow.tab"))

@@ -24,7 +24,7 @@ def test_profile_is_normalized():
     assert profile == {
         "first_name": "Ada", "skills": ["javascript", "kubernetes", "python"], "country": "GB",
         "remote_ok": True, "linkedin_url": "https://linkedin.com/in/ada", "seniority": "senior",
-        "phone": "+44 20 7946 0958",
+        "phone": "+442079460958",  # a valid number is stored in E.164 (it was kept as typed)
     }
 
 
@@ -128,3 +128,51 @@ def test_times_at_the_edges_are_kept_in_utc():
     assert parse_time("1900-01-01T00:00:00Z", "at") == "1900-01-01T00:00:00.000Z"
     assert parse_time("2200-12-31T23:59:59-00:00", "at") == "2200-12-31T23:59:59.000Z"
     assert parse_time("2026-06-01T10:00:00+02:00", "at") == "2026-06-01T08:00:00.000Z"
+
+
+# ---------------------------------------------------------------- phone numbers (issue #12, item 5)
+
+@pytest.mark.parametrize("data, stored", [
+    ({"phone": "020 7946 0958", "country": "GB"}, "+442079460958"),       # read with the person's country
+    ({"phone": "020 7946 0958", "country": "uk"}, "+442079460958"),       # ... given as an alias
+    ({"phone": "(415) 555-0100", "country": "US"}, "+14155550100"),
+    ({"phone": "+1 (415) 555-0100", "country": "GB"}, "+14155550100"),    # "+" wins over the country
+    ({"phone": "0044 20 7946 0958"}, "+442079460958"),
+    ({"phone": "06 12 34 56 78", "country": "FR"}, "+33612345678"),
+    ({"phone": "020 7946 0958"}, "020 7946 0958"),                        # no country to read it with: as typed
+    ({"phone": "+44 7700 900123"}, "+44 7700 900123"),                    # possible, range not in service: as typed
+    ({"phone": "555-0100", "country": "US"}, "555-0100"),                 # a local number, as typed
+])
+def test_phone_is_stored_in_e164_where_it_can_be(data, stored):
+    assert validate_profile(data)["phone"] == stored
+
+
+@pytest.mark.parametrize("phone, reason", [
+    ("+44 123", "too short"), ("+1 415 555", "too short"), ("+33 1 23", "too short"), ("+61 2 93", "too short"),
+    ("+999 1234 5678", "calling code"), ("+0 20 7946 0958", "calling code"), ("00 999 1234 5678", "calling code"),
+    ("+1 415 555 0100 12345", "too long"), ("+44 20 7946 0958 0958 09", "too long"),
+    ("+33 6 12 34 56 78 90", "too long"),
+    ("+44 20 +7946", "must be a phone number"), ("phone me", "must be a phone number"),
+])
+def test_impossible_phone_numbers_are_refused_naming_the_field(phone, reason):
+    def new(data):
+        return validate_new_candidate({"email": "a@b.com", **data})
+
+    for validate in (validate_profile, validate_patch, new):
+        with pytest.raises(ValidationError) as caught:
+            validate({"phone": phone, "first_name": "Ada"})
+        assert set(caught.value.fields) == {"phone"} and reason in caught.value.fields["phone"]
+
+
+@pytest.mark.parametrize("phone, country", [("020 7946 0958 12345", "GB"), ("6 12 34", "FR"), ("415 555 01000", "US")])
+def test_impossible_national_numbers_are_refused_with_the_country(phone, country):
+    with pytest.raises(ValidationError) as caught:
+        validate_profile({"phone": phone, "country": country})
+    assert set(caught.value.fields) == {"phone"}
+    assert validate_profile({"phone": phone}) == {"phone": phone}  # without a country nothing tells
+
+
+def test_a_bad_country_leaves_the_phone_as_typed_and_is_reported():
+    with pytest.raises(ValidationError) as caught:
+        validate_profile({"phone": "020 7946 0958", "country": "Narnia"})
+    assert set(caught.value.fields) == {"country"}

@@ -6,15 +6,14 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from chalicelib.domain import quiet_hours as qh
-from chalicelib.domain.countries import ISO_COUNTRIES
+from chalicelib.domain.countries import ISO_COUNTRIES, country_zones
 from chalicelib.domain.quiet_hours import (
-    CALLING_CODES, CITY_ZONES, COUNTRY_ZONES, DEFER, NO_PHONE, NO_SMS_CONSENT, NOT_SUBSCRIBED, SEND, SKIP,
-    country_for_phone, is_quiet, next_allowed, normalize_phone, sms_eligibility, timezone_for,
-    zone_for_candidate,
+    CITY_ZONES, DEFER, NO_PHONE, NO_SMS_CONSENT, NOT_SUBSCRIBED, SEND, SKIP, country_for_phone, is_quiet,
+    next_allowed, normalize_phone, sms_eligibility, timezone_for, zone_for_candidate,
 )
 
 UTC = timezone.utc
-ALL_ZONES = sorted(set(COUNTRY_ZONES.values())
+ALL_ZONES = sorted({zone for country in ISO_COUNTRIES for zone in country_zones(country)}
                    | {zone for cities in CITY_ZONES.values() for zone in cities.values()})
 
 
@@ -22,23 +21,20 @@ def utc(*parts):
     return datetime(*parts, tzinfo=UTC)
 
 
-# --- tables ---------------------------------------------------------------------------------------
+# --- sources: the tz database (tzdata's iso3166.tab and zone.tab) ----------------------------------
 
-def test_every_iso_country_has_a_zone_and_a_calling_code():
-    assert set(COUNTRY_ZONES) == set(ISO_COUNTRIES)
-    assert set(CALLING_CODES) == set(ISO_COUNTRIES)
+def test_every_inhabited_iso_country_has_a_zone():
+    assert len(ISO_COUNTRIES) == 249
+    assert {country for country in ISO_COUNTRIES if not country_zones(country)} == {"BV", "HM"}  # uninhabited
 
 
-def test_every_zone_in_the_tables_exists():
+def test_every_zone_exists_and_city_zones_are_their_countrys():
     known = available_timezones()
     assert [zone for zone in ALL_ZONES if zone not in known] == []
     for zone in ALL_ZONES:
         ZoneInfo(zone)
-
-
-def test_calling_codes_are_prefix_free():
-    codes = set(CALLING_CODES.values())
-    assert [(a, b) for a in codes for b in codes if a != b and b.startswith(a)] == []
+    assert {(country, zone) for country, cities in CITY_ZONES.items() for zone in cities.values()
+            if zone not in country_zones(country)} == set()
 
 
 # --- zones ----------------------------------------------------------------------------------------
@@ -71,8 +67,9 @@ def test_single_zone_countries(country, city, zone):
     ("US", "Honolulu", "Pacific/Honolulu"),
     ("US", "Springfield, IL", "America/Chicago"),     # unknown city, known state code
     ("US", "El Paso, TX", "America/Denver"),          # the city wins over its state's main zone
-    ("US", "Smallville", "America/New_York"),         # fallback: the most populous zone
-    ("US", None, "America/New_York"),
+    ("US", "Smallville", None),     # unknown: no source ranks the US zones; New York was a guess, wrong in the west
+    ("US", None, None),
+    ("ES", None, None),             # Madrid or the Canaries
     ("CA", "Vancouver", "America/Vancouver"),
     ("CA", "Montréal", "America/Toronto"),
     ("CA", "Calgary", "America/Edmonton"),
@@ -81,7 +78,12 @@ def test_single_zone_countries(country, city, zone):
     ("AU", "Perth", "Australia/Perth"),
     ("AU", "Brisbane", "Australia/Brisbane"),
     ("AU", "Bunbury, WA", "Australia/Perth"),
-    ("AU", "Alice Springs", "Australia/Sydney"),
+    ("AU", "Alice Springs", "Australia/Darwin"),     # Central time (the old fallback said Sydney)
+    ("AU", "Launceston, TAS", "Australia/Hobart"),
+    ("AR", "Cordoba", "America/Argentina/Buenos_Aires"),  # all of Argentina keeps one time
+    ("MN", "Hovd", "Asia/Hovd"),
+    ("CN", None, None),
+    ("CN", "Urumqi", "Asia/Urumqi"),                 # a tz database city name, not in the table
     ("BR", "São Paulo", "America/Sao_Paulo"),
     ("BR", "Sao Paulo", "America/Sao_Paulo"),
     ("BR", "Manaus", "America/Manaus"),
@@ -101,21 +103,26 @@ def test_multi_zone_countries_use_the_city(country, city, zone):
     assert timezone_for(country, city) == zone
 
 
-@pytest.mark.parametrize("country", [None, "", "ZZ", "Narnia", 42])
-def test_unknown_country_is_utc(country):
-    assert timezone_for(country, "San Francisco") == "UTC"
+@pytest.mark.parametrize("country", [None, "", "ZZ", "Narnia", 42, "BV"])
+def test_unknown_country_is_an_unknown_zone(country):
+    # None, not the old "UTC": an unknown zone is said so; SMS then never texts (see the eligibility tests)
+    assert timezone_for(country, "San Francisco") is None
 
 
 def test_missing_country_is_taken_from_the_phone():
     assert zone_for_candidate({"phone": "+44 20 7946 0958"}) == "Europe/London"
     assert zone_for_candidate({"phone": "+61 8 9123 4567", "city": "Perth"}) == "Australia/Perth"
-    assert zone_for_candidate({"phone": "020 7946 0958"}) == "UTC"  # national: country unknown
+    assert zone_for_candidate({"phone": "020 7946 0958"}) is None  # national: country unknown
     assert zone_for_candidate({"country": "FR", "phone": "+44 20 7946 0958"}) == "Europe/Paris"
 
 
 @pytest.mark.parametrize("phone, country", [
-    ("+1 415 555 0100", "US"), ("+1 416 555 0100", "US"), ("+7 912 345 6789", "RU"),
-    ("+44 20 7946 0958", "GB"), ("+353 1 234 5678", "IE"), ("+262 262 12 34 56", "RE"), ("+999 1234", None), ("442079460958", None),
+    ("+1 415 555 0100", "US"),
+    ("+1 416 555 0100", "CA"),      # Toronto's area code (the old calling-code table said US for every +1)
+    ("+7 912 345 6789", "RU"),
+    ("+7 701 234 5678", "KZ"),      # +7 7xx is Kazakhstan (the old table said Russia)
+    ("+44 20 7946 0958", "GB"), ("+353 1 234 5678", "IE"), ("+262 262 12 34 56", "RE"), ("+999 1234", None),
+    ("442079460958", None), ("+800 1234 5678", None),  # international freephone: no country
 ])
 def test_country_for_phone(phone, country):
     assert country_for_phone(normalize_phone(phone, None) if phone.startswith("+") else phone) == country
