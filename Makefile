@@ -1,74 +1,82 @@
-# Talent CRM: every command creates .venv and installs what it needs first.
+# Talent CRM (Python 3.11 or newer): every command creates .venv and installs what it needs first.
+# `make help` lists the targets: each has a `## target: what it does` line above it.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test fuzz e2e demo bench package apikey apikeys revoke-apikey dlq redrive clean
+.DEFAULT_GOAL := help
+.PHONY: help install run test fuzz e2e demo bench package apikey apikeys revoke-apikey dlq redrive clean
+
+## help: this list
+help:
+	@awk 'sub(/^## /, "") { name = substr($$0, 1, index($$0, ":") - 1); \
+	      printf "  make %-14s %s\n", name, substr($$0, length(name) + 3) }' $(firstword $(MAKEFILE_LIST))
 
 $(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed: make PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+# The package itself goes in editable (-e): .venv/bin/crm is its console script and runs this folder's code.
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade "pip<26.3"  # chalice 1.34 packages with pip below 26.3
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-install: $(STAMP) $(BIN)/crm
+## install: .venv with every dependency, and the `crm` command in .venv/bin (works from any folder)
+install: $(STAMP)
 
-## .venv/bin/crm: the command line (crm --help); run it from the project folder
-$(BIN)/crm: Makefile | $(BIN)/python
-	printf '#!/bin/sh\n# Talent CRM command line (written by make): python -m crmcli\nexec "$$(dirname "$$0")/python" -m crmcli "$$@"\n' > $@
-	chmod +x $@
-
-## make run: the whole system locally (API, emulated AWS, schedules, queue workers)
+## run: the whole system locally (API, emulated AWS, schedules, queue workers)
 run: install
 	$(BIN)/python -m crmlocal.stack
 
-## make test: the whole test suite, no network needed
+## test: the whole test suite, no network needed
 test: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests --ignore=tests/e2e
 
-## make fuzz: only the schemathesis run (part of make test): every route of chalicelib/web/openapi.json against
-## the local stack, no 5xx and every answer as described
+## fuzz: only the schemathesis run of make test (every described route against the local stack)
 fuzz: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz
 
-## make e2e: browser tests in headless Chromium (installs Chromium if absent and allowed)
+## e2e: browser tests in headless Chromium (installs Chromium if absent and allowed)
 e2e: install
 	bash tests/e2e/install-browser.sh
 	$(BIN)/python -m pip install --quiet -r tests/e2e/requirements.txt
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/e2e
 
-## make demo: a fresh local stack with a story in it (sign-ups, pools, a sequence, events); stays up
+## demo: a fresh local stack with a story in it (sign-ups, pools, a sequence, events); stays up
 demo: install
 	$(BIN)/python -m crmlocal.demo
 
-## make bench: benchmark figures, printed and written to build/bench.json
+## bench: benchmark figures, printed and written to build/bench.json
 bench: install
 	$(BIN)/python -m tests.bench
 
-## make package: CloudFormation templates into build/, checked with cfn-lint
+## package: CloudFormation templates and the Lambda zip into build/, checked with cfn-lint
 package: install
 	$(BIN)/python -m infra.synth build
 
-## make apikey NAME="Jane (recruiting)": a new recruiter API key (the stage's stack must be reachable)
+## apikey: a new recruiter API key, NAME="Jane (recruiting)" (the stage's stack must be reachable)
 apikey: install
-	$(BIN)/python -m crmcli.operators apikey create --name "$(or $(NAME),recruiter)"
+	$(BIN)/crm apikey create --name "$(or $(NAME),recruiter)"
 
+## apikeys: the recruiter API keys, by id and name
 apikeys: install
-	$(BIN)/python -m crmcli.operators apikey list
+	$(BIN)/crm apikey list
 
-## make revoke-apikey ID=key_...
+## revoke-apikey: stop a recruiter API key from working, ID=key_...
 revoke-apikey: install
-	$(BIN)/python -m crmcli.operators apikey revoke "$(ID)"
+	$(BIN)/crm apikey revoke "$(ID)"
 
-## make dlq, make redrive QUEUE=send|jobs: dead-letter queues (the stage's stack must be reachable)
+## dlq: messages waiting in each queue and its dead-letter queue (the stage's stack must be reachable)
 dlq: install
-	$(BIN)/python -m crmcli.operators dlq status
+	$(BIN)/crm dlq status
 
+## redrive: move dead letters back onto their queue, QUEUE=send|jobs
 redrive: install
-	$(BIN)/python -m crmcli.operators dlq redrive --queue "$(or $(QUEUE),send)"
+	$(BIN)/crm dlq redrive --queue "$(or $(QUEUE),send)"
 
+## clean: remove build/ and test caches (not .venv, not the local data in .local)
 clean:
 	rm -rf build .pytest_cache

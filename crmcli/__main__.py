@@ -1,4 +1,4 @@
-"""python -m crmcli ... (installed as .venv/bin/crm by the Makefile)."""
+"""python -m crmcli ... (the `crm` console script of pyproject.toml calls crmcli.commands:main)."""
 import sys
 
 from .commands import main

@@ -109,16 +109,14 @@ def resolve_endpoint(given: str | None, environ=os.environ) -> str:
 
 
 def resolve_api_key(given: str | None, endpoint: str, environ=os.environ, cwd: Path | None = None) -> str:
-    """--api-key, else CRM_API_KEY, else (local stack only) CRM_API_KEY in $CRM_DATA_DIR/secrets.json."""
+    """--api-key, else CRM_API_KEY, else (local stack only) CRM_API_KEY in the stack's secrets.json."""
     key = (given or environ.get("CRM_API_KEY") or "").strip()
     if key:
         return key
     if not is_local(endpoint):
         raise CliError(f"no API key for {endpoint}: pass --api-key KEY or set CRM_API_KEY\n"
                        "  (an operator makes one with `crm apikey create --name NAME` and CRM_STAGE set)")
-    data_dir = Path(environ.get("CRM_DATA_DIR") or ".local")
-    secrets = data_dir if data_dir.is_absolute() else (cwd or Path.cwd()) / data_dir
-    secrets = secrets / "secrets.json"
+    secrets = local_data_dir(endpoint, environ, cwd) / "secrets.json"
     try:
         key = str(json.loads(secrets.read_text(encoding="utf-8")).get("CRM_API_KEY") or "").strip()
     except FileNotFoundError:
@@ -128,8 +126,21 @@ def resolve_api_key(given: str | None, endpoint: str, environ=os.environ, cwd: P
     if not key:
         raise CliError(f"no API key: pass --api-key KEY or set CRM_API_KEY\n"
                        f"  for the local stack, `make run` prints the key and keeps it in {secrets} "
-                       "(not found: run crm from the project folder, or set CRM_DATA_DIR)")
+                       "(not found: is the stack on this endpoint started? Or set CRM_DATA_DIR)")
     return key
+
+
+def local_data_dir(endpoint: str, environ=os.environ, cwd: Path | None = None) -> Path:
+    """CRM_DATA_DIR (relative to the current folder); else the folder the last local stack started
+    recorded (crmlocal/stack_record.py), if it serves `endpoint`'s port; else .local here."""
+    from crmlocal.stack_record import recorded_stack
+
+    given = environ.get("CRM_DATA_DIR")
+    record = None if given else recorded_stack(environ)
+    if record is not None and record.api_port == urlsplit(endpoint).port:
+        return record.data_dir
+    data_dir = Path(given or ".local")
+    return data_dir if data_dir.is_absolute() else (cwd or Path.cwd()) / data_dir
 
 
 class Client:

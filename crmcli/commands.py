@@ -25,7 +25,8 @@ EXAMPLES = """examples:
   crm stats campaign camp_...          crm candidates search --skill python --json
 
 endpoint: --endpoint or CRM_ENDPOINT (default http://127.0.0.1:8000, the local stack);
-API key: --api-key or CRM_API_KEY (local stack: read from $CRM_DATA_DIR/secrets.json, default .local).
+API key: --api-key or CRM_API_KEY; for the local stack, its secrets.json: in $CRM_DATA_DIR, else where
+  the last `make run` or `make demo` recorded it (~/.config/talent-crm/local.json), else in .local here.
 exit codes: 0 done, 1 API error, 2 usage or connection problem, 130 interrupted."""
 
 

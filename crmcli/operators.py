@@ -1,4 +1,4 @@
-"""Operator commands: recruiter API keys.
+"""Operator commands: recruiter API keys and dead-letter queues.
 
     python -m crmcli.operators apikey create --name "Jane (recruiting)"
     python -m crmcli.operators apikey list
@@ -6,7 +6,8 @@
     python -m crmcli.operators dlq status
     python -m crmcli.operators dlq redrive --queue send
 
-Locally (CRM_STAGE unset or `local`) it talks to the running `make run` stack's emulator; for a
+Locally (CRM_STAGE unset or `local`) it talks to the running `make run` stack's emulator (the data folder:
+CRM_DATA_DIR, else the one the last stack started recorded, crmlocal/stack_record.py, else .local); for a
 deployed stage set CRM_STAGE (and AWS credentials/region) and it writes to that stage's table.
 """
 from __future__ import annotations
@@ -20,7 +21,12 @@ from pathlib import Path
 def _environment() -> None:
     if os.environ.get("CRM_STAGE", "local") == "local":
         from crmlocal.stack import prepare_environment
+        from crmlocal.stack_record import recorded_stack
 
+        # CRM_DATA_DIR unset: the last stack started (from any folder), unless CRM_AWS_PORT names another
+        record = None if os.environ.get("CRM_DATA_DIR") else recorded_stack()
+        if record is not None and os.environ.get("CRM_AWS_PORT", str(record.aws_port)) == str(record.aws_port):
+            os.environ.update(CRM_DATA_DIR=str(record.data_dir), CRM_AWS_PORT=str(record.aws_port))
         prepare_environment(Path.cwd())
 
 

@@ -129,9 +129,20 @@ class LocalStack:
         self._serve_api()
         self._spawn(self._run_queues, "queues")
         self._spawn(self._run_schedules, "schedules")
+        self.record = self._record(info["data_dir"])
         if not self.quiet:
             self._banner(restored)
         return self
+
+    def _record(self, data_dir: Path) -> Path | None:
+        """Tells `crm`, run from any folder, where this stack's API key is (crmlocal/stack_record.py)."""
+        from .stack_record import record_stack
+
+        try:
+            return record_stack(data_dir, self.settings.port, self.settings.aws_port)
+        except OSError as exc:  # a read-only home: crm then needs CRM_DATA_DIR or --api-key, nothing else breaks
+            print(f"[stack] could not record this stack for crm: {exc}", file=sys.stderr)
+            return None
 
     def _serve_api(self) -> None:
         from chalice.config import Config
@@ -195,6 +206,7 @@ Talent CRM is running (stage local)
   API key        {s.api_key}{f"  ({self.key_notice})" if self.key_notice else ""}
                  e.g. curl -H "Authorization: Bearer {s.api_key}" http://127.0.0.1:{s.port}/candidates
   Data           {s.data_dir}  ({'restored ' + str(restored) + ' tables' if restored else 'new'})
+  crm            finds this key from any folder{f" (recorded in {self.record})" if self.record else ""}
 Press Ctrl-C to stop.
 """, flush=True)
 

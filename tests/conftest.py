@@ -1,6 +1,9 @@
 """Test set-up: the environment is fixed before the app is imported; AWS is moto, in process."""
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -16,12 +19,17 @@ os.environ.update({
     "CRM_PUBLIC_URL": "http://127.0.0.1:8000",
     "CRM_ALLOWED_ORIGINS": "http://127.0.0.1:8000,https://careers.example.com",
     "CRM_DATA_DIR": str(ROOT / "build" / "test-data"),
+    # stacks started by tests record themselves here, not in the user's ~/.config (crmlocal/stack_record.py);
+    # one folder per test run, so runs side by side never read each other's record
+    "XDG_CONFIG_HOME": tempfile.mkdtemp(prefix="crm-test-config-"),
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_DEFAULT_REGION": "us-east-1",
     "POWERTOOLS_METRICS_DISABLED": "true",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
 })
+
+atexit.register(shutil.rmtree, os.environ["XDG_CONFIG_HOME"], True)
 
 import pytest  # noqa: E402
 

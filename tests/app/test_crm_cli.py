@@ -2,7 +2,9 @@
 import csv
 import io
 import json
+import os
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -338,3 +340,90 @@ def test_apikey_and_dlq_are_the_operator_commands(monkeypatch):
     assert commands.main(["apikey", "create", "--name", "Jane"]) == 0
     assert commands.main(["--json", "dlq", "redrive", "--queue", "jobs"]) == 0
     assert calls == [["apikey", "create", "--name", "Jane"], ["dlq", "redrive", "--queue", "jobs"]]
+
+
+# ------------------------------------------------------------------------------ the local stack's key, from any folder
+
+def _record(config: Path, data_dir, api_port=8000, aws_port=5100) -> dict:
+    from crmlocal.stack_record import record_stack
+
+    environ = {"XDG_CONFIG_HOME": str(config)}
+    record_stack(Path(data_dir), api_port, aws_port, environ)
+    return environ
+
+
+def _secrets(folder: Path, key: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "secrets.json").write_text(json.dumps({"CRM_API_KEY": key}))
+    return folder
+
+
+def test_the_stack_record_is_private_and_names_the_data_folder(tmp_path):
+    from crmlocal.stack_record import record_path, recorded_stack
+
+    environ = _record(tmp_path / "config", _secrets(tmp_path / "data", "crm_a"), 8123, 5123)
+    path = record_path(environ)
+    assert path == tmp_path / "config" / "talent-crm" / "local.json"
+    assert (path.stat().st_mode & 0o777, path.parent.stat().st_mode & 0o777) == (0o600, 0o700)
+    record = recorded_stack(environ)
+    assert (record.data_dir, record.api_port, record.aws_port) == (tmp_path / "data", 8123, 5123)
+    assert record_path({"HOME": str(tmp_path)}) == tmp_path / ".config" / "talent-crm" / "local.json"
+
+
+@pytest.mark.parametrize("text", ["", "not json", "[]", "{}", '{"data_dir": "data", "api_port": 8000, "aws_port": 1}',
+                                  '{"data_dir": "/nowhere/at/all", "api_port": 8000, "aws_port": 5100}',
+                                  '{"data_dir": "/", "api_port": "x", "aws_port": 5100}',
+                                  '{"data_dir": 7, "api_port": 8000, "aws_port": 5100}'])
+def test_a_record_that_is_not_ours_or_whose_folder_is_gone_is_no_record(tmp_path, text):
+    from crmlocal.stack_record import record_path, recorded_stack
+
+    environ = {"XDG_CONFIG_HOME": str(tmp_path)}
+    record_path(environ).parent.mkdir(parents=True)
+    record_path(environ).write_text(text)
+    assert recorded_stack(environ) is None
+
+
+def test_crm_finds_the_key_in_crm_data_dir_then_the_recorded_stack_then_dot_local(tmp_path):
+    from crmcli.client import CliError, resolve_api_key
+
+    here = _secrets(tmp_path / "project" / ".local", "crm_here").parent
+    environ = _record(tmp_path / "config", _secrets(tmp_path / "recorded", "crm_recorded"), api_port=8000)
+    local = "http://127.0.0.1:8000"
+    assert resolve_api_key(None, local, environ, cwd=here) == "crm_recorded"  # any folder: the recorded stack
+    assert resolve_api_key(None, "http://localhost:8000/", environ, cwd=here) == "crm_recorded"
+    assert resolve_api_key(None, local, {**environ, "CRM_DATA_DIR": ".local"}, cwd=here) == "crm_here"
+    assert resolve_api_key(None, local, {**environ, "CRM_DATA_DIR": str(tmp_path / "project" / ".local")}) == "crm_here"
+    assert resolve_api_key("crm_given", local, environ) == "crm_given"
+    assert resolve_api_key(None, local, {**environ, "CRM_API_KEY": "crm_env"}) == "crm_env"
+    # the record is for the stack on its own port: another port, no record, or a deployed stage use none of it
+    assert resolve_api_key(None, "http://127.0.0.1:8001", environ, cwd=here) == "crm_here"
+    assert resolve_api_key(None, local, {"XDG_CONFIG_HOME": str(tmp_path / "empty")}, cwd=here) == "crm_here"
+    with pytest.raises(CliError, match="no API key for https://crm.example.com"):
+        resolve_api_key(None, "https://crm.example.com:8000", environ, cwd=here)
+    with pytest.raises(CliError, match="no API key"):
+        resolve_api_key(None, "http://127.0.0.1:8001", environ, cwd=tmp_path)
+
+
+def test_operator_commands_use_the_recorded_stack_unless_told_otherwise(tmp_path, monkeypatch):
+    from crmcli import operators
+
+    recorded = tmp_path / "recorded"
+    recorded.mkdir()
+    environ = _record(tmp_path / "config", recorded, api_port=8123, aws_port=5123)
+    monkeypatch.setenv("XDG_CONFIG_HOME", environ["XDG_CONFIG_HOME"])
+    for name in ("CRM_DATA_DIR", "CRM_AWS_PORT"):  # their values now, restored after the test (set below too)
+        monkeypatch.setenv(name, "")
+    monkeypatch.chdir(tmp_path)
+    prepared = []
+    monkeypatch.setattr("crmlocal.stack.prepare_environment",
+                        lambda root: prepared.append((os.environ.get("CRM_DATA_DIR"), os.environ.get("CRM_AWS_PORT"))))
+    for given, expected in [({}, (str(recorded), "5123")),
+                            ({"CRM_AWS_PORT": "5123"}, (str(recorded), "5123")),
+                            ({"CRM_AWS_PORT": "5999"}, (None, "5999")),
+                            ({"CRM_DATA_DIR": "elsewhere"}, ("elsewhere", None))]:
+        for name in ("CRM_DATA_DIR", "CRM_AWS_PORT"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in given.items():
+            monkeypatch.setenv(name, value)
+        operators._environment()
+        assert prepared.pop() == expected, given

@@ -56,8 +56,21 @@ def status_summary():
                                                          indent=1, sort_keys=True))
 
 
+DESCRIBED_PATHS = set(json.loads(PATH.read_text(encoding="utf-8"))["paths"])
+
+
+def routed_elsewhere(case) -> bool:
+    """Whether a path parameter holds a fixed segment of a sibling path: a negative case of
+    /campaigns/{campaign_id}/{action} (any action but the named ones) with action `test` is a request to
+    POST /campaigns/{campaign_id}/test, another operation, generated and checked as that one."""
+    return any(case.operation.path.replace("{" + name + "}", str(value)) in DESCRIBED_PATHS
+               for name, value in (case.path_parameters or {}).items())
+
+
 @schema.parametrize()
 def test_every_route_answers_as_described(case, local_stack, seeds, sns_signer):
+    if routed_elsewhere(case):
+        return
     make_realistic(case, seeds, ats_secret=ATS_SECRET, sns_signer=sns_signer)
     response = case.call(base_url=local_stack.url)
     STATUSES[case.operation.label][response.status_code] += 1
