@@ -195,8 +195,10 @@ def next_step_due(campaign: dict, step_index: int, after: datetime) -> tuple[int
     following = step_index + 1
     if following >= len(campaign["steps"]):
         return None
-    delay = parse_duration(campaign["steps"][following]["delay"])
-    return following, iso(delay.after(after))
+    try:
+        return following, iso(parse_duration(campaign["steps"][following]["delay"]).after(after))
+    except ValueError:  # a delay stored before durations were bounded (over 100 years): that step never comes
+        return None
 
 
 def with_send(times: list[str] | None, now: datetime) -> list[str]:

@@ -140,3 +140,14 @@ def test_compiled_rules_agree_with_the_reference(rule, people):
     predicate = parse_rules(rule).bind(NOW)
     for person in people:
         assert predicate(person) == reference(rule, person), (rule, person)
+
+
+def test_a_step_delay_stored_before_durations_were_bounded_ends_the_sequence():
+    from datetime import datetime, timezone
+
+    from chalicelib.domain.campaigns import next_step_due
+
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    assert next_step_due({"steps": [{"delay": "P0D"}, {"delay": "P3D"}]}, 0, start) == (1, "2026-01-04T00:00:00Z")
+    for stored in ("P99999Y", "PT99999999999H"):
+        assert next_step_due({"steps": [{"delay": "P0D"}, {"delay": stored}]}, 0, start) is None
