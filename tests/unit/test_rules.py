@@ -148,6 +148,6 @@ def test_a_step_delay_stored_before_durations_were_bounded_ends_the_sequence():
     from chalicelib.domain.campaigns import next_step_due
 
     start = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    assert next_step_due({"steps": [{"delay": "P0D"}, {"delay": "P3D"}]}, 0, start) == (1, "2026-01-04T00:00:00Z")
+    assert next_step_due({"steps": [{"delay": "P0D"}, {"delay": "P3D"}]}, 0, start) == (1, "2026-01-04T00:00:00.000Z")
     for stored in ("P99999Y", "PT99999999999H"):
         assert next_step_due({"steps": [{"delay": "P0D"}, {"delay": stored}]}, 0, start) is None
