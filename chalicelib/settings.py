@@ -30,6 +30,26 @@ def _stage(value: str | None) -> str:
     return value
 
 
+def _number(name: str, default: str, kind: type, low: float, high: float):
+    """A numeric setting within [low, high]; the error names the variable, so a typo fails the start."""
+    raw = os.environ.get(name, default)
+    try:
+        value = kind(raw)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        what = "a whole number" if kind is int else "a number"
+        raise SettingsError(f"{name} must be {what} from {low:g} to {high:g}, not {raw[:40]!r}")
+    return value
+
+
+def _url(name: str, default: str) -> str:
+    value = os.environ.get(name, default).rstrip("/")
+    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+        raise SettingsError(f"{name} must be an http(s) URL without query or fragment, not {value[:60]!r}")
+    return value
+
+
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip().rstrip("/") for part in value.split(",") if part.strip())
 
@@ -79,7 +99,7 @@ class Settings:
 def get_settings() -> Settings:
     env = os.environ.get
     stage = _stage(env("CRM_STAGE"))
-    public_url = env("CRM_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+    public_url = _url("CRM_PUBLIC_URL", "http://127.0.0.1:8000")
     return Settings(
         stage=stage,
         api_key=env("CRM_API_KEY", ""),
@@ -90,17 +110,17 @@ def get_settings() -> Settings:
         ses_topic_arn=env("CRM_SES_TOPIC_ARN", "arn:aws:sns:us-east-1:000000000000:crm-ses-events"),
         sns_trusted_cert=env("CRM_SNS_TRUSTED_CERT", ""),
         ats_secret=env("CRM_ATS_SECRET", ""),
-        frequency_cap=int(env("CRM_FREQUENCY_CAP", "3")),
-        sms_frequency_cap=int(env("CRM_SMS_FREQUENCY_CAP", "1")),
-        signup_limit=int(env("CRM_SIGNUP_LIMIT", "20")),
-        ses_max_rate=float(env("CRM_SES_MAX_RATE", "14")),
+        frequency_cap=_number("CRM_FREQUENCY_CAP", "3", int, 1, 1000),
+        sms_frequency_cap=_number("CRM_SMS_FREQUENCY_CAP", "1", int, 0, 1000),
+        signup_limit=_number("CRM_SIGNUP_LIMIT", "20", int, 1, 1_000_000),
+        ses_max_rate=_number("CRM_SES_MAX_RATE", "14", float, 0.1, 100_000),
         ses_configuration_set=env("CRM_SES_CONFIGURATION_SET", "crm-events"),
-        aws_port=int(env("CRM_AWS_PORT", "5100")),
+        aws_port=_number("CRM_AWS_PORT", "5100", int, 1, 65535),
         data_dir=env("CRM_DATA_DIR", ".local"),
-        port=int(env("CRM_PORT", "8000")),
+        port=_number("CRM_PORT", "8000", int, 1, 65535),
         region=env("AWS_REGION", env("AWS_DEFAULT_REGION", "us-east-1")),
         resource_prefix=env("CRM_RESOURCE_PREFIX", f"talent-crm-{stage}"),
         company_name=env("CRM_COMPANY_NAME", "Talent CRM"),
         consent_version=env("CRM_CONSENT_VERSION", "2026-11"),
-        confirm_ttl_seconds=int(env("CRM_CONFIRM_TTL_SECONDS", str(7 * 24 * 3600))),
+        confirm_ttl_seconds=_number("CRM_CONFIRM_TTL_SECONDS", str(7 * 24 * 3600), int, 60, 90 * 86400),
     )
