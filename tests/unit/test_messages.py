@@ -11,22 +11,27 @@ from chalicelib.domain.tracking import rewrite_links
 printable = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=120)
 
 
+def lines(text: str) -> str:
+    """What the quoted-printable text part reads as: CRLF line ends as LF (a lone CR is kept, as =0D),
+    trailing line ends gone."""
+    return text.replace("\r\n", "\n").rstrip("\n")
+
+
 @settings(max_examples=150, deadline=None)
 @given(subject=printable, name=printable, text=st.text(max_size=400), html=st.text(max_size=400))
 def test_mime_round_trips(subject, name, text, html):
+    subject = " ".join(subject.split()) or "Hello"  # as templates.render gives it: white space runs as one space
     raw = build_mime(from_email="talent@example.com", from_name=name.strip() or None, to="ada@example.org",
                      subject=subject, text=text, html_body=html,
                      headers={"List-Unsubscribe": "<https://x.example/u/abc>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
     assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
     parsed = message_from_bytes(raw, policy=policy.default)
-    assert str(parsed["Subject"]) == " ".join(subject.split()) or str(parsed["Subject"]) == subject
+    assert str(parsed["Subject"]) == subject  # folding is undone by unfolding: the subject as written
     assert parsed["List-Unsubscribe"] == "<https://x.example/u/abc>"
     plain = parsed.get_body(("plain",)).get_content()
     body = parsed.get_body(("html",)).get_content()
-    assert plain.replace("\r\n", "\n").rstrip("\n") == text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n") \
-        or plain.replace("\r\n", "\n").rstrip("\n") == text.replace("\r\n", "\n").rstrip("\n")
-    assert body.replace("\r\n", "\n").rstrip("\n") == html.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n") \
-        or body.rstrip("\n") == html.rstrip("\n")
+    assert plain.replace("\r\n", "\n").rstrip("\n") == lines(text)
+    assert body.rstrip("\n") == html.rstrip("\n")  # base64: the HTML arrives byte for byte
 
 
 def test_long_non_ascii_subject_is_split_between_characters():
