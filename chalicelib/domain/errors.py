@@ -67,3 +67,15 @@ class RateLimited(CrmError):
     def __init__(self, message: str, retry_after: int):
         super().__init__(message)
         self.retry_after = max(1, int(retry_after))
+
+
+class EmailTaken(Exception):
+    """The address already belongs to a person (one person per normalized address); `candidate_id` is theirs."""
+
+    def __init__(self, candidate_id: str | None):
+        super().__init__(candidate_id)
+        self.candidate_id = candidate_id
+
+
+class VersionConflict(Exception):
+    """The person changed since they were read (optimistic lock): read again and decide again."""

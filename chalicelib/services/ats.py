@@ -14,9 +14,8 @@ from ..domain.ats import next_stage, parse_event, verify_signature
 from ..domain.candidates import validate_profile
 from ..domain.clock import iso, new_id, parse_iso, utcnow
 from ..domain.emails import normalize_email
-from ..domain.errors import ValidationError
+from ..domain.errors import EmailTaken, ValidationError
 from ..observability import count, logger
-from ..store.candidates import EmailTaken
 
 ATTRIBUTION_WINDOW = timedelta(days=30)
 REPLAY_GUARD = timedelta(days=30)

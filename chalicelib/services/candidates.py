@@ -11,11 +11,10 @@ from ..domain.candidates import (
     validate_patch,
 )
 from ..domain.clock import iso, new_id
-from ..domain.errors import Conflict, NotFound, ValidationError
+from ..domain.errors import Conflict, EmailTaken, NotFound, ValidationError, VersionConflict
 from ..domain.skills import normalize_skill
 from ..domain.suppression import SUPPRESSED, keep_opt_outs, weakens
 from ..observability import logger
-from ..store.candidates import EmailTaken, VersionConflict
 
 TOUCHPOINT_CHANNELS = ("linkedin", "phone", "meeting", "note", "email", "event")
 

@@ -15,9 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 from ..domain.candidates import changed_fields, merge_update
 from ..domain.clock import iso, new_id
 from ..domain.csvio import parse_csv
+from ..domain.errors import EmailTaken, VersionConflict
 from ..domain.suppression import keep_opt_outs
 from ..observability import count, logger
-from ..store.candidates import EmailTaken, VersionConflict
 
 CHUNK = 100
 THREADS = 4  # chunks in flight at once

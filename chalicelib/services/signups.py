@@ -8,12 +8,11 @@ from datetime import timedelta
 from ..domain.candidates import merge_fill, merge_update
 from ..domain.clock import iso, new_id, utcnow
 from ..domain.emails import email_hash, mask_email
-from ..domain.errors import RateLimited
+from ..domain.errors import EmailTaken, RateLimited
 from ..domain.signups import SignupRequest
 from ..domain.suppression import is_suppressed, signup_status
 from ..domain.tokens import TokenError, TokenSigner
 from ..observability import count, logger
-from ..store.candidates import EmailTaken
 
 CONFIRMATIONS_PER_ADDRESS_PER_DAY = 5  # so our form cannot be used to flood someone's inbox
 

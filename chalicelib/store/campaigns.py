@@ -6,8 +6,8 @@ import zlib
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from .candidates import _condition_failed, decode_cursor, encode_cursor
-from .connection import create_all
+from .candidates import decode_cursor, encode_cursor
+from .connection import condition_failed, create_all
 from .convert import from_dict, to_dict
 from .models import CampaignModel, EnrollmentModel, TemplateModel
 
@@ -74,7 +74,7 @@ class CampaignRepository:
         try:
             CampaignModel(campaign_id).update(actions=actions, condition=CampaignModel.status == expected)
         except UpdateError as exc:
-            if _condition_failed(exc):
+            if condition_failed(exc):
                 return False
             raise
         return True
@@ -100,7 +100,7 @@ class CampaignRepository:
                 actions=[CampaignModel.lease_until.set(until)],
                 condition=CampaignModel.lease_until.does_not_exist() | (CampaignModel.lease_until < now))
         except UpdateError as exc:
-            if _condition_failed(exc):
+            if condition_failed(exc):
                 return False
             raise
         return True
@@ -157,7 +157,7 @@ class EnrollmentRepository:
             EnrollmentModel(campaign_id, candidate_id).update(
                 actions=[EnrollmentModel.due_at.set(until)], condition=EnrollmentModel.due_at == due_at)
         except UpdateError as exc:
-            if _condition_failed(exc):
+            if condition_failed(exc):
                 return False
             raise
         return True

@@ -6,24 +6,14 @@ import json
 from typing import Iterable, Iterator
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
-from ..domain import jsonbody
-from ..domain.errors import ValidationError
-from .connection import transact_write
 
+from ..domain import jsonbody
+from ..domain.errors import EmailTaken, ValidationError, VersionConflict
+from .connection import condition_failed, transact_write
 from .convert import from_dict, to_dict
 from .models import CandidateModel, KeyModel
 
 TRANSACT_PAIRS = 50  # TransactWriteItems takes 100 actions: a claim and a person each
-
-
-class EmailTaken(Exception):
-    def __init__(self, candidate_id: str | None):
-        super().__init__(candidate_id)
-        self.candidate_id = candidate_id
-
-
-class VersionConflict(Exception):
-    pass
 
 
 def email_key(email: str) -> str:
@@ -88,8 +78,8 @@ class CandidateRepository:
             try:
                 self._create_chunk(chunk)
             except TransactWriteError as exc:
-                if len(chunk) == 1 or not _condition_failed(exc):
-                    if _condition_failed(exc):
+                if len(chunk) == 1 or not condition_failed(exc):
+                    if condition_failed(exc):
                         lost.extend(chunk)
                         continue
                     raise
@@ -97,7 +87,7 @@ class CandidateRepository:
                     try:
                         self._create_chunk([candidate])
                     except TransactWriteError as single:
-                        if not _condition_failed(single):
+                        if not condition_failed(single):
                             raise
                         lost.append(candidate)
         return lost
@@ -116,7 +106,7 @@ class CandidateRepository:
         try:
             from_dict(CandidateModel, updated).save(condition=CandidateModel.version == expected)
         except PutError as exc:
-            if _condition_failed(exc):
+            if condition_failed(exc):
                 raise VersionConflict(candidate["id"]) from None
             raise
         return updated
@@ -151,7 +141,7 @@ class CandidateRepository:
                         item = from_dict(CandidateModel, dict(candidate, version=expected + 1))
                         transaction.save(item, condition=CandidateModel.version == expected)
             except TransactWriteError as exc:
-                if not _condition_failed(exc):
+                if not condition_failed(exc):
                     raise
                 lost.extend(chunk)
         return lost
@@ -176,13 +166,3 @@ class CandidateRepository:
     def iterate(self, condition=None) -> Iterator[dict]:
         for item in CandidateModel.scan(condition, page_size=500):
             yield to_dict(item)
-
-
-def _condition_failed(exc: Exception) -> bool:
-    code = getattr(exc, "cause_response_code", None)
-    if code == "ConditionalCheckFailedException":
-        return True
-    if code == "TransactionCanceledException":
-        reasons = getattr(exc, "cancellation_reasons", None) or []
-        return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
-    return False

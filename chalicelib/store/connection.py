@@ -25,8 +25,6 @@ def create_all(items: list, key_attribute) -> list:
     """
     from pynamodb.exceptions import PutError, TransactWriteError
 
-    from .candidates import _condition_failed
-
     created = []
     for start in range(0, len(items), 100):
         chunk = items[start:start + 100]
@@ -36,13 +34,24 @@ def create_all(items: list, key_attribute) -> list:
                     transaction.save(item, condition=key_attribute.does_not_exist())
             created += chunk
         except TransactWriteError as exc:
-            if not _condition_failed(exc):
+            if not condition_failed(exc):
                 raise
             for item in chunk:  # some already existed: find which
                 try:
                     item.save(condition=key_attribute.does_not_exist())
                     created.append(item)
                 except PutError as single:
-                    if not _condition_failed(single):
+                    if not condition_failed(single):
                         raise
     return created
+
+
+def condition_failed(exc: Exception) -> bool:
+    """True when a write (or one action of a transaction) was refused by its condition."""
+    code = getattr(exc, "cause_response_code", None)
+    if code == "ConditionalCheckFailedException":
+        return True
+    if code == "TransactionCanceledException":
+        reasons = getattr(exc, "cancellation_reasons", None) or []
+        return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
+    return False

@@ -11,8 +11,8 @@ from collections import Counter
 from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 
 from ..domain.pools import SNAPSHOT_FIELDS
-from .candidates import _condition_failed, decode_cursor, encode_cursor
-from .connection import create_all
+from .candidates import decode_cursor, encode_cursor
+from .connection import condition_failed, create_all
 from .convert import from_dict, to_dict
 from .models import MembershipModel, PoolModel
 
@@ -72,7 +72,7 @@ class PoolRepository:
                 actions=[PoolModel.status.set("ready"), PoolModel.rebuilt_at.set(now)],
                 condition=PoolModel.generation == generation)
         except UpdateError as exc:
-            if _condition_failed(exc):
+            if condition_failed(exc):
                 return False  # a newer rules change started another rebuild, or the pool is gone
             raise
         return True
@@ -82,7 +82,7 @@ class PoolRepository:
         try:
             PoolModel(pool_id).update(actions=[PoolModel.status.set("error")], condition=PoolModel.id.exists())
         except UpdateError as exc:
-            if not _condition_failed(exc):
+            if not condition_failed(exc):
                 raise  # the pool was deleted meanwhile: nothing to mark
 
     def add_sizes(self, deltas: dict[str, int]) -> None:
@@ -91,7 +91,7 @@ class PoolRepository:
                 try:
                     PoolModel(pool_id).update(actions=[PoolModel.size.add(delta)], condition=PoolModel.id.exists())
                 except UpdateError as exc:
-                    if not _condition_failed(exc):
+                    if not condition_failed(exc):
                         raise  # the pool was deleted meanwhile: nothing to count
 
     def delete(self, pool_id: str) -> None:
@@ -123,7 +123,7 @@ class MembershipRepository:
                 MembershipModel(pool_id, candidate_id).delete(condition=MembershipModel.candidate_id.exists())
                 left[pool_id] += 1
             except DeleteError as exc:
-                if not _condition_failed(exc):
+                if not condition_failed(exc):
                     raise
         return left
 

@@ -53,8 +53,7 @@ class CampaignSends:
         Returns (claimed keys, keys that lost: already claimed or the person changed)."""
         from pynamodb.exceptions import TransactWriteError
 
-        from .candidates import _condition_failed
-        from .connection import transact_write
+        from .connection import condition_failed, transact_write
         from .convert import from_dict
         from .models import CandidateModel
 
@@ -77,14 +76,14 @@ class CampaignSends:
                 transact(chunk)
                 claimed += [e["key"] for e in chunk]
             except TransactWriteError as exc:
-                if not _condition_failed(exc):
+                if not condition_failed(exc):
                     raise
                 for entry in chunk:
                     try:
                         transact([entry])
                         claimed.append(entry["key"])
                     except TransactWriteError as single:
-                        if not _condition_failed(single):
+                        if not condition_failed(single):
                             raise
                         lost.append(entry["key"])
         return claimed, lost

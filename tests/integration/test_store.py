@@ -14,7 +14,8 @@ def person(email, **fields):
 
 
 def test_one_person_per_address_even_when_racing(aws):
-    from chalicelib.store.candidates import CandidateRepository, EmailTaken
+    from chalicelib.domain.errors import EmailTaken
+    from chalicelib.store.candidates import CandidateRepository
 
     repo = CandidateRepository()
     winners, losers = [], []
@@ -48,7 +49,8 @@ def test_create_many_reports_only_the_taken_addresses(aws):
 
 
 def test_optimistic_lock_refuses_stale_writes(aws):
-    from chalicelib.store.candidates import CandidateRepository, VersionConflict
+    from chalicelib.domain.errors import VersionConflict
+    from chalicelib.store.candidates import CandidateRepository
 
     repo = CandidateRepository()
     candidate = person("lock@example.com")
