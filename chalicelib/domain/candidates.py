@@ -140,8 +140,12 @@ def parse_time(value: object, field: str) -> str | None:
     raise ValidationError.field(field, problem)
 
 
-def validate_profile(data: dict, *, allowed_statuses: tuple[str, ...] = RECRUITER_STATUSES) -> dict:
-    """Normalize the profile fields present in `data`. Collects every bad field before raising."""
+def validate_profile(data: dict, *, allowed_statuses: tuple[str, ...] = RECRUITER_STATUSES,
+                     known_country: object = None) -> dict:
+    """Normalize the profile fields present in `data`. Collects every bad field before raising.
+
+    `known_country`: the person's stored country, to read a national phone number when `data` gives none.
+    """
     result: dict = {}
     problems: dict[str, str] = {}
     for field in PROFILE_FIELDS:
@@ -157,7 +161,7 @@ def validate_profile(data: dict, *, allowed_statuses: tuple[str, ...] = RECRUITE
                 else:
                     result[field] = _text(value, field)
             elif field == "phone":
-                result[field] = _phone(value, data.get("country"))
+                result[field] = _phone(value, data.get("country") or known_country)
             elif field == "country":
                 text = _text(value, field)
                 text = COUNTRY_ALIASES.get(text.upper(), text.upper()) if text else None
@@ -204,7 +208,7 @@ def validate_new_candidate(data: object) -> tuple[str, dict]:
     return email, profile
 
 
-def validate_patch(data: object) -> dict:
+def validate_patch(data: object, *, known_country: object = None) -> dict:
     if not isinstance(data, dict) or not data:
         raise ValidationError("body must be a JSON object with the fields to change")
     unknown = set(data) - set(PROFILE_FIELDS)
@@ -213,7 +217,7 @@ def validate_patch(data: object) -> dict:
         if "email" in unknown:
             problems["email"] = "cannot be changed; erase the person and add the new address"
         raise ValidationError("invalid fields: " + ", ".join(sorted(problems)), problems)
-    return validate_profile(data)
+    return validate_profile(data, known_country=known_country)
 
 
 def _empty(value: object) -> bool:

@@ -35,7 +35,7 @@ class ImpossiblePhone(ValueError):
 
 @lru_cache(maxsize=1)
 def _lib():
-    import phonenumbers  # noqa: PLC0415 - lazy: see the module docstring
+    import phonenumbers  # lazily: see the module docstring
 
     return phonenumbers
 
@@ -138,6 +138,6 @@ def zones_for_phone(phone_e164: str | None) -> tuple[str, ...]:
     number = _valid(phone_e164)
     if number is None:
         return ()
-    from phonenumbers import timezone  # noqa: PLC0415 - lazy, as the package
+    from phonenumbers import timezone  # lazily, as the package
 
     return tuple(zone for zone in timezone.time_zones_for_number(number) if zone != _UNKNOWN_ZONE)

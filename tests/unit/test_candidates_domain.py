@@ -176,3 +176,17 @@ def test_a_bad_country_leaves_the_phone_as_typed_and_is_reported():
     with pytest.raises(ValidationError) as caught:
         validate_profile({"phone": "020 7946 0958", "country": "Narnia"})
     assert set(caught.value.fields) == {"country"}
+
+
+@pytest.mark.parametrize("patch, stored", [
+    ({"phone": "020 7946 0958"}, "+442079460958"),                       # read with the stored country
+    ({"phone": "612 34 56 78", "country": "ES"}, "+34612345678"),        # the patch's own country wins
+    ({"phone": "06 12 34 56 78", "country": "FR"}, "+33612345678"),
+    ({"phone": "+1 415 555 0100"}, "+14155550100"),
+])
+def test_a_patch_reads_a_national_number_with_the_stored_country(patch, stored):
+    assert validate_patch(patch, known_country="GB")["phone"] == stored
+    with pytest.raises(ValidationError) as caught:
+        validate_patch({"phone": "020 7946 0958 123"}, known_country="GB")  # too long for GB
+    assert set(caught.value.fields) == {"phone"}
+    assert validate_patch({"phone": "020 7946 0958 123"}) == {"phone": "020 7946 0958 123"}  # no country known
