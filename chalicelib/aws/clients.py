@@ -2,11 +2,20 @@
 
 The endpoint comes from the standard AWS_ENDPOINT_URL variable when set (the local stack points it
 at the emulator), so the same code runs in Lambda and locally.
+
+The retry policy of every AWS call is here and nowhere else: botocore's "standard" mode (throttling
+and transient errors, exponential backoff with jitter, at most TOTAL_ATTEMPTS attempts). Nothing in
+the services retries on top of it; what outlasts it is reported (a send refused as retryable goes
+back through the queue: chalicelib/services/sending).
 """
 from __future__ import annotations
 
 import threading
 from functools import lru_cache
+
+# The first call and three retries; for throttling botocore waits up to 1 s, 2 s, then 4 s between them.
+TOTAL_ATTEMPTS = 4
+RETRIES = {"mode": "standard", "total_max_attempts": TOTAL_ATTEMPTS}
 
 _lock = threading.Lock()
 
@@ -19,7 +28,7 @@ def client(service: str):
 
         from ..settings import get_settings
 
-        config = Config(retries={"mode": "standard", "max_attempts": 3}, max_pool_connections=32)
+        config = Config(retries=dict(RETRIES), max_pool_connections=32)
         return boto3.session.Session().client(service, region_name=get_settings().region, config=config)
 
 

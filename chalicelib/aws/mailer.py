@@ -1,18 +1,16 @@
-"""SES v2: sends raw MIME with the configuration set and message tags."""
+"""SES v2: sends raw MIME with the configuration set and message tags (the services' Mailer port)."""
 from __future__ import annotations
 
+from ..services.ports import Refused
 from .clients import client
 
 
-class SendRefused(Exception):
-    """SES did not accept the message. `retryable` tells throttling and outages from bad requests."""
-
-    def __init__(self, code: str, message: str, retryable: bool):
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.retryable = retryable
+class SendRefused(Refused):
+    """SES did not accept the message, after the client's retries. `retryable` tells throttling and
+    outages from bad requests."""
 
 
+# SES's codes for "not now" (botocore retries the throttling ones first; these are what outlasted it)
 _RETRYABLE = {"TooManyRequestsException", "ThrottlingException", "Throttling", "LimitExceededException",
               "ServiceUnavailable", "InternalFailure", "SendingPausedException"}
 

@@ -1,18 +1,16 @@
-"""SNS SMS: publishes one text message to one E.164 number."""
+"""SNS SMS: publishes one text message to one E.164 number (the services' SmsGateway port)."""
 from __future__ import annotations
 
+from ..services.ports import Refused
 from .clients import client
 
 
-class SmsRefused(Exception):
-    """SNS did not accept the message. `retryable` tells throttling and outages from bad requests."""
-
-    def __init__(self, code: str, message: str, retryable: bool):
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.retryable = retryable
+class SmsRefused(Refused):
+    """SNS did not accept the message, after the client's retries. `retryable` tells throttling and
+    outages from bad requests."""
 
 
+# SNS's codes for "not now" (botocore retries the throttling ones first; these are what outlasted it)
 _RETRYABLE = {"Throttling", "ThrottlingException", "Throttled", "ThrottledException",
               "TooManyRequestsException", "RequestLimitExceeded", "KMSThrottling", "InternalError",
               "InternalFailure", "ServiceUnavailable"}
