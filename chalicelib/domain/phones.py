@@ -2,8 +2,10 @@
 
 Which build: the full `phonenumbers` (pinned in requirements.txt), not `phonenumberslite`. Lite lacks the time
 zones of number prefixes, and those are what tell a +1 415 number (Los Angeles) from a +1 212 one (New York).
-Installed size 48 MB (40 MB of it geocoder data, never imported here) against 5.3 MB for lite. Importing it
-takes about 15 ms, so it is imported on first use: a Lambda that touches no phone number never pays for it.
+`du -sh` of the installed package: 48 MB with pip's bytecode, 23 MB of source (most of it geocoder and carrier
+data, never imported here), against 5.3 MB and 2.8 MB for lite; in the Lambda zip 22 MB unzipped, 2.5 MB zipped
+(of 73 MB and 29 MB in all: well within Lambda's 250 MB). Importing it takes about 15 ms (lite: the same), so it is
+imported on first use: a Lambda that touches no phone number never pays for it.
 
 Three answers, by how sure the number is:
 - valid (a number in a range that is in service): written in E.164 (+ and digits), and the only kind texted;
