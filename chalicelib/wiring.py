@@ -116,7 +116,8 @@ def signups():
 def candidates():
     from .services.candidates import CandidateService
 
-    return CandidateService(get_settings(), candidate_repo(), tombstones(), timeline_repo(), membership_sync())
+    return CandidateService(get_settings(), candidate_repo(), tombstones(), timeline_repo(), membership_sync(),
+                            pools(), membership_repo())
 
 
 @lru_cache(maxsize=None)
@@ -179,11 +180,12 @@ def send_rate_limiter():
 
 @lru_cache(maxsize=None)
 def campaign_sender():
-    from .services.campaign_sender import CampaignSender
+    from .services.sending.pipeline import CampaignSender, send_threads
 
-    return CampaignSender(get_settings(), campaign_repo(), template_repo(), candidate_repo(), campaign_sends(),
+    settings = get_settings()
+    return CampaignSender(settings, campaign_repo(), template_repo(), candidate_repo(), campaign_sends(),
                           enrollment_repo(), job_repo(), mailer(), send_rate_limiter(), send_queue(), sms_sender(),
-                          stats=stats_repo(), timeline=timeline_repo())
+                          threads=send_threads(settings.ses_max_rate), stats=stats_repo(), timeline=timeline_repo())
 
 
 @lru_cache(maxsize=None)
@@ -270,7 +272,7 @@ def campaigns():
 
 @lru_cache(maxsize=None)
 def send_worker():
-    from .services.sending import SendWorker
+    from .services.sending.worker import SendWorker
 
     return SendWorker(get_settings(), candidate_repo(), timeline_repo(), send_repo(), mailer(), signups(),
                       campaign_sender())

@@ -47,7 +47,7 @@ def invoke(client, bodies: list[dict], ids: list[str]) -> dict:
 
 def test_only_the_failing_message_of_a_batch_goes_back(client, auth, monkeypatch):
     from chalicelib import wiring
-    from chalicelib.services.campaign_sender import CHUNK
+    from chalicelib.services.sending.pipeline import CHUNK
 
     ids, made = sending_broadcast(client, auth, CHUNK + 30)
     first, second, third = ids[:CHUNK + 5], ids[CHUNK + 5:CHUNK + 15], ids[CHUNK + 15:]
@@ -74,7 +74,7 @@ def test_only_the_failing_message_of_a_batch_goes_back(client, auth, monkeypatch
 
 def test_near_the_deadline_each_message_hands_its_rest_back(client, auth):
     from chalicelib import wiring
-    from chalicelib.services.campaign_sender import CHUNK, SAFETY_MS
+    from chalicelib.services.sending.pipeline import CHUNK, SAFETY_MS
 
     ids, made = sending_broadcast(client, auth, CHUNK + 20)
     first, second = ids[:CHUNK + 10], ids[CHUNK + 10:]
@@ -99,3 +99,12 @@ def test_near_the_deadline_each_message_hands_its_rest_back(client, auth):
     tick()  # another invocation takes the rest
     sent = emailed()
     assert len(sent) == len(set(sent)) == len(ids)
+
+
+def test_the_worker_gets_the_send_threads_its_rate_needs(aws):
+    """As wiring builds it: CRM_SES_MAX_RATE (the default 14 here) sizes the send threads."""
+    from chalicelib import wiring
+    from chalicelib.services.sending.pipeline import send_threads
+
+    assert wiring.get_settings().ses_max_rate == 14
+    assert wiring.campaign_sender()._pool._max_workers == send_threads(14) == 3

@@ -7,7 +7,8 @@ send_cpu_us_per_recipient   CPU (time.process_time: every thread of this process
                             inlining, text from HTML), tracking links and pixel, MIME, bookkeeping.
                             PynamoDB (de)serialization is not in it: the repositories are fakes.
 worker_sends_per_s_at_50ms  the same sender with a mailer that sleeps 50 ms per email (SES latency)
-                            and no rate cap: 1,000 recipients through handle(), wall clock.
+                            and no rate cap: 1,000 recipients through handle(), wall clock
+                            (and _one_thread: 100 recipients with a single send thread).
 aws_calls_per_1k            on the emulator: one broadcast (1,000 subscribed people in a dynamic
                             pool, one template, one campaign) from the scheduler's tick to "sent",
                             AWS calls by service made by the scheduler and the send worker only.
@@ -53,6 +54,7 @@ CPU_RUNS = 2
 PROFILE_PEOPLE = 300  # the step breakdown and the cProfile of figure 1
 SLOW_SEND_S = 0.050
 SLOW_RECIPIENTS = 1_000
+ONE_THREAD_RECIPIENTS = 100
 BROADCAST = 1_000
 E2E = 500
 PROFILED_E2E = 200  # the profiled end-to-end run (every thread under cProfile: slow)
@@ -346,7 +348,7 @@ class FakeWorld:
     def sender(self, mailer, **kwargs):
         import inspect
 
-        from chalicelib.services.campaign_sender import CampaignSender
+        from chalicelib.services.sending.pipeline import CampaignSender
 
         self.sends = FakeSends(self.candidates)
         if "stats" in inspect.signature(CampaignSender).parameters:  # as chalicelib/wiring.py builds it
@@ -453,7 +455,7 @@ def measure_with_fakes(options) -> tuple[dict, dict, list[str], list[str]]:
     problems: list[str] = []
     info: list[str] = []
 
-    # 1. CPU per recipient, threads as deployed (16), AWS instant
+    # 1. CPU per recipient, all the send threads (25: as deployed from CRM_SES_MAX_RATE 125), AWS instant
     mailer = InstantMailer()
     sender = world.sender(mailer)
     handle_all(sender, world.messages(world.new_campaign(), PER_MESSAGE))  # warm-up: compile, imports
@@ -483,7 +485,7 @@ def measure_with_fakes(options) -> tuple[dict, dict, list[str], list[str]]:
         built = stages["= build_campaign_email as called"]
         info.append(f"send_cpu by step (µs per recipient, {PROFILE_PEOPLE} people, one thread, no profiler): "
                     + ", ".join(f"{name} {us:.0f}" for name, us in stages.items())
-                    + f"; the rest of handle() (eligibility, claims, bookkeeping, 16 threads) ~{cpu_us - built:.0f}")
+                    + f"; the rest of handle() (eligibility, claims, bookkeeping, 25 threads) ~{cpu_us - built:.0f}")
     except Exception as exc:  # noqa: BLE001 - the breakdown reaches into private helpers
         info.append(f"send_cpu by step: not available ({exc!r})")
     import cProfile
@@ -503,7 +505,7 @@ def measure_with_fakes(options) -> tuple[dict, dict, list[str], list[str]]:
                           PROFILE_PEOPLE)
 
     # 3. one worker's send rate when SES answers in 50 ms
-    from chalicelib.services.campaign_sender import CHUNK
+    from chalicelib.services.sending.pipeline import CHUNK
 
     slow_mailer = SlowMailer()
     slow = world.sender(slow_mailer)
@@ -520,9 +522,21 @@ def measure_with_fakes(options) -> tuple[dict, dict, list[str], list[str]]:
     ceiling = threads / SLOW_SEND_S
     say(f"worker at 50 ms per SES call: {rate:.0f} sends/s ({elapsed:.2f} s for {SLOW_RECIPIENTS}); "
         f"ceiling of {threads} threads: {ceiling:.0f}/s")
+
+    # 3b. the same with one send thread: what pipeline.send_threads sizes the threads by
+    single = world.sender(SlowMailer(), threads=1)
+    messages = world.messages(world.new_campaign(), ONE_THREAD_RECIPIENTS)
+    started = time.perf_counter()
+    outcomes = handle_all(single, messages)
+    one_thread = ONE_THREAD_RECIPIENTS / (time.perf_counter() - started)
+    single._pool.shutdown()
+    if outcomes["sent"] != ONE_THREAD_RECIPIENTS:
+        problems.append(f"worker_sends_per_s_at_50ms_one_thread: {dict(outcomes)} for {ONE_THREAD_RECIPIENTS}")
+    say(f"worker at 50 ms per SES call, one send thread: {one_thread:.1f} sends/s")
     tmp.cleanup()
 
-    figures = {"send_cpu_us_per_recipient": round(cpu_us, 1), "worker_sends_per_s_at_50ms": round(rate, 1)}
+    figures = {"send_cpu_us_per_recipient": round(cpu_us, 1), "worker_sends_per_s_at_50ms": round(rate, 1),
+               "worker_sends_per_s_at_50ms_one_thread": round(one_thread, 1)}
     notes = {
         "send_cpu_us_per_recipient": (
             f"process CPU (all threads) of CampaignSender.handle per recipient, median of {CPU_RUNS} runs of "
@@ -534,6 +548,9 @@ def measure_with_fakes(options) -> tuple[dict, dict, list[str], list[str]]:
             f"otherwise instant; {threads} threads, chunks of {CHUNK} claimed while the previous chunk sends: "
             f"ceiling {ceiling:.0f}/s = {threads} / 50 ms before any CPU; the render CPU runs under the GIL "
             f"between the sleeps"),
+        "worker_sends_per_s_at_50ms_one_thread": (
+            f"the same with one send thread, {ONE_THREAD_RECIPIENTS} recipients: the per-thread rate that "
+            f"chalicelib/services/sending/pipeline.py's send_threads sizes a worker's threads by"),
     }
     return figures, notes, info, problems
 
@@ -945,7 +962,7 @@ def probe_remaining_time(app_module, world: dict) -> str | None:
 
     from chalicelib import wiring
     from crmlocal import runtime
-    from chalicelib.services.campaign_sender import SAFETY_MS
+    from chalicelib.services.sending.pipeline import SAFETY_MS
     from chalicelib.settings import get_settings
 
     campaign_id = new_campaign(world, "e2e", "Bench remaining-time probe")
@@ -1118,12 +1135,12 @@ def main(options) -> dict:
     order = ("send_cpu_us_per_recipient", "aws_calls_per_1k", "aws_calls_per_1k_ses", "aws_calls_per_1k_sqs",
              "aws_calls_per_1k_dynamodb", "rate14_aws_calls_per_1k", "rate14_aws_calls_per_1k_ses",
              "rate14_aws_calls_per_1k_sqs", "rate14_aws_calls_per_1k_dynamodb", "worker_sends_per_s_at_50ms",
-             "e2e_vs_raw_send_ratio")
+             "worker_sends_per_s_at_50ms_one_thread", "e2e_vs_raw_send_ratio")
     return {
         "figures": {name: figures[name] for name in order if name in figures},
         "notes": notes,
         "targets": {name: target for name, target in TARGETS.items() if name in figures},
-        "units": {name: ("µs" if name.endswith("_us_per_recipient") else "sends/s" if name.endswith("_at_50ms")
+        "units": {name: ("µs" if name.endswith("_us_per_recipient") else "sends/s" if "_at_50ms" in name
                          else "x" if name.endswith("_ratio") else "calls") for name in figures},
         "info": info,
         "problems": problems,

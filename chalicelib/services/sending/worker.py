@@ -1,15 +1,18 @@
-"""The send worker: one queue message names one email to send, at most once.
+"""The send worker: each message of the send queue to its path; a confirmation email sent at most once.
 
-A message is claimed (conditional put on its send key) before SES is called. If the worker dies
-after SES accepted the email but before the claim is marked sent, the claim stays `claimed`: it is
-never sent again automatically. The claim is released only when SES surely refused the email
-(throttling, outage) so a retry can send it.
+Campaign messages go to the campaign path (pipeline.CampaignSender: a batch's campaign messages
+together). A confirmation message names one email: it is claimed (conditional put on its send key)
+before SES is called. If the worker dies after SES accepted the email but before the claim is marked
+sent, the claim stays `claimed`: it is never sent again automatically. The claim is released only
+when SES surely refused the email (throttling or an outage that outlasted the client's retries), so
+that SQS, bringing the message back, can send it.
 """
 from __future__ import annotations
 
-from ..domain.messages import build_mime, confirmation_email
-from ..domain.suppression import is_suppressed
-from ..observability import count, logger
+from ...domain.messages import build_mime, confirmation_email
+from ...domain.suppression import is_suppressed
+from ...observability import count, logger
+from ..ports import Refused
 
 
 class RetryLater(Exception):
@@ -19,7 +22,7 @@ class RetryLater(Exception):
 class SendWorker:
     def __init__(self, settings, candidates, timeline, sends, mailer, signups, campaigns=None):
         self.settings = settings
-        self.campaigns = campaigns  # the campaign path (CampaignSender), built by wiring
+        self.campaigns = campaigns  # the campaign path (pipeline.CampaignSender), built by wiring
         self.candidates = candidates
         self.timeline = timeline
         self.sends = sends
@@ -78,12 +81,10 @@ class SendWorker:
         return self._send(key, candidate_id, candidate["email"], raw, {"kind": "confirmation"}, subject)
 
     def _send(self, key: str, candidate_id: str, to: str, raw: bytes, tags: dict, subject: str) -> str:
-        from ..aws.mailer import SendRefused
-
         try:
             message_id = self.mailer.send_raw(from_email=self.settings.from_email, to=to, raw=raw,
                                               tags={**tags, "send_key": _tag(key)})
-        except SendRefused as refused:
+        except Refused as refused:
             if refused.retryable:
                 self.sends.release(key)
                 count("SendThrottled")

@@ -1,0 +1,107 @@
+"""How a campaign message is rendered and sent to one person, by email or by SMS.
+
+Each channel does two things: `prepare` renders the message when the recipient is read (ahead of
+the claim; an email whose claim is lost is never sent), and `send` hands it to its port
+(services/ports.py) on a send thread, turning the answer into an Outcome:
+- sent: the provider took it (its message id is recorded);
+- failed: a render error or a refusal for good (recorded, never retried);
+- retry: a retryable refusal that outlasted the client's own retries (chalicelib/aws/clients.py);
+  the pipeline then releases the claim, since the provider surely did not take it, and the person
+  goes back through the queue. No retry loop here: one retry policy, botocore's.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ...domain.campaign_email import BuiltEmail, Sender, build_campaign_email, unsubscribe_url
+from ...domain.quiet_hours import normalize_phone
+from ...domain.templates import render
+from ...domain.tracking import send_key
+from ...observability import count, logger
+from ..ports import Mailer, Refused, SmsGateway
+
+SMS_TEXT_CHARS = 400  # of the template's text, before " Opt out: <link>" (at most 480 in all)
+
+
+@dataclass
+class Outcome:
+    key: str
+    candidate_id: str
+    status: str  # sent, failed, retry
+    message_id: str | None = None
+    error: str | None = None
+    links: list | None = None
+
+
+@dataclass
+class Text:
+    """An SMS ready to go: the number and the words."""
+    phone: str | None
+    text: str
+
+
+def _failed(campaign: dict, step: int, person: dict, error: str) -> Outcome:
+    return Outcome(send_key(campaign["id"], step, person["id"]), person["id"], "failed", error=error)
+
+
+def _refused(campaign: dict, step: int, person: dict, refused: Refused) -> Outcome:
+    """A refusal for good is recorded; a retryable one sends the person back through the queue."""
+    if not refused.retryable:
+        return _failed(campaign, step, person, str(refused)[:500])
+    return Outcome(send_key(campaign["id"], step, person["id"]), person["id"], "retry", error="throttled")
+
+
+class EmailChannel:
+    """Campaign emails through the Mailer port (SES), each under the global send rate."""
+
+    def __init__(self, sender: Sender, mailer: Mailer, limiter):
+        self.sender = sender
+        self.mailer = mailer
+        self.limiter = limiter
+
+    def prepare(self, campaign: dict, step: int, template: dict, job: dict | None,
+                person: dict) -> BuiltEmail | Outcome:
+        try:
+            return build_campaign_email(self.sender, template, candidate=person, job=job,
+                                        campaign_id=campaign["id"], step=step)
+        except Exception as exc:  # a template that cannot render for this person: recorded, not retried
+            logger().error("campaign email did not render", extra={"candidate_id": person["id"], "error": str(exc)})
+            return _failed(campaign, step, person, f"render: {exc}")
+
+    def send(self, campaign: dict, step: int, person: dict, email: BuiltEmail) -> Outcome:
+        self.limiter.acquire()
+        try:
+            message_id = self.mailer.send_raw(
+                from_email=self.sender.from_email, to=person["email"], raw=email.raw,
+                tags={"campaign_id": campaign["id"], "step": str(step), "candidate_id": person["id"]})
+        except Refused as refused:
+            if refused.retryable:
+                count("SendThrottled")
+            return _refused(campaign, step, person, refused)
+        return Outcome(send_key(campaign["id"], step, person["id"]), person["id"], "sent", message_id=message_id,
+                       links=email.links)
+
+
+class SmsChannel:
+    """Campaign texts through the SmsGateway port (SNS): the template's text part, plain, with how to opt out."""
+
+    def __init__(self, sender: Sender, sms: SmsGateway):
+        self.sender = sender
+        self.sms = sms
+
+    def prepare(self, campaign: dict, step: int, template: dict, job: dict | None, person: dict) -> Text | Outcome:
+        link = unsubscribe_url(self.sender, campaign["id"], step, person["id"])
+        try:
+            text = render(dict(template, html=template.get("text") or ""), candidate=person, job=job,
+                          company=self.sender.company, unsubscribe_url=link, preferences_url=link).text
+        except Exception as exc:
+            return _failed(campaign, step, person, f"render: {exc}")
+        words = " ".join(text.split("--")[0].split())[:SMS_TEXT_CHARS]  # the footer after "--" is dropped
+        return Text(normalize_phone(person.get("phone"), person.get("country")), f"{words} Opt out: {link}")
+
+    def send(self, campaign: dict, step: int, person: dict, text: Text) -> Outcome:
+        try:
+            message_id = self.sms.send(text.phone, text.text)
+        except Refused as refused:
+            return _refused(campaign, step, person, refused)
+        return Outcome(send_key(campaign["id"], step, person["id"]), person["id"], "sent", message_id=message_id)

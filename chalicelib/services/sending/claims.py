@@ -1,0 +1,133 @@
+"""Who gets a campaign step, decided again at send time, and the claim that makes it at most once.
+
+A chunk of recipients is read (one batch read), decided (eligibility, caps, conditions, quiet
+hours: domain/campaigns.decide) and rendered, claiming nothing. Then each send is claimed with a
+conditional put, in the same transaction that counts it against the person's cap and checks they
+are still subscribed and unchanged since read. Only a claimed send goes to a channel. A claim is
+released only when the channel surely did not take the message (a retryable refusal).
+
+A claim can be lost: a send that exists already is a redelivery (skipped, nothing recorded); any
+other loss means the person changed since read, so they are read, decided and claimed again, up to
+RECLAIMS times, then deferred back through the queue if they keep changing: never dropped.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ...domain import clock
+from ...domain.campaigns import Decision, decide, recent, with_send
+from ...domain.clock import iso
+from ...domain.tracking import send_key
+from ...observability import logger
+
+RECLAIMS = 3  # fresh reads for people whose claim was lost to a change since they were read
+
+
+@dataclass
+class Read:
+    """A chunk as read, decided and rendered; `claims` fills in as its sends are claimed."""
+    ids: list[str]
+    people: dict  # candidate id -> the person as read (None: erased)
+    decisions: dict  # candidate id -> Decision
+    sequence: bool
+    now: datetime
+    template: dict
+    job: dict | None
+    prepared: dict  # candidate id -> what the channel sends, or the Outcome of a render that failed
+    claims: dict | None = None  # candidate id -> the claim item (every one tried, taken or not)
+
+
+class Claims:
+    def __init__(self, settings, candidates, sends):
+        self.settings = settings
+        self.candidates = candidates
+        self.sends = sends
+
+    def read(self, campaign: dict, step: int, template: dict, job: dict | None, ids: list[str], prepare) -> Read:
+        """Reads and decides the chunk; `prepare(person)` renders for each person to send to."""
+        now = clock.utcnow()
+        people = self.candidates.batch_get(ids)
+        sequence = len(campaign["steps"]) > 1
+        decisions = self.decide(campaign, step, ids, people, now, sequence)
+        prepared = {i: prepare(people[i]) for i in ids if decisions[i].action == "send"}
+        return Read(ids, people, decisions, sequence, now, template, job, prepared)
+
+    def decide(self, campaign: dict, step: int, ids: list[str], people: dict, now: datetime,
+               sequence: bool) -> dict[str, Decision]:
+        previous, clicked = {}, set()
+        condition = campaign["steps"][step].get("condition", "always")
+        if step > 0 and condition != "always":
+            previous = self.sends.get_many([send_key(campaign["id"], step - 1, i) for i in ids])
+        if "clicked" in campaign["exit_on"] and step > 0:
+            earlier = self.sends.get_many([send_key(campaign["id"], s, i) for s in range(step) for i in ids])
+            clicked = {s["candidate_id"] for s in earlier.values() if s.get("clicked_at")}
+        cap = self.settings.sms_frequency_cap if campaign["channel"] == "sms" else self.settings.frequency_cap
+        return {i: decide(candidate=people.get(i), campaign=campaign, step_index=step, now=now, cap=cap,
+                          previous_send=previous.get(send_key(campaign["id"], step - 1, i)),
+                          clicked_campaign=i in clicked, sequence=sequence) for i in ids}
+
+    def claim(self, campaign: dict, step: int, read: Read, prepare) -> list[str]:
+        """Claims the chunk's sends; returns who was claimed (in `read.claims`: every claim tried).
+        People who changed since read are settled here (`read` is updated with what was read again)."""
+        to_send = [i for i in read.ids if read.decisions[i].action == "send"]
+        read.claims = {i: self.item(campaign, step, read.people[i], read.now, read.template) for i in to_send}
+        claimed, lost = self._claim(campaign, step, to_send, read)
+        if lost:  # changed since read, or claimed already (a redelivery)
+            claimed += self._settle_lost(campaign, step, read, lost, prepare)
+        return claimed
+
+    def _settle_lost(self, campaign: dict, step: int, read: Read, lost: list[str], prepare) -> list[str]:
+        claimed: list[str] = []
+        for _ in range(RECLAIMS):
+            taken = self.sends.get_many([send_key(campaign["id"], step, i) for i in lost])
+            changed = [i for i in lost if send_key(campaign["id"], step, i) not in taken]
+            for candidate_id in set(lost) - set(changed):
+                read.decisions[candidate_id] = Decision("skip", "already_claimed")
+            if not changed:
+                return claimed
+            fresh = self.candidates.batch_get(changed)
+            read.people.update({i: fresh.get(i) for i in changed})
+            read.decisions.update(self.decide(campaign, step, changed, fresh, read.now, read.sequence))
+            to_send = [i for i in changed if read.decisions[i].action == "send"]
+            read.prepared.update({i: prepare(fresh[i]) for i in to_send})
+            read.claims.update({i: self.item(campaign, step, fresh[i], read.now, read.template) for i in to_send})
+            got, lost = self._claim(campaign, step, to_send, read)
+            claimed += got
+            if not lost:
+                return claimed
+        for candidate_id in lost:  # the recorder puts them back on the queue
+            read.decisions[candidate_id] = Decision("defer", "changing")
+        logger().warning("recipients kept changing during their claim: deferred", extra={"deferred": len(lost)})
+        return claimed
+
+    def _claim(self, campaign: dict, step: int, ids: list[str], read: Read) -> tuple[list[str], list[str]]:
+        sms = campaign["channel"] == "sms"
+        cap_field = "sms_sends" if sms else "marketing_sends"
+        entries = [{"key": send_key(campaign["id"], step, i), "candidate_id": i, "sms": sms,
+                    "version": read.people[i].get("version") or 1,
+                    "marketing_sends": with_send(read.people[i].get(cap_field), read.now),
+                    "claim": read.claims[i]} for i in ids]
+        claimed_keys, lost_keys = self.sends.claim(entries) if entries else ([], [])
+        by_key = {e["key"]: e["candidate_id"] for e in entries}
+        return [by_key[k] for k in claimed_keys], [by_key[k] for k in lost_keys]
+
+    @staticmethod
+    def item(campaign: dict, step: int, person: dict, now: datetime, template: dict) -> dict:
+        """The send item of a claim (and of a skip record)."""
+        return {"pk": send_key(campaign["id"], step, person["id"]), "kind": "campaign",
+                "candidate_id": person["id"], "status": "claimed", "created_at": iso(now),
+                "campaign_id": campaign["id"], "step": step, "channel": campaign["channel"],
+                "category": campaign["category"], "subject": template.get("subject")}
+
+    def release(self, campaign: dict, step: int, candidate_id: str) -> None:
+        """The channel surely did not take it: free the claim and the cap slot it held."""
+        self.sends.release(send_key(campaign["id"], step, candidate_id))
+        now = clock.utcnow()
+        field = "sms_sends" if campaign["channel"] == "sms" else "marketing_sends"
+
+        def drop_latest(current: dict) -> dict:
+            times = recent(current.get(field), now)
+            return dict(current, **{field: times[:-1]}) if times else current
+
+        self.candidates.update(candidate_id, drop_latest)

@@ -1,0 +1,148 @@
+"""What a chunk's sends came to, written down: records, retries, deferrals, skips, sequence steps, stats.
+
+One chunk at a time, on the pipeline's recording thread, after every send of the chunk answered:
+- sent and failed sends rewrite their claims (and add to the people's timelines);
+- a retryable refusal releases the claim (the channel surely did not take it) and the person goes
+  back through the queue after RETRY_QUEUE_DELAY;
+- deferred people of a broadcast go back through the queue (a text in someone's night after
+  QUIET_HOURS_DELAY, a person who kept changing during their claim after RETRY_QUEUE_DELAY); a
+  sequence's deferred people wait on their enrollment instead;
+- skips of a broadcast are recorded with their reason (an erased person only counted);
+- a sequence moves each person on (next step, completed, exited);
+- the campaign's processed count (the scheduler compares it with what it enqueued) and its stats.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ...domain.analytics import hour_key
+from ...domain.campaigns import Decision, next_step_due
+from ...domain.clock import iso
+from ...observability import count
+from .channels import Outcome
+from .claims import Claims, Read
+
+RETRY_QUEUE_DELAY = 30  # seconds before retried or deferred recipients come back through the queue
+QUIET_HOURS_DELAY = 900  # a broadcast SMS deferred to the person's morning comes back after this
+NOT_ADVANCED = ("opened_previous_step", "clicked_previous_step", "already_claimed")  # skips that stay enrolled
+
+
+class Recorder:
+    def __init__(self, claims: Claims, campaigns, sends, enrollments, send_queue, stats=None, timeline=None):
+        self.claims = claims
+        self.campaigns = campaigns
+        self.sends = sends
+        self.enrollments = enrollments
+        self.send_queue = send_queue
+        self.stats = stats
+        self.timeline = timeline
+
+    def record(self, campaign: dict, step: int, read: Read, outcomes: list[Outcome], message: dict,
+               done: dict) -> None:
+        """Everything the chunk came to; `done` counts it for the queue message (one chunk at a time)."""
+        retry = self._outcomes(campaign, step, read, outcomes, done)
+        if retry:
+            self.send_queue.send({**message, "recipients": retry}, delay_seconds=RETRY_QUEUE_DELAY)
+        waiting = [i for i in read.ids if read.decisions[i].action == "defer"]
+        if waiting and not read.sequence:
+            self._requeue(message, waiting, read.decisions)
+            done["deferred"] += len(waiting)
+        skipped = [i for i in read.ids
+                   if read.decisions[i].action in ("skip", "exit") and read.decisions[i].reason != "already_claimed"]
+        kept = [i for i in skipped if read.people.get(i) is not None]  # of an erased person no record, only the count
+        if not read.sequence and kept:
+            self.sends.record_skips([dict(Claims.item(campaign, step, read.people[i], read.now, read.template),
+                                          status="skipped", reason=read.decisions[i].reason) for i in kept])
+        done["skipped"] += len(skipped)
+        if read.sequence:
+            self._advance(campaign, step, read, set(retry), done)
+        if step == 0:  # the fan-out counted these in; the scheduler compares the two
+            self.campaigns.add_processed(campaign["id"],
+                                         len(read.ids) - len(retry) - (0 if read.sequence else len(waiting)))
+        self._count(campaign, step, read, outcomes, len(skipped))
+
+    def _outcomes(self, campaign: dict, step: int, read: Read, outcomes: list[Outcome], done: dict) -> list[str]:
+        """Records sent and failed sends, releases the claims of those to retry; returns who to retry."""
+        records, retry = [], []
+        for outcome in outcomes:
+            claim = read.claims[outcome.candidate_id]
+            if outcome.status == "sent":
+                records.append(dict(claim, status="sent", sent_at=iso(), message_id=outcome.message_id,
+                                    links=outcome.links or None))
+            elif outcome.status == "failed":
+                records.append(dict(claim, status="failed", error=outcome.error))
+            else:
+                retry.append(outcome.candidate_id)
+                continue
+            done[outcome.status] += 1
+        if records:
+            self.sends.record(records)
+            if self.timeline is not None:
+                self.timeline.add_many([(r["candidate_id"], "campaign_email_sent",
+                                         {"campaign_id": campaign["id"], "step": step, "subject": r.get("subject"),
+                                          "status": r["status"]}, r.get("sent_at") or iso(read.now)) for r in records])
+        for candidate_id in retry:
+            self.claims.release(campaign, step, candidate_id)
+            done["retry"] += 1
+        return retry
+
+    def _requeue(self, message: dict, waiting: list[str], decisions: dict[str, Decision]) -> None:
+        """A broadcast's deferred people back on the queue: a text in someone's night, or a person who kept changing."""
+        by_delay: dict[int, list[str]] = {}
+        for i in waiting:
+            delay = QUIET_HOURS_DELAY if decisions[i].reason == "quiet_hours" else RETRY_QUEUE_DELAY
+            by_delay.setdefault(delay, []).append(i)
+        for delay, again in by_delay.items():
+            self.send_queue.send({**message, "recipients": again}, delay_seconds=delay)
+
+    def _count(self, campaign: dict, step: int, read: Read, outcomes: list[Outcome], skipped: int) -> None:
+        sent = len([o for o in outcomes if o.status == "sent"])
+        if self.stats is not None and (sent or skipped):
+            self.stats.add(f"campaign#{campaign['id']}", {
+                "sent": sent, f"sent_s{step}": sent, f"sent_{hour_key(iso(read.now))}": sent,
+                "skipped": skipped, f"skipped_s{step}": skipped})
+        if sent:
+            count("CampaignEmailSent", sent)
+
+    def _advance(self, campaign: dict, step: int, read: Read, retry: set[str], done: dict) -> None:
+        """Each person's enrollment after this step: the next step when due, completed, exited, or waiting."""
+        now = read.now
+        updates = []
+        for candidate_id in read.ids:
+            if candidate_id in retry:
+                continue  # its enrollment lease runs out and the step comes round again
+            decision = read.decisions[candidate_id]
+            if decision.reason == "erased":  # gone: counted, but no enrollment keeps their id
+                done["exited"] += 1
+                continue
+            entry = {"campaign_id": campaign["id"], "candidate_id": candidate_id, "updated_at": iso(now),
+                     "enrolled_at": iso(now), "status": "active", "step": step}
+            if decision.action == "defer":
+                entry["due_at"] = decision.until or iso(now + timedelta(seconds=RETRY_QUEUE_DELAY))
+                done["deferred"] += 1
+            elif decision.action == "exit" or (decision.action == "skip" and decision.reason not in NOT_ADVANCED):
+                entry.update(status="exited", reason=decision.reason)
+                done["exited"] += 1
+            else:
+                following = next_step_due(campaign, step, now)
+                if following is None:
+                    entry.update(status="completed")
+                else:
+                    entry.update(step=following[0], due_at=following[1])
+            updates.append(entry)
+        if updates:
+            self._enroll(campaign, step, updates)
+
+    def _enroll(self, campaign: dict, step: int, updates: list[dict]) -> None:
+        if step == 0:
+            created = set(self.enrollments.enroll(updates))
+            existing = [u for u in updates if u["candidate_id"] not in created]
+            if existing:  # a redelivered first step: keep where they are unless this moves them on
+                current = self.enrollments.get_many(campaign["id"], [u["candidate_id"] for u in existing])
+                self.enrollments.put_many([u for u in existing
+                                           if current.get(u["candidate_id"], {}).get("step", 0) <= step])
+            return
+        current = self.enrollments.get_many(campaign["id"], [u["candidate_id"] for u in updates])
+        for update in updates:
+            update["enrolled_at"] = current.get(update["candidate_id"], {}).get("enrolled_at", update["enrolled_at"])
+        self.enrollments.put_many(updates)
