@@ -12,7 +12,9 @@ So this module discovers them in the generated template instead of hard-coding t
 - every `SQS` event source reads a queue declared by `infra.resources` (else: error), through
   `Fn::GetAtt` so the event source mapping is created after the queue, with
   `FunctionResponseTypes: [ReportBatchItemFailures]`; the queue's visibility timeout becomes
-  6 x the consumer's timeout + its batching window (AWS's advice for Lambda consumers);
+  6 x the consumer's timeout + its batching window (AWS's advice for Lambda consumers); the send
+  queue's source gets `ScalingConfig.MaximumConcurrency` from CRM_SES_MAX_RATE
+  (`infra.resources.send_concurrency`);
 - every role Chalice declared for the functions gets, in place of the placeholder policy from
   `.chalice/policy-lambda.json`, the least-privilege policy below;
 - the SES events topic is subscribed (https) to the API's `POST /webhooks/ses` (a warning if
@@ -60,6 +62,7 @@ SES_ACTIONS = ["ses:SendEmail", "ses:SendRawEmail"]
 DEFAULT_LOG_RETENTION_DAYS = 30
 MAX_VISIBILITY_TIMEOUT = 12 * 3600
 SES_WEBHOOK_PATH = "/webhooks/ses"
+SEND_QUEUE_SETTING = "send_queue_name"
 REST_API_ID = "RestAPI"
 
 _SQS_ARN_SUB = re.compile(r"^arn:\$\{AWS::Partition\}:sqs:\$\{AWS::Region\}:\$\{AWS::AccountId\}:([^:]+)$")
@@ -176,6 +179,11 @@ def _patch_sqs_event_sources(
                 )
             ev_props["Queue"] = {"Fn::GetAtt": [queue.logical_id, "Arn"]}
             ev_props["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
+            if queue.setting == SEND_QUEUE_SETTING:
+                if "ScalingConfig" in ev_props:
+                    raise InfraError(f"{lid}.{event_id}: app.py sets the send queue's maximum_concurrency; it "
+                                     "comes from CRM_SES_MAX_RATE (infra.resources.send_concurrency)")
+                ev_props["ScalingConfig"] = {"MaximumConcurrency": app.send_concurrency}
             needed = 6 * props["Timeout"] + int(ev_props.get("MaximumBatchingWindowInSeconds") or 0)
             visibility[queue.logical_id] = max(visibility.get(queue.logical_id, 0), needed)
     warnings = []

@@ -31,6 +31,7 @@ Decisions:
 from __future__ import annotations
 
 import importlib
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +55,11 @@ QUEUE_RETENTION_SECONDS = 4 * 24 * 3600
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
 # Until `infra.patch` sees the queue's consumer (then: 6 x its timeout + batching window).
 DEFAULT_VISIBILITY_TIMEOUT = 360
+# Sends a second one send worker sustains: the floor tests/bench holds `worker_sends_per_s_at_50ms`
+# to (measured 435-457 with SES answering in 50 ms); see `send_concurrency`.
+WORKER_SENDS_PER_S = 200
+# What SQS allows for an event source's MaximumConcurrency.
+MIN_CONCURRENCY, MAX_CONCURRENCY = 2, 1000
 
 # NoEcho parameters: name -> (environment variable, description, minimum length).
 SECRET_PARAMETERS = {
@@ -70,6 +76,18 @@ INJECTED_ENVIRONMENT: dict[str, Any] = {
 
 class InfraError(Exception):
     """The app's definitions cannot be turned into a correct template."""
+
+
+def send_concurrency(ses_max_rate: float) -> int:
+    """MaximumConcurrency of the send queue's event source: as many workers as CRM_SES_MAX_RATE needs.
+
+    Every worker shares one global rate (services/ratelimit.py); workers beyond the rate's need would
+    only sleep on the limiter, paid for, while Lambda scales an SQS consumer up to hundreds of them.
+    So: the rate over what one worker sends (WORKER_SENDS_PER_S), rounded up, at least SQS's floor of
+    2 (2 at the default 14/s: either worker alone could keep the whole rate), at most SQS's 1,000.
+    """
+    needed = math.ceil(max(ses_max_rate, 0) / WORKER_SENDS_PER_S)
+    return min(MAX_CONCURRENCY, max(MIN_CONCURRENCY, needed))
 
 
 def _camel(snake: str) -> str:
@@ -110,6 +128,7 @@ class AppResources:
     ses_configuration_set: str
     ses_topic_name: str
     from_email: str
+    send_concurrency: int  # the send queue's MaximumConcurrency, from CRM_SES_MAX_RATE
 
     @classmethod
     def load(cls, expected_stage: str | None = None) -> "AppResources":
@@ -142,6 +161,7 @@ class AppResources:
             ses_configuration_set=settings.ses_configuration_set,
             ses_topic_name=f"{settings.resource_prefix}-ses-events",
             from_email=settings.from_email,
+            send_concurrency=send_concurrency(settings.ses_max_rate),
         )
 
     def queue_by_name(self, name: str) -> QueueSpec | None:

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
@@ -32,6 +34,7 @@ SES_EVENT_TYPES = {
     "send", "delivery", "bounce", "complaint", "reject",
     "deliveryDelay", "renderingFailure", "subscription",
 }
+STUB_SES_MAX_RATE = "1000"  # the stub project's dev stage: 5 send workers at 200 sends/s each
 STUB_APP = '''
 from chalice import Chalice, Rate
 from chalicelib.settings import get_settings
@@ -103,6 +106,9 @@ def stub_template(tmp_path_factory):
     (project / ".chalice").mkdir()
     for path in (ROOT / ".chalice").glob("*.json"):
         (project / ".chalice" / path.name).write_text(path.read_text())
+    config = json.loads((project / ".chalice" / "config.json").read_text())
+    config["stages"]["dev"]["environment_variables"]["CRM_SES_MAX_RATE"] = STUB_SES_MAX_RATE
+    (project / ".chalice" / "config.json").write_text(json.dumps(config))
     out = tmp_path_factory.mktemp("stub-out")
     template, output = synthesize(out, "dev", project)
     return "dev", template, output, out / "sam.json"
@@ -222,9 +228,21 @@ def check_sqs_event_sources(template: dict[str, Any]) -> None:
         assert visibility >= 6 * function["Properties"]["Timeout"], (lid, visibility)
 
 
-def check_ses(template: dict[str, Any], stage: str) -> None:
+def stage_env(stage: str) -> dict[str, str]:
     env = dict(CONFIG.get("environment_variables", {}))
     env.update(CONFIG["stages"][stage].get("environment_variables", {}))
+    return env
+
+
+def check_send_concurrency(template: dict[str, Any], expected: int) -> None:
+    """Only the send queue's consumer is capped, at the concurrency its SES rate needs."""
+    scaling = {event["Queue"]["Fn::GetAtt"][0]: event.get("ScalingConfig") for _, _, event in sqs_events(template)}
+    assert scaling.pop("SendQueue") == {"MaximumConcurrency": expected}
+    assert all(config is None for config in scaling.values()), scaling
+
+
+def check_ses(template: dict[str, Any], stage: str) -> None:
+    env = stage_env(stage)
     config_set_name = env.get("CRM_SES_CONFIGURATION_SET", "crm-events")
     config_set_id, _ = by_property(template, "AWS::SES::ConfigurationSet", "Name", config_set_name)
     topic_id, _ = by_property(template, "AWS::SNS::Topic", "TopicName", f"{prefix(stage)}-ses-events")
@@ -321,6 +339,9 @@ def test_project_template(project_template):
     assert send_consumers, "app.py must consume the send queue"
     assert not any(p.startswith("/dev/") for p in template["Resources"]["RestAPI"]["Properties"]
                    ["DefinitionBody"]["paths"]), "local-only routes in a deployed stage"
+    from infra.resources import send_concurrency
+
+    check_send_concurrency(template, send_concurrency(float(stage_env(stage).get("CRM_SES_MAX_RATE", "14"))))
 
 
 def test_project_routes_the_ses_webhook(project_template):
@@ -340,6 +361,7 @@ def test_stub_template_discovers_every_sqs_consumer(stub_template):
     assert resources["JobsQueue"]["Properties"]["VisibilityTimeout"] == 6 * 300
     assert resources["Daily"]["Properties"]["Timeout"] == 900
     assert "warning:" not in output
+    check_send_concurrency(template, 5)  # CRM_SES_MAX_RATE 1000 in the stub's dev stage
 
 
 def test_cfn_lint_passes(stub_template):
@@ -375,6 +397,9 @@ def test_sam_transform_resolves_what_the_patch_relies_on(stub_template):
     assert sources == {"SendQueue", "JobsQueue"}
     for mapping in mappings.values():
         assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    scaling = {m["Properties"]["EventSourceArn"]["Fn::GetAtt"][0]: m["Properties"].get("ScalingConfig")
+               for m in mappings.values()}
+    assert scaling == {"SendQueue": {"MaximumConcurrency": 5}, "JobsQueue": None}
 
     stage_id = "RestAPI" + CONFIG["api_gateway_stage"] + "Stage"
     assert resources[stage_id]["Type"] == "AWS::ApiGateway::Stage"
@@ -398,6 +423,7 @@ def _app_resources():
         queues=(QueueSpec("SendQueue", "SendDeadLetterQueue", "talent-crm-dev-send",
                           "talent-crm-dev-send-dlq", "send_queue_name"),),
         ses_configuration_set="cs", ses_topic_name="talent-crm-dev-ses-events", from_email="a@example.com",
+        send_concurrency=3,
     )
 
 
@@ -435,6 +461,7 @@ def test_patch_accepts_the_small_template():
     event = template["Resources"]["SendWorker"]["Properties"]["Events"]["Src"]["Properties"]
     assert event["Queue"] == {"Fn::GetAtt": ["SendQueue", "Arn"]}
     assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert event["ScalingConfig"] == {"MaximumConcurrency": 3}
     assert template["Resources"]["SendQueue"]["Properties"]["VisibilityTimeout"] == 360
 
 
@@ -459,3 +486,38 @@ def test_patch_refuses(kwargs, message):
 
     with pytest.raises(InfraError, match=message):
         patch_template(copy.deepcopy(_small_template(**kwargs)), _app_resources())
+
+
+@pytest.mark.parametrize("scaling", [{"MaximumConcurrency": 2}, {"MaximumConcurrency": 50}, {}])
+def test_patch_refuses_a_send_concurrency_set_in_app_py(scaling):
+    """One source for it: CRM_SES_MAX_RATE, through infra.resources.send_concurrency."""
+    from infra.patch import patch_template
+    from infra.resources import InfraError
+
+    template = _small_template()
+    template["Resources"]["SendWorker"]["Properties"]["Events"]["Src"]["Properties"]["ScalingConfig"] = scaling
+    with pytest.raises(InfraError, match="CRM_SES_MAX_RATE"):
+        patch_template(template, _app_resources())
+
+
+@pytest.mark.parametrize("rate, workers", [
+    (0.5, 2), (1, 2), (14, 2), (200, 2), (400, 2), (400.5, 3), (401, 3), (1000, 5), (14_000, 70),
+    (199_999, 1000), (10**9, 1000),
+])
+def test_send_concurrency_examples(rate, workers):
+    from infra.resources import send_concurrency
+
+    assert send_concurrency(rate) == workers
+
+
+@given(st.floats(min_value=0, max_value=1e7, allow_nan=False))
+def test_send_concurrency_is_what_the_rate_needs_within_sqs_bounds(rate):
+    """Enough workers for the rate at 200 sends/s each, one fewer would not be, between 2 and 1,000."""
+    from infra.resources import WORKER_SENDS_PER_S, send_concurrency
+
+    workers = send_concurrency(rate)
+    assert 2 <= workers <= 1000
+    if workers < 1000:
+        assert workers * WORKER_SENDS_PER_S >= rate
+    if 2 < workers < 1000:
+        assert (workers - 1) * WORKER_SENDS_PER_S < rate
