@@ -12,7 +12,7 @@ from ..domain.candidates import (
 )
 from ..domain.clock import iso, new_id
 from ..domain.errors import Conflict, EmailTaken, NotFound, ValidationError, VersionConflict
-from ..domain.skills import normalize_skill
+from ..domain.search import PeopleSearch
 from ..domain.suppression import SUPPRESSED, keep_opt_outs, weakens
 from ..observability import logger
 
@@ -20,9 +20,11 @@ TOUCHPOINT_CHANNELS = ("linkedin", "phone", "meeting", "note", "email", "event")
 
 
 class CandidateService:
-    def __init__(self, settings, candidates, tombstones, timeline, memberships):
+    def __init__(self, settings, candidates, tombstones, timeline, memberships, pools, members):
         self.settings = settings
-        self.memberships = memberships
+        self.memberships = memberships  # keeps the pools current as people change
+        self.pools = pools  # the pool service: a pool's members, when a search is within one
+        self.members = members  # memberships as stored: a pool's export reads the copies they carry
         self.candidates = candidates
         self.tombstones = tombstones
         self.timeline = timeline
@@ -113,15 +115,10 @@ class CandidateService:
         With a pool: a query of its memberships (cost in proportion to the pool). Without: a scan
         of the candidates table (see README for where that stops scaling).
         """
-        from ..store.models import CandidateModel, MembershipModel
-
-        model = MembershipModel if pool else CandidateModel
-        condition = _search_condition(model, skill, q)
+        search = PeopleSearch.parse(skill, q)
         if pool:
-            from .. import wiring
-
-            return wiring.pools().members(pool, limit, cursor, condition)
-        items, next_cursor = self.candidates.scan(limit=limit, cursor=cursor, condition=condition)
+            return self.pools.members(pool, limit, cursor, search)
+        items, next_cursor = self.candidates.scan(limit=limit, cursor=cursor, search=search)
         return [public_view(c) for c in items], next_cursor
 
     def add_touchpoint(self, candidate_id: str, body: object) -> dict:
@@ -170,10 +167,8 @@ class CandidateService:
     def export_rows(self, pool: str | None):
         """Everyone, or a pool's members (from the copies they carry: no read per person)."""
         if pool:
-            from .. import wiring
-
-            wiring.pools().get(pool)
-            return ({"id": item["candidate_id"], **item} for item in wiring.membership_repo().iterate(pool))
+            self.pools.get(pool)
+            return ({"id": item["candidate_id"], **item} for item in self.members.iterate(pool))
         return self.candidates.iterate()
 
 
@@ -184,22 +179,6 @@ def _opt_out_kept(status: str) -> Conflict:
                         code="suppressed")
     return Conflict("the person unsubscribed: only their own confirmed sign-up opts them back in",
                     {"status": "unsubscribed by the person"}, code="unsubscribed")
-
-
-def _search_condition(model, skill: str | None, q: str | None):
-    condition = None
-    if skill:
-        condition = model.skills.contains(normalize_skill(skill))
-    if q:
-        text = q.strip().lower()
-        if len(text) < 2:
-            raise ValidationError.field("q", "at least 2 characters")
-        match = model.email.contains(text)
-        for name_field in (model.first_name, model.last_name):
-            for variant in {text, text.title(), text.capitalize()}:
-                match = match | name_field.contains(variant)
-        condition = match if condition is None else condition & match
-    return condition
 
 
 def _profile_changes(before: dict, after: dict) -> list[str]:

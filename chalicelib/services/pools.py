@@ -165,9 +165,9 @@ class PoolService:
 
     # ------------------------------------------------------------ members
 
-    def members(self, pool_id: str, limit: int, cursor: str | None, condition=None) -> tuple[list[dict], str | None]:
+    def members(self, pool_id: str, limit: int, cursor: str | None, search=None) -> tuple[list[dict], str | None]:
         self.get(pool_id)
-        items, next_cursor = self.memberships.page(pool_id, limit=limit, cursor=cursor, condition=condition)
+        items, next_cursor = self.memberships.page(pool_id, limit=limit, cursor=cursor, search=search)
         return [member_view(item) for item in items], next_cursor
 
     def add_members(self, pool_id: str, body: object) -> dict:

@@ -68,12 +68,10 @@ def expire_pending(settings, candidates, privacy: PrivacyService, now=None) -> d
     from datetime import timedelta
 
     from ..domain.clock import utcnow
-    from ..store.models import CandidateModel
 
     cutoff = iso((now or utcnow()) - timedelta(days=PENDING_DAYS))
     done = {"removed": 0, "reverted": 0}
-    stale = CandidateModel.status == "pending"
-    for candidate in list(candidates.iterate(stale & (CandidateModel.updated_at < cutoff))):
+    for candidate in list(candidates.pending_since_before(cutoff)):
         if candidate.get("source") == "careers_page" and not candidate.get("confirmed_at"):
             privacy.timeline.delete_all(candidate["id"])
             privacy.sends.delete_for_candidate(candidate["id"])

@@ -33,11 +33,12 @@ def _an_id(value: object) -> bool:
 
 
 class TemplateService:
-    def __init__(self, settings, templates, candidates, keys):
+    def __init__(self, settings, templates, candidates, keys, jobs):
         self.settings = settings
         self.templates = templates
         self.candidates = candidates
         self.keys = keys
+        self.jobs = jobs  # the job service: a preview may be for a job alert
 
     def sender(self) -> Sender:
         s = self.settings
@@ -82,9 +83,7 @@ class TemplateService:
             raise NotFound(f"no candidate {body['candidate_id']}")
         job = None
         if body.get("job_id"):
-            from .. import wiring
-
-            job = wiring.jobs().get(body["job_id"])
+            job = self.jobs.get(body["job_id"])
         link = unsubscribe_url(self.sender(), new_id("camp"), 0, candidate["id"])
         rendered = render(template, candidate=candidate, job=job, company=self.sender().company,
                           unsubscribe_url=link, preferences_url=link)

@@ -41,6 +41,22 @@ def decode_cursor(cursor: str | None, key_names: tuple[str, ...]) -> dict | None
     return key
 
 
+def search_condition(model, search):
+    """A PeopleSearch as a filter on people or memberships (both carry skills, email and names).
+    Names are stored as typed, so the text is tried as typed, title-cased and capitalized."""
+    if search is None or search.empty:
+        return None
+    condition = model.skills.contains(search.skill) if search.skill else None
+    if search.text:
+        text = search.text
+        match = model.email.contains(text)
+        for name_field in (model.first_name, model.last_name):
+            for variant in {text, text.title(), text.capitalize()}:
+                match = match | name_field.contains(variant)
+        condition = match if condition is None else condition & match
+    return condition
+
+
 class CandidateRepository:
     def get(self, candidate_id: str) -> dict | None:
         try:
@@ -152,11 +168,12 @@ class CandidateRepository:
             transaction.delete(CandidateModel(candidate["id"]))
             transaction.delete(KeyModel(email_key(candidate["email"])), condition=KeyModel.ref == candidate["id"])
 
-    def scan(self, *, limit: int, cursor: str | None, condition=None) -> tuple[list[dict], str | None]:
-        """A page of people matching `condition`; the cursor resumes after the last one returned."""
+    def scan(self, *, limit: int, cursor: str | None, search=None) -> tuple[list[dict], str | None]:
+        """A page of people matching `search` (a PeopleSearch); the cursor resumes after the last one returned."""
         start = decode_cursor(cursor, ("id",))
         items: list[dict] = []
-        results = CandidateModel.scan(condition, last_evaluated_key=start, page_size=max(limit, 100))
+        results = CandidateModel.scan(search_condition(CandidateModel, search), last_evaluated_key=start,
+                                      page_size=max(limit, 100))
         for item in results:
             items.append(to_dict(item))
             if len(items) == limit:
@@ -166,3 +183,7 @@ class CandidateRepository:
     def iterate(self, condition=None) -> Iterator[dict]:
         for item in CandidateModel.scan(condition, page_size=500):
             yield to_dict(item)
+
+    def pending_since_before(self, cutoff: str) -> Iterator[dict]:
+        """People still awaiting their double opt-in, unchanged since before `cutoff` (the daily job's scan)."""
+        return self.iterate((CandidateModel.status == "pending") & (CandidateModel.updated_at < cutoff))

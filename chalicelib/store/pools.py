@@ -11,7 +11,7 @@ from collections import Counter
 from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 
 from ..domain.pools import SNAPSHOT_FIELDS
-from .candidates import decode_cursor, encode_cursor
+from .candidates import decode_cursor, encode_cursor, search_condition
 from .connection import condition_failed, create_all
 from .convert import from_dict, to_dict
 from .models import MembershipModel, PoolModel
@@ -133,13 +133,13 @@ class MembershipRepository:
             for pool_id, person, joined_at in entries:
                 batch.save(_item(pool_id, person, joined_at))
 
-    def page(self, pool_id: str, *, limit: int, cursor: str | None, condition=None) -> tuple[list[dict], str | None]:
+    def page(self, pool_id: str, *, limit: int, cursor: str | None, search=None) -> tuple[list[dict], str | None]:
         start = decode_cursor(cursor, ("pool_id", "candidate_id"))
         if start and start["pool_id"]["S"] != pool_id:
             from ..domain.errors import ValidationError
 
             raise ValidationError.field("cursor", "belongs to another pool")
-        query = MembershipModel.query(pool_id, filter_condition=condition, limit=limit,
+        query = MembershipModel.query(pool_id, filter_condition=search_condition(MembershipModel, search), limit=limit,
                                       last_evaluated_key=start, page_size=limit)
         items = [to_dict(item) for item in query]
         return items, encode_cursor(query.last_evaluated_key)
