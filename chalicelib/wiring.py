@@ -259,7 +259,7 @@ def scheduler():
 def templates():
     from .services.templates import TemplateService
 
-    return TemplateService(get_settings(), template_repo(), candidate_repo(), keys=key_repo())
+    return TemplateService(get_settings(), template_repo(), candidate_repo(), keys=key_repo(), jobs=jobs())
 
 
 @lru_cache(maxsize=None)
