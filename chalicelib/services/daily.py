@@ -1,4 +1,4 @@
-"""The daily schedule: every once-a-day job, one pass each, in an order that matters."""
+"""The daily schedule (app.py's `daily` handler): every once-a-day job, one pass each."""
 from __future__ import annotations
 
 from .. import wiring
