@@ -4,7 +4,7 @@ import io
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from chalicelib.domain.csvio import (MAX_CELL_CHARS, MAX_COLUMNS, MAX_RECORD_CHARS, MAX_RECORDS, MAX_ROWS,
+from chalicelib.domain.csvio import (MAX_CELL_CHARS, MAX_COLUMNS, MAX_RECORDS, MAX_ROWS,
                                      export_header, export_rows, parse_csv)
 from chalicelib.domain.errors import PayloadTooLarge, ValidationError
 from chalicelib.domain.skills import normalize_list, normalize_skill
