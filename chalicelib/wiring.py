@@ -271,6 +271,24 @@ def campaigns():
 
 
 @lru_cache(maxsize=None)
+def send_batches():
+    from .services.sqs import SendBatches
+
+    return SendBatches(send_worker())
+
+
+@lru_cache(maxsize=None)
+def job_batches():
+    from .services.sqs import JobBatches
+
+    # services looked up per message (as before): a jobs batch builds only what its messages need
+    return JobBatches({"pool_rebuild": lambda m: pools().rebuild_step(m),
+                       "pool_delete": lambda m: pools().delete_step(m),
+                       "tracking": lambda m: tracking().record(m),
+                       "engaged": lambda m: tracking().engaged(m)})
+
+
+@lru_cache(maxsize=None)
 def send_worker():
     from .services.sending.worker import SendWorker
 

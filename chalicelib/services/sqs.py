@@ -1,9 +1,11 @@
-"""SQS handlers with partial batch failures (Powertools batch): one bad message never fails the rest."""
+"""The queue-triggered functions' batches, with partial batch failures (Powertools batch): one bad
+message never fails the rest. Built by chalicelib/wiring.py (send_batches, job_batches) with what
+handles the messages; app.py's SQS handlers call them.
+"""
 from __future__ import annotations
 
 import json
 
-from .. import wiring
 from ..observability import bind_correlation_id, logger
 
 
@@ -35,34 +37,53 @@ def _process(event: dict, handle_message, outcomes: dict | None = None) -> dict:
         flush()
 
 
-def process_send_batch(event: dict, remaining_ms=lambda: 60_000) -> dict:
-    """The batch's messages are handled together first (one send pipeline across them), then
-    reported record by record."""
-    worker = wiring.send_worker()
-    ids, bodies = [], []
-    for record in event.get("Records") or []:
-        try:
-            body = json.loads(record.get("body") or "")
-        except ValueError:
-            continue  # reported (and dropped) by _process
-        if isinstance(body, dict):
-            ids.append(record.get("messageId"))
-            bodies.append(body)
-    outcomes = dict(zip(ids, worker.handle_batch(bodies, remaining_ms)))
-    return _process(event, lambda message: worker.handle(message, remaining_ms), outcomes)
+class SendBatches:
+    """The send queue's batches: handled together first (one send pipeline across the campaign
+    messages), then reported record by record."""
+
+    def __init__(self, worker):
+        self.worker = worker  # sending.worker.SendWorker
+
+    def process(self, event: dict, remaining_ms=lambda: 60_000) -> dict:
+        ids, bodies = [], []
+        for record in event.get("Records") or []:
+            try:
+                body = json.loads(record.get("body") or "")
+            except ValueError:
+                continue  # reported (and dropped) by _process
+            if isinstance(body, dict):
+                ids.append(record.get("messageId"))
+                bodies.append(body)
+        outcomes = dict(zip(ids, self.worker.handle_batch(bodies, remaining_ms)))
+        return _process(event, lambda message: self.worker.handle(message, remaining_ms), outcomes)
 
 
-def process_jobs_batch(event: dict) -> dict:
-    """Background work: pool rebuilds and deletions, one page per message."""
-    pools = wiring.pools()
-    handlers = {"pool_rebuild": pools.rebuild_step, "pool_delete": pools.delete_step,
-                "tracking": lambda m: wiring.tracking().record(m), "engaged": lambda m: wiring.tracking().engaged(m)}
+class JobBatches:
+    """Background work, one page per message: `handlers` maps a message type to what does it."""
 
-    def handle(message: dict) -> str:
-        handler = handlers.get(message.get("type"))
+    def __init__(self, handlers: dict):
+        self.handlers = handlers
+
+    def process(self, event: dict) -> dict:
+        return _process(event, self._handle)
+
+    def _handle(self, message: dict) -> str:
+        handler = self.handlers.get(message.get("type"))
         if handler is None:
             logger().error("unknown job type: dropped", extra={"type": message.get("type")})
             return "skipped:unknown_type"
         return handler(message)
 
-    return _process(event, handle)
+
+# Until app.py's SQS handlers call wiring.send_batches() / wiring.job_batches(): then delete these two
+# (the only imports of the composition root left in services).
+def process_send_batch(event: dict, remaining_ms=lambda: 60_000) -> dict:
+    from .. import wiring
+
+    return wiring.send_batches().process(event, remaining_ms)
+
+
+def process_jobs_batch(event: dict) -> dict:
+    from .. import wiring
+
+    return wiring.job_batches().process(event)

@@ -36,13 +36,13 @@ def emailed() -> list[str]:
 def invoke(client, bodies: list[dict], ids: list[str]) -> dict:
     """What send_worker does with an SQS batch, with a minute left (Chalice's test client would
     give its handlers 3 s: under the sender's safety margin, everything would go back)."""
-    from chalicelib.services.sqs import process_send_batch
+    from chalicelib import wiring
 
     event = client.events.generate_sqs_event(queue_name="talent-crm-local-send",
                                              message_bodies=[json.dumps(b) for b in bodies])
     for record, message_id in zip(event["Records"], ids):
         record["messageId"] = message_id
-    return process_send_batch(event, lambda: 60_000)
+    return wiring.send_batches().process(event, lambda: 60_000)
 
 
 def test_only_the_failing_message_of_a_batch_goes_back(client, auth, monkeypatch):
