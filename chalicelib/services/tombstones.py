@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from ..domain.emails import erased_key
 from ..domain.errors import Conflict
-from ..observability import logger
 
 
 class Tombstones:
