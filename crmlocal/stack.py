@@ -46,7 +46,7 @@ def prepare_environment(root: Path) -> dict:
     for name, make in (("CRM_SECRET", lambda: secrets.token_urlsafe(32)),
                        ("CRM_ATS_SECRET", lambda: secrets.token_urlsafe(32)),
                        ("CRM_API_KEY", lambda: "crm_" + secrets.token_urlsafe(24))):
-        stored.setdefault(name, make())
+        stored.setdefault(name, os.environ.get(name) or make())  # a key given on a fresh folder is the one kept
         os.environ.setdefault(name, stored[name])
     write_secrets(data_dir, stored)
     api_port = os.environ.setdefault("CRM_PORT", "8000")
