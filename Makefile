@@ -49,9 +49,10 @@ e2e: install
 demo: install
 	$(BIN)/python -m crmlocal.demo
 
-## bench: benchmark figures, printed and written to build/bench.json
+## bench: benchmark figures, printed and written to build/bench.json, then rendered into docs/benchmarks.md
 bench: install
 	$(BIN)/python -m tests.bench
+	$(BIN)/python -m tests.bench.report
 
 ## package: CloudFormation templates and the Lambda zip into build/, checked with cfn-lint
 package: install
