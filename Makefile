@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test fuzz e2e demo bench package apikey apikeys revoke-apikey dlq redrive clean
+.PHONY: help install run lint test fuzz e2e demo bench package apikey apikeys revoke-apikey dlq redrive clean
 
 ## help: this list
 help:
@@ -31,8 +31,13 @@ install: $(STAMP)
 run: install
 	$(BIN)/python -m crmlocal.stack
 
-## test: the whole test suite, no network needed
-test: install
+## lint: ruff, and the layer contracts of .importlinter (domain pure, services through ports, no tooling shipped)
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+## test: lint, then the whole test suite, no network needed
+test: lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests --ignore=tests/e2e
 
 ## fuzz: only the schemathesis run of make test (every described route against the local stack)

@@ -30,18 +30,14 @@ if settings.is_local:  # CRM_STAGE is exactly `local`: a deployed stage has neit
 
 @app.on_sqs_message(queue=settings.send_queue_name, batch_size=10)
 def send_worker(event):
-    from chalicelib.services.sqs import process_send_batch
-
     # the SQS event carries this invocation's context (app.lambda_context is set for routes only)
     remaining = getattr(event.context, "get_remaining_time_in_millis", None) or (lambda: 60_000)
-    return process_send_batch(event.to_dict(), remaining)
+    return wiring.send_batches().process(event.to_dict(), remaining)
 
 
 @app.on_sqs_message(queue=settings.jobs_queue_name, batch_size=5)
 def jobs_worker(event):
-    from chalicelib.services.sqs import process_jobs_batch
-
-    return process_jobs_batch(event.to_dict())
+    return wiring.job_batches().process(event.to_dict())
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
@@ -51,9 +47,7 @@ def scheduler(event):
 
 @app.schedule(Rate(1, unit=Rate.DAYS))
 def daily(event):
-    from chalicelib.services import daily as daily_jobs
-
-    return daily_jobs.run()
+    return wiring.daily_jobs().run()
 
 
 gc_tuning.freeze_loaded()

@@ -296,6 +296,13 @@ def send_worker():
                       campaign_sender())
 
 
+@lru_cache(maxsize=None)
+def daily_jobs():
+    from .services.daily import DailyJobs
+
+    return DailyJobs(get_settings(), pools(), analytics(), candidate_repo(), privacy())
+
+
 def reset(clients: bool = True) -> None:
     """Forget every built service, and unless told otherwise every AWS client (tests)."""
     from .aws import clients as aws_clients

@@ -57,8 +57,8 @@ class CandidateService:
         return candidate, False
 
     def patch(self, candidate_id: str, body: object) -> dict:
-        patch = validate_patch(body)
         current = self.get(candidate_id)
+        patch = validate_patch(body, known_country=current.get("country"))  # a national number, read in their country
         if weakens(current.get("status"), patch.get("status")):
             raise _opt_out_kept(current["status"])
 

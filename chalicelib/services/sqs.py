@@ -73,17 +73,3 @@ class JobBatches:
             logger().error("unknown job type: dropped", extra={"type": message.get("type")})
             return "skipped:unknown_type"
         return handler(message)
-
-
-# Until app.py's SQS handlers call wiring.send_batches() / wiring.job_batches(): then delete these two
-# (the only imports of the composition root left in services).
-def process_send_batch(event: dict, remaining_ms=lambda: 60_000) -> dict:
-    from .. import wiring
-
-    return wiring.send_batches().process(event, remaining_ms)
-
-
-def process_jobs_batch(event: dict) -> dict:
-    from .. import wiring
-
-    return wiring.job_batches().process(event)

@@ -105,7 +105,7 @@ def test_a_chunk_that_fails_leaves_the_chunk_before_it_recorded(client, auth, mo
     already going out are still waited for and recorded, and a redelivery sends only the rest."""
     from chalicelib import wiring
     from chalicelib.domain.tracking import send_key
-    from chalicelib.services.campaign_sender import CHUNK
+    from chalicelib.services.sending.pipeline import CHUNK
 
     people, made = scheduled_broadcast(client, auth, [f"chunk{i}@example.com" for i in range(CHUNK + 10)])
     wiring.campaign_repo().transition(made["id"], "scheduled", "sending")

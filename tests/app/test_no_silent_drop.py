@@ -13,10 +13,11 @@ from tests.app.helpers import body, outbox, tick
 def prompt_queues(monkeypatch):
     from datetime import timedelta
 
-    from chalicelib.services import campaign_sender, scheduler
+    from chalicelib.services import scheduler
+    from chalicelib.services.sending import recorder
 
     monkeypatch.setattr(scheduler, "RECHECK", timedelta(0))
-    monkeypatch.setattr(campaign_sender, "RETRY_QUEUE_DELAY", 0)  # a deferred person comes back at once
+    monkeypatch.setattr(recorder, "RETRY_QUEUE_DELAY", 0)  # a deferred person comes back at once
 
 
 def _change_after_read(monkeypatch, changes: dict):
@@ -62,7 +63,7 @@ def _emails_to(address: str) -> list[dict]:
 def test_people_changed_between_read_and_claim_are_decided_again(client, auth, monkeypatch):
     from chalicelib import wiring
     from chalicelib.domain.tracking import send_key
-    from chalicelib.services.campaign_sender import RECLAIMS
+    from chalicelib.services.sending.claims import RECLAIMS
 
     people, made = scheduled_broadcast(client, auth, ["edited@example.com", "left@example.com",
                                                       "calm@example.com", "restless@example.com",

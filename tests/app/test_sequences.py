@@ -10,11 +10,11 @@ from tests.app.helpers import body, outbox, tick
 
 @pytest.fixture(autouse=True)
 def prompt_scheduler(monkeypatch):
-    from chalicelib.services import campaign_sender, scheduler
+    from chalicelib.services import scheduler
+    from chalicelib.services.sending import recorder
 
     monkeypatch.setattr(scheduler, "RECHECK", timedelta(0))
-    monkeypatch.setattr(campaign_sender, "RETRY_QUEUE_DELAY", 0)
-    monkeypatch.setattr(campaign_sender, "RETRY_DELAYS", (0.0, 0.0, 0.0))
+    monkeypatch.setattr(recorder, "RETRY_QUEUE_DELAY", 0)
 
 
 @pytest.fixture
@@ -28,8 +28,7 @@ def later(monkeypatch):
     def now():
         return real() + shift["by"]
 
-    for module in ("chalicelib.domain.clock", "chalicelib.services.scheduler", "chalicelib.services.campaign_sender",
-                   "chalicelib.domain.rules"):
+    for module in ("chalicelib.domain.clock", "chalicelib.services.scheduler", "chalicelib.domain.rules"):
         monkeypatch.setattr(f"{module}.utcnow", now)
 
     def advance(**kwargs):
