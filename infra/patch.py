@@ -83,7 +83,27 @@ def patch_template(template: dict[str, Any], app: AppResources) -> list[str]:
     warnings = _patch_sqs_event_sources(resources, functions, app)
     _replace_role_policies(resources, functions, log_groups, app)
     warnings += _subscribe_ses_webhook(template)
+    _answer_unknown_routes_in_the_contract_format(resources)
     return warnings
+
+
+# API Gateway answers a path no route matches with 403 {"message": "Missing Authentication Token"}
+# before any function runs: the contract says 404 with its error body.
+UNKNOWN_ROUTE_BODY = '{"error": {"code": "not_found", "message": "no such route"}}'
+
+
+def _answer_unknown_routes_in_the_contract_format(resources: dict[str, Any]) -> None:
+    resources["UnknownRouteResponse"] = {
+        "Type": "AWS::ApiGateway::GatewayResponse",
+        "Properties": {
+            "RestApiId": {"Ref": REST_API_ID},
+            "ResponseType": "MISSING_AUTHENTICATION_TOKEN",
+            "StatusCode": "404",
+            "ResponseParameters": {"gatewayresponse.header.Content-Type": "'application/json'",
+                                   "gatewayresponse.header.X-Content-Type-Options": "'nosniff'"},
+            "ResponseTemplates": {"application/json": UNKNOWN_ROUTE_BODY},
+        },
+    }
 
 
 def _function_name(lid: str, app: AppResources) -> str:

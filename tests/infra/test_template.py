@@ -521,3 +521,15 @@ def test_send_concurrency_is_what_the_rate_needs_within_sqs_bounds(rate):
         assert workers * WORKER_SENDS_PER_S >= rate
     if 2 < workers < 1000:
         assert (workers - 1) * WORKER_SENDS_PER_S < rate
+
+
+def test_a_path_no_route_matches_answers_the_contracts_404(project_template):
+    """API Gateway's own answer (403 Missing Authentication Token) replaced by the contract's 404 body."""
+    _, template, _ = project_template
+    response = template["Resources"]["UnknownRouteResponse"]
+    assert response["Type"] == "AWS::ApiGateway::GatewayResponse"
+    props = response["Properties"]
+    assert props["ResponseType"] == "MISSING_AUTHENTICATION_TOKEN" and props["StatusCode"] == "404"
+    assert props["RestApiId"] == {"Ref": "RestAPI"}
+    body = json.loads(props["ResponseTemplates"]["application/json"])
+    assert body["error"]["code"] == "not_found" and body["error"]["message"]
