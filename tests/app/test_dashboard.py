@@ -1,4 +1,5 @@
 """The dashboard page and its assets: served from the app itself, nothing from another host."""
+import json
 import re
 from pathlib import Path
 
@@ -72,7 +73,8 @@ def test_every_api_path_the_script_calls_exists(client, auth):
 def test_an_unknown_asset_is_404(client, name):
     response = client.http.get(f"/dashboard/assets/{name}")
     assert response.status_code == 404, (name, response.status_code)
-    assert b"app.py" not in response.body or name == "app.py"
+    assert json.loads(response.body)["error"]["code"] == "not_found"  # the contract's body, for every name
+    assert b"Chalice(" not in response.body and b"import " not in response.body  # never a file's content
 
 
 @pytest.mark.parametrize("path", [

@@ -239,8 +239,10 @@ def as_percent(rate) -> str:
 
 def assert_rate(driver, name: str, rate) -> None:
     text, value = shown(driver, name)
-    assert value == ("null" if rate is None else str(rate)) or (value is not None and rate is not None
-                                                                  and float(value) == rate), (name, value, rate)
+    if rate is None:
+        assert value == "null", (name, value)
+    else:
+        assert value is not None and float(value) == rate, (name, value, rate)  # the figure itself, as a number
     if rate is None:
         assert text == "n/a", (name, text)
     else:  # JavaScript and Python may round a half differently: compare as numbers
