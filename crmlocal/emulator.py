@@ -13,7 +13,10 @@
 Besides the AWS APIs it answers a few local routes under /_local/: health, outbox.json (the emails SES
 accepted), stats (time spent per operation, for the benchmarks) and snapshot (save now).
 
-    python -m crmlocal.emulator --port 5100 --region us-east-1 [--data-dir .local] [--stock-moto]
+    python -m crmlocal.emulator --port 5100 --region us-east-1 [--data-dir .local] [--shortcuts on|off | --stock-moto]
+
+moto runs with crmlocal/moto_patches.py: its two fixes always, its speed shortcuts when --shortcuts on
+(default: the CRM_EMULATOR_SHORTCUTS environment variable, off when unset). --stock-moto: moto as released.
 """
 from __future__ import annotations
 
@@ -74,13 +77,15 @@ def _operation(environ) -> str:
 class Emulator:
     """The WSGI app: /_local/ routes, then moto's dispatcher; tracks what changed for snapshots."""
 
-    def __init__(self, region: str, data_dir: str | None, patched: bool = True):
+    def __init__(self, region: str, data_dir: str | None, patched: bool = True, shortcuts: bool | None = None):
+        """shortcuts: moto_patches' speed shortcuts on or off (None: as CRM_EMULATOR_SHORTCUTS says)."""
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         if patched:
             from .moto_patches import install
 
-            install()
+            install(shortcuts)
+        self.patched = patched
         self.region = region
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.stats = RequestStats()
@@ -114,7 +119,7 @@ class Emulator:
     def _local(self, route: str, environ, start_response):
         method = environ.get("REQUEST_METHOD", "GET")
         if route == "health":
-            body = {"status": "ok", "pid": os.getpid(), "restored_tables": self.restored}
+            body = {"status": "ok", "pid": os.getpid(), "restored_tables": self.restored, "moto": self.mode()}
         elif route == "outbox.json":
             body = {"items": self.sent()}
         elif route == "stats":
@@ -132,6 +137,14 @@ class Emulator:
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
         return [data]
 
+    def mode(self) -> str:
+        """"stock", "fixes" (moto_patches' two fixes) or "fixes+shortcuts" (and its speed shortcuts)."""
+        if not self.patched:
+            return "stock"
+        from .moto_patches import shortcuts_on
+
+        return "fixes+shortcuts" if shortcuts_on() else "fixes"
+
     def sent(self) -> list[dict]:
         """Every email SES accepted, oldest first (crmlocal.outbox shows them)."""
         from .outbox import sent_messages
@@ -143,9 +156,9 @@ class EmulatorServer:
     """An Emulator served on ip:port by waitress, in a background thread of this process."""
 
     def __init__(self, ip_address: str = "127.0.0.1", port: int = 5100, *, region: str = "us-east-1",
-                 data_dir: str | None = None, patched: bool = True):
+                 data_dir: str | None = None, patched: bool = True, shortcuts: bool | None = None):
         self.ip_address, self.port = ip_address, port
-        self.app = Emulator(region, data_dir, patched)
+        self.app = Emulator(region, data_dir, patched, shortcuts)
         self._server = None
         self._thread: threading.Thread | None = None
 
@@ -174,8 +187,9 @@ class EmulatorProcess:
     """`python -m crmlocal.emulator` as a child of this process (the local stack, benchmarks)."""
 
     def __init__(self, port: int, region: str, data_dir: str | None = None, *, patched: bool = True,
-                 log=None):
+                 shortcuts: bool | None = None, log=None):
         self.port, self.region, self.data_dir, self.patched = port, region, data_dir, patched
+        self.shortcuts = shortcuts  # None: the child reads CRM_EMULATOR_SHORTCUTS from the environment it inherits
         self.url = f"http://127.0.0.1:{port}"
         self.log = log
         self.process: subprocess.Popen | None = None
@@ -187,6 +201,8 @@ class EmulatorProcess:
             command += ["--data-dir", str(self.data_dir)]
         if not self.patched:
             command.append("--stock-moto")
+        elif self.shortcuts is not None:
+            command += ["--shortcuts", "on" if self.shortcuts else "off"]
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the project folder
         # stdin is a pipe the child watches: if this process dies, the emulator saves and exits too.
         # Its own session: Ctrl-C in a terminal reaches the parent, which stops the emulator last.
@@ -249,15 +265,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--region", default="us-east-1")
     parser.add_argument("--data-dir", help="restore and save the snapshot here (none: nothing is kept)")
     parser.add_argument("--stock-moto", action="store_true", help="without crmlocal/moto_patches.py")
+    parser.add_argument("--shortcuts", choices=("on", "off"),
+                        help="moto_patches' speed shortcuts (default: CRM_EMULATOR_SHORTCUTS, off when unset)")
     parser.add_argument("--no-parent", action="store_true", help="run on its own (do not watch stdin)")
     options = parser.parse_args(argv)
 
     server = EmulatorServer(options.host, options.port, region=options.region, data_dir=options.data_dir,
-                            patched=not options.stock_moto)
+                            patched=not options.stock_moto,
+                            shortcuts=None if options.shortcuts is None else options.shortcuts == "on")
     snapshots = server.app.snapshots
     restored = server.app.restored = snapshots.restore() if snapshots is not None else 0
     server.start()
-    print(f"[emulator] AWS on http://{options.host}:{options.port} (pid {os.getpid()})"
+    print(f"[emulator] AWS on http://{options.host}:{options.port} (pid {os.getpid()}, moto: {server.app.mode()})"
           + (f", data {options.data_dir} ({restored} tables restored)" if snapshots is not None else ""),
           flush=True)
 

@@ -1,18 +1,34 @@
-"""Local stack and tests: moto 5.2 made to behave like DynamoDB where the app relies on it, and fast
-enough for 10,000-row imports and campaign sends. `install()` applies, each checked against moto's
-own behaviour in tests/integration/test_emulator_patches.py and falling back to moto's code for
-anything unusual:
+"""The local stack's moto 5.2, made to behave like DynamoDB where the app relies on it: two fixes
+always on, and speed shortcuts behind one switch, off unless asked for.
 
-- DynamoDB requests served one at a time (DynamoDB applies each atomically; moto's threads raced).
-- A transaction's rollback copy made of what it touches (below), not of whole tables.
+Always on (correctness: without them the emulator gives answers DynamoDB never gives; crmlocal/UPSTREAM.md
+writes each up as a moto bug report):
+
+- DynamoDB requests served one at a time. DynamoDB applies each request atomically (a conditional write
+  is checked and applied as one); moto serves concurrent requests in threads without that guarantee, and
+  a transaction's rollback put back a copy of the whole table, erasing what other requests wrote meanwhile.
+- A transaction's rollback copy made of what it touches (below), not of whole tables: moto's copy made a
+  100-action transaction on a few thousand items take seconds, past the SDK's read timeout, and the
+  SDK's retry then ran the transaction a second time.
+
+Opt-in speed shortcuts (CRM_EMULATOR_SHORTCUTS=on; each checked against stock moto's behaviour in
+tests/integration/test_emulator_patches.py, which runs with the switch off and on, and each falling back
+to moto's code for anything unusual):
+
 - Condition and update expressions parsed once per text, not once per item.
 - Item reads and writes taken and answered as plain JSON, not through moto's shape walk.
-- Plain SET / numeric ADD updates of an existing item applied directly.
+- Plain SET / numeric ADD updates of an existing item applied directly (no copy of the old item).
 - The 400 KB item limit measured once per item, not once per attribute.
 - A raw email's headers parsed, not its whole MIME tree (SES reads From/To/Cc/Bcc of it).
-- A scan copies the items it returns, not every item it reads, and measures each item once.
+- A scan copies the items it returns, not every item it reads.
 - A request's service looked up once per host (moto listed its package folder on disk every time),
-  handler method lists cached, request ids drawn in one call.
+  handler method lists cached, request ids drawn in one call; the cyclic GC run less often.
+
+Why off by default: the default path is then stock moto plus the two fixes, so a test that passes
+passes against moto's own code, and a shortcut that drifts from moto (a moto upgrade, a request shape
+the shortcut misreads) cannot hide a bug or invent one. The shortcuts only buy speed (figures in
+UPSTREAM.md and the commit that made them opt-in): the benchmarks and a big `make run` import are
+where they pay, so those are where to turn them on; `.ci/run` runs the emulator tests both ways.
 
 The transaction copy: moto 5.2.5 (`DynamoDBBackend.transact_write_items`) takes its rollback copy with
 `copy.deepcopy(table)` once per *action*, for the table that action touches: a 100-action
@@ -30,13 +46,36 @@ place are deep-copied. Rollback restores exactly what stock moto restores, excep
 from __future__ import annotations
 
 import copy as _copy
+import os
 import re
 import string
 import threading
 
+SWITCH = "CRM_EMULATOR_SHORTCUTS"  # "on" turns the speed shortcuts on; anything else (or unset): off
+TESTED_WITH = "5.2."  # the moto versions whose internals these patches were checked against
+DYNAMODB_LOCK = threading.RLock()  # held while the emulator answers a DynamoDB request (and snapshots)
+
 _state = threading.local()
 _installed = False
-DYNAMODB_LOCK = threading.RLock()  # held while the emulator answers a DynamoDB request (and snapshots)
+_MISSING = object()
+_undo: list = []  # one function per change a shortcut made, putting back what was there
+_shortcuts = {"on": False}  # read by _CopyModule: skips an update's copy of the old item when on
+
+
+def shortcuts_wanted() -> bool:
+    """What the environment asks for: CRM_EMULATOR_SHORTCUTS=on (also 1, true, yes)."""
+    return os.environ.get(SWITCH, "").strip().lower() in ("on", "1", "true", "yes")
+
+
+def shortcuts_on() -> bool:
+    return _shortcuts["on"]
+
+
+def _patch(owner, name: str, value) -> None:
+    """Sets owner.name, remembering what it was so use_shortcuts(False) can put it back."""
+    before = vars(owner).get(name, _MISSING)
+    _undo.append(lambda: delattr(owner, name) if before is _MISSING else setattr(owner, name, before))
+    setattr(owner, name, value)
 
 
 def _snapshot(table, update_keys: list[dict]):
@@ -76,7 +115,7 @@ class _CopyModule:
         from moto.dynamodb.models.dynamo_type import Item
         from moto.dynamodb.models.table import Table
 
-        if isinstance(value, Item):
+        if isinstance(value, Item) and _shortcuts["on"]:
             # update_item copies the item first only for a stream's old image; no local table has a
             # stream, and the copy of a person was a third of an update's cost
             return value
@@ -91,18 +130,48 @@ class _CopyModule:
 TESTED_WITH = "5.2."  # the moto versions whose internals this patch was checked against
 
 
-def install() -> bool:
-    """Applies the patch once. With another moto version it does nothing (and says so)."""
+def install(shortcuts: bool | None = None) -> bool:
+    """Applies the two fixes (once) and sets the shortcuts as asked (None: as CRM_EMULATOR_SHORTCUTS says).
+    With a moto version these were not checked against, only the request lock is applied (and it says so)."""
     global _installed
-    if _installed:
-        return True
+    import moto
+
+    if not _installed:
+        _serialize_dynamodb()
+        _installed = True
+        if _tested_version():
+            _snapshot_transactions()
+        else:
+            print(f"[emulator] moto {moto.__version__}: only the DynamoDB request lock applied (the other "
+                  f"patches were checked with {TESTED_WITH}x); bulk imports may be slow")
+    if _tested_version():
+        use_shortcuts(shortcuts_wanted() if shortcuts is None else shortcuts)
+    return _tested_version()
+
+
+def _tested_version() -> bool:
     import moto
     from moto.dynamodb import models
 
-    if not moto.__version__.startswith(TESTED_WITH) or not hasattr(models, "copy"):
-        print(f"[emulator] moto {moto.__version__}: TransactWriteItems patch not applied (checked with "
-              f"{TESTED_WITH}x); bulk imports may be slow")
-        return False
+    return moto.__version__.startswith(TESTED_WITH) and hasattr(models, "copy")
+
+
+def use_shortcuts(on: bool) -> None:
+    """Turns the speed shortcuts on or off (off: each attribute they replaced is put back as it was)."""
+    if on == _shortcuts["on"]:
+        return
+    if not on:
+        while _undo:
+            _undo.pop()()
+        _shortcuts["on"] = False
+        return
+    for apply in _SHORTCUTS:
+        apply()
+    _shortcuts["on"] = True
+
+
+def _snapshot_transactions() -> None:
+    from moto.dynamodb import models
 
     original = models.DynamoDBBackend.transact_write_items
 
@@ -120,20 +189,6 @@ def install() -> bool:
 
     models.copy = _CopyModule()
     models.DynamoDBBackend.transact_write_items = transact_write_items
-    _serialize_dynamodb()
-    _parse_conditions_once()
-    _parse_updates_once()
-    _plain_updates_directly()
-    _backend_by_host_once()
-    _less_per_request_work()
-    _raw_email_headers_only()
-    _scan_copies_what_it_returns()
-    _plain_json_responses()
-    _plain_json_requests()
-    _item_size_checked_once()
-    _fewer_collections()
-    _installed = True
-    return True
 
 
 def _fewer_collections() -> None:
@@ -143,7 +198,9 @@ def _fewer_collections() -> None:
     being freed promptly."""
     import gc
 
+    before = gc.get_threshold()
     gc.set_threshold(50_000, 50, 100)
+    _undo.append(lambda: gc.set_threshold(*before))
 
 
 def _serialize_dynamodb() -> None:
@@ -190,7 +247,7 @@ def _parse_conditions_once() -> None:
         self.expr_attr_values_found[:] = found[2]
         return found[0]
 
-    ConditionExpressionParser.parse = parse
+    _patch(ConditionExpressionParser, "parse", parse)
 
 
 # Item reads and writes answer with DynamoDB JSON moto already holds as plain dicts; its generic
@@ -228,7 +285,7 @@ def _plain_json_responses() -> None:
             return 200, headers, body
         return original(self, action_result)
 
-    DynamoHandler.serialized = serialized
+    _patch(DynamoHandler, "serialized", serialized)
 
 
 def _plain_json_requests() -> None:
@@ -255,7 +312,7 @@ def _plain_json_requests() -> None:
                     return
         original(self, request)
 
-    DynamoHandler.parse_parameters = parse_parameters
+    _patch(DynamoHandler, "parse_parameters", parse_parameters)
 
 
 def _item_size_checked_once() -> None:
@@ -275,7 +332,7 @@ def _item_size_checked_once() -> None:
             raise ItemSizeTooLarge
         self.attrs = LimitedSizeDict(values)  # dict.update: no per-attribute re-measuring
 
-    dynamo_type.Item.__init__ = __init__
+    _patch(dynamo_type.Item, "__init__", __init__)
 
 
 def _parse_updates_once() -> None:
@@ -295,7 +352,7 @@ def _parse_updates_once() -> None:
             cache[expression_str] = found
         return found
 
-    UpdateExpressionParser.make = classmethod(make)
+    _patch(UpdateExpressionParser, "make", classmethod(make))
 
 
 def _backend_by_host_once() -> None:
@@ -312,7 +369,7 @@ def _backend_by_host_once() -> None:
             cache[host] = original(self, host)
         return cache[host]
 
-    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host
+    _patch(DomainDispatcherApplication, "get_backend_for_host", get_backend_for_host)
 
 
 _CLAUSE = re.compile(r"(?:^|\s+)(SET|ADD)\s+", re.IGNORECASE)
@@ -409,7 +466,7 @@ def _plain_updates_directly() -> None:
         dict.update(item.attrs, updated)
         return item
 
-    DynamoDBBackend.update_item = update_item
+    _patch(DynamoDBBackend, "update_item", update_item)
 
 
 def _less_per_request_work() -> None:
@@ -421,7 +478,7 @@ def _less_per_request_work() -> None:
     from moto.core import responses
     from moto.moto_api._internal.moto_random import HEX_CHARS, MotoRandom
 
-    responses.method_names_from_class = functools.lru_cache(maxsize=None)(responses.method_names_from_class)
+    _patch(responses, "method_names_from_class", functools.lru_cache(maxsize=None)(responses.method_names_from_class))
 
     def get_random_hex(self, length: int = 8) -> str:
         return "".join(map(str, self.choices(HEX_CHARS, k=length)))
@@ -431,8 +488,8 @@ def _less_per_request_work() -> None:
         text = "".join(self.choices(pool, k=length))
         return text.lower() if lower_case else text
 
-    MotoRandom.get_random_hex = get_random_hex
-    MotoRandom.get_random_string = get_random_string
+    _patch(MotoRandom, "get_random_hex", get_random_hex)
+    _patch(MotoRandom, "get_random_string", get_random_string)
 
 
 def _raw_email_headers_only() -> None:
@@ -449,7 +506,7 @@ def _raw_email_headers_only() -> None:
     def message_from_string(text: str):
         return Parser().parsestr(blank_line.split(text, 1)[0] + "\n\n", headersonly=True)
 
-    models.email = types.SimpleNamespace(message_from_string=message_from_string)
+    _patch(models, "email", types.SimpleNamespace(message_from_string=message_from_string))
 
 
 def _scan_copies_what_it_returns() -> None:
@@ -494,4 +551,9 @@ def _scan_copies_what_it_returns() -> None:
             results = [r.project(projection_expression) for r in results]
         return results, scanned_count, last_evaluated_key
 
-    Table.scan = scan
+    _patch(Table, "scan", scan)
+
+
+_SHORTCUTS = (_parse_conditions_once, _parse_updates_once, _plain_updates_directly, _backend_by_host_once,
+              _less_per_request_work, _raw_email_headers_only, _scan_copies_what_it_returns, _plain_json_responses,
+              _plain_json_requests, _item_size_checked_once, _fewer_collections)

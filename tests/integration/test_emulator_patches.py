@@ -1,13 +1,26 @@
-"""The emulator's shortcuts (crmlocal/moto_patches.py) must answer as DynamoDB and stock moto do.
+"""crmlocal/moto_patches.py must answer as DynamoDB and stock moto do, with its speed shortcuts off and on.
 
-Each test drives the patched path through boto3 (the `aws` fixture installs the patches) and checks
-the outcome a real table would give, including the cases that must fall back to moto's own way.
+Each test runs twice (the `shortcuts` fixture turns the switch off, then on, after the `aws` fixture
+installed the patches) and drives moto through boto3, checking the outcome a real table would give,
+including the cases the shortcuts must leave to moto's own way.
 """
+import gc
+
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from crmlocal import moto_patches
+
 TABLE = "patch-check"
+
+
+@pytest.fixture(autouse=True, params=["shortcuts off", "shortcuts on"])
+def shortcuts(request, aws):
+    on = request.param == "shortcuts on"
+    moto_patches.use_shortcuts(on)
+    yield on
+    moto_patches.use_shortcuts(moto_patches.shortcuts_wanted())
 
 
 @pytest.fixture
@@ -204,3 +217,51 @@ def test_scan_pages_count_items_read_before_the_filter(table):
     assert sorted(found) == ["p3", "p6", "p9"] and sum(count for _, count in pages) == 3
     unlimited = table.scan(TableName=TABLE)  # 1 MB a page: p1 and six items of 150 KB, then the last key
     assert unlimited["ScannedCount"] == 7 and "LastEvaluatedKey" in unlimited
+
+
+def replaced_methods():
+    """The moto methods a shortcut replaces, and whether each is moto's own right now."""
+    from moto.core import responses
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import Item
+    from moto.dynamodb.models.table import Table
+    from moto.dynamodb.responses import DynamoHandler
+    from moto.ses import models as ses_models
+
+    methods = [Table.scan, DynamoDBBackend.update_item, Item.__init__, ConditionExpressionParser.parse,
+               DynamoHandler.serialized, DynamoHandler.parse_parameters]
+    owned = {m.__qualname__: m.__module__.startswith("moto.") for m in methods}
+    owned["email"] = getattr(ses_models.email, "__name__", None) == "email"
+    owned["method_names_from_class"] = not hasattr(responses.method_names_from_class, "cache_info")
+    return owned
+
+
+def test_the_switch_turns_every_shortcut_on_and_off_again(shortcuts):
+    assert set(replaced_methods().values()) == {not shortcuts}
+    assert (gc.get_threshold()[0] == 50_000) == shortcuts
+    moto_patches.use_shortcuts(not shortcuts)
+    assert set(replaced_methods().values()) == {shortcuts}
+    moto_patches.use_shortcuts(shortcuts)
+    assert set(replaced_methods().values()) == {not shortcuts} and moto_patches.shortcuts_on() == shortcuts
+
+
+@pytest.mark.parametrize("updates", [0, 1, 3])
+def test_a_transaction_copies_only_the_items_it_updates(table, monkeypatch, updates):
+    """Stock moto deep-copies the whole table once per action (100 x N items for a 100-action transaction);
+    the fix copies the items an Update changes in place, whatever the table holds."""
+    from moto.dynamodb.models.dynamo_type import Item
+
+    with_items = [{"PutRequest": {"Item": {"id": {"S": f"seed{n}"}, "n": {"N": str(n)}}}} for n in range(200)]
+    for start in range(0, len(with_items), 25):
+        table.batch_write_item(RequestItems={TABLE: with_items[start:start + 25]})
+    copied = []
+    original = Item.__deepcopy__
+    monkeypatch.setattr(Item, "__deepcopy__", lambda self, memo: copied.append(self) or original(self, memo))
+    actions = [{"Update": {"TableName": TABLE, "Key": {"id": {"S": f"seed{n}"}}, "UpdateExpression": "ADD #n :one",
+                           "ExpressionAttributeNames": {"#n": "n"}, "ExpressionAttributeValues": {":one": {"N": "1"}}}}
+               for n in range(updates)]
+    actions += [{"Put": {"TableName": TABLE, "Item": {"id": {"S": f"new{n}"}}}} for n in range(10 - updates)]
+    table.transact_write_items(TransactItems=actions)
+    assert len(copied) <= 2 * updates  # the snapshot's copy, and (shortcuts off) moto's own old-item copy
+    assert item(table, "seed0")["n"] == {"N": "1" if updates else "0"} and item(table, "new0")
