@@ -16,7 +16,7 @@ accepted), stats (time spent per operation, for the benchmarks) and snapshot (sa
     python -m crmlocal.emulator --port 5100 --region us-east-1 [--data-dir .local] [--shortcuts on|off | --stock-moto]
 
 moto runs with crmlocal/moto_patches.py: its two fixes always, its speed shortcuts when --shortcuts on
-(default: the CRM_EMULATOR_SHORTCUTS environment variable, off when unset). --stock-moto: moto as released.
+(default: the EMULATOR_SHORTCUTS environment variable, off when unset). --stock-moto: moto as released.
 """
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ class Emulator:
     """The WSGI app: /_local/ routes, then moto's dispatcher; tracks what changed for snapshots."""
 
     def __init__(self, region: str, data_dir: str | None, patched: bool = True, shortcuts: bool | None = None):
-        """shortcuts: moto_patches' speed shortcuts on or off (None: as CRM_EMULATOR_SHORTCUTS says)."""
+        """shortcuts: moto_patches' speed shortcuts on or off (None: as EMULATOR_SHORTCUTS says)."""
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         if patched:
@@ -189,7 +189,7 @@ class EmulatorProcess:
     def __init__(self, port: int, region: str, data_dir: str | None = None, *, patched: bool = True,
                  shortcuts: bool | None = None, log=None):
         self.port, self.region, self.data_dir, self.patched = port, region, data_dir, patched
-        self.shortcuts = shortcuts  # None: the child reads CRM_EMULATOR_SHORTCUTS from the environment it inherits
+        self.shortcuts = shortcuts  # None: the child reads EMULATOR_SHORTCUTS from the environment it inherits
         self.url = f"http://127.0.0.1:{port}"
         self.log = log
         self.process: subprocess.Popen | None = None
@@ -266,7 +266,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data-dir", help="restore and save the snapshot here (none: nothing is kept)")
     parser.add_argument("--stock-moto", action="store_true", help="without crmlocal/moto_patches.py")
     parser.add_argument("--shortcuts", choices=("on", "off"),
-                        help="moto_patches' speed shortcuts (default: CRM_EMULATOR_SHORTCUTS, off when unset)")
+                        help="moto_patches' speed shortcuts (default: EMULATOR_SHORTCUTS, off when unset)")
     parser.add_argument("--no-parent", action="store_true", help="run on its own (do not watch stdin)")
     options = parser.parse_args(argv)
 

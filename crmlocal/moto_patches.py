@@ -11,7 +11,7 @@ writes each up as a moto bug report):
   100-action transaction on a few thousand items take seconds, past the SDK's read timeout, and the
   SDK's retry then ran the transaction a second time.
 
-Opt-in speed shortcuts (CRM_EMULATOR_SHORTCUTS=on; each checked against stock moto's behaviour in
+Opt-in speed shortcuts (EMULATOR_SHORTCUTS=on; each checked against stock moto's behaviour in
 tests/integration/test_emulator_patches.py, which runs with the switch off and on, and each falling back
 to moto's code for anything unusual):
 
@@ -51,7 +51,9 @@ import re
 import string
 import threading
 
-SWITCH = "CRM_EMULATOR_SHORTCUTS"  # "on" turns the speed shortcuts on; anything else (or unset): off
+# "on" turns the speed shortcuts on; anything else (or unset): off. Not CRM_*: those are the app's settings,
+# which the tests and benchmarks clear to start from a known environment; this switch must reach them.
+SWITCH = "EMULATOR_SHORTCUTS"
 TESTED_WITH = "5.2."  # the moto versions whose internals these patches were checked against
 DYNAMODB_LOCK = threading.RLock()  # held while the emulator answers a DynamoDB request (and snapshots)
 
@@ -63,7 +65,7 @@ _shortcuts = {"on": False}  # read by _CopyModule: skips an update's copy of the
 
 
 def shortcuts_wanted() -> bool:
-    """What the environment asks for: CRM_EMULATOR_SHORTCUTS=on (also 1, true, yes)."""
+    """What the environment asks for: EMULATOR_SHORTCUTS=on (also 1, true, yes)."""
     return os.environ.get(SWITCH, "").strip().lower() in ("on", "1", "true", "yes")
 
 
@@ -131,7 +133,7 @@ TESTED_WITH = "5.2."  # the moto versions whose internals this patch was checked
 
 
 def install(shortcuts: bool | None = None) -> bool:
-    """Applies the two fixes (once) and sets the shortcuts as asked (None: as CRM_EMULATOR_SHORTCUTS says).
+    """Applies the two fixes (once) and sets the shortcuts as asked (None: as EMULATOR_SHORTCUTS says).
     With a moto version these were not checked against, only the request lock is applied (and it says so)."""
     global _installed
     import moto
