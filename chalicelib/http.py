@@ -65,7 +65,9 @@ def secured(response: Response) -> Response:
     headers a route set itself win."""
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
-    content_type = next((value for name, value in headers.items() if name.lower() == "content-type"), "")
+    # Chalice types a header value as str | list[str] (multi-value headers); Content-Type is a single value.
+    content_type = next((value for name, value in headers.items()
+                         if name.lower() == "content-type" and isinstance(value, str)), "")
     if content_type.lower().startswith("text/html"):
         page = response.body if isinstance(response.body, str) else ""
         headers.setdefault("Content-Security-Policy", content_security_policy(page))
@@ -76,8 +78,9 @@ def secured(response: Response) -> Response:
 
 def error_response(error: CrmError, headers: dict | None = None) -> Response:
     extra = dict(headers or {})
-    if getattr(error, "retry_after", None):
-        extra["Retry-After"] = str(error.retry_after)
+    retry_after = getattr(error, "retry_after", None)  # RateLimited and any error that says when to retry
+    if retry_after:
+        extra["Retry-After"] = str(retry_after)
     if error.status == 401:
         extra["WWW-Authenticate"] = 'Bearer realm="talent-crm"'
     return json_response(error.to_dict(), error.status, extra)

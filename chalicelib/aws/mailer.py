@@ -22,7 +22,7 @@ class SesMailer:
     def send_raw(self, *, from_email: str, to: str, raw: bytes, tags: dict[str, str] | None = None) -> str:
         from botocore.exceptions import ClientError
 
-        request = {
+        request: dict[str, object] = {
             "FromEmailAddress": from_email,
             "Destination": {"ToAddresses": [to]},
             "Content": {"Raw": {"Data": raw}},

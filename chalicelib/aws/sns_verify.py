@@ -50,7 +50,7 @@ def verify(envelope: dict, *, topic_arn: str, trusted_cert: str = "") -> None:
     if algorithm is None:
         raise NotVerified(f"unknown SignatureVersion {version!r}")
     url = envelope.get("SigningCertURL")
-    if not trusted_sns_url(url, pem=True):
+    if not isinstance(url, str) or not trusted_sns_url(url, pem=True):
         raise NotVerified("untrusted SigningCertURL")
     try:
         signature = base64.b64decode(envelope.get("Signature") or "", validate=True)

@@ -82,7 +82,7 @@ class CampaignService:
                                                 updated_at=now)
         elif action == "resume":
             back = campaign.get("paused_from") or "sending"
-            due = campaign.get("send_at") if back == "scheduled" and campaign.get("send_at") else now
+            due = campaign["send_at"] if back == "scheduled" and campaign.get("send_at") else now
             changed = self.campaigns.transition(campaign_id, status, back, due_at=max(due, now), paused_from=None,
                                                 updated_at=now)
         else:  # cancel
@@ -103,7 +103,7 @@ class CampaignService:
             raise ValidationError.field("step", f"a step number from 0 to {len(campaign['steps']) - 1}")
         known = self.candidates.id_for_email(email)
         candidate = self.candidates.get(known) if known else None
-        if is_suppressed(candidate):
+        if candidate is not None and is_suppressed(candidate):
             raise Conflict(f"{email} is {candidate['status']}: it gets no email, tests included",
                            {"email": f"{candidate['status']}: suppressed"}, code="suppressed")
         if candidate is None:

@@ -11,6 +11,7 @@ merged before chunking, and a race with a sign-up is settled per address by the 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypedDict
 
 from ..domain.candidates import changed_fields, merge_update
 from ..domain.clock import iso, new_id
@@ -23,6 +24,26 @@ CHUNK = 100
 THREADS = 4  # chunks in flight at once
 
 
+class RowError(TypedDict):
+    row: int
+    error: str
+
+
+class Counts(TypedDict):
+    """What one chunk did."""
+    created: int
+    updated: int
+    unchanged: int
+    errors: list[RowError]
+
+
+class ImportReport(Counts):
+    """What the whole file did (the answer to POST /candidates/import)."""
+    rows: int
+    duplicate_rows: list[int]
+    ignored_columns: list[str]
+
+
 class ImportService:
     def __init__(self, settings, candidates, tombstones, timeline, memberships):
         self.settings = settings
@@ -31,14 +52,14 @@ class ImportService:
         self.tombstones = tombstones
         self.timeline = timeline
 
-    def run(self, data: bytes | str, *, source: str = "csv_import") -> dict:
+    def run(self, data: bytes | str, *, source: str = "csv_import") -> ImportReport:
         parsed = parse_csv(data)
-        result = {"created": 0, "updated": 0, "unchanged": 0, "errors": [], "rows": len(parsed.rows),
+        result: ImportReport = {"created": 0, "updated": 0, "unchanged": 0, "errors": [], "rows": len(parsed.rows),
                   "duplicate_rows": [], "ignored_columns": parsed.ignored_columns}
         by_email: dict[str, tuple[int, dict]] = {}
         for row in parsed.rows:
-            if row.error:
-                result["errors"].append({"row": row.row, "error": row.error})
+            if row.error or row.email is None:  # parse_csv gives each row either an error or an email
+                result["errors"].append({"row": row.row, "error": row.error or "email: missing"})
             elif row.email in by_email:  # the same person twice in one file: later cells win
                 first_row, profile = by_email[row.email]
                 by_email[row.email] = (first_row, merge_update(profile, row.profile))
@@ -52,8 +73,9 @@ class ImportService:
             with ThreadPoolExecutor(max_workers=min(THREADS, len(chunks) - 1), thread_name_prefix="import") as pool:
                 parts += pool.map(lambda chunk: self._chunk(chunk, source), chunks[1:])
         for part in parts:
-            for name in ("created", "updated", "unchanged"):
-                result[name] += part[name]
+            result["created"] += part["created"]
+            result["updated"] += part["updated"]
+            result["unchanged"] += part["unchanged"]
             result["errors"] += part["errors"]
         result["errors"].sort(key=lambda e: e["row"])
         logger().info("CSV import finished", extra={"import": {
@@ -62,9 +84,9 @@ class ImportService:
         count("CandidatesImported", result["created"] + result["updated"])
         return result
 
-    def _chunk(self, rows: dict[str, tuple[int, dict]], source: str) -> dict:
+    def _chunk(self, rows: dict[str, tuple[int, dict]], source: str) -> Counts:
         """Imports one chunk of distinct addresses; returns its counts and row errors."""
-        result = {"created": 0, "updated": 0, "unchanged": 0, "errors": []}
+        result: Counts = {"created": 0, "updated": 0, "unchanged": 0, "errors": []}
         now = iso()
         ids = self.candidates.ids_for_emails(rows)
         erased = self.tombstones.erased_among([e for e in rows if e not in ids])
@@ -104,7 +126,7 @@ class ImportService:
             self._one(row, candidate, rows[candidate["email"]][1], result, source)
         return result
 
-    def _one(self, row: int, candidate: dict, profile: dict, result: dict, source: str) -> None:
+    def _one(self, row: int, candidate: dict, profile: dict, result: Counts, source: str) -> None:
         for _ in range(5):
             current_id = self.candidates.id_for_email(candidate["email"])
             current = self.candidates.get(current_id) if current_id else None

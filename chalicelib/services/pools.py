@@ -7,6 +7,7 @@ change stops an older rebuild.
 """
 from __future__ import annotations
 
+import builtins
 from collections import Counter
 
 from ..domain.clock import iso, new_id
@@ -54,6 +55,8 @@ class MembershipSync:
         joins, leaves, refreshes = [], [], []
         for before, after in changes:
             person = after or before
+            if person is None:  # neither before nor after: no person, nothing to do
+                continue
             current = {} if before is None else self.memberships.current(person["id"])
             plan = plan_change(before, after, current, {}, predicates)
             for pool_id in plan.broken:  # not evaluated again in this batch
@@ -105,13 +108,14 @@ class PoolService:
         given = validate_pool(body)
         now = iso()
         dynamic = given.kind == "dynamic"
-        pool = {"id": new_id("pool"), "name": given.name, "kind": given.kind, "description": given.description,
+        pool_id = new_id("pool")
+        pool = {"id": pool_id, "name": given.name, "kind": given.kind, "description": given.description,
                 "rules": given.rules, "status": "rebuilding" if dynamic else "ready", "size": 0,
                 "generation": 1, "builtin": builtin, "created_at": now, "updated_at": now}
         self.pools.create(pool)
         if dynamic:
-            self._enqueue_rebuild(pool["id"], 1)
-        logger().info("pool created", extra={"pool_id": pool["id"], "kind": given.kind})
+            self._enqueue_rebuild(pool_id, 1)
+        logger().info("pool created", extra={"pool_id": pool_id, "kind": given.kind})
         return pool_view(pool)
 
     def get(self, pool_id: str) -> dict:
@@ -154,7 +158,7 @@ class PoolService:
         logger().info("pool deleted", extra={"pool_id": pool_id})
         return {"deleted": True, "id": pool_id}
 
-    def ensure_builtin(self) -> list[str]:
+    def ensure_builtin(self) -> builtins.list[str]:  # builtins.: the method `list` above shadows it
         """Creates the built-in views once per stage (a recruiter may delete them for good)."""
         created = []
         for key, definition in BUILTIN_POOLS.items():
@@ -165,7 +169,7 @@ class PoolService:
 
     # ------------------------------------------------------------ members
 
-    def members(self, pool_id: str, limit: int, cursor: str | None, search=None) -> tuple[list[dict], str | None]:
+    def members(self, pool_id: str, limit: int, cursor: str | None, search=None) -> tuple[builtins.list[dict], str | None]:
         self.get(pool_id)
         items, next_cursor = self.memberships.page(pool_id, limit=limit, cursor=cursor, search=search)
         return [member_view(item) for item in items], next_cursor
@@ -207,7 +211,9 @@ class PoolService:
     def rebuild_step(self, message: dict) -> str:
         """One page of a rebuild; enqueues the next page. Safe to run twice (conditional writes)."""
         pool_id, generation = message.get("pool_id"), message.get("generation")
-        pool = self.pools.get(pool_id) if pool_id else None
+        if not isinstance(pool_id, str) or not pool_id:
+            return "skipped:superseded"
+        pool = self.pools.get(pool_id)
         if pool is None or pool["generation"] != generation or pool["kind"] != "dynamic":
             return "skipped:superseded"
         problem = pool_problem(pool)
@@ -241,7 +247,7 @@ class PoolService:
             return "continued"
         return "finished"
 
-    def refresh_time_based(self) -> list[str]:
+    def refresh_time_based(self) -> builtins.list[str]:
         """Daily: pools whose rules depend on time passing are rebuilt (same generation), and so are
         pools marked "error" whose rules work again (the rebuild makes them ready)."""
         refreshed = []

@@ -36,19 +36,18 @@ class Scheduler:
     def tick(self, budget_seconds: float = 40.0) -> dict:
         deadline = time.monotonic() + budget_seconds
         now = utcnow()
-        report = {"campaigns": {}, "steps_enqueued": 0}
+        outcomes: dict[str, str] = {}  # campaign id -> what this tick did with it
         for campaign_id in self.campaigns.due(iso(now)):
             if time.monotonic() > deadline:
                 break
             if not self.campaigns.lease(campaign_id, iso(now), iso(now + CAMPAIGN_LEASE)):
-                report["campaigns"][campaign_id] = "leased_elsewhere"
+                outcomes[campaign_id] = "leased_elsewhere"
                 continue
             try:
-                report["campaigns"][campaign_id] = self._campaign(campaign_id, deadline)
+                outcomes[campaign_id] = self._campaign(campaign_id, deadline)
             finally:
                 self.campaigns.release(campaign_id)
-        report["steps_enqueued"] = self._due_steps(utcnow())
-        return report
+        return {"campaigns": outcomes, "steps_enqueued": self._due_steps(utcnow())}
 
     # ------------------------------------------------------------ audience fan-out
 

@@ -5,11 +5,15 @@ handles the messages; app.py's SQS handlers call them.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from ..observability import bind_correlation_id, logger
 
+if TYPE_CHECKING:  # imported when a batch comes (cold start)
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 
-def _process(event: dict, handle_message, outcomes: dict | None = None) -> dict:
+
+def _process(event: dict, handle_message, outcomes: dict | None = None) -> PartialItemFailureResponse:
     """outcomes: what handling each message id came to already (a summary, or the exception that
     failed it), for handlers that take the batch as a whole."""
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -44,7 +48,7 @@ class SendBatches:
     def __init__(self, worker):
         self.worker = worker  # sending.worker.SendWorker
 
-    def process(self, event: dict, remaining_ms=lambda: 60_000) -> dict:
+    def process(self, event: dict, remaining_ms=lambda: 60_000) -> PartialItemFailureResponse:
         ids, bodies = [], []
         for record in event.get("Records") or []:
             try:
@@ -64,7 +68,7 @@ class JobBatches:
     def __init__(self, handlers: dict):
         self.handlers = handlers
 
-    def process(self, event: dict) -> dict:
+    def process(self, event: dict) -> PartialItemFailureResponse:
         return _process(event, self._handle)
 
     def _handle(self, message: dict) -> str:

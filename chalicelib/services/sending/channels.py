@@ -36,7 +36,7 @@ class Outcome:
 @dataclass
 class Text:
     """An SMS ready to go: the number and the words."""
-    phone: str | None
+    phone: str
     text: str
 
 
@@ -97,7 +97,10 @@ class SmsChannel:
         except Exception as exc:
             return _failed(campaign, step, person, f"render: {exc}")
         words = " ".join(text.split("--")[0].split())[:SMS_TEXT_CHARS]  # the footer after "--" is dropped
-        return Text(normalize_phone(person.get("phone"), person.get("country")), f"{words} Opt out: {link}")
+        phone = normalize_phone(person.get("phone"), person.get("country"))
+        if phone is None:  # decide() skips people with no valid number (no_phone), so this does not happen
+            return _failed(campaign, step, person, "no valid phone number")
+        return Text(phone, f"{words} Opt out: {link}")
 
     def send(self, campaign: dict, step: int, person: dict, text: Text) -> Outcome:
         try:

@@ -12,7 +12,7 @@ RECLAIMS times, then deferred back through the queue if they keep changing: neve
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ...domain import clock
@@ -35,7 +35,7 @@ class Read:
     template: dict
     job: dict | None
     prepared: dict  # candidate id -> what the channel sends, or the Outcome of a render that failed
-    claims: dict | None = None  # candidate id -> the claim item (every one tried, taken or not)
+    claims: dict = field(default_factory=dict)  # candidate id -> the claim item (every one tried, taken or not)
 
 
 class Claims:

@@ -24,7 +24,7 @@ cancelled one's is dropped (a sequence's people exit).
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ...domain.campaign_email import Sender
@@ -87,7 +87,7 @@ class CampaignSender:
         self.send_queue = send_queue
         self.sender = Sender(settings.public_url, settings.secret, settings.from_email,
                              {"name": settings.company_name, "careers_url": f"{settings.public_url}/careers"})
-        self.channels = {"email": EmailChannel(self.sender, mailer, limiter), "sms": SmsChannel(self.sender, sms)}
+        self.channels: dict[str, EmailChannel | SmsChannel] = {"email": EmailChannel(self.sender, mailer, limiter), "sms": SmsChannel(self.sender, sms)}
         self.claims = Claims(settings, candidates, sends)
         self.recorder = Recorder(self.claims, campaigns, sends, enrollments, send_queue, stats, timeline)
         self._threads = threads
@@ -111,7 +111,9 @@ class CampaignSender:
         outcomes: list = [None] * len(messages)
         opened: list[_Message] = []
         chunks = self._chunks(messages, outcomes, opened)
-        current, sending, reading = next(chunks, None), None, None
+        current = next(chunks, None)
+        sending: tuple[_Message, _Sending] | None = None
+        reading: tuple[tuple, Future[Read]] | None = None  # (chunk, its read on the reading thread)
         try:
             while current is not None:
                 following = next(chunks, None)  # opens the next message when this is the last chunk

@@ -59,7 +59,9 @@ class SendWorker:
 
     def _confirmation(self, message: dict) -> str:
         candidate_id, consent_id = message.get("candidate_id"), message.get("consent_id")
-        candidate = self.candidates.get(candidate_id) if candidate_id else None
+        if not isinstance(candidate_id, str) or not candidate_id:
+            return "skipped:no_candidate"
+        candidate = self.candidates.get(candidate_id)
         if candidate is None:
             return "skipped:no_candidate"  # erased meanwhile
         if is_suppressed(candidate):
