@@ -37,24 +37,26 @@ def funnel(totals: Counter, suffix: str = "") -> dict:
     def get(name: str) -> int:
         return int(totals.get(name + suffix, 0))
 
-    figures = {
+    counts = {
         "sent": get("sent"), "delivered": get("delivered"), "bounced": get("bounced"),
         "complained": get("complained"), "opened": get("opens_unique"), "clicked": get("clicks_unique"),
         "unsubscribed": get("unsubscribed"), "applied": get("applied"), "hired": get("hired"),
         "skipped": get("skipped"),
         "opens": get("opens"), "clicks": get("clicks"),
+    }
+    reached = counts["delivered"] or counts["sent"]  # before SES reports deliveries, sent stands in
+    return {
+        **counts,
         "machine": {"opens": get("opens_machine"), "clicks": get("clicks_machine")},
         "after_open_only": {"applied": get("applied_after_open"), "hired": get("hired_after_open")},
+        "rates": {
+            "open": ratio(counts["opened"], reached), "click": ratio(counts["clicked"], reached),
+            "click_to_open": ratio(counts["clicked"], counts["opened"]),
+            "bounce": ratio(counts["bounced"], counts["sent"]),
+            "unsubscribe": ratio(counts["unsubscribed"], reached),
+            "application": ratio(counts["applied"], reached),
+        },
     }
-    reached = figures["delivered"] or figures["sent"]  # before SES reports deliveries, sent stands in
-    figures["rates"] = {
-        "open": ratio(figures["opened"], reached), "click": ratio(figures["clicked"], reached),
-        "click_to_open": ratio(figures["clicked"], figures["opened"]),
-        "bounce": ratio(figures["bounced"], figures["sent"]),
-        "unsubscribe": ratio(figures["unsubscribed"], reached),
-        "application": ratio(figures["applied"], reached),
-    }
-    return figures
 
 
 def hourly_series(totals: Counter, started_at: str | None) -> list[dict]:
@@ -134,6 +136,8 @@ def validate_cost(body: object, now: datetime) -> dict:
     source = _line(body.get("source"), 100)
     if source is None:
         problems["source"] = "required: where the hires come from (e.g. careers_page, agency, job_board)"
+    else:
+        source = source.lower().replace(" ", "_")
     amount = _amount(body.get("amount"))
     if amount is None:
         problems["amount"] = f"a number from 0 to {MAX_AMOUNT:.0e}"
@@ -147,7 +151,7 @@ def validate_cost(body: object, now: datetime) -> dict:
         problems.update(exc.fields)
     if problems:
         raise ValidationError("invalid cost: " + ", ".join(sorted(problems)), problems)
-    return {"source": source.lower().replace(" ", "_"), "amount": amount, "currency": currency.upper(),
+    return {"source": source, "amount": amount, "currency": currency.upper(),
             "from": start, "to": end}
 
 

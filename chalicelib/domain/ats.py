@@ -60,10 +60,11 @@ def parse_event(data: object) -> dict:
     except ValueError:
         problems["occurred_at"] = "an ISO 8601 time in the years 1900 to 2200"
     payload = data.get("data")
-    if not isinstance(payload, dict):
-        problems["data"] = "an object"
-    else:
+    if isinstance(payload, dict):
         problems.update(_payload_problems(payload))
+    else:
+        problems["data"] = "an object"
+        payload = {}  # never read: the problem is raised below
     if problems:
         raise ValidationError("invalid ATS event: " + ", ".join(sorted(problems)), problems)
     if kind in TYPES and kind not in ("job.opened", "job.filled") and not payload.get("email"):
@@ -103,6 +104,6 @@ STAGE_ORDER = {None: 0, "applied": 1, "interviewing": 2, "offer": 3, "hired": 4}
 
 
 def next_stage(current: str | None, incoming: str) -> str:
-    if incoming == "rejected" or current == "rejected":
+    if current is None or incoming == "rejected" or current == "rejected":  # no stage yet: any is a step forward
         return incoming
     return incoming if STAGE_ORDER.get(incoming, 0) >= STAGE_ORDER.get(current, 0) else current

@@ -39,7 +39,9 @@ def validate_campaign(body: object) -> dict:
     allowed = {"name", "channel", "category", "audience", "steps", "send_at", "enrollment", "exit_on"}
     problems = {k: "unknown field" for k in sorted(set(body) - allowed)}
     name = body.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name) > 200 or unsafe_reason(name):
+    if isinstance(name, str) and name.strip() and len(name) <= 200 and not unsafe_reason(name):
+        name = " ".join(name.split())
+    else:
         problems["name"] = "required text of at most 200 characters, without control characters"
     channel = body.get("channel", "email")
     if channel not in CHANNELS:
@@ -49,15 +51,16 @@ def validate_campaign(body: object) -> dict:
         problems["category"] = "one of " + ", ".join(CATEGORIES)
 
     audience = body.get("audience")
-    pools, exclude = [], []
+    pools: list[str] | None = []
+    exclude: list[str] | None = []
     if not isinstance(audience, dict) or set(audience) - {"pools", "exclude_pools"}:
         problems["audience"] = "an object with pools and optionally exclude_pools"
     else:
-        pools = audience.get("pools")
-        exclude = audience.get("exclude_pools") or []
-        if not _ids(pools, "pool") or not pools:
+        pools = _ids(audience.get("pools"), "pool")
+        exclude = _ids(audience.get("exclude_pools") or [], "pool")
+        if not pools:
             problems["audience.pools"] = "a non-empty list of pool ids"
-        if not _ids(exclude, "pool"):
+        if exclude is None:
             problems["audience.exclude_pools"] = "a list of pool ids"
 
     steps = body.get("steps")
@@ -100,15 +103,18 @@ def validate_campaign(body: object) -> dict:
     if problems:
         raise ValidationError("invalid campaign: " + ", ".join(sorted(problems)), problems)
     return {
-        "name": " ".join(name.split()), "channel": channel, "category": category,
-        "audience": {"pools": list(dict.fromkeys(pools)), "exclude_pools": list(dict.fromkeys(exclude))},
+        "name": name, "channel": channel, "category": category,
+        "audience": {"pools": pools, "exclude_pools": exclude},
         "steps": normalized_steps, "send_at": send_at, "enrollment": enrollment,
         "exit_on": list(dict.fromkeys(exit_on)),
     }
 
 
-def _ids(value, prefix: str) -> bool:
-    return isinstance(value, list) and all(is_id(v, prefix) for v in value)
+def _ids(value: object, prefix: str) -> list[str] | None:
+    """The ids in their order, each once; None when `value` is not a list of `prefix` ids."""
+    if not isinstance(value, list) or not all(is_id(v, prefix) for v in value):
+        return None
+    return list(dict.fromkeys(value))
 
 
 def check_transition(status: str, action: str) -> None:
@@ -175,10 +181,10 @@ def decide(*, candidate: dict | None, campaign: dict, step_index: int, now: date
     if sms:
         from .quiet_hours import DEFER, SKIP, sms_eligibility
 
-        verdict, detail = sms_eligibility(candidate, now)
-        if verdict == SKIP:
+        verdict, detail = sms_eligibility(candidate, now)  # detail: the reason to skip, the moment to defer to
+        if verdict == SKIP and isinstance(detail, str):
             return Decision("skip", detail)
-        if verdict == DEFER:
+        if verdict == DEFER and isinstance(detail, datetime):
             return Decision("defer", "quiet_hours", iso(detail))
     sent = recent(candidate.get("sms_sends" if sms else "marketing_sends"), now)
     if len(sent) >= cap:

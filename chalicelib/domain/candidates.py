@@ -203,7 +203,7 @@ def validate_new_candidate(data: object) -> tuple[str, dict]:
         profile = validate_profile(data)
     except ValidationError as exc:
         problems.update(exc.fields)
-    if problems:
+    if problems or email is None:  # no problem means the email was read
         raise ValidationError("invalid candidate: " + ", ".join(sorted(problems)), problems)
     return email, profile
 

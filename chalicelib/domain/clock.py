@@ -23,7 +23,7 @@ MIN_YEAR, MAX_YEAR = 1900, 2200
 _MAX_CHARS = 64
 
 
-def parse_iso(text: str) -> datetime:
+def parse_iso(text: object) -> datetime:
     """An ISO 8601 date or time as an aware UTC datetime (no zone means UTC).
 
     Raises ValueError for anything else: not text, not ISO 8601, or outside years 1900..2200.

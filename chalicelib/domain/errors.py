@@ -14,7 +14,7 @@ class CrmError(Exception):
             self.code = code
 
     def to_dict(self) -> dict:
-        body = {"code": self.code, "message": self.message}
+        body: dict[str, str | dict[str, str]] = {"code": self.code, "message": self.message}
         if self.fields:
             body["fields"] = self.fields
         return {"error": body}

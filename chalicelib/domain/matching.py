@@ -73,10 +73,7 @@ def rank(job: dict, people: list[dict], now: datetime | None = None) -> list[dic
     now = now or utcnow()
     eligible = [p for p in people if p.get("status") not in NEVER_LISTED]
     weights = skill_weights(job.get("skills") or [], eligible)
-    ranked = []
-    for person in eligible:
-        value, reasons = score(job, person, weights, now)
-        ranked.append({"candidate": person, "score": value, "reasons": reasons,
-                       "emailable": person.get("status") in EMAILABLE})
-    ranked.sort(key=lambda r: (-r["score"], r["candidate"].get("id", "")))
-    return ranked
+    scored = [(score(job, person, weights, now), person) for person in eligible]
+    scored.sort(key=lambda entry: (-entry[0][0], entry[1].get("id", "")))
+    return [{"candidate": person, "score": value, "reasons": reasons, "emailable": person.get("status") in EMAILABLE}
+            for (value, reasons), person in scored]

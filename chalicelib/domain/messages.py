@@ -50,15 +50,16 @@ def _header(value: str, used: int = 0) -> str:
             return _fold(words, used)
     import base64
 
-    data, words = value.encode("utf-8"), []
+    data = value.encode("utf-8")
+    encoded: list[bytes] = []
     most = min(45, max(6, (78 - used - 12) // 4 * 3))  # the first word shares its line with the name
     while data:
         end = min(most, len(data))
         while end < len(data) and data[end] & 0xC0 == 0x80:  # not inside a character
             end -= 1
-        words.append(data[:end])
+        encoded.append(data[:end])
         data, most = data[end:], 45
-    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(word).decode()}?=" for word in words)
+    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(word).decode()}?=" for word in encoded)
 
 
 def _fold(words: list[str], used: int) -> str:

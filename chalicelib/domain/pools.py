@@ -144,15 +144,17 @@ def plan_change(before: dict | None, after: dict | None, current: dict[str, str]
     A pool whose rules raise for this person is neither joined nor left (it is listed in `broken`
     for the caller to report), so it never stops the person's other pools.
     """
-    candidate_id = (after or before)["id"]
-    change = MembershipChange(candidate_id)
+    person = after or before
+    if person is None:  # callers skip such pairs: no person, no change
+        raise ValueError("a change needs the person before or after it")
+    change = MembershipChange(person["id"])
     predicates = now_predicates if now_predicates is not None else {
         pool_id: rule.bind() for pool_id, rule in dynamic.items()}
     if after is None:
         # `current` comes from an index that may lag a moment: the pools the person matched are
         # left too (a leave of a pool one is not in writes nothing), so no copy outlives an erasure;
         # so are pools that could not tell.
-        matched = _matching(predicates, before, change.broken)
+        matched = _matching(predicates, person, change.broken)  # as it was before
         change.leave = sorted(set(current) | matched | set(change.broken))
         return change
     wanted = _matching(predicates, after, change.broken)

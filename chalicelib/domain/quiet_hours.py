@@ -236,7 +236,7 @@ def possible_zones(country: object, city: object = None, phone_e164: str | None 
     """
     code = country_code(country) or country_for_phone(phone_e164)
     zones = _distinct(country_zones(code))
-    if len(zones) <= 1:
+    if code is None or len(zones) <= 1:  # no country has no zones
         return zones
     by_city = _city_zone(code, city)
     if by_city:

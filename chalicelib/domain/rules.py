@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Callable
+from typing import Callable, NoReturn
 
 from .clock import iso, parse_iso, utcnow
 from .durations import parse_duration
@@ -44,6 +44,7 @@ MAX_NUMBER = 1e9  # engagement scores are in the tens or hundreds
 MIN_YEAR, MAX_YEAR = 1900, 2200  # times people and recruiters can mean (as clock.parse_iso)
 
 Predicate = Callable[[dict], bool]
+NOT_A_RULE = "must be an object: all, any, not, or a condition with field, op and value"
 
 
 class Rule:
@@ -61,7 +62,7 @@ class Rule:
         return self.bind(now)(candidate)
 
 
-def _fail(path: str, problem: str):
+def _fail(path: str, problem: str) -> NoReturn:
     raise ValidationError(f"{path}: {problem}", {path: problem}, code="invalid_rules")
 
 
@@ -80,6 +81,8 @@ def _normalizer(field: str):
 
 
 def parse_rules(rules: object, path: str = "rules") -> Rule:
+    if not isinstance(rules, dict):
+        _fail(path, NOT_A_RULE)
     counter = [0]
     time_based = [False]
     build = _node(rules, path, 0, counter, time_based)
@@ -90,7 +93,7 @@ def _node(node, path, depth, counter, time_based):
     if depth > MAX_DEPTH:
         _fail(path, f"nested more than {MAX_DEPTH} levels")
     if not isinstance(node, dict):
-        _fail(path, "must be an object: all, any, not, or a condition with field, op and value")
+        _fail(path, NOT_A_RULE)
     keys = set(node)
     if keys in ({"all"}, {"any"}):
         kind = "all" if "all" in node else "any"

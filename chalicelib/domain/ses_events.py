@@ -37,7 +37,7 @@ class SesEvent:
 class _Reader:
     """Typed reads of one SES message; what has the wrong type is noted and read as missing."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.ignored: list[str] = []
 
     def _wrong(self, where: str) -> None:

@@ -31,4 +31,4 @@ def keep_opt_outs(current: dict, updated: dict) -> dict:
 def signup_status(current: str | None) -> str:
     """A person's status after they use the sign-up form (before they confirm): people without
     consent await confirmation; opted-out and suppressed people stay as they are."""
-    return "pending" if current in (None, "not_subscribed", "pending") else current
+    return "pending" if current is None or current in ("not_subscribed", "pending") else current

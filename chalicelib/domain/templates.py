@@ -34,7 +34,7 @@ MAX_SUBJECT = 998  # characters of a rendered subject: one header line (RFC 5322
 REFUSED_TAGS = {"Include": "include", "Import": "import", "FromImport": "from ... import", "Extends": "extends"}
 # Who a template is tried on when saved: every variable filled, so a template that fails for them
 # fails for everyone.
-SAMPLE = {
+SAMPLE: dict[str, dict] = {
     "candidate": {"id": "cand_sample", "first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com",
                   "city": "London", "country": "GB", "skills": ["python", "sql"], "roles": ["engineer"],
                   "tags": ["alumni"], "seniority": "senior", "remote_ok": True, "stage": "sourced",
@@ -73,7 +73,7 @@ def validate_template(body: object, *, partial: bool = False, current: dict | No
     allowed = {"name", "category", "subject", "html", "text"}
     problems = {name: "unknown field" for name in sorted(set(body) - allowed)}
     required = () if partial else ("name", "category", "subject", "html")
-    result = {}
+    result: dict[str, str | None] = {}
     for name in ("name", "category") + PARTS:
         if name not in body:
             if name in required:
@@ -240,7 +240,8 @@ def _render_part(part: str, compiled, context: dict, derived_text: bool) -> str:
     The render function is driven directly (Template.render would join everything first, generate
     adds a generator per chunk), a few chunks at a time: each chunk is one output of the template (a
     bounded value), so what is held before a count is bounded too."""
-    limit, size, chunks = MAX_OUTPUT[part], 0, []
+    limit, size = MAX_OUTPUT[part], 0
+    chunks: list[str] = []
     stream = compiled.root_render_func(compiled.new_context(context))
     try:
         while batch := list(islice(stream, 64)):
@@ -289,7 +290,7 @@ def _stream_line(stream) -> int | None:
     while stream is not None:
         frame = getattr(stream, "gi_frame", None)
         template = frame.f_globals.get("__jinja_template__") if frame is not None else None
-        if template is not None:
+        if frame is not None and template is not None:
             line = template.get_corresponding_lineno(frame.f_lineno)
         stream = getattr(stream, "gi_yieldfrom", None)
     return line
@@ -345,7 +346,8 @@ def html_to_text(html: str) -> str:
     text = markdownify(html, heading_style="ATX", strip=["img", "style", "script", "head", "title"],
                        escape_underscores=False, escape_asterisks=False, escape_misc=False)
     lines = [line.rstrip() for line in text.splitlines()]
-    collapsed, blank = [], False
+    collapsed: list[str] = []
+    blank = False
     for line in lines:
         if not line:
             if not blank and collapsed:
