@@ -26,9 +26,11 @@ to moto's code for anything unusual):
 
 Why off by default: the default path is then stock moto plus the two fixes, so a test that passes
 passes against moto's own code, and a shortcut that drifts from moto (a moto upgrade, a request shape
-the shortcut misreads) cannot hide a bug or invent one. The shortcuts only buy speed (figures in
-UPSTREAM.md and the commit that made them opt-in): the benchmarks and a big `make run` import are
-where they pay, so those are where to turn them on; `.ci/run` runs the emulator tests both ways.
+the shortcut misreads) cannot hide a bug or invent one. The shortcuts only buy speed, measured with
+`python -m tests.bench` on 2 cores, off -> on: a 10,000-row CSV import 7.6 -> 6.3 s (time inside the
+emulator 16.8 -> 1.9 s), its re-import 12.8 -> 5.3 s (42.4 -> 1.5 s), a 1,000-email uncapped broadcast
+10.5 -> 2.9 s. The benchmarks and big `make run` imports are where they pay, so those are where to turn
+them on; `.ci/run` runs the tests that go through moto both ways.
 
 The transaction copy: moto 5.2.5 (`DynamoDBBackend.transact_write_items`) takes its rollback copy with
 `copy.deepcopy(table)` once per *action*, for the table that action touches: a 100-action
