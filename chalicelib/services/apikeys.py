@@ -29,7 +29,7 @@ def _revoked(item: dict) -> bool:
 
 
 class ApiKeyService:
-    def __init__(self, keys):
+    def __init__(self, keys) -> None:
         self.keys = keys
         self._cache: dict[str, float] = {}
 

@@ -5,6 +5,7 @@ import json
 import zlib
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.expressions.update import Action
 
 from .candidates import decode_cursor, encode_cursor
 from .connection import condition_failed, create_all
@@ -67,7 +68,7 @@ class CampaignRepository:
                    **values) -> bool:
         """Moves status if it is still `expected`. due_at: a time puts it on the scheduler's index,
         None takes it off, False leaves it."""
-        actions = [CampaignModel.status.set(status)]
+        actions: list[Action] = [CampaignModel.status.set(status)]
         actions += [getattr(CampaignModel, k).set(v) if v is not None else getattr(CampaignModel, k).remove()
                     for k, v in values.items()]
         actions += self._due_actions(campaign_id, due_at)
@@ -80,7 +81,7 @@ class CampaignRepository:
         return True
 
     @staticmethod
-    def _due_actions(campaign_id: str, due_at) -> list:
+    def _due_actions(campaign_id: str, due_at) -> list[Action]:
         if due_at is False:
             return []
         if due_at is None:
@@ -106,7 +107,7 @@ class CampaignRepository:
         return True
 
     def checkpoint(self, campaign_id: str, fanout: dict, enqueued: int, *, due_at=False, **values) -> None:
-        actions = [CampaignModel.fanout.set(json.dumps(fanout, separators=(",", ":"))),
+        actions: list[Action] = [CampaignModel.fanout.set(json.dumps(fanout, separators=(",", ":"))),
                    CampaignModel.enqueued.add(enqueued)]
         actions += [getattr(CampaignModel, k).set(v) for k, v in values.items()]
         actions += self._due_actions(campaign_id, due_at)

@@ -9,6 +9,7 @@ import json
 from collections import Counter
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
+from pynamodb.expressions.update import Action
 
 from ..domain.pools import SNAPSHOT_FIELDS
 from .candidates import decode_cursor, encode_cursor, search_condition
@@ -61,7 +62,7 @@ class PoolRepository:
     def start_rebuild(self, pool_id: str, now: str, **values) -> int:
         """Bumps the generation (older rebuild jobs then stop) and marks the pool rebuilding."""
         item = PoolModel(pool_id)
-        actions = [PoolModel.generation.add(1), PoolModel.status.set("rebuilding"), PoolModel.updated_at.set(now)]
+        actions: list[Action] = [PoolModel.generation.add(1), PoolModel.status.set("rebuilding"), PoolModel.updated_at.set(now)]
         actions += [getattr(PoolModel, k).set(_stored(k, v)) for k, v in values.items()]
         item.update(actions=actions, condition=PoolModel.id.exists())
         return int(item.generation)

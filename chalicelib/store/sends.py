@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pynamodb.exceptions import PutError
+from pynamodb.expressions.update import Action
 
 from ..domain.clock import iso
 from .convert import to_dict
@@ -130,7 +131,7 @@ class TrackingSends:
         total = SendModel.opens if kind == "open" else SendModel.clicks
         machine_total = SendModel.machine_opens if kind == "open" else SendModel.machine_clicks
         item = SendModel(key)
-        actions = [machine_total.add(1)] if machine else [total.add(1), first_at.set(first_at | now)]
+        actions: list[Action] = [machine_total.add(1)] if machine else [total.add(1), first_at.set(first_at | now)]
         try:
             item.update(actions=actions, condition=SendModel.pk.exists())
         except UpdateError as exc:
