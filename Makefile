@@ -31,9 +31,10 @@ install: $(STAMP)
 run: install
 	$(BIN)/python -m crmlocal.stack
 
-## lint: ruff, and the layer contracts of .importlinter (domain pure, services through ports, no tooling shipped)
+## lint: ruff, mypy on the shipped code, and the layer contracts of .importlinter (domain pure, services through ports, no tooling shipped)
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 ## test: lint, then the whole test suite, no network needed
