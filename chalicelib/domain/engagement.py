@@ -1,6 +1,6 @@
 """Engagement: human or machine activity, and a score that fades with time.
 
-Machine activity (stated in README):
+Machine activity (docs/api.md, analytics):
 - an open through Apple Mail Privacy Protection (its proxy fetches every image at delivery: the
   user agent is exactly "Mozilla/5.0", or the address is in Apple's 17.0.0.0/8), or through a
   known prefetching proxy or scanner, or within 2 seconds of sending, is a machine open;

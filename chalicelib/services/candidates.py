@@ -113,7 +113,7 @@ class CandidateService:
         """Public views of people by skill and text in name or email, within a pool if named.
 
         With a pool: a query of its memberships (cost in proportion to the pool). Without: a scan
-        of the candidates table (see README for where that stops scaling).
+        of the candidates table (docs/architecture.md, "Data": where that stops scaling).
         """
         search = PeopleSearch.parse(skill, q)
         if pool:

@@ -3,7 +3,7 @@
 An erasure keeps only a keyed hash of the address. The API, imports and the ATS never re-create an
 erased person (409 `erased`, a row error, an ignored event). The person may sign up again
 themself through the careers form: that starts a new, pending profile, and their confirmation
-removes the tombstone (README, "Erasure").
+removes the tombstone (docs/api.md, the extensions).
 """
 from __future__ import annotations
 

@@ -169,8 +169,10 @@ def main() -> int:
     emulator = ("moto " + versions().get("moto", "?") + " behind waitress in its own process, as `make run` runs "
                 "it (the pools group: in the benchmark process); "
                 + ("stock moto" if args.stock_moto else
-                   "with crmlocal/moto_patches.py (O(touched items) transaction rollback, expressions parsed "
-                   "once, plain JSON in and out for item operations, direct plain updates, no per-request disk scan)"))
+                   "with crmlocal/moto_patches.py's two fixes (a request lock; transactions rolled back by the "
+                   "items they touched)" + (" and its speed shortcuts (EMULATOR_SHORTCUTS=on)"
+                                            if os.environ.get("EMULATOR_SHORTCUTS") == "on" else
+                                            ", speed shortcuts off (EMULATOR_SHORTCUTS unset)")))
     meta = {
         "python": platform.python_version(),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),

@@ -1,6 +1,6 @@
 """Talent pools: rule evaluation speed, rebuilding a dynamic pool, and what listing a pool reads.
 
-rule_eval_us         the README's kind of rule (6 conditions, nested any/not, a time condition)
+rule_eval_us         the guide's kind of rule (6 conditions, nested any/not, a time condition)
                      compiled once with parse_rules(rule).bind(now), then evaluated over a list of
                      varied people (some fail at the first condition, some at the last, ~10% match).
 pool_rebuild_100k_s  a dynamic pool created with PoolService.create, rebuilt by the app's own
