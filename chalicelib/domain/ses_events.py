@@ -57,13 +57,16 @@ class _Reader:
         self._wrong(where + name)
         return None
 
-    def texts(self, parent: dict, name: str, where: str = "") -> list[str]:
+    def _list(self, parent: dict, name: str, where: str) -> list:
+        """The list at `name`: [] when absent, and when it is not a list (noted)."""
         value = parent.get(name)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self._wrong(where + name)
-            return []
+        if value is None or isinstance(value, list):
+            return value or []
+        self._wrong(where + name)
+        return []
+
+    def texts(self, parent: dict, name: str, where: str = "") -> list[str]:
+        value = self._list(parent, name, where)
         good = [item for item in value[:MAX_RECIPIENTS] if isinstance(item, str) and len(item) <= MAX_TEXT]
         if len(good) != len(value):
             self._wrong(where + name)
@@ -71,12 +74,7 @@ class _Reader:
 
     def addresses(self, parent: dict, name: str, where: str) -> list[str]:
         """[{"emailAddress": ...}, ...] as the addresses."""
-        value = parent.get(name)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self._wrong(where + name)
-            return []
+        value = self._list(parent, name, where)
         found = [self.text(item, "emailAddress", f"{where}{name}[].") for item in value[:MAX_RECIPIENTS]
                  if isinstance(item, dict)]
         if len(found) != len(value):
