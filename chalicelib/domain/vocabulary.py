@@ -1,0 +1,122 @@
+"""The product's typed vocabulary: every status, decision and outcome as an enum, in one place.
+
+StrEnum members are strings (`CandidateStatus.SUBSCRIBED == "subscribed"`), so what is stored in DynamoDB,
+answered in JSON and written in the contract stays the same text; the code names each value once, here.
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CandidateStatus(StrEnum):
+    """Marketing permission (CONTRACT: candidate `status`)."""
+    PENDING = "pending"  # awaiting double opt-in
+    SUBSCRIBED = "subscribed"
+    NOT_SUBSCRIBED = "not_subscribed"  # no marketing consent: sourced, imported, from the ATS
+    UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"
+    COMPLAINED = "complained"
+
+
+# Statuses only the system sets (from a confirmation or an SES event), never a recruiter or a CSV.
+SYSTEM_STATUSES = (CandidateStatus.PENDING, CandidateStatus.SUBSCRIBED, CandidateStatus.BOUNCED,
+                   CandidateStatus.COMPLAINED)
+# Statuses that end all mail; only a recorded lift undoes bounced/complained.
+SUPPRESSED_STATUSES = (CandidateStatus.BOUNCED, CandidateStatus.COMPLAINED)
+
+
+class Stage(StrEnum):
+    """Where the ATS has the person (CONTRACT: candidate `stage`)."""
+    APPLIED = "applied"
+    INTERVIEWING = "interviewing"
+    OFFER = "offer"
+    HIRED = "hired"
+    REJECTED = "rejected"
+
+
+class CampaignStatus(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    SENT = "sent"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+
+
+class CampaignAction(StrEnum):
+    """`POST /campaigns/{id}/{action}`."""
+    SCHEDULE = "schedule"
+    PAUSE = "pause"
+    RESUME = "resume"
+    CANCEL = "cancel"
+    TEST = "test"
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class StepCondition(StrEnum):
+    ALWAYS = "always"
+    NOT_OPENED = "not_opened"
+    NOT_CLICKED = "not_clicked"
+
+
+class EnrollmentMode(StrEnum):
+    ONCE = "once"
+    CONTINUOUS = "continuous"
+
+
+class EnrollmentStatus(StrEnum):
+    """A person's place in a sequence."""
+    ACTIVE = "active"
+    EXITED = "exited"
+    COMPLETED = "completed"
+
+
+class SendStatus(StrEnum):
+    """A send record: claimed before the provider is called, then what became of it."""
+    CLAIMED = "claimed"
+    SENT = "sent"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+class DecisionAction(StrEnum):
+    """Whether a person gets a step now (domain.campaigns.decide)."""
+    SEND = "send"
+    SKIP = "skip"
+    DEFER = "defer"
+    EXIT = "exit"
+
+
+class DecisionReason(StrEnum):
+    """Why a person does not get a step now; recorded on skip records and enrollments."""
+    ERASED = "erased"
+    UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"
+    COMPLAINED = "complained"
+    HIRED = "hired"
+    APPLIED = "applied"
+    CLICKED = "clicked"
+    CANCELLED = "cancelled"
+    NOT_SUBSCRIBED = "not_subscribed"
+    NO_CONSENT = "no_consent"
+    CATEGORY_OPT_OUT = "category_opt_out"
+    OPENED_PREVIOUS_STEP = "opened_previous_step"
+    CLICKED_PREVIOUS_STEP = "clicked_previous_step"
+    FREQUENCY_CAP = "frequency_cap"
+    QUIET_HOURS = "quiet_hours"
+    ALREADY_CLAIMED = "already_claimed"
+    CHANGING = "changing"  # the person kept changing during the claim: decided again later
+
+
+class BatchOutcome(StrEnum):
+    """What a send-queue message did with each recipient, summed in its report (the order is the report's)."""
+    SENT = "sent"
+    SKIPPED = "skipped"
+    DEFERRED = "deferred"
+    EXITED = "exited"
+    RETRY = "retry"
+    FAILED = "failed"
