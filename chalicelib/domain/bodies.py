@@ -5,17 +5,21 @@ caller reads when the value does not fit (`{"fields": {"name": "<description>"}}
 the field raised a more precise `ValueError`; an unknown field reads "unknown field", a missing one the
 description. Models are strict (no "1" for 1, no 1 for true) and refuse unknown fields, as the hand-written
 validators they replace did.
+
+Strictness has one exception: an enum field takes its values' text, as JSON spells them. Declare it
+`Annotated[Role, CHOICE]` (a strict model takes only enum members from Python data).
 """
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Strict
 from pydantic import ValidationError as ModelError
 
 from .errors import ValidationError
 
 Model = TypeVar("Model", bound=BaseModel)
+CHOICE = Strict(False)  # an enum field: "viewer" reads as Role.VIEWER (and 1, true, null are still refused)
 
 
 class Body(BaseModel):
