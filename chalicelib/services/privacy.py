@@ -12,8 +12,10 @@ from ..observability import count, logger
 
 
 class PrivacyService:
-    def __init__(self, settings, candidates, tombstones, timeline, sends, memberships, enrollments, outcomes):
+    def __init__(self, settings, candidates, tombstones, timeline, sends, memberships, enrollments, outcomes,
+                 audit=None):
         self.settings = settings
+        self.audit = audit  # the audit log keeps its entries, with the person's id replaced
         self.memberships = memberships
         self.candidates = candidates
         self.tombstones = tombstones
@@ -48,6 +50,7 @@ class PrivacyService:
             "sends": self.sends.delete_for_candidate(candidate_id),
             "enrollments": self.enrollments.delete_for_candidate(candidate_id),
             "outcomes_anonymized": self.outcomes.forget_candidate(candidate_id),  # the counts stay, not the person
+            "audit_entries_pseudonymized": self.audit.forget(candidate_id) if self.audit else 0,
         }
         self.memberships.apply([(candidate, None)])
         self.candidates.delete(candidate)
