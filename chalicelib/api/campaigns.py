@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from .. import wiring
+from ..domain.vocabulary import CampaignAction
 from ..http import ALL_TYPES, json_response, page, page_params, read_json
 from . import blueprint
 
 routes, api = blueprint(__name__)
-ACTIONS = ("schedule", "pause", "resume", "cancel", "test")
+ACTIONS = tuple(CampaignAction)
 
 
 @routes.route("/campaigns", methods=["POST"], content_types=ALL_TYPES)
@@ -33,25 +34,25 @@ def campaign_get(campaign_id):
 @routes.route("/campaigns/{campaign_id}/schedule", methods=["POST"], content_types=ALL_TYPES)
 @api.recruiter
 def campaign_schedule(campaign_id):
-    return json_response(wiring.campaigns().act(campaign_id, "schedule"))
+    return json_response(wiring.campaigns().act(campaign_id, CampaignAction.SCHEDULE))
 
 
 @routes.route("/campaigns/{campaign_id}/pause", methods=["POST"], content_types=ALL_TYPES)
 @api.recruiter
 def campaign_pause(campaign_id):
-    return json_response(wiring.campaigns().act(campaign_id, "pause"))
+    return json_response(wiring.campaigns().act(campaign_id, CampaignAction.PAUSE))
 
 
 @routes.route("/campaigns/{campaign_id}/resume", methods=["POST"], content_types=ALL_TYPES)
 @api.recruiter
 def campaign_resume(campaign_id):
-    return json_response(wiring.campaigns().act(campaign_id, "resume"))
+    return json_response(wiring.campaigns().act(campaign_id, CampaignAction.RESUME))
 
 
 @routes.route("/campaigns/{campaign_id}/cancel", methods=["POST"], content_types=ALL_TYPES)
 @api.recruiter
 def campaign_cancel(campaign_id):
-    return json_response(wiring.campaigns().act(campaign_id, "cancel"))
+    return json_response(wiring.campaigns().act(campaign_id, CampaignAction.CANCEL))
 
 
 @routes.route("/campaigns/{campaign_id}/test", methods=["POST"], content_types=ALL_TYPES)

@@ -4,7 +4,12 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from datetime import datetime, timedelta
+from typing import Annotated, Any
 
+from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from .bodies import Body
+from .body_checks import described, moment, parse
 from .clock import MAX_YEAR, MIN_YEAR, iso, parse_iso
 from .errors import ValidationError
 from .text import unsafe_reason
@@ -12,6 +17,15 @@ from .text import unsafe_reason
 SERIES_DAYS = 7
 DEFAULT_PERIOD = timedelta(days=90)
 MAX_AMOUNT = 1e12
+# TODO vocabulary: a GoalMetric enum; metric: (direction, cumulative, what it is)
+GOAL_METRICS = {
+    "pool_hire_share": ("up", False, "share of hires who were in a talent pool (0 to 1)"),
+    "hires_from_pools": ("up", True, "hires who were in a talent pool"),
+    "time_to_fill_days": ("down", False, "median days from job opened to filled"),
+    "offer_acceptance_rate": ("up", False, "accepted offers / decided offers (0 to 1)"),
+    "cost_per_hire": ("down", False, "costs entered / hires, all sources"),
+    "campaign_applications": ("up", True, "applications credited to campaigns"),
+}
 FUNNEL = ("sent", "delivered", "bounced", "complained", "opened", "clicked", "unsubscribed", "applied", "hired")
 
 
@@ -83,6 +97,7 @@ def goal_progress(goal: dict, value: float | None, now: datetime) -> dict:
     start, end = parse_iso(goal["period"]["from"]), parse_iso(goal["period"]["to"])
     elapsed = min(1.0, max(0.0, (now - start).total_seconds() / max(1.0, (end - start).total_seconds())))
     target, lower_is_better = goal["target"], goal.get("direction") == "down"
+    # TODO vocabulary: a GoalStatus enum (no_data, achieved, on_track, behind)
     if value is None:
         return {"value": None, "progress": 0.0, "status": "no_data", "elapsed": round(elapsed, 4)}
     if lower_is_better:
@@ -99,6 +114,12 @@ def goal_progress(goal: dict, value: float | None, now: datetime) -> dict:
 
 # ---------------------------------------------------------------- goals and costs as recruiters send them
 
+PERIOD_PROBLEM = f"an ISO 8601 date or time in the years {MIN_YEAR} to {MAX_YEAR}"
+AMOUNT_PROBLEM = f"a number from 0 to {MAX_AMOUNT:.0e}"
+NAME_PROBLEM = "one line of text, at most 200 characters"
+GOAL_PERIOD_PROBLEM = "{from?, to}: the goal's deadline (and start, default today)"
+
+
 def period(start: object, end: object, now: datetime) -> tuple[str, str]:
     """[from, to] as ISO times (default: the last 90 days), each within the years parse_iso accepts."""
     problems = {}
@@ -107,7 +128,7 @@ def period(start: object, end: object, now: datetime) -> tuple[str, str]:
         try:
             bounds.append(iso(default) if value in (None, "") else iso(parse_iso(value)))
         except ValueError:
-            problems[name] = f"an ISO 8601 date or time in the years {MIN_YEAR} to {MAX_YEAR}"
+            problems[name] = PERIOD_PROBLEM
     if problems:
         raise ValidationError("from and to must be ISO 8601 dates", problems)
     if bounds[0] > bounds[1]:
@@ -122,67 +143,100 @@ def _line(value: object, limit: int = 200) -> str | None:
     return value.strip()
 
 
-def _amount(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_AMOUNT:
-        return None
-    return float(value)
+def _one_line(limit: int, *, empty: tuple = ()) -> Any:
+    """One line of text, stripped; None and the `empty` values read as not given."""
+    def read(value: Any) -> str | None:
+        if value is None or value in empty:
+            return None
+        line = _line(value, limit)
+        if line is None:
+            raise described()
+        return line
+    return BeforeValidator(read)
+
+
+def _number(value: Any) -> Any:
+    """A JSON number, kept as it came (an int stays an int): not true/false, not text."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise described()
+    return value
+
+
+# 0 to 1e12 (and no NaN or infinity, which the JSON reader refuses already)
+Amount = Annotated[int | float, BeforeValidator(_number), Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
+# From/to have keys that are not names ("from"): their validators say the problem (no description to look up).
+Moment = Annotated[str | None, BeforeValidator(moment(PERIOD_PROBLEM))]
+
+
+class CostBody(Body):
+    """A cost entry: source, amount, currency (default USD), period (default the last 90 days)."""
+    model_config = ConfigDict(extra="ignore")  # other fields were always ignored (CONTRACT: additionalProperties)
+    source: Annotated[str, _one_line(100)] = Field(
+        description="required: where the hires come from (e.g. careers_page, agency, job_board)")
+    amount: Amount = Field(description=AMOUNT_PROBLEM)
+    # only absent means the default: [] or "" is a wrong value
+    currency: str = Field("USD", pattern="^[A-Za-z]{3}$", description="a three-letter ISO 4217 code such as EUR")
+    start: Moment = Field(None, alias="from")
+    end: Moment = Field(None, alias="to")
 
 
 def validate_cost(body: object, now: datetime) -> dict:
     """A cost entry: source, amount (0..1e12), currency (3 letters, default USD), period."""
-    if not isinstance(body, dict):
-        raise ValidationError("body must be a JSON object")
-    problems = {}
-    source = _line(body.get("source"), 100)
-    if source is None:
-        problems["source"] = "required: where the hires come from (e.g. careers_page, agency, job_board)"
-    else:
-        source = source.lower().replace(" ", "_")
-    amount = _amount(body.get("amount"))
-    if amount is None:
-        problems["amount"] = f"a number from 0 to {MAX_AMOUNT:.0e}"
-    currency = body.get("currency", "USD")  # only absent means the default: [] or "" is a wrong value
-    if not isinstance(currency, str) or not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
-        problems["currency"] = "a three-letter ISO 4217 code such as EUR"
-    start = end = None
+    cost = parse(CostBody, body, "cost")
     try:
-        start, end = period(body.get("from"), body.get("to"), now)
-    except ValidationError as exc:
-        problems.update(exc.fields)
-    if problems:
-        raise ValidationError("invalid cost: " + ", ".join(sorted(problems)), problems)
-    return {"source": source, "amount": amount, "currency": currency.upper(),
-            "from": start, "to": end}
+        start, end = period(cost.start, cost.end, now)
+    except ValidationError as exc:  # from after to
+        raise ValidationError("invalid cost: " + ", ".join(sorted(exc.fields)), exc.fields) from None
+    return {"source": cost.source.lower().replace(" ", "_"), "amount": float(cost.amount),
+            "currency": cost.currency.upper(), "from": start, "to": end}
 
 
-def validate_goal(body: object, metrics: dict, now: datetime) -> dict:
-    """A goal: metric (one of `metrics`), target (0..1e12), period {from?, to}, filters {department?}, name?."""
-    if not isinstance(body, dict):
-        raise ValidationError("body must be a JSON object")
-    problems = {}
-    metric = body.get("metric")
-    if not isinstance(metric, str) or metric not in metrics:
-        problems["metric"] = "one of " + ", ".join(metrics)
-    target = body.get("target")
-    if _amount(target) is None:
-        problems["target"] = f"a number from 0 to {MAX_AMOUNT:.0e}"
-    goal_period = body.get("period")
-    start = end = None
-    if not isinstance(goal_period, dict) or not goal_period.get("to"):
-        problems["period"] = "{from?, to}: the goal's deadline (and start, default today)"
-    else:
-        try:
-            start, end = period(goal_period.get("from", iso(now)), goal_period["to"], now)
-        except ValidationError as exc:
-            problems.update({f"period.{k}": v for k, v in exc.fields.items()})
-    filters = body.get("filters") or {}
-    department = filters.get("department") if isinstance(filters, dict) else None
-    if not isinstance(filters, dict) or (department not in (None, "") and _line(department) is None):
-        problems["filters"] = "an object; its department one line of text"
-    name = body.get("name")
-    if name is not None and _line(name) is None:
-        problems["name"] = "one line of text, at most 200 characters"
-    if problems:
-        raise ValidationError("invalid goal: " + ", ".join(sorted(problems)), problems)
-    return {"name": _line(name) or metric, "metric": metric, "target": target, "period": {"from": start, "to": end},
-            "filters": {"department": department.strip()} if department else {}}
+class GoalPeriod(Body):
+    model_config = ConfigDict(extra="ignore")
+    start: Moment = Field(None, alias="from")
+    end: Moment = Field(alias="to")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _has_deadline(cls, value: Any) -> Any:
+        if isinstance(value, dict) and not value.get("to"):
+            raise ValueError(GOAL_PERIOD_PROBLEM)
+        return value
+
+
+class GoalFilters(Body):
+    model_config = ConfigDict(extra="ignore")
+    department: Annotated[str | None, _one_line(200, empty=("",))] = Field(
+        None, description="an object; its department one line of text")
+
+
+class GoalBody(Body):
+    """A goal: metric, target (0..1e12), period {from?, to}, filters {department?}, name?."""
+    model_config = ConfigDict(extra="ignore")  # other fields were always ignored (CONTRACT: additionalProperties)
+    metric: str = Field(description="one of " + ", ".join(GOAL_METRICS))
+    target: Amount = Field(description=AMOUNT_PROBLEM)
+    period: GoalPeriod = Field(description=GOAL_PERIOD_PROBLEM)
+    filters: GoalFilters | None = Field(None, description="an object; its department one line of text")
+    name: Annotated[str | None, _one_line(200)] = Field(None, description=NAME_PROBLEM)
+
+    @field_validator("metric")
+    @classmethod
+    def _metric(cls, value: str) -> str:
+        if value not in GOAL_METRICS:
+            raise described()
+        return value
+
+
+def validate_goal(body: object, now: datetime) -> dict:
+    """A goal: metric (one of GOAL_METRICS), target (0..1e12), period {from?, to}, filters {department?}, name?."""
+    goal = parse(GoalBody, body, "goal")
+    # an absent start is today; a null or empty one the default period's (90 days ago), as always
+    given = goal.period.start if "start" in goal.period.model_fields_set else iso(now)
+    try:
+        start, end = period(given, goal.period.end, now)
+    except ValidationError as exc:  # from after to
+        fields = {f"period.{k}": v for k, v in exc.fields.items()}
+        raise ValidationError("invalid goal: " + ", ".join(sorted(fields)), fields) from None
+    department = goal.filters.department if goal.filters else None
+    return {"name": goal.name or goal.metric, "metric": goal.metric, "target": goal.target,
+            "period": {"from": start, "to": end}, "filters": {"department": department} if department else {}}

@@ -6,121 +6,161 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Annotated, Any
 
+from pydantic import BeforeValidator, ConfigDict, Field, ValidatorFunctionWrapHandler, field_validator, model_validator
+
+from .bodies import Body
+from .body_checks import LAX, described, ids_of, parse, problem_of, with_problems
 from .clock import is_id, iso, parse_iso
 from .durations import parse_duration
-from .errors import ValidationError
-from .templates import CATEGORIES
+from .emails import normalize_email
+from .errors import Conflict
+from .templates import CATEGORIES, CATEGORY_PROBLEM
 from .text import unsafe_reason
+from .vocabulary import (CampaignAction, CampaignStatus, CandidateStatus, Channel, DecisionAction, DecisionReason,
+                         EnrollmentMode, Stage, StepCondition)
 
-CHANNELS = ("email", "sms")
-CONDITIONS = ("always", "not_opened", "not_clicked")
-ENROLLMENTS = ("once", "continuous")
-EXITS = ("unsubscribed", "bounced", "applied", "hired", "clicked")
-STATUSES = ("draft", "scheduled", "sending", "sent", "paused", "cancelled")
+# What may end a person's place in a campaign (`exit_on`), and what does when the campaign does not say.
+EXITS = (DecisionReason.UNSUBSCRIBED, DecisionReason.BOUNCED, DecisionReason.APPLIED, DecisionReason.HIRED,
+         DecisionReason.CLICKED)
+DEFAULT_EXITS = EXITS[:4]
 MAX_STEPS = 10
 CAP_WINDOW = timedelta(days=7)
+# Stages that count as having applied (`exit_on: applied`).
+APPLIED_OR_LATER = (Stage.APPLIED, Stage.INTERVIEWING, Stage.OFFER, Stage.HIRED)
 
 # status -> the actions allowed from it
-TRANSITIONS = {
-    "draft": {"schedule", "cancel"},
-    "scheduled": {"pause", "cancel"},
-    "sending": {"pause", "cancel"},
-    "paused": {"resume", "cancel"},
-    "sent": set(),
-    "cancelled": set(),
+TRANSITIONS: dict[str, set[CampaignAction]] = {
+    CampaignStatus.DRAFT: {CampaignAction.SCHEDULE, CampaignAction.CANCEL},
+    CampaignStatus.SCHEDULED: {CampaignAction.PAUSE, CampaignAction.CANCEL},
+    CampaignStatus.SENDING: {CampaignAction.PAUSE, CampaignAction.CANCEL},
+    CampaignStatus.PAUSED: {CampaignAction.RESUME, CampaignAction.CANCEL},
+    CampaignStatus.SENT: set(),
+    CampaignStatus.CANCELLED: set(),
 }
+
+# ---------------------------------------------------------------- the campaign body
+
+NAME_PROBLEM = "required text of at most 200 characters, without control characters"
+STEP_PROBLEM = "an object with template_id, delay and condition"
+EXIT_PROBLEM = "a list of: " + ", ".join(EXITS)
+
+
+class Step(Body):
+    template_id: str = Field(description="a template id")
+    delay: str = Field("P0D", description="a duration must be text such as P3D or PT2H")
+    condition: Annotated[StepCondition, LAX] = Field(StepCondition.ALWAYS,
+                                                     description="one of " + ", ".join(StepCondition))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise ValueError(STEP_PROBLEM)
+        return value
+
+    @field_validator("template_id")
+    @classmethod
+    def _template_id(cls, value: str) -> str:
+        if not is_id(value, "tmpl"):
+            raise described()
+        return value
+
+    @field_validator("delay")
+    @classmethod
+    def _delay(cls, value: str) -> str:
+        parse_duration(value)  # its ValueError says what is wrong (too long, not ISO 8601)
+        return value  # kept as written
+
+
+_pool_ids = ids_of("pool")
+
+
+def _excluded_pools(value: Any) -> list[str]:
+    return [] if value is None else _pool_ids(value)  # null: none, as always
+
+
+class Audience(Body):
+    pools: Annotated[list[str], BeforeValidator(ids_of("pool", required=True))] = Field(
+        description="a non-empty list of pool ids")
+    exclude_pools: Annotated[list[str], BeforeValidator(_excluded_pools)] = Field(
+        default_factory=list, description="a list of pool ids")
+
+
+def _exits(value: Any) -> list[DecisionReason]:
+    """exit_on as a whole, each once: one problem for the list."""
+    if not isinstance(value, list) or not all(isinstance(e, str) and e in EXITS for e in value):
+        raise described()
+    return [DecisionReason(e) for e in dict.fromkeys(value)]
+
+
+class CampaignBody(Body):
+    """The contract's campaign. Template and pool ids are checked by the service (they must exist)."""
+    name: str = Field(max_length=200, description=NAME_PROBLEM)
+    channel: Annotated[Channel, LAX] = Field(Channel.EMAIL, description="email or sms")
+    category: str = Field(description=CATEGORY_PROBLEM)
+    audience: Audience = Field(description="an object with pools and optionally exclude_pools")
+    steps: list[Step] = Field(min_length=1, max_length=MAX_STEPS, description=f"a list of 1 to {MAX_STEPS} steps")
+    # years 1900..2200 (parse_iso): the scheduler's arithmetic stays in range
+    send_at: str | None = Field(None, description="an ISO 8601 time such as 2026-12-01T09:00:00Z")
+    enrollment: Annotated[EnrollmentMode, LAX] = Field(EnrollmentMode.ONCE, description="once or continuous")
+    exit_on: Annotated[list[DecisionReason], BeforeValidator(_exits)] = Field(
+        default_factory=lambda: list(DEFAULT_EXITS), description=EXIT_PROBLEM)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not value.strip() or unsafe_reason(value):
+            raise described()
+        return " ".join(value.split())
+
+    @field_validator("category")
+    @classmethod
+    def _category(cls, value: str) -> str:
+        if value not in CATEGORIES:
+            raise described()
+        return value
+
+    @field_validator("send_at")
+    @classmethod
+    def _send_at(cls, value: str | None) -> str | None:
+        try:
+            return None if value is None else iso(parse_iso(value))
+        except ValueError:
+            raise described() from None
+
+    @field_validator("steps", mode="wrap")
+    @classmethod
+    def _first_step_always(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """The first step has no previous step to have opened or clicked: told with the steps' other problems."""
+        first = value[0] if isinstance(value, list) and value and isinstance(value[0], dict) else {}
+        wrong = first.get("condition") in (StepCondition.NOT_OPENED, StepCondition.NOT_CLICKED)
+        problems: dict[tuple[str | int, ...], str] = {
+            (0, "condition"): "the first step has no previous step: use always"} if wrong else {}
+        return with_problems(value, handler, problems)
 
 
 def validate_campaign(body: object) -> dict:
     """The contract's campaign body, normalized. Template and pool ids are checked by the service."""
-    if not isinstance(body, dict):
-        raise ValidationError("body must be a JSON object")
-    allowed = {"name", "channel", "category", "audience", "steps", "send_at", "enrollment", "exit_on"}
-    problems = {k: "unknown field" for k in sorted(set(body) - allowed)}
-    name = body.get("name")
-    if isinstance(name, str) and name.strip() and len(name) <= 200 and not unsafe_reason(name):
-        name = " ".join(name.split())
-    else:
-        problems["name"] = "required text of at most 200 characters, without control characters"
-    channel = body.get("channel", "email")
-    if channel not in CHANNELS:
-        problems["channel"] = "email or sms"
-    category = body.get("category")
-    if category not in CATEGORIES:
-        problems["category"] = "one of " + ", ".join(CATEGORIES)
-
-    audience = body.get("audience")
-    pools: list[str] | None = []
-    exclude: list[str] | None = []
-    if not isinstance(audience, dict) or set(audience) - {"pools", "exclude_pools"}:
-        problems["audience"] = "an object with pools and optionally exclude_pools"
-    else:
-        pools = _ids(audience.get("pools"), "pool")
-        exclude = _ids(audience.get("exclude_pools") or [], "pool")
-        if not pools:
-            problems["audience.pools"] = "a non-empty list of pool ids"
-        if exclude is None:
-            problems["audience.exclude_pools"] = "a list of pool ids"
-
-    steps = body.get("steps")
-    normalized_steps = []
-    if not isinstance(steps, list) or not 1 <= len(steps) <= MAX_STEPS:
-        problems["steps"] = f"a list of 1 to {MAX_STEPS} steps"
-    else:
-        for index, step in enumerate(steps):
-            where = f"steps[{index}]"
-            if not isinstance(step, dict) or set(step) - {"template_id", "delay", "condition"}:
-                problems[where] = "an object with template_id, delay and condition"
-                continue
-            template_id = step.get("template_id")
-            if not is_id(template_id, "tmpl"):
-                problems[f"{where}.template_id"] = "a template id"
-            delay = step.get("delay", "P0D")
-            try:
-                parse_duration(delay)
-            except ValueError as exc:
-                problems[f"{where}.delay"] = str(exc)
-            condition = step.get("condition", "always")
-            if condition not in CONDITIONS:
-                problems[f"{where}.condition"] = "one of " + ", ".join(CONDITIONS)
-            elif index == 0 and condition != "always":
-                problems[f"{where}.condition"] = "the first step has no previous step: use always"
-            normalized_steps.append({"template_id": template_id, "delay": delay, "condition": condition})
-
-    send_at = body.get("send_at")
-    if send_at is not None:
-        try:
-            send_at = iso(parse_iso(send_at))  # years 1900..2200: the scheduler's arithmetic stays in range
-        except ValueError:
-            problems["send_at"] = "an ISO 8601 time such as 2026-12-01T09:00:00Z"
-    enrollment = body.get("enrollment", "once")
-    if enrollment not in ENROLLMENTS:
-        problems["enrollment"] = "once or continuous"
-    exit_on = body.get("exit_on", ["unsubscribed", "bounced", "applied", "hired"])
-    if not isinstance(exit_on, list) or not all(e in EXITS for e in exit_on):
-        problems["exit_on"] = "a list of: " + ", ".join(EXITS)
-    if problems:
-        raise ValidationError("invalid campaign: " + ", ".join(sorted(problems)), problems)
+    campaign = parse(CampaignBody, body, "campaign")
     return {
-        "name": name, "channel": channel, "category": category,
-        "audience": {"pools": pools, "exclude_pools": exclude},
-        "steps": normalized_steps, "send_at": send_at, "enrollment": enrollment,
-        "exit_on": list(dict.fromkeys(exit_on)),
+        "name": campaign.name, "channel": campaign.channel, "category": campaign.category,
+        "audience": {"pools": campaign.audience.pools, "exclude_pools": campaign.audience.exclude_pools},
+        "steps": [step.model_dump() for step in campaign.steps], "send_at": campaign.send_at,
+        "enrollment": campaign.enrollment, "exit_on": campaign.exit_on,
     }
 
 
-def _ids(value: object, prefix: str) -> list[str] | None:
-    """The ids in their order, each once; None when `value` is not a list of `prefix` ids."""
-    if not isinstance(value, list) or not all(is_id(v, prefix) for v in value):
-        return None
-    return list(dict.fromkeys(value))
+class CampaignTestBody(Body):
+    """POST /campaigns/{id}/test: who gets the test, and which step (the service knows how many there are)."""
+    model_config = ConfigDict(extra="ignore")  # other fields were always ignored (CONTRACT: additionalProperties)
+    email: Annotated[str, BeforeValidator(problem_of(normalize_email))] = Field(description="required")
+    step: int = Field(0, ge=0, lt=MAX_STEPS, description="a step number from 0 to the campaign's last step")
 
 
-def check_transition(status: str, action: str) -> None:
+def check_transition(status: str, action: CampaignAction) -> None:
     if action not in TRANSITIONS.get(status, set()):
-        from .errors import Conflict
-
         raise Conflict(f"a {status} campaign cannot {action}", {"status": status}, code="invalid_state")
 
 
@@ -128,14 +168,19 @@ def check_transition(status: str, action: str) -> None:
 
 @dataclass(frozen=True)
 class Decision:
-    action: str  # send, skip, defer, exit
-    reason: str | None = None
+    action: DecisionAction
+    # str: an SMS skip reason the vocabulary does not name yet (quiet_hours: no_sms_consent, no_phone)
+    reason: DecisionReason | str | None = None
     until: str | None = None  # defer: when the person may get it
 
 
 def recent(times: list[str] | None, now: datetime, window: timedelta = CAP_WINDOW) -> list[str]:
     cutoff = iso(now - window)
     return sorted(t for t in (times or []) if t >= cutoff)
+
+
+def _exit_or_skip(exits: bool, reason: DecisionReason) -> Decision:
+    return Decision(DecisionAction.EXIT if exits else DecisionAction.SKIP, reason)
 
 
 def decide(*, candidate: dict | None, campaign: dict, step_index: int, now: datetime, cap: int,
@@ -146,54 +191,56 @@ def decide(*, candidate: dict | None, campaign: dict, step_index: int, now: date
     never texted in their local night (the step waits for their morning).
     """
     if candidate is None:
-        return Decision("exit", "erased")
+        return Decision(DecisionAction.EXIT, DecisionReason.ERASED)
     exit_on = set(campaign["exit_on"])
     status = candidate.get("status")
-    if status == "unsubscribed":
-        return Decision("exit" if "unsubscribed" in exit_on else "skip", "unsubscribed")
-    if status in ("bounced", "complained"):
-        return Decision("exit" if "bounced" in exit_on or status == "complained" else "skip", status)
+    if status == CandidateStatus.UNSUBSCRIBED:
+        return _exit_or_skip(DecisionReason.UNSUBSCRIBED in exit_on, DecisionReason.UNSUBSCRIBED)
+    if status == CandidateStatus.BOUNCED:
+        return _exit_or_skip(DecisionReason.BOUNCED in exit_on, DecisionReason.BOUNCED)
+    if status == CandidateStatus.COMPLAINED:  # whatever exit_on says
+        return Decision(DecisionAction.EXIT, DecisionReason.COMPLAINED)
     stage = candidate.get("stage")
-    if stage == "hired" and "hired" in exit_on:
-        return Decision("exit", "hired")
-    if stage in ("applied", "interviewing", "offer", "hired") and "applied" in exit_on:
-        return Decision("exit", "applied")
-    if clicked_campaign and "clicked" in exit_on:
-        return Decision("exit", "clicked")
-    if status != "subscribed":
-        return Decision("skip", "not_subscribed")
+    if stage == Stage.HIRED and DecisionReason.HIRED in exit_on:
+        return Decision(DecisionAction.EXIT, DecisionReason.HIRED)
+    if stage in APPLIED_OR_LATER and DecisionReason.APPLIED in exit_on:
+        return Decision(DecisionAction.EXIT, DecisionReason.APPLIED)
+    if clicked_campaign and DecisionReason.CLICKED in exit_on:
+        return Decision(DecisionAction.EXIT, DecisionReason.CLICKED)
+    if status != CandidateStatus.SUBSCRIBED:
+        return Decision(DecisionAction.SKIP, DecisionReason.NOT_SUBSCRIBED)
     consent = candidate.get("consent") or {}
     if consent.get("marketing") is not True:
-        return Decision("skip", "no_consent")
+        return Decision(DecisionAction.SKIP, DecisionReason.NO_CONSENT)
     preferences = candidate.get("preferences") or {}
     opted_out = preferences.get("unsubscribed_categories") or []
     if preferences.get("unsubscribed_all") or campaign["category"] in opted_out:
-        return Decision("skip", "category_opt_out")
+        return Decision(DecisionAction.SKIP, DecisionReason.CATEGORY_OPT_OUT)
 
     step = campaign["steps"][step_index]
-    condition = step.get("condition", "always")
-    if condition == "not_opened" and previous_send and previous_send.get("opened_at"):
-        return Decision("skip", "opened_previous_step")
-    if condition == "not_clicked" and previous_send and previous_send.get("clicked_at"):
-        return Decision("skip", "clicked_previous_step")
+    condition = step.get("condition", StepCondition.ALWAYS)
+    if condition == StepCondition.NOT_OPENED and previous_send and previous_send.get("opened_at"):
+        return Decision(DecisionAction.SKIP, DecisionReason.OPENED_PREVIOUS_STEP)
+    if condition == StepCondition.NOT_CLICKED and previous_send and previous_send.get("clicked_at"):
+        return Decision(DecisionAction.SKIP, DecisionReason.CLICKED_PREVIOUS_STEP)
 
-    sms = campaign.get("channel") == "sms"
+    sms = campaign.get("channel") == Channel.SMS
     if sms:
-        from .quiet_hours import DEFER, SKIP, sms_eligibility
+        from .quiet_hours import sms_eligibility
 
         verdict, detail = sms_eligibility(candidate, now)  # detail: the reason to skip, the moment to defer to
-        if verdict == SKIP and isinstance(detail, str):
-            return Decision("skip", detail)
-        if verdict == DEFER and isinstance(detail, datetime):
-            return Decision("defer", "quiet_hours", iso(detail))
+        if verdict == DecisionAction.SKIP and isinstance(detail, str):
+            return Decision(DecisionAction.SKIP, detail)
+        if verdict == DecisionAction.DEFER and isinstance(detail, datetime):
+            return Decision(DecisionAction.DEFER, DecisionReason.QUIET_HOURS, iso(detail))
     sent = recent(candidate.get("sms_sends" if sms else "marketing_sends"), now)
     if len(sent) >= cap:
         if sequence:
             # the moment the oldest send in the window leaves it
             until = parse_iso(sent[len(sent) - cap]) + CAP_WINDOW
-            return Decision("defer", "frequency_cap", iso(until))
-        return Decision("skip", "frequency_cap")
-    return Decision("send")
+            return Decision(DecisionAction.DEFER, DecisionReason.FREQUENCY_CAP, iso(until))
+        return Decision(DecisionAction.SKIP, DecisionReason.FREQUENCY_CAP)
+    return Decision(DecisionAction.SEND)
 
 
 def next_step_due(campaign: dict, step_index: int, after: datetime) -> tuple[int, str] | None:

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .countries import country_code, country_zones, most_populous_zones
 from .phones import country_for_phone, normalize_phone, zones_for_phone
+from .vocabulary import CandidateStatus, DecisionAction, DecisionReason
 
 __all__ = [  # normalize_phone and country_for_phone are imported from here by the send worker and tests
     "SEND", "SKIP", "DEFER", "NO_SMS_CONSENT", "NOT_SUBSCRIBED", "NO_PHONE", "SKIP_REASONS", "CITY_ZONES",
@@ -31,12 +32,12 @@ __all__ = [  # normalize_phone and country_for_phone are imported from here by t
 ]
 
 # Decisions and the reasons for skipping, as stored on send records and counted in reports.
-SEND = "send"
-SKIP = "skip"
-DEFER = "defer"
-NO_SMS_CONSENT = "no_sms_consent"
-NOT_SUBSCRIBED = "not_subscribed"
-NO_PHONE = "no_phone"  # no valid number, or none we can place in time (see the module docstring)
+SEND = DecisionAction.SEND
+SKIP = DecisionAction.SKIP
+DEFER = DecisionAction.DEFER
+NO_SMS_CONSENT = "no_sms_consent"  # TODO vocabulary: DecisionReason.NO_SMS_CONSENT
+NOT_SUBSCRIBED = DecisionReason.NOT_SUBSCRIBED
+NO_PHONE = "no_phone"  # TODO vocabulary: DecisionReason.NO_PHONE. No valid number, or none we can place in time
 SKIP_REASONS = (NO_SMS_CONSENT, NOT_SUBSCRIBED, NO_PHONE)
 
 QUIET_START_HOUR = 22
@@ -318,7 +319,7 @@ def next_allowed(now_utc: datetime, zone: str, start_hour: int = QUIET_START_HOU
     return moment
 
 
-def sms_eligibility(candidate: dict, now_utc: datetime) -> tuple[str, str | datetime | None]:
+def sms_eligibility(candidate: dict, now_utc: datetime) -> tuple[DecisionAction, str | datetime | None]:
     """("send", None), ("skip", reason) or ("defer", next allowed moment in UTC).
 
     Checked in order: SMS consent, subscription status, a valid phone number, quiet hours in every zone the
@@ -326,7 +327,7 @@ def sms_eligibility(candidate: dict, now_utc: datetime) -> tuple[str, str | date
     """
     if candidate.get("sms_consent") is not True:
         return SKIP, NO_SMS_CONSENT
-    if candidate.get("status") != "subscribed":
+    if candidate.get("status") != CandidateStatus.SUBSCRIBED:
         return SKIP, NOT_SUBSCRIBED
     if normalize_phone(candidate.get("phone"), candidate.get("country")) is None:
         return SKIP, NO_PHONE

@@ -12,11 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
+from typing import Any
+
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from . import template_sandbox as sandbox
+from .bodies import Body
+from .body_checks import described, parse
 from .errors import ValidationError
 
+# TODO vocabulary: a Category enum (templates, campaigns, preferences and the tracking of opt-outs use these)
 CATEGORIES = ("company_news", "industry_insights", "career_advice", "job_alert", "event_invite")
+CATEGORY_PROBLEM = "one of " + ", ".join(CATEGORIES)
 VARIABLES = {
     "candidate": ("first_name", "last_name", "email", "city", "country", "skills", "roles", "tags",
                   "seniority", "remote_ok", "linkedin_url", "portfolio_url", "stage"),
@@ -65,47 +72,75 @@ def _unknown_names(ast) -> list[str]:
     return sorted(dict.fromkeys(unknown))
 
 
+ABSENT: Any = None  # a PATCH field not sent (defaults are not validated: model_fields_set says what was sent)
+
+
+class TemplatePatch(Body):
+    """What a PATCH may change; each part's source is checked as it is saved (syntax, variables, tags)."""
+    name: str = Field(ABSENT, description="required text")
+    category: str = Field(ABSENT, description=CATEGORY_PROBLEM)
+    subject: str = Field(ABSENT, description="required text")
+    html: str = Field(ABSENT, description="required text")
+    text: str | None = Field(ABSENT, description="required text")  # null or "": made from the HTML
+
+    @field_validator("name", "subject", "html", "text")
+    @classmethod
+    def _not_blank(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.field_name == "text" and not value:
+            return None  # generated from the HTML
+        if value is None or not value.strip():
+            raise ValueError("required text")
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if len(value) > 100:
+            raise ValueError("at most 100 characters")
+        return " ".join(value.split())
+
+    @field_validator("category")
+    @classmethod
+    def _category(cls, value: str) -> str:
+        if value not in CATEGORIES:
+            raise described()
+        return value
+
+    @field_validator("subject", "html", "text")
+    @classmethod
+    def _source(cls, value: str | None, info: ValidationInfo) -> str | None:
+        part = info.field_name or ""
+        if value is None:
+            return None
+        if len(value) > MAX_SIZES[part]:
+            raise ValueError(f"at most {MAX_SIZES[part]} characters")
+        problem = _source_problem(value, part == "html")
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+class TemplateBody(TemplatePatch):
+    """A new template: name, category, subject and html required."""
+    name: str = Field(description="required text")
+    category: str = Field(description=CATEGORY_PROBLEM)
+    subject: str = Field(description="required text")
+    html: str = Field(description="required text")
+
+
+class PreviewBody(Body):
+    """POST /templates/{id}/preview: for whom (and for which job, for a job alert); ids that can be keys."""
+    model_config = ConfigDict(extra="ignore")  # other fields were always ignored (CONTRACT: additionalProperties)
+    candidate_id: str = Field(min_length=1, max_length=100, description="required: the person to preview for")
+    job_id: str | None = Field(None, min_length=1, max_length=100, description="the id of a job, or nothing")
+
+
 def validate_template(body: object, *, partial: bool = False, current: dict | None = None) -> dict:
     """name, category, subject, html, text?: syntax errors with line numbers, unknown variables listed,
-    then a trial render for a sample person (of `current` with the changes, for a PATCH) within the limits."""
-    if not isinstance(body, dict):
-        raise ValidationError("body must be a JSON object")
-    allowed = {"name", "category", "subject", "html", "text"}
-    problems = {name: "unknown field" for name in sorted(set(body) - allowed)}
-    required = () if partial else ("name", "category", "subject", "html")
-    result: dict[str, str | None] = {}
-    for name in ("name", "category") + PARTS:
-        if name not in body:
-            if name in required:
-                problems[name] = "required"
-            continue
-        value = body[name]
-        if name == "text" and value in (None, ""):
-            result[name] = None  # generated from the HTML
-            continue
-        if not isinstance(value, str) or not value.strip():
-            problems[name] = "required text"
-            continue
-        if name == "name":
-            if len(value) > 100:
-                problems[name] = "at most 100 characters"
-            result[name] = " ".join(value.split())
-            continue
-        if name == "category":
-            if value not in CATEGORIES:
-                problems[name] = "one of " + ", ".join(CATEGORIES)
-            result[name] = value
-            continue
-        if len(value) > MAX_SIZES[name]:
-            problems[name] = f"at most {MAX_SIZES[name]} characters"
-            continue
-        problem = _source_problem(value, name == "html")
-        if problem:
-            problems[name] = problem
-            continue
-        result[name] = value
-    if problems:
-        raise ValidationError("invalid template: " + ", ".join(sorted(problems)), problems)
+    then a trial render for a sample person (of `current` with the changes, for a PATCH) within the limits.
+    Returns the fields sent, normalized."""
+    template = parse(TemplatePatch if partial else TemplateBody, body, "template")
+    result = {name: getattr(template, name) for name in type(template).model_fields if name in template.model_fields_set}
     merged = {**(current or {}), **result}
     if merged.get("subject") and merged.get("html"):
         _trial_render(merged)

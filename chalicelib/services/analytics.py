@@ -5,19 +5,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import timedelta
 
-from ..domain.analytics import funnel, goal_progress, hourly_series, median, period, ratio, validate_cost, validate_goal
+from ..domain.analytics import (GOAL_METRICS, funnel, goal_progress, hourly_series, median, period, ratio,
+                                validate_cost, validate_goal)
 from ..domain.clock import iso, new_id, utcnow
 from ..domain.errors import NotFound
 
-GOAL_METRICS = {
-    # metric: (direction, cumulative, what it is)
-    "pool_hire_share": ("up", False, "share of hires who were in a talent pool (0 to 1)"),
-    "hires_from_pools": ("up", True, "hires who were in a talent pool"),
-    "time_to_fill_days": ("down", False, "median days from job opened to filled"),
-    "offer_acceptance_rate": ("up", False, "accepted offers / decided offers (0 to 1)"),
-    "cost_per_hire": ("down", False, "costs entered / hires, all sources"),
-    "campaign_applications": ("up", True, "applications credited to campaigns"),
-}
+# TODO vocabulary: the kinds of hiring outcomes read here (application, hire, job_filled, offer_accepted,
+# offer_declined) as an enum; they are written by the ATS events (services/ats.py) and store/outcomes.py.
 
 
 def period_bounds(start: str | None, end: str | None) -> tuple[str, str]:
@@ -170,7 +164,7 @@ class AnalyticsService:
                 if item["data"].get("from", "") <= end and item["data"].get("to", "") >= start]
 
     def add_goal(self, body: object) -> dict:
-        fields = validate_goal(body, GOAL_METRICS, utcnow())
+        fields = validate_goal(body, utcnow())
         direction, cumulative, _ = GOAL_METRICS[fields["metric"]]
         goal = {"id": new_id("goal"), **fields, "direction": direction, "cumulative": cumulative, "created_at": iso()}
         self.keys.put(f"goal#{goal['id']}", ref=goal["id"], created_at=goal["created_at"], data=goal)

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ..domain.campaigns import check_transition, validate_campaign
+from ..domain.bodies import parse_body
+from ..domain.campaigns import CampaignTestBody, check_transition, validate_campaign
 from ..domain.clock import iso, new_id, utcnow
-from ..domain.emails import normalize_email
 from ..domain.errors import Conflict, NotFound, RateLimited, ValidationError
 from ..domain.suppression import is_suppressed
+from ..domain.vocabulary import CampaignAction, CampaignStatus, Channel, EnrollmentMode
 from ..observability import logger
 
 VIEW = ("id", "name", "channel", "category", "audience", "steps", "send_at", "enrollment", "exit_on",
@@ -48,12 +49,12 @@ class CampaignService:
             template = self.templates.get(step["template_id"])
             if template is None:
                 problems[f"steps[{index}].template_id"] = f"no template {step['template_id']}"
-            elif definition["channel"] == "sms" and not template.get("text"):
+            elif definition["channel"] == Channel.SMS and not template.get("text"):
                 problems[f"steps[{index}].template_id"] = "an SMS step needs a template with a text part"
         if problems:
             raise ValidationError("invalid campaign: " + ", ".join(sorted(problems)), problems)
         now = iso()
-        campaign = {"id": new_id("camp"), **definition, "status": "draft", "job_id": job_id,
+        campaign = {"id": new_id("camp"), **definition, "status": CampaignStatus.DRAFT, "job_id": job_id,
                     "created_at": now, "updated_at": now, "enqueued": 0, "processed": 0}
         self.campaigns.create(campaign)
         logger().info("campaign created", extra={"campaign_id": campaign["id"]})
@@ -69,25 +70,26 @@ class CampaignService:
         items, next_cursor = self.campaigns.page(limit, cursor)
         return [self.view(c) for c in items], next_cursor
 
-    def act(self, campaign_id: str, action: str) -> dict:
+    def act(self, campaign_id: str, action: CampaignAction) -> dict:
         campaign = self.get(campaign_id)
         status = campaign["status"]
         check_transition(status, action)
         now = iso()
-        if action == "schedule":
+        if action == CampaignAction.SCHEDULE:
             due = max(campaign.get("send_at") or now, now) if campaign.get("send_at") else now
-            changed = self.campaigns.transition(campaign_id, status, "scheduled", due_at=due, updated_at=now)
-        elif action == "pause":
-            changed = self.campaigns.transition(campaign_id, status, "paused", due_at=None, paused_from=status,
+            changed = self.campaigns.transition(campaign_id, status, CampaignStatus.SCHEDULED, due_at=due,
                                                 updated_at=now)
-        elif action == "resume":
-            back = campaign.get("paused_from") or "sending"
-            due = campaign["send_at"] if back == "scheduled" and campaign.get("send_at") else now
+        elif action == CampaignAction.PAUSE:
+            changed = self.campaigns.transition(campaign_id, status, CampaignStatus.PAUSED, due_at=None,
+                                                paused_from=status, updated_at=now)
+        elif action == CampaignAction.RESUME:
+            back = campaign.get("paused_from") or CampaignStatus.SENDING
+            due = campaign["send_at"] if back == CampaignStatus.SCHEDULED and campaign.get("send_at") else now
             changed = self.campaigns.transition(campaign_id, status, back, due_at=max(due, now), paused_from=None,
                                                 updated_at=now)
         else:  # cancel
-            changed = self.campaigns.transition(campaign_id, status, "cancelled", due_at=None, updated_at=now,
-                                                finished_at=now)
+            changed = self.campaigns.transition(campaign_id, status, CampaignStatus.CANCELLED, due_at=None,
+                                                updated_at=now, finished_at=now)
         if not changed:
             raise Conflict("the campaign changed meanwhile; read it and try again", code="invalid_state")
         logger().info("campaign " + action, extra={"campaign_id": campaign_id})
@@ -95,11 +97,9 @@ class CampaignService:
 
     def test(self, campaign_id: str, body: object) -> dict:
         campaign = self.get(campaign_id)
-        if not isinstance(body, dict):
-            raise ValidationError("body must be a JSON object")
-        email = normalize_email(body.get("email"))
-        step = body.get("step", 0)
-        if not isinstance(step, int) or not 0 <= step < len(campaign["steps"]):
+        request = parse_body(CampaignTestBody, body)
+        email, step = request.email, request.step
+        if step >= len(campaign["steps"]):
             raise ValidationError.field("step", f"a step number from 0 to {len(campaign['steps']) - 1}")
         known = self.candidates.id_for_email(email)
         candidate = self.candidates.get(known) if known else None
@@ -132,7 +132,8 @@ class CampaignService:
                                          "description": f"Matches for {job_id} on {iso()[:10]}"})
         self.pool_service.add_members(pool["id"], {"candidate_ids": [m["candidate"]["id"] for m in matches]})
         template = self.template_service.builtin_job_alert()
-        created = self.create({"name": f"Job alert: {job['title']}"[:200], "channel": "email",
+        created = self.create({"name": f"Job alert: {job['title']}"[:200], "channel": Channel.EMAIL,
                                "category": "job_alert", "audience": {"pools": [pool["id"]]},
-                               "steps": [{"template_id": template["id"]}], "enrollment": "once"}, job_id=job_id)
-        return self.act(created["id"], "schedule")
+                               "steps": [{"template_id": template["id"]}], "enrollment": EnrollmentMode.ONCE},
+                              job_id=job_id)
+        return self.act(created["id"], CampaignAction.SCHEDULE)

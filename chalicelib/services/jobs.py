@@ -24,6 +24,7 @@ class JobService:
         if missing:
             raise ValidationError.field("pools", "no such pool: " + ", ".join(missing))
         now = iso()
+        # TODO vocabulary: a JobStatus enum (open, filled)
         job.update(id=new_id("job"), status="open", source=source, external_id=external_id,
                    opened_at=now, created_at=now, updated_at=now)
         self.jobs.create(job)

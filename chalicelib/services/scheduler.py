@@ -14,6 +14,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from ..domain.clock import iso, utcnow
+from ..domain.vocabulary import CampaignStatus, EnrollmentMode
 from ..observability import logger
 
 FANOUT_PAGE = 500
@@ -54,11 +55,12 @@ class Scheduler:
     def _campaign(self, campaign_id: str, deadline: float) -> str:
         campaign = self.campaigns.get(campaign_id)
         now = utcnow()
-        if campaign["status"] == "scheduled":
-            if not self.campaigns.transition(campaign_id, "scheduled", "sending", started_at=iso(now)):
+        if campaign["status"] == CampaignStatus.SCHEDULED:
+            if not self.campaigns.transition(campaign_id, CampaignStatus.SCHEDULED, CampaignStatus.SENDING,
+                                             started_at=iso(now)):
                 return "changed"
-            campaign["status"] = "sending"
-        if campaign["status"] != "sending":
+            campaign["status"] = CampaignStatus.SENDING
+        if campaign["status"] != CampaignStatus.SENDING:
             self.campaigns.transition(campaign_id, campaign["status"], campaign["status"], due_at=None)
             return campaign["status"]
         fanout = campaign.get("fanout") or {"pool": 0, "cursor": None, "done": False, "started_at": iso(now)}
@@ -76,7 +78,7 @@ class Scheduler:
                 if fanout["done"]:
                     fanout["swept_at"] = fanout["started_at"]
             self.campaigns.checkpoint(campaign_id, fanout, len(ids))
-        if campaign["enrollment"] == "continuous":
+        if campaign["enrollment"] == EnrollmentMode.CONTINUOUS:
             return self._sweep(campaign, fanout, now)
         return self._maybe_finished(campaign_id)
 
@@ -124,10 +126,11 @@ class Scheduler:
             busy = self.enrollments.active_count(campaign_id) > 0
         if busy:
             self.campaigns.checkpoint(campaign_id, campaign["fanout"], 0, due_at=iso(utcnow() + RECHECK))
-            return "sending"
-        self.campaigns.transition(campaign_id, "sending", "sent", due_at=None, finished_at=iso())
+            return CampaignStatus.SENDING
+        self.campaigns.transition(campaign_id, CampaignStatus.SENDING, CampaignStatus.SENT, due_at=None,
+                                  finished_at=iso())
         logger().info("campaign sent", extra={"campaign_id": campaign_id})
-        return "sent"
+        return CampaignStatus.SENT
 
     # ------------------------------------------------------------ sequence steps
 
@@ -140,7 +143,7 @@ class Scheduler:
             if campaign_id not in statuses:
                 campaign = self.campaigns.get(campaign_id)
                 statuses[campaign_id] = campaign["status"] if campaign else None
-            if statuses[campaign_id] == "paused":
+            if statuses[campaign_id] == CampaignStatus.PAUSED:
                 continue  # stays due: it goes the moment the campaign resumes
             if self.enrollments.lease(campaign_id, entry["candidate_id"], entry["due_at"], iso(now + STEP_LEASE)):
                 batches[(campaign_id, entry["step"])].append(entry["candidate_id"])

@@ -4,8 +4,9 @@ people waiting in a sequence they have left."""
 from __future__ import annotations
 
 from ..domain.clock import iso
+from ..domain.vocabulary import DecisionReason, EnrollmentStatus
 
-ALWAYS = ("complained", "erased")  # no campaign keeps these people, whatever its exit_on
+ALWAYS = (DecisionReason.COMPLAINED, DecisionReason.ERASED)  # no campaign keeps these people, whatever its exit_on
 
 
 class SequenceExits:
@@ -13,15 +14,15 @@ class SequenceExits:
         self.campaigns = campaigns
         self.enrollments = enrollments
 
-    def end(self, candidate_id: str, reason: str) -> list[str]:
+    def end(self, candidate_id: str, reason: DecisionReason | str) -> list[str]:
         ended = []
         for campaign_id in self.enrollments.for_candidate(candidate_id):
             campaign = self.campaigns.get(campaign_id)
             if campaign is None or (reason not in campaign["exit_on"] and reason not in ALWAYS):
                 continue
             current = self.enrollments.get_many(campaign_id, [candidate_id]).get(candidate_id)
-            if current and current["status"] == "active":
-                self.enrollments.put_many([{**current, "status": "exited", "reason": reason, "updated_at": iso(),
-                                            "due_at": None, "due_shard": None}])
+            if current and current["status"] == EnrollmentStatus.ACTIVE:
+                self.enrollments.put_many([{**current, "status": EnrollmentStatus.EXITED, "reason": reason,
+                                            "updated_at": iso(), "due_at": None, "due_shard": None}])
                 ended.append(campaign_id)
         return ended

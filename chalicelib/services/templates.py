@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from ..domain.campaign_email import Sender, build_campaign_email, unsubscribe_url
 from ..domain.clock import iso, new_id
-from ..domain.errors import NotFound, ValidationError
-from ..domain.templates import render, validate_template
+from ..domain.bodies import parse_body
+from ..domain.errors import NotFound
+from ..domain.templates import PreviewBody, render, validate_template
 
 JOB_ALERT = {
     "name": "Job alert (built in)",
@@ -74,16 +75,11 @@ class TemplateService:
 
     def preview(self, template_id: str, body: object) -> dict:
         template = self.get(template_id)
-        if not isinstance(body, dict) or not _an_id(body.get("candidate_id")):
-            raise ValidationError.field("candidate_id", "required: the person to preview for")
-        if body.get("job_id") is not None and not _an_id(body["job_id"]):
-            raise ValidationError.field("job_id", "the id of a job, or nothing")
-        candidate = self.candidates.get(body["candidate_id"])
+        request = parse_body(PreviewBody, body)
+        candidate = self.candidates.get(request.candidate_id)
         if candidate is None:
-            raise NotFound(f"no candidate {body['candidate_id']}")
-        job = None
-        if body.get("job_id"):
-            job = self.jobs.get(body["job_id"])
+            raise NotFound(f"no candidate {request.candidate_id}")
+        job = self.jobs.get(request.job_id) if request.job_id else None
         link = unsubscribe_url(self.sender(), new_id("camp"), 0, candidate["id"])
         rendered = render(template, candidate=candidate, job=job, company=self.sender().company,
                           unsubscribe_url=link, preferences_url=link)

@@ -8,6 +8,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 
 from .candidates import decode_cursor, encode_cursor
+from ..domain.vocabulary import EnrollmentStatus
 from .connection import condition_failed, create_all
 from .convert import from_dict, to_dict
 from .models import CampaignModel, EnrollmentModel, TemplateModel
@@ -174,5 +175,5 @@ class EnrollmentRepository:
         return len(campaign_ids)
 
     def active_count(self, campaign_id: str, limit: int = 1) -> int:
-        return sum(1 for _ in EnrollmentModel.query(campaign_id, filter_condition=EnrollmentModel.status == "active",
-                                                     limit=limit))
+        active = EnrollmentModel.status == EnrollmentStatus.ACTIVE
+        return sum(1 for _ in EnrollmentModel.query(campaign_id, filter_condition=active, limit=limit))

@@ -14,6 +14,7 @@ class JobRepository:
     def mark_filled(self, job_id: str, at: str) -> None:
         from ..domain.clock import iso
 
+        # TODO vocabulary: a JobStatus enum (open, filled)
         JobModel(job_id).update(actions=[JobModel.status.set("filled"), JobModel.filled_at.set(at),
                                          JobModel.updated_at.set(iso())])
 

@@ -15,8 +15,9 @@ class OutcomeRepository:
     def all_of(self, kind: str) -> list[dict]:
         return [to_dict(item) for item in OutcomeModel.query(kind)]
 
+    # TODO vocabulary: an enum of hiring outcome kinds (services/ats.py writes them, services/analytics.py reads them)
     PERSONAL_KINDS = ("application", "offer_created", "offer_accepted", "offer_declined", "hire")
-    ERASED = "erased"
+    ERASED = "erased"  # the candidate id an erased person's outcomes keep
 
     def forget_candidate(self, candidate_id: str) -> int:
         """An erased person's outcomes keep counting (hires, offers) but no longer name them. Erasure

@@ -5,6 +5,7 @@ from pynamodb.exceptions import PutError
 from pynamodb.expressions.update import Action
 
 from ..domain.clock import iso
+from ..domain.vocabulary import CandidateStatus, SendStatus
 from .convert import to_dict
 from .models import SendModel
 
@@ -13,7 +14,7 @@ class SendRepository:
     def claim(self, key: str, *, kind: str, candidate_id: str, subject: str | None = None) -> bool:
         """True if this call took the claim; False if someone (or an earlier delivery) had it."""
         try:
-            SendModel(key, kind=kind, candidate_id=candidate_id, status="claimed",
+            SendModel(key, kind=kind, candidate_id=candidate_id, status=SendStatus.CLAIMED,
                       created_at=iso(), subject=subject).save(condition=SendModel.pk.does_not_exist())
         except PutError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
@@ -23,15 +24,15 @@ class SendRepository:
 
     def mark_sent(self, key: str, message_id: str) -> None:
         SendModel(key).update(actions=[
-            SendModel.status.set("sent"), SendModel.message_id.set(message_id), SendModel.sent_at.set(iso()),
+            SendModel.status.set(SendStatus.SENT), SendModel.message_id.set(message_id), SendModel.sent_at.set(iso()),
         ])
 
     def mark_failed(self, key: str, error: str) -> None:
-        SendModel(key).update(actions=[SendModel.status.set("failed"), SendModel.error.set(error[:500])])
+        SendModel(key).update(actions=[SendModel.status.set(SendStatus.FAILED), SendModel.error.set(error[:500])])
 
     def release(self, key: str) -> None:
         """Only when SES surely did not accept the message (throttled, refused before sending)."""
-        SendModel(key).delete(condition=SendModel.status == "claimed")
+        SendModel(key).delete(condition=SendModel.status == SendStatus.CLAIMED)
 
     def for_candidate(self, candidate_id: str) -> list[dict]:
         return [to_dict(item) for item in SendModel.by_candidate.query(candidate_id, scan_index_forward=False)]
@@ -68,7 +69,8 @@ class CampaignSends:
                     transaction.update(
                         CandidateModel(entry["candidate_id"]),
                         actions=[cap_list.set(entry["marketing_sends"]), CandidateModel.version.add(1)],
-                        condition=(CandidateModel.version == entry["version"]) & (CandidateModel.status == "subscribed"),
+                        condition=(CandidateModel.version == entry["version"])
+                        & (CandidateModel.status == CandidateStatus.SUBSCRIBED),
                     )
 
         for start in range(0, len(entries), 50):

@@ -17,6 +17,7 @@ from ...domain.campaign_email import BuiltEmail, Sender, build_campaign_email, u
 from ...domain.quiet_hours import normalize_phone
 from ...domain.templates import render
 from ...domain.tracking import send_key
+from ...domain.vocabulary import BatchOutcome
 from ...observability import count, logger
 from ..ports import Mailer, Refused, SmsGateway
 
@@ -27,7 +28,7 @@ SMS_TEXT_CHARS = 400  # of the template's text, before " Opt out: <link>" (at mo
 class Outcome:
     key: str
     candidate_id: str
-    status: str  # sent, failed, retry
+    status: BatchOutcome  # sent, failed, retry
     message_id: str | None = None
     error: str | None = None
     links: list | None = None
@@ -41,14 +42,14 @@ class Text:
 
 
 def _failed(campaign: dict, step: int, person: dict, error: str) -> Outcome:
-    return Outcome(send_key(campaign["id"], step, person["id"]), person["id"], "failed", error=error)
+    return Outcome(send_key(campaign["id"], step, person["id"]), person["id"], BatchOutcome.FAILED, error=error)
 
 
 def _refused(campaign: dict, step: int, person: dict, refused: Refused) -> Outcome:
     """A refusal for good is recorded; a retryable one sends the person back through the queue."""
     if not refused.retryable:
         return _failed(campaign, step, person, str(refused)[:500])
-    return Outcome(send_key(campaign["id"], step, person["id"]), person["id"], "retry", error="throttled")
+    return Outcome(send_key(campaign["id"], step, person["id"]), person["id"], BatchOutcome.RETRY, error="throttled")
 
 
 class EmailChannel:
@@ -78,8 +79,8 @@ class EmailChannel:
             if refused.retryable:
                 count("SendThrottled")
             return _refused(campaign, step, person, refused)
-        return Outcome(send_key(campaign["id"], step, person["id"]), person["id"], "sent", message_id=message_id,
-                       links=email.links)
+        return Outcome(send_key(campaign["id"], step, person["id"]), person["id"], BatchOutcome.SENT,
+                       message_id=message_id, links=email.links)
 
 
 class SmsChannel:
@@ -107,4 +108,5 @@ class SmsChannel:
             message_id = self.sms.send(text.phone, text.text)
         except Refused as refused:
             return _refused(campaign, step, person, refused)
-        return Outcome(send_key(campaign["id"], step, person["id"]), person["id"], "sent", message_id=message_id)
+        return Outcome(send_key(campaign["id"], step, person["id"]), person["id"], BatchOutcome.SENT,
+                       message_id=message_id)

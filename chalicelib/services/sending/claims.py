@@ -19,6 +19,7 @@ from ...domain import clock
 from ...domain.campaigns import Decision, decide, recent, with_send
 from ...domain.clock import iso
 from ...domain.tracking import send_key
+from ...domain.vocabulary import Channel, DecisionAction, DecisionReason, SendStatus, StepCondition
 from ...observability import logger
 
 RECLAIMS = 3  # fresh reads for people whose claim was lost to a change since they were read
@@ -50,19 +51,19 @@ class Claims:
         people = self.candidates.batch_get(ids)
         sequence = len(campaign["steps"]) > 1
         decisions = self.decide(campaign, step, ids, people, now, sequence)
-        prepared = {i: prepare(people[i]) for i in ids if decisions[i].action == "send"}
+        prepared = {i: prepare(people[i]) for i in ids if decisions[i].action == DecisionAction.SEND}
         return Read(ids, people, decisions, sequence, now, template, job, prepared)
 
     def decide(self, campaign: dict, step: int, ids: list[str], people: dict, now: datetime,
                sequence: bool) -> dict[str, Decision]:
         previous, clicked = {}, set()
-        condition = campaign["steps"][step].get("condition", "always")
-        if step > 0 and condition != "always":
+        condition = campaign["steps"][step].get("condition", StepCondition.ALWAYS)
+        if step > 0 and condition != StepCondition.ALWAYS:
             previous = self.sends.get_many([send_key(campaign["id"], step - 1, i) for i in ids])
-        if "clicked" in campaign["exit_on"] and step > 0:
+        if DecisionReason.CLICKED in campaign["exit_on"] and step > 0:
             earlier = self.sends.get_many([send_key(campaign["id"], s, i) for s in range(step) for i in ids])
             clicked = {s["candidate_id"] for s in earlier.values() if s.get("clicked_at")}
-        cap = self.settings.sms_frequency_cap if campaign["channel"] == "sms" else self.settings.frequency_cap
+        cap = self.settings.sms_frequency_cap if campaign["channel"] == Channel.SMS else self.settings.frequency_cap
         return {i: decide(candidate=people.get(i), campaign=campaign, step_index=step, now=now, cap=cap,
                           previous_send=previous.get(send_key(campaign["id"], step - 1, i)),
                           clicked_campaign=i in clicked, sequence=sequence) for i in ids}
@@ -70,7 +71,7 @@ class Claims:
     def claim(self, campaign: dict, step: int, read: Read, prepare) -> list[str]:
         """Claims the chunk's sends; returns who was claimed (in `read.claims`: every claim tried).
         People who changed since read are settled here (`read` is updated with what was read again)."""
-        to_send = [i for i in read.ids if read.decisions[i].action == "send"]
+        to_send = [i for i in read.ids if read.decisions[i].action == DecisionAction.SEND]
         read.claims = {i: self.item(campaign, step, read.people[i], read.now, read.template) for i in to_send}
         claimed, lost = self._claim(campaign, step, to_send, read)
         if lost:  # changed since read, or claimed already (a redelivery)
@@ -83,13 +84,13 @@ class Claims:
             taken = self.sends.get_many([send_key(campaign["id"], step, i) for i in lost])
             changed = [i for i in lost if send_key(campaign["id"], step, i) not in taken]
             for candidate_id in set(lost) - set(changed):
-                read.decisions[candidate_id] = Decision("skip", "already_claimed")
+                read.decisions[candidate_id] = Decision(DecisionAction.SKIP, DecisionReason.ALREADY_CLAIMED)
             if not changed:
                 return claimed
             fresh = self.candidates.batch_get(changed)
             read.people.update({i: fresh.get(i) for i in changed})
             read.decisions.update(self.decide(campaign, step, changed, fresh, read.now, read.sequence))
-            to_send = [i for i in changed if read.decisions[i].action == "send"]
+            to_send = [i for i in changed if read.decisions[i].action == DecisionAction.SEND]
             read.prepared.update({i: prepare(fresh[i]) for i in to_send})
             read.claims.update({i: self.item(campaign, step, fresh[i], read.now, read.template) for i in to_send})
             got, lost = self._claim(campaign, step, to_send, read)
@@ -97,12 +98,12 @@ class Claims:
             if not lost:
                 return claimed
         for candidate_id in lost:  # the recorder puts them back on the queue
-            read.decisions[candidate_id] = Decision("defer", "changing")
+            read.decisions[candidate_id] = Decision(DecisionAction.DEFER, DecisionReason.CHANGING)
         logger().warning("recipients kept changing during their claim: deferred", extra={"deferred": len(lost)})
         return claimed
 
     def _claim(self, campaign: dict, step: int, ids: list[str], read: Read) -> tuple[list[str], list[str]]:
-        sms = campaign["channel"] == "sms"
+        sms = campaign["channel"] == Channel.SMS
         cap_field = "sms_sends" if sms else "marketing_sends"
         entries = [{"key": send_key(campaign["id"], step, i), "candidate_id": i, "sms": sms,
                     "version": read.people[i].get("version") or 1,
@@ -116,7 +117,7 @@ class Claims:
     def item(campaign: dict, step: int, person: dict, now: datetime, template: dict) -> dict:
         """The send item of a claim (and of a skip record)."""
         return {"pk": send_key(campaign["id"], step, person["id"]), "kind": "campaign",
-                "candidate_id": person["id"], "status": "claimed", "created_at": iso(now),
+                "candidate_id": person["id"], "status": SendStatus.CLAIMED, "created_at": iso(now),
                 "campaign_id": campaign["id"], "step": step, "channel": campaign["channel"],
                 "category": campaign["category"], "subject": template.get("subject")}
 
@@ -124,7 +125,7 @@ class Claims:
         """The channel surely did not take it: free the claim and the cap slot it held."""
         self.sends.release(send_key(campaign["id"], step, candidate_id))
         now = clock.utcnow()
-        field = "sms_sends" if campaign["channel"] == "sms" else "marketing_sends"
+        field = "sms_sends" if campaign["channel"] == Channel.SMS else "marketing_sends"
 
         def drop_latest(current: dict) -> dict:
             times = recent(current.get(field), now)

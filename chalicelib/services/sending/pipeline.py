@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from ...domain.campaign_email import Sender
 from ...domain.clock import iso
+from ...domain.vocabulary import BatchOutcome, CampaignStatus, Channel, DecisionReason, EnrollmentStatus
 from .channels import EmailChannel, Outcome, SmsChannel
 from .claims import Claims, Read
 from .recorder import Recorder
@@ -38,7 +39,7 @@ SAFETY_MS = 8_000  # stop taking new chunks when less than this is left of the i
 PAUSED_DELAY = 60  # a paused campaign's messages come back after this many seconds
 MAX_SEND_THREADS = 25  # 430-457 sends/s at 50 ms per SES call (worker_sends_per_s_at_50ms)
 SES_SECONDS = 0.05  # an SES call, as the bench's worker figure takes it
-COUNTS = ("sent", "skipped", "deferred", "exited", "retry", "failed")  # a message's summary, in this order
+COUNTS = tuple(BatchOutcome)  # a message's summary, in this order
 
 
 def send_threads(rate: float) -> int:
@@ -87,7 +88,8 @@ class CampaignSender:
         self.send_queue = send_queue
         self.sender = Sender(settings.public_url, settings.secret, settings.from_email,
                              {"name": settings.company_name, "careers_url": f"{settings.public_url}/careers"})
-        self.channels: dict[str, EmailChannel | SmsChannel] = {"email": EmailChannel(self.sender, mailer, limiter), "sms": SmsChannel(self.sender, sms)}
+        self.channels: dict[str, EmailChannel | SmsChannel] = {Channel.EMAIL: EmailChannel(self.sender, mailer, limiter),
+                                                               Channel.SMS: SmsChannel(self.sender, sms)}
         self.claims = Claims(settings, candidates, sends)
         self.recorder = Recorder(self.claims, campaigns, sends, enrollments, send_queue, stats, timeline)
         self._threads = threads
@@ -184,14 +186,15 @@ class CampaignSender:
         campaign = self.campaigns.get(body.get("campaign_id", ""))
         if campaign is None:
             return "skipped:no_campaign"
-        if campaign["status"] == "cancelled":
+        if campaign["status"] == CampaignStatus.CANCELLED:
             if len(campaign["steps"]) > 1:  # their sequence ends here
                 self.enrollments.put_many([
                     {"campaign_id": campaign["id"], "candidate_id": i, "step": int(body["step"]),
-                     "status": "exited", "reason": "cancelled", "enrolled_at": iso(), "updated_at": iso()}
+                     "status": EnrollmentStatus.EXITED, "reason": DecisionReason.CANCELLED, "enrolled_at": iso(),
+                     "updated_at": iso()}
                     for i in body.get("recipients") or []])
             return "skipped:cancelled"
-        if campaign["status"] == "paused":
+        if campaign["status"] == CampaignStatus.PAUSED:
             self.send_queue.send(body, delay_seconds=PAUSED_DELAY)
             return "deferred:paused"
         return _Message(index, body, campaign, int(body["step"]), list(dict.fromkeys(body.get("recipients") or [])))

@@ -18,13 +18,16 @@ from datetime import timedelta
 from ...domain.analytics import hour_key
 from ...domain.campaigns import Decision, next_step_due
 from ...domain.clock import iso
+from ...domain.vocabulary import BatchOutcome, DecisionAction, DecisionReason, EnrollmentStatus, SendStatus
 from ...observability import count
 from .channels import Outcome
 from .claims import Claims, Read
 
 RETRY_QUEUE_DELAY = 30  # seconds before retried or deferred recipients come back through the queue
 QUIET_HOURS_DELAY = 900  # a broadcast SMS deferred to the person's morning comes back after this
-NOT_ADVANCED = ("opened_previous_step", "clicked_previous_step", "already_claimed")  # skips that stay enrolled
+# skips that stay enrolled
+NOT_ADVANCED = (DecisionReason.OPENED_PREVIOUS_STEP, DecisionReason.CLICKED_PREVIOUS_STEP,
+                DecisionReason.ALREADY_CLAIMED)
 
 
 class Recorder:
@@ -43,17 +46,17 @@ class Recorder:
         retry = self._outcomes(campaign, step, read, outcomes, done)
         if retry:
             self.send_queue.send({**message, "recipients": retry}, delay_seconds=RETRY_QUEUE_DELAY)
-        waiting = [i for i in read.ids if read.decisions[i].action == "defer"]
+        waiting = [i for i in read.ids if read.decisions[i].action == DecisionAction.DEFER]
         if waiting and not read.sequence:
             self._requeue(message, waiting, read.decisions)
-            done["deferred"] += len(waiting)
-        skipped = [i for i in read.ids
-                   if read.decisions[i].action in ("skip", "exit") and read.decisions[i].reason != "already_claimed"]
+            done[BatchOutcome.DEFERRED] += len(waiting)
+        skipped = [i for i in read.ids if read.decisions[i].action in (DecisionAction.SKIP, DecisionAction.EXIT)
+                   and read.decisions[i].reason != DecisionReason.ALREADY_CLAIMED]
         kept = [i for i in skipped if read.people.get(i) is not None]  # of an erased person no record, only the count
         if not read.sequence and kept:
             self.sends.record_skips([dict(Claims.item(campaign, step, read.people[i], read.now, read.template),
-                                          status="skipped", reason=read.decisions[i].reason) for i in kept])
-        done["skipped"] += len(skipped)
+                                          status=SendStatus.SKIPPED, reason=read.decisions[i].reason) for i in kept])
+        done[BatchOutcome.SKIPPED] += len(skipped)
         if read.sequence:
             self._advance(campaign, step, read, set(retry), done)
         if step == 0:  # the fan-out counted these in; the scheduler compares the two
@@ -66,11 +69,11 @@ class Recorder:
         records, retry = [], []
         for outcome in outcomes:
             claim = read.claims[outcome.candidate_id]
-            if outcome.status == "sent":
-                records.append(dict(claim, status="sent", sent_at=iso(), message_id=outcome.message_id,
+            if outcome.status == BatchOutcome.SENT:
+                records.append(dict(claim, status=SendStatus.SENT, sent_at=iso(), message_id=outcome.message_id,
                                     links=outcome.links or None))
-            elif outcome.status == "failed":
-                records.append(dict(claim, status="failed", error=outcome.error))
+            elif outcome.status == BatchOutcome.FAILED:
+                records.append(dict(claim, status=SendStatus.FAILED, error=outcome.error))
             else:
                 retry.append(outcome.candidate_id)
                 continue
@@ -83,20 +86,20 @@ class Recorder:
                                           "status": r["status"]}, r.get("sent_at") or iso(read.now)) for r in records])
         for candidate_id in retry:
             self.claims.release(campaign, step, candidate_id)
-            done["retry"] += 1
+            done[BatchOutcome.RETRY] += 1
         return retry
 
     def _requeue(self, message: dict, waiting: list[str], decisions: dict[str, Decision]) -> None:
         """A broadcast's deferred people back on the queue: a text in someone's night, or a person who kept changing."""
         by_delay: dict[int, list[str]] = {}
         for i in waiting:
-            delay = QUIET_HOURS_DELAY if decisions[i].reason == "quiet_hours" else RETRY_QUEUE_DELAY
+            delay = QUIET_HOURS_DELAY if decisions[i].reason == DecisionReason.QUIET_HOURS else RETRY_QUEUE_DELAY
             by_delay.setdefault(delay, []).append(i)
         for delay, again in by_delay.items():
             self.send_queue.send({**message, "recipients": again}, delay_seconds=delay)
 
     def _count(self, campaign: dict, step: int, read: Read, outcomes: list[Outcome], skipped: int) -> None:
-        sent = len([o for o in outcomes if o.status == "sent"])
+        sent = len([o for o in outcomes if o.status == BatchOutcome.SENT])
         if self.stats is not None and (sent or skipped):
             self.stats.add(f"campaign#{campaign['id']}", {
                 "sent": sent, f"sent_s{step}": sent, f"sent_{hour_key(iso(read.now))}": sent,
@@ -112,21 +115,22 @@ class Recorder:
             if candidate_id in retry:
                 continue  # its enrollment lease runs out and the step comes round again
             decision = read.decisions[candidate_id]
-            if decision.reason == "erased":  # gone: counted, but no enrollment keeps their id
-                done["exited"] += 1
+            if decision.reason == DecisionReason.ERASED:  # gone: counted, but no enrollment keeps their id
+                done[BatchOutcome.EXITED] += 1
                 continue
             entry = {"campaign_id": campaign["id"], "candidate_id": candidate_id, "updated_at": iso(now),
-                     "enrolled_at": iso(now), "status": "active", "step": step}
-            if decision.action == "defer":
+                     "enrolled_at": iso(now), "status": EnrollmentStatus.ACTIVE, "step": step}
+            if decision.action == DecisionAction.DEFER:
                 entry["due_at"] = decision.until or iso(now + timedelta(seconds=RETRY_QUEUE_DELAY))
-                done["deferred"] += 1
-            elif decision.action == "exit" or (decision.action == "skip" and decision.reason not in NOT_ADVANCED):
-                entry.update(status="exited", reason=decision.reason)
-                done["exited"] += 1
+                done[BatchOutcome.DEFERRED] += 1
+            elif decision.action == DecisionAction.EXIT or (decision.action == DecisionAction.SKIP
+                                                            and decision.reason not in NOT_ADVANCED):
+                entry.update(status=EnrollmentStatus.EXITED, reason=decision.reason)
+                done[BatchOutcome.EXITED] += 1
             else:
                 following = next_step_due(campaign, step, now)
                 if following is None:
-                    entry.update(status="completed")
+                    entry.update(status=EnrollmentStatus.COMPLETED)
                 else:
                     entry.update(step=following[0], due_at=following[1])
             updates.append(entry)
