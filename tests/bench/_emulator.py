@@ -12,7 +12,6 @@ import os
 import socket
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,6 +63,9 @@ class Emulator:
             sys.path.insert(0, str(ROOT))
         from crmlocal.emulator import EmulatorProcess, EmulatorServer
 
+        from .calls import hook
+
+        hook(keep=True)  # before the app builds its clients and gc.freeze()s them (see calls.py)
         port = free_port()
         set_environment(port, self.tmp.name, **self.extra_env)
         region = os.environ["AWS_DEFAULT_REGION"]
@@ -104,55 +106,6 @@ class Emulator:
                 self.server.app.stats.reset()
             return found
         return self.server.call("DELETE" if reset else "GET", "stats")
-
-
-class CallCounter:
-    """Counts AWS API calls by (service, operation); one per logical call, retries not included.
-
-    Wraps botocore's BaseClient._make_api_call, which both boto3 clients and PynamoDB's own
-    botocore client go through, whichever session or thread built them.
-    """
-
-    def __init__(self):
-        self.counts: collections.Counter = collections.Counter()
-        self._lock = threading.Lock()
-        self._original = None
-
-    def install(self) -> CallCounter:
-        import botocore.client
-
-        original = self._original = botocore.client.BaseClient._make_api_call
-        counter = self
-
-        def counting(client, operation_name, api_params):
-            with counter._lock:
-                counter.counts[(client.meta.service_model.service_name, operation_name)] += 1
-            return original(client, operation_name, api_params)
-
-        botocore.client.BaseClient._make_api_call = counting
-        return self
-
-    def uninstall(self) -> None:
-        if self._original is not None:
-            import botocore.client
-
-            botocore.client.BaseClient._make_api_call = self._original
-            self._original = None
-
-    def reset(self) -> None:
-        with self._lock:
-            self.counts.clear()
-
-    def snapshot(self, service: str | None = None) -> dict[str, int]:
-        """{operation: calls} for one service, or {"service.operation": calls} for all."""
-        with self._lock:
-            items = sorted(self.counts.items())
-        if service is None:
-            return {f"{svc}.{op}": n for (svc, op), n in items}
-        return {op: n for (svc, op), n in items if svc == service}
-
-    def total(self, service: str | None = None) -> int:
-        return sum(self.snapshot(service).values())
 
 
 class EmulatorClock:

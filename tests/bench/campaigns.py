@@ -39,7 +39,6 @@ import collections
 import copy
 import itertools
 import random
-import sys
 import tempfile
 import threading
 import time
@@ -47,6 +46,7 @@ from datetime import timedelta
 
 from ._child import median, run, say
 from ._emulator import ROOT, Emulator, EmulatorClock, free_port, set_environment
+from .calls import CallCounter
 
 CPU_PEOPLE = 2_000
 PER_MESSAGE = 100  # the scheduler's RECIPIENTS_PER_MESSAGE
@@ -661,82 +661,59 @@ class AllThreadsProfile:
 
 # ---------------------------------------------------------------- the emulator (figures 2 and 4)
 
-class AppCallCounter:
-    """AWS calls by (service, operation), told apart by who made them.
+class AppCallCounter(CallCounter):
+    """calls.CallCounter with its calls told apart by who made them: `app`, `runtime`, `limiter`.
 
     A call whose first caller outside botocore/PynamoDB is the local runtime's poll_queue stands in
-    for Lambda's event source mapping (ReceiveMessage, DeleteMessageBatch): counted apart. Calls
-    made under SendRateLimiter._take are marked as the limiter's. While `paused`, nothing counts.
+    for Lambda's event source mapping (ReceiveMessage, DeleteMessageBatch): counted apart (`runtime`).
+    The app's calls made under SendRateLimiter._take are also the limiter's. Paused until start().
     """
 
     def __init__(self):
-        self.app: collections.Counter = collections.Counter()
-        self.runtime: collections.Counter = collections.Counter()
-        self.limiter: collections.Counter = collections.Counter()
+        super().__init__(classify=self._who)
         self.paused = True
-        self.last_send_at = 0.0
-        self._lock = threading.Lock()
-        self._original = None
+        self._poll_code = self._take_code = None
 
     def install(self) -> AppCallCounter:
-        import botocore.client
-
         from crmlocal import runtime
         from chalicelib.services import ratelimit
 
-        poll_code = runtime.poll_queue.__code__
-        take_code = ratelimit.SendRateLimiter._take.__code__
-        original = self._original = botocore.client.BaseClient._make_api_call
-        counter = self
-
-        def counting(client, operation_name, api_params):
-            try:
-                return original(client, operation_name, api_params)
-            finally:
-                if not counter.paused:
-                    counter._count(client.meta.service_model.service_name, operation_name, poll_code, take_code)
-
-        botocore.client.BaseClient._make_api_call = counting
+        self._poll_code = runtime.poll_queue.__code__
+        self._take_code = ratelimit.SendRateLimiter._take.__code__
+        super().install()
         return self
 
-    def _count(self, service: str, operation: str, poll_code, take_code) -> None:
-        frame = sys._getframe(2)
-        caller = None
-        by_limiter = False
+    def _who(self, frame) -> tuple[str, ...]:
+        caller, by_limiter = None, False
         while frame is not None:
             code = frame.f_code
-            if caller is None and "/botocore/" not in code.co_filename.replace("\\", "/") \
-                    and "/pynamodb/" not in code.co_filename.replace("\\", "/"):
+            path = code.co_filename.replace("\\", "/")
+            if caller is None and "/botocore/" not in path and "/pynamodb/" not in path:
                 caller = code
-            if code is take_code:
+            if code is self._take_code:
                 by_limiter = True
                 break
             frame = frame.f_back
-        key = (service, operation)
-        with self._lock:
-            if caller is poll_code:
-                self.runtime[key] += 1
-            else:
-                self.app[key] += 1
-                if by_limiter:
-                    self.limiter[key] += 1
-            if service in SES_SERVICES and operation == "SendEmail":
-                self.last_send_at = time.perf_counter()
+        if caller is self._poll_code:
+            return ("runtime",)
+        return ("app", "limiter") if by_limiter else ("app",)
 
-    def uninstall(self) -> None:
-        if self._original is not None:
-            import botocore.client
+    @property
+    def app(self) -> collections.Counter:
+        return self.labelled["app"]
 
-            botocore.client.BaseClient._make_api_call = self._original
-            self._original = None
+    @property
+    def runtime(self) -> collections.Counter:
+        return self.labelled["runtime"]
 
-    def start(self) -> None:
-        with self._lock:
-            self.app.clear()
-            self.runtime.clear()
-            self.limiter.clear()
-            self.last_send_at = 0.0
-        self.paused = False
+    @property
+    def limiter(self) -> collections.Counter:
+        return self.labelled["limiter"]
+
+    @property
+    def last_send_at(self) -> float:
+        """time.perf_counter() when SES last answered a SendEmail (0.0: none since start())."""
+        return max(self.answered_at.get((service, "SendEmail"), 0.0) for service in SES_SERVICES)
 
     def by_service(self) -> dict[str, int]:
         with self._lock:
@@ -746,10 +723,6 @@ class AppCallCounter:
             name = "ses" if service in SES_SERVICES else service
             totals[name] = totals.get(name, 0) + n
         return totals
-
-    @staticmethod
-    def text(counts: collections.Counter, scale: float = 1.0) -> str:
-        return ", ".join(f"{svc}.{op} {n * scale:g}" for (svc, op), n in sorted(counts.items()))
 
 
 class TimedHandlers:

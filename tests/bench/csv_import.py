@@ -20,7 +20,8 @@ import random
 import time
 
 from ._child import run, say
-from ._emulator import ROOT, CallCounter, Emulator, EmulatorClock
+from ._emulator import ROOT, Emulator, EmulatorClock
+from .calls import CallCounter
 
 ROWS = 10_000
 TARGET = 2_000  # rows per second, first import

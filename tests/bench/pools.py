@@ -31,7 +31,8 @@ import time
 from datetime import timedelta
 
 from ._child import median, run, say
-from ._emulator import ROOT, CallCounter, Emulator, EmulatorClock
+from ._emulator import ROOT, Emulator, EmulatorClock
+from .calls import CallCounter
 
 PEOPLE = 100_000  # the table the figures are about
 REBUILD_PEOPLE = 40_000  # the rebuild is measured at this size unless --people says otherwise
@@ -352,63 +353,6 @@ def extrapolate(r: dict, n: int, target: int) -> dict:
 
 # ---------------------------------------------------------------- 3. read ratio
 
-class ReadCounter:
-    """Items DynamoDB read, from every response (all botocore clients, PynamoDB's included).
-
-    Query/Scan count ScannedCount (what DynamoDB read, before any filter), GetItem its item,
-    BatchGetItem/TransactGetItems the items returned.
-    """
-
-    def __init__(self):
-        self.items: collections.Counter = collections.Counter()  # (operation, table) -> items
-        self.calls: collections.Counter = collections.Counter()
-        self._lock = threading.Lock()
-        self._original = None
-
-    def install(self) -> ReadCounter:
-        import botocore.client
-
-        original = self._original = botocore.client.BaseClient._make_api_call
-        counter = self
-
-        def counting(client, operation_name, api_params):
-            parsed = original(client, operation_name, api_params)
-            if client.meta.service_model.service_name == "dynamodb":
-                counter.record(operation_name, api_params, parsed)
-            return parsed
-
-        botocore.client.BaseClient._make_api_call = counting
-        return self
-
-    def record(self, operation: str, params: dict, parsed: dict) -> None:
-        table = str(params.get("TableName", "")).rsplit("-", 1)[-1]
-        found: list[tuple[str, int]] = []
-        if operation in ("Query", "Scan"):
-            found.append((table, parsed.get("ScannedCount", parsed.get("Count", 0))))
-        elif operation == "GetItem":
-            found.append((table, 1 if parsed.get("Item") else 0))
-        elif operation == "BatchGetItem":
-            found += [(name.rsplit("-", 1)[-1], len(items)) for name, items in parsed.get("Responses", {}).items()]
-        elif operation == "TransactGetItems":
-            found.append(("(transaction)", len(parsed.get("Responses", []))))
-        else:
-            return
-        with self._lock:
-            for name, items in found:
-                self.items[(operation, name)] += items
-            self.calls[operation] += 1
-
-    def total(self) -> int:
-        return sum(self.items.values())
-
-    def uninstall(self) -> None:
-        if self._original is not None:
-            import botocore.client
-
-            botocore.client.BaseClient._make_api_call = self._original
-            self._original = None
-
-
 def read_ratio(emulator, people: list[dict]) -> dict:
     import json
 
@@ -427,7 +371,7 @@ def read_ratio(emulator, people: list[dict]) -> dict:
     headers = {"Authorization": f"Bearer {API_KEY}"}
     seen: list[str] = []
     requests = 0
-    counter = ReadCounter()
+    counter = CallCounter()  # its `items`: what DynamoDB read, from every response (calls.items_read)
     with Client(emulator.app_module.app, stage_name="local", project_dir=str(ROOT)) as client:
         counter.install()  # everything the requests read, the API key check included (cold cache)
         try:
@@ -446,7 +390,7 @@ def read_ratio(emulator, people: list[dict]) -> dict:
         finally:
             counter.uninstall()
     return {"pool_id": pool["id"], "added": added, "size": size, "seen": seen, "chosen": chosen,
-            "requests": requests, "items": counter.total(), "by": dict(counter.items), "calls": dict(counter.calls)}
+            "requests": requests, "items": counter.items_total(), "by": dict(counter.items), "calls": dict(counter.reads)}
 
 
 # ---------------------------------------------------------------- main

@@ -12,7 +12,8 @@ import json
 import time
 
 from ._child import median, percentile, run, say
-from ._emulator import ROOT, CallCounter, Emulator
+from ._emulator import ROOT, Emulator
+from .calls import CallCounter
 
 EVENTS = 300  # opens and as many clicks
 SES_EVENTS = 300
