@@ -2,11 +2,16 @@
 (tests/contract/), so services can be tested without AWS. Behaviour, not speed: every read copies."""
 from __future__ import annotations
 
+import base64
 import copy
+import json
 import threading
+from collections import Counter
 from datetime import datetime, timezone
 
-from chalicelib.domain.errors import EmailTaken, VersionConflict
+from chalicelib.domain.clock import iso, new_id
+from chalicelib.domain.errors import EmailTaken, ValidationError, VersionConflict
+from chalicelib.domain.pools import SNAPSHOT_FIELDS
 
 
 class InMemoryKeys:
@@ -171,27 +176,273 @@ def _matches(person: dict, search) -> bool:
 
 
 class InMemoryTimeline:
+    """chalicelib.services.ports.TimelineStore."""
+
     def __init__(self):
-        self.entries: dict[str, list[dict]] = {}
+        self.entries: dict[str, dict[str, dict]] = {}  # candidate id -> entry id -> entry
 
     def add(self, candidate_id: str, kind: str, data: dict, at: str | None = None) -> dict:
-        from chalicelib.domain.clock import iso, new_id
-
-        entry = {"id": new_id("evt"), "candidate_id": candidate_id, "kind": kind, "data": copy.deepcopy(data),
-                 "at": at or iso()}
-        self.entries.setdefault(candidate_id, []).append(entry)
-        return entry
+        at = at or iso()
+        entry = {"id": f"{at}#{new_id('evt')}", "kind": kind, "at": at, "data": copy.deepcopy(data)}
+        self.entries.setdefault(candidate_id, {})[entry["id"]] = entry
+        return copy.deepcopy(entry)
 
     def add_many(self, entries) -> None:
         for candidate_id, kind, data, at in entries:
             self.add(candidate_id, kind, data, at)
 
+    def get(self, candidate_id: str, entry_id: str) -> dict | None:
+        return copy.deepcopy(self.entries.get(candidate_id, {}).get(entry_id))
+
+    def update_data(self, candidate_id: str, entry_id: str, data: dict) -> None:
+        self.entries[candidate_id][entry_id]["data"] = copy.deepcopy(data)
+
     def all(self, candidate_id: str) -> list[dict]:
-        newest_first = list(reversed(self.entries.get(candidate_id, [])))  # ties (one millisecond): later first
-        return sorted(newest_first, key=lambda e: e["at"], reverse=True)
+        """Newest first by id, as the table's sort key orders them (ids of one millisecond: by creation)."""
+        found = self.entries.get(candidate_id, {})
+        return [copy.deepcopy(found[i]) for i in sorted(found, reverse=True)]
+
+    def page(self, candidate_id: str, *, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+        start = _start(cursor, ("candidate_id", "sk"))
+        if start and start["candidate_id"] != candidate_id:
+            raise ValidationError.field("cursor", "belongs to another candidate's timeline")
+        entries = [e for e in self.all(candidate_id) if start is None or e["id"] < start["sk"]]
+        page = entries[:limit]
+        more = len(entries) > limit  # like the emulator: no cursor when the page ends the timeline
+        return page, _cursor(candidate_id=candidate_id, sk=page[-1]["id"]) if more else None
 
     def delete_all(self, candidate_id: str) -> int:
-        return len(self.entries.pop(candidate_id, []))
+        return len(self.entries.pop(candidate_id, {}))
+
+
+class ConditionFailed(Exception):
+    """A fake's write refused by its condition, where the DynamoDB repository lets PynamoDB's error
+    through (PutError, UpdateError, DeleteError)."""
+
+
+class InMemorySends:
+    """chalicelib.services.ports.SendStore."""
+
+    def __init__(self):
+        self.items: dict[str, dict] = {}
+        self.lock = threading.Lock()
+
+    def claim(self, key: str, *, kind: str, candidate_id: str, subject: str | None = None) -> bool:
+        with self.lock:
+            if key in self.items:
+                return False
+            self.items[key] = _set({"pk": key, "kind": kind, "candidate_id": candidate_id, "status": "claimed",
+                                    "created_at": iso(), "subject": subject})
+        return True
+
+    def _update(self, key: str, **values) -> None:
+        with self.lock:  # an update without a condition writes the item if it is not there (as DynamoDB's)
+            self.items.setdefault(key, {"pk": key}).update(values)
+
+    def mark_sent(self, key: str, message_id: str) -> None:
+        self._update(key, status="sent", message_id=message_id, sent_at=iso())
+
+    def mark_failed(self, key: str, error: str) -> None:
+        self._update(key, status="failed", error=error[:500])
+
+    def release(self, key: str) -> None:
+        with self.lock:
+            if (self.items.get(key) or {}).get("status") != "claimed":
+                raise ConditionFailed(f"{key} is not claimed")
+            del self.items[key]
+
+    def for_candidate(self, candidate_id: str) -> list[dict]:
+        mine = [copy.deepcopy(i) for i in reversed(self.items.values()) if i.get("candidate_id") == candidate_id]
+        return sorted(mine, key=lambda i: i.get("created_at") or "", reverse=True)
+
+    def delete_for_candidate(self, candidate_id: str) -> int:
+        with self.lock:
+            keys = [k for k, i in self.items.items() if i.get("candidate_id") == candidate_id]
+            for key in keys:
+                del self.items[key]
+        return len(keys)
+
+
+POOL_FIELDS = ("id", "name", "kind", "description", "rules", "status", "size", "generation", "builtin",
+               "created_at", "updated_at", "rebuilt_at")
+
+
+class InMemoryPools:
+    """chalicelib.services.ports.PoolStore."""
+
+    def __init__(self):
+        self.pools: dict[str, dict] = {}
+        self.lock = threading.Lock()
+
+    def create(self, pool: dict) -> None:
+        with self.lock:
+            if pool["id"] in self.pools:
+                raise ConditionFailed(f"pool {pool['id']} exists")
+            self.pools[pool["id"]] = {"size": 0, "generation": 1,
+                                      **_set({k: v for k, v in pool.items() if k in POOL_FIELDS})}
+
+    def get(self, pool_id: str) -> dict | None:
+        pool = self.pools.get(pool_id)
+        return None if pool is None else _pool_read(pool)
+
+    def all(self) -> list[dict]:
+        return sorted((_pool_read(p) for p in self.pools.values()), key=lambda p: p["created_at"])
+
+    def _existing(self, pool_id: str) -> dict:
+        if pool_id not in self.pools:
+            raise ConditionFailed(f"no pool {pool_id}")
+        return self.pools[pool_id]
+
+    def update(self, pool_id: str, **values) -> None:
+        with self.lock:
+            _assign(self._existing(pool_id), values)
+
+    def start_rebuild(self, pool_id: str, now: str, **values) -> int:
+        with self.lock:
+            pool = self._existing(pool_id)
+            _assign(pool, {**values, "status": "rebuilding", "updated_at": now})
+            pool["generation"] += 1
+            return pool["generation"]
+
+    def finish_rebuild(self, pool_id: str, generation: int, now: str) -> bool:
+        with self.lock:
+            pool = self.pools.get(pool_id)
+            if pool is None or pool["generation"] != generation:
+                return False
+            pool.update(status="ready", rebuilt_at=now)
+            return True
+
+    def mark_error(self, pool_id: str) -> None:
+        if pool_id in self.pools:
+            self.pools[pool_id]["status"] = "error"
+
+    def add_sizes(self, deltas: dict[str, int]) -> None:
+        with self.lock:
+            for pool_id, delta in deltas.items():
+                if delta and pool_id in self.pools:
+                    self.pools[pool_id]["size"] += delta
+
+    def delete(self, pool_id: str) -> None:
+        self.pools.pop(pool_id, None)
+
+
+class InMemoryMemberships:
+    """chalicelib.services.ports.MembershipStore."""
+
+    def __init__(self):
+        self.items: dict[tuple[str, str], dict] = {}  # (pool id, candidate id) -> member
+        self.lock = threading.Lock()
+
+    def _members(self, pool_id: str) -> list[dict]:
+        return [copy.deepcopy(self.items[k]) for k in sorted(self.items) if k[0] == pool_id]
+
+    def current(self, candidate_id: str) -> dict[str, str]:
+        return {p: m["joined_at"] for (p, c), m in sorted(self.items.items()) if c == candidate_id}
+
+    def existing(self, pool_id: str, candidate_ids: list[str]) -> dict[str, str]:
+        return {c: self.items[(pool_id, c)]["joined_at"] for c in dict.fromkeys(candidate_ids)
+                if (pool_id, c) in self.items}
+
+    def join(self, entries: list[tuple[str, dict, str]]) -> Counter:
+        joined: Counter = Counter()
+        with self.lock:
+            for pool_id, person, joined_at in entries:
+                if (pool_id, person["id"]) not in self.items:
+                    self.items[(pool_id, person["id"])] = _member(pool_id, person, joined_at)
+                    joined[pool_id] += 1
+        return joined
+
+    def leave(self, pairs: list[tuple[str, str]]) -> Counter:
+        left: Counter = Counter()
+        with self.lock:
+            for pool_id, candidate_id in pairs:
+                if self.items.pop((pool_id, candidate_id), None) is not None:
+                    left[pool_id] += 1
+        return left
+
+    def refresh(self, entries: list[tuple[str, dict, str]]) -> None:
+        with self.lock:
+            for pool_id, person, joined_at in entries:
+                self.items[(pool_id, person["id"])] = _member(pool_id, person, joined_at)
+
+    def page(self, pool_id: str, *, limit: int, cursor: str | None, search=None) -> tuple[list[dict], str | None]:
+        start = _start(cursor, ("pool_id", "candidate_id"))
+        if start and start["pool_id"] != pool_id:
+            raise ValidationError.field("cursor", "belongs to another pool")
+        members = [m for m in self._members(pool_id)
+                   if (start is None or m["candidate_id"] > start["candidate_id"]) and _matches(m, search)]
+        page = members[:limit]
+        more = len(members) > limit
+        return page, _cursor(pool_id=pool_id, candidate_id=page[-1]["candidate_id"]) if more else None
+
+    def ids_page(self, pool_id: str, *, limit: int, cursor: str | None) -> tuple[list[str], str | None]:
+        start = _start(cursor, ("pool_id", "candidate_id"))
+        ids = [m["candidate_id"] for m in self._members(pool_id)
+               if start is None or m["candidate_id"] > start["candidate_id"]]
+        more = len(ids) > limit
+        return ids[:limit], _cursor(pool_id=pool_id, candidate_id=ids[limit - 1]) if more else None
+
+    def joined_since(self, pool_id: str, since: str, *, limit: int,
+                     cursor: str | None) -> tuple[list[str], str | None]:
+        start = _start(cursor, ("pool_id", "candidate_id", "joined_at"))
+        after = (start["joined_at"], start["candidate_id"]) if start else None
+        order = sorted((m["joined_at"], m["candidate_id"]) for m in self._members(pool_id) if m["joined_at"] >= since)
+        found = [key for key in order if after is None or key > after]
+        page = found[:limit]
+        more = len(found) > limit
+        next_cursor = _cursor(pool_id=pool_id, candidate_id=page[-1][1], joined_at=page[-1][0]) if more else None
+        return [candidate_id for _, candidate_id in page], next_cursor
+
+    def iterate(self, pool_id: str):
+        return iter(self._members(pool_id))
+
+    def delete_some(self, pool_id: str, count: int = 500) -> int:
+        with self.lock:
+            keys = [k for k in sorted(self.items) if k[0] == pool_id][:count]
+            for key in keys:
+                del self.items[key]
+        return len(keys)
+
+
+def _set(values: dict) -> dict:
+    """The fields that are set, copied (DynamoDB keeps no attribute for None)."""
+    return {k: copy.deepcopy(v) for k, v in values.items() if v is not None}
+
+
+def _assign(item: dict, values: dict) -> None:
+    for name, value in values.items():
+        if value is None:
+            item.pop(name, None)
+        else:
+            item[name] = copy.deepcopy(value)
+
+
+def _pool_read(pool: dict) -> dict:
+    """As read back from the table: rules through JSON (stored as text), always present."""
+    rules = pool.get("rules")
+    return {**copy.deepcopy(pool), "rules": None if rules is None else json.loads(json.dumps(rules))}
+
+
+def _member(pool_id: str, person: dict, joined_at: str) -> dict:
+    return _set({**{name: person.get(name) for name in SNAPSHOT_FIELDS}, "pool_id": pool_id,
+                 "candidate_id": person["id"], "joined_at": joined_at})
+
+
+def _cursor(**key: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _start(cursor: str | None, names: tuple[str, ...]) -> dict | None:
+    """The key a fake's cursor stands for; anything else is the caller's error, as the store names it."""
+    if not cursor:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError):
+        key = None
+    if not isinstance(key, dict) or set(key) != set(names) or not all(isinstance(v, str) for v in key.values()):
+        raise ValidationError.field("cursor", "not a cursor this list gave out")
+    return key
 
 
 class NoPools:

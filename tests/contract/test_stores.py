@@ -1,12 +1,14 @@
 """One contract, two implementations: the DynamoDB repositories (on moto) and the in-memory fakes of
 tests/fakes.py. Service tests that use the fakes can trust them because both pass this suite."""
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.domain.errors import EmailTaken, VersionConflict
+from chalicelib.domain.errors import EmailTaken, ValidationError, VersionConflict
 from chalicelib.domain.search import PeopleSearch
-from tests.fakes import InMemoryCandidates, InMemoryKeys
+from tests.fakes import (ConditionFailed, InMemoryCandidates, InMemoryKeys, InMemoryMemberships, InMemoryPools,
+                         InMemorySends, InMemoryTimeline)
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
@@ -120,3 +122,281 @@ def test_the_pending_scan(people):
     people.create(person(3, status="subscribed", updated_at="2026-01-01T00:00:00.000Z"))
     assert [p["id"] for p in people.pending_since_before("2026-02-01T00:00:00.000Z")] == ["cand_0001"]
     assert sorted(p["id"] for p in people.iterate()) == ["cand_0001", "cand_0002", "cand_0003"]
+
+
+# ------------------------------------------------------------ TimelineStore
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def timeline(request):
+    if request.param == "memory":
+        return InMemoryTimeline()
+    request.getfixturevalue("aws")
+    from chalicelib.store.timeline import TimelineRepository
+
+    return TimelineRepository()
+
+
+def test_a_timeline_reads_newest_first(timeline):
+    first = timeline.add("cand_1", "created", {"source": "csv", "n": 1, "tags": ["a"], "none": None})
+    assert set(first) == {"id", "kind", "at", "data"} and first["kind"] == "created"
+    timeline.add_many([("cand_1", "note", {"n": 2}, "2030-01-01T00:00:00.000Z"),
+                       ("cand_1", "note", {"n": 0}, "2020-01-01T00:00:00.000Z"),
+                       ("cand_2", "note", {}, "2025-01-01T00:00:00.000Z")])
+    timeline.add("cand_1", "tie", {"n": 3}, at="2030-01-01T00:00:00.000Z")  # same moment: the later first
+    entries = timeline.all("cand_1")
+    assert [(e["kind"], e["data"].get("n")) for e in entries] == [("tie", 3), ("note", 2), ("created", 1),
+                                                                  ("note", 0)]
+    assert entries[2] == first and timeline.get("cand_1", first["id"]) == first
+    assert first["data"] == {"source": "csv", "n": 1, "tags": ["a"], "none": None}
+    assert timeline.get("cand_2", first["id"]) is None and timeline.all("cand_3") == []
+
+
+def test_entry_data_is_replaced(timeline):
+    entry = timeline.add("cand_1", "consent", {"status": "pending", "ip": "1.2.3.4"})
+    timeline.update_data("cand_1", entry["id"], {"status": "confirmed"})
+    assert timeline.get("cand_1", entry["id"]) == dict(entry, data={"status": "confirmed"})
+
+
+def test_a_timeline_pages_and_keeps_its_cursors_to_itself(timeline):
+    for n in range(5):
+        timeline.add("cand_1", "note", {"n": n}, at=f"2026-01-0{n + 1}T00:00:00.000Z")
+    timeline.add("cand_2", "note", {})
+    seen, cursor, pages = [], None, 0
+    while True:
+        page, cursor = timeline.page("cand_1", limit=2, cursor=cursor)
+        assert len(page) <= 2
+        seen += [e["data"]["n"] for e in page]
+        pages += 1
+        if cursor is None or pages > 5:
+            break
+    assert seen == [4, 3, 2, 1, 0] and pages == 3
+    _, cursor = timeline.page("cand_1", limit=2, cursor=None)
+    with pytest.raises(ValidationError) as foreign:
+        timeline.page("cand_2", limit=2, cursor=cursor)
+    assert "cursor" in foreign.value.fields
+    with pytest.raises(ValidationError):
+        timeline.page("cand_1", limit=2, cursor="not-a-cursor")
+
+
+def test_erasing_a_timeline_counts_it(timeline):
+    timeline.add_many([("cand_1", "note", {}, f"2026-01-0{n}T00:00:00.000Z") for n in range(1, 4)])
+    timeline.add("cand_2", "note", {})
+    assert timeline.delete_all("cand_1") == 3 and timeline.all("cand_1") == []
+    assert timeline.delete_all("cand_1") == 0 and len(timeline.all("cand_2")) == 1
+
+
+# ------------------------------------------------------------ SendStore
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def sends(request):
+    if request.param == "memory":
+        return InMemorySends()
+    request.getfixturevalue("aws")
+    from chalicelib.store.sends import SendRepository
+
+    return SendRepository()
+
+
+def refused():
+    """What a store raises when a write's condition refuses it: PynamoDB's error, or the fakes' own."""
+    from pynamodb.exceptions import PynamoDBException
+
+    return pytest.raises((PynamoDBException, ConditionFailed))
+
+
+def test_a_claim_is_taken_once(sends):
+    assert sends.claim("confirm#c1#e1", kind="confirmation", candidate_id="cand_1", subject="Confirm") is True
+    assert sends.claim("confirm#c1#e1", kind="confirmation", candidate_id="cand_2") is False
+    [send] = sends.for_candidate("cand_1")
+    assert set(send) == {"pk", "kind", "candidate_id", "status", "created_at", "subject"}
+    assert (send["pk"], send["status"], send["subject"]) == ("confirm#c1#e1", "claimed", "Confirm")
+    assert sends.for_candidate("cand_2") == []
+
+
+def test_a_released_claim_can_be_taken_again_a_sent_one_cannot_be_released(sends):
+    sends.claim("k1", kind="confirmation", candidate_id="cand_1")
+    sends.release("k1")
+    assert sends.for_candidate("cand_1") == []
+    assert sends.claim("k1", kind="confirmation", candidate_id="cand_1") is True
+    sends.mark_sent("k1", "ses-1")
+    with refused():
+        sends.release("k1")  # SES took it: the claim stays, so that it is never sent twice
+    [send] = sends.for_candidate("cand_1")
+    assert (send["status"], send["message_id"]) == ("sent", "ses-1") and send["sent_at"] >= send["created_at"]
+    assert sends.claim("k1", kind="confirmation", candidate_id="cand_1") is False
+    with refused():
+        sends.release("nothing-claimed")
+
+
+def test_a_failure_is_kept_and_a_persons_sends_are_erased(sends):
+    sends.claim("k1", kind="confirmation", candidate_id="cand_1")
+    time.sleep(0.002)  # created_at orders them (milliseconds)
+    sends.claim("k2", kind="confirmation", candidate_id="cand_1")
+    sends.claim("k3", kind="confirmation", candidate_id="cand_2")
+    sends.mark_failed("k2", "x" * 600)
+    newest, oldest = sends.for_candidate("cand_1")
+    assert (newest["pk"], newest["status"], len(newest["error"])) == ("k2", "failed", 500)
+    assert (oldest["pk"], oldest["status"]) == ("k1", "claimed") and "error" not in oldest
+    assert sends.delete_for_candidate("cand_1") == 2 and sends.for_candidate("cand_1") == []
+    assert sends.delete_for_candidate("cand_1") == 0 and len(sends.for_candidate("cand_2")) == 1
+
+
+# ------------------------------------------------------------ PoolStore
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def pools(request):
+    if request.param == "memory":
+        return InMemoryPools()
+    request.getfixturevalue("aws")
+    from chalicelib.store.pools import PoolRepository
+
+    return PoolRepository()
+
+
+RULES = {"all": [{"field": "skills", "op": "contains_any", "value": ["python"]}]}
+
+
+def pool(n: int, **fields) -> dict:
+    return {"id": f"pool_{n}", "name": f"Pool {n}", "kind": "dynamic", "description": None, "rules": RULES,
+            "status": "rebuilding", "size": 0, "generation": 1, "builtin": None,
+            "created_at": f"2026-01-0{n}T00:00:00.000Z", "updated_at": f"2026-01-0{n}T00:00:00.000Z", **fields}
+
+
+def test_a_pool_reads_back_as_written(pools):
+    pools.create(pool(2))
+    pools.create(pool(1, kind="static", rules=None, status="ready", description="Shortlist", unknown="dropped"))
+    with refused():
+        pools.create(pool(1, name="Again"))
+    assert pools.get("pool_2") == {k: v for k, v in pool(2).items() if v is not None}
+    assert pools.get("pool_1") == {"id": "pool_1", "name": "Pool 1", "kind": "static", "description": "Shortlist",
+                                   "rules": None, "status": "ready", "size": 0, "generation": 1,
+                                   "created_at": "2026-01-01T00:00:00.000Z", "updated_at": "2026-01-01T00:00:00.000Z"}
+    assert [p["id"] for p in pools.all()] == ["pool_1", "pool_2"] and pools.get("pool_9") is None
+    pools.delete("pool_1")
+    assert pools.get("pool_1") is None and [p["id"] for p in pools.all()] == ["pool_2"]
+
+
+def test_updates_set_and_remove_fields_of_pools_that_exist(pools):
+    pools.create(pool(1, description="Old"))
+    pools.update("pool_1", name="New", description=None, updated_at="2026-02-01T00:00:00.000Z")
+    found = pools.get("pool_1")
+    assert (found["name"], found["updated_at"]) == ("New", "2026-02-01T00:00:00.000Z") and "description" not in found
+    with refused():
+        pools.update("pool_9", name="Nobody")
+    assert pools.get("pool_9") is None
+
+
+def test_a_rebuild_finishes_only_at_its_generation(pools):
+    pools.create(pool(1, status="ready"))
+    rules = {"any": [{"field": "city", "op": "eq", "value": "Lisbon"}]}
+    assert pools.start_rebuild("pool_1", "2026-02-01T00:00:00.000Z", rules=rules, name="Lisbon") == 2
+    assert pools.start_rebuild("pool_1", "2026-02-02T00:00:00.000Z") == 3
+    found = pools.get("pool_1")
+    assert (found["status"], found["rules"], found["name"], found["updated_at"]) == (
+        "rebuilding", rules, "Lisbon", "2026-02-02T00:00:00.000Z")
+    assert pools.finish_rebuild("pool_1", 2, "2026-02-03T00:00:00.000Z") is False  # an older rebuild
+    assert pools.get("pool_1")["status"] == "rebuilding"
+    assert pools.finish_rebuild("pool_1", 3, "2026-02-03T00:00:00.000Z") is True
+    assert (pools.get("pool_1")["status"], pools.get("pool_1")["rebuilt_at"]) == ("ready", "2026-02-03T00:00:00.000Z")
+    assert pools.finish_rebuild("pool_9", 1, "2026-02-03T00:00:00.000Z") is False
+    with refused():
+        pools.start_rebuild("pool_9", "2026-02-03T00:00:00.000Z")
+
+
+def test_sizes_and_errors_skip_pools_that_are_gone(pools):
+    pools.create(pool(1))
+    pools.create(pool(2))
+    pools.add_sizes({"pool_1": 3, "pool_2": 0, "pool_9": 5})
+    pools.add_sizes({"pool_1": -1})
+    pools.mark_error("pool_2")
+    pools.mark_error("pool_9")
+    assert (pools.get("pool_1")["size"], pools.get("pool_2")["size"]) == (2, 0)
+    assert pools.get("pool_2")["status"] == "error" and pools.get("pool_9") is None
+
+
+# ------------------------------------------------------------ MembershipStore
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def members(request):
+    if request.param == "memory":
+        return InMemoryMemberships()
+    request.getfixturevalue("aws")
+    from chalicelib.store.pools import MembershipRepository
+
+    return MembershipRepository()
+
+
+def test_joins_and_leaves_count_only_changes(members):
+    ada, bob = person(1, first_name="Ada", skills=["python"], remote_ok=False), person(2, first_name="Bob")
+    joined = members.join([("pool_a", ada, "2026-01-01T00:00:00.000Z"), ("pool_a", bob, "2026-01-02T00:00:00.000Z"),
+                           ("pool_b", ada, "2026-01-03T00:00:00.000Z")])
+    assert joined == {"pool_a": 2, "pool_b": 1}
+    assert members.join([("pool_a", ada, "2026-02-01T00:00:00.000Z")]) == {}  # a member already
+    assert members.current("cand_0001") == {"pool_a": "2026-01-01T00:00:00.000Z", "pool_b": "2026-01-03T00:00:00.000Z"}
+    assert members.existing("pool_a", ["cand_0002", "cand_0009", "cand_0002"]) == {"cand_0002": "2026-01-02T00:00:00.000Z"}
+    assert members.leave([("pool_a", "cand_0001"), ("pool_a", "cand_0001"), ("pool_a", "cand_0009")]) == {"pool_a": 1}
+    assert members.current("cand_0001") == {"pool_b": "2026-01-03T00:00:00.000Z"} and members.current("cand_0009") == {}
+
+
+def test_members_carry_a_copy_of_the_person(members):
+    ada = person(1, first_name="Ada", skills=["python"], remote_ok=False, engagement_score=7, phone="+351900000000")
+    members.join([("pool_a", ada, "2026-01-01T00:00:00.000Z")])
+    expected = {"pool_id": "pool_a", "candidate_id": "cand_0001", "joined_at": "2026-01-01T00:00:00.000Z",
+                "email": "p1@example.com", "first_name": "Ada", "skills": ["python"], "remote_ok": False,
+                "engagement_score": 7, "status": "not_subscribed", "created_at": "2026-01-01T00:00:00.000Z",
+                "updated_at": "2026-01-01T00:00:00.000Z"}  # the snapshot fields only: no phone, no version
+    assert list(members.iterate("pool_a")) == [expected]
+    members.refresh([("pool_a", dict(ada, first_name="Adah", skills=None), "2026-01-01T00:00:00.000Z")])
+    [item] = members.iterate("pool_a")
+    assert item["first_name"] == "Adah" and "skills" not in item
+
+
+def test_member_pages_filter_and_keep_their_cursors_to_their_pool(members):
+    people = [person(n, first_name="Ada" if n % 2 else "Bob", skills=["python"] if n < 6 else ["go"])
+              for n in range(1, 8)]
+    members.join([("pool_a", p, f"2026-01-0{n}T00:00:00.000Z") for n, p in enumerate(people, 1)])
+    members.join([("pool_b", people[0], "2026-01-01T00:00:00.000Z")])
+
+    def everything(**search):
+        found, cursor, pages = [], None, 0
+        while pages < 10:
+            page, cursor = members.page("pool_a", limit=2, cursor=cursor, **search)
+            assert len(page) <= 2
+            found += [m["candidate_id"] for m in page]
+            pages += 1
+            if cursor is None:
+                break
+        return found
+
+    assert everything() == [f"cand_000{n}" for n in range(1, 8)]
+    assert everything(search=PeopleSearch.parse("python", "ada")) == ["cand_0001", "cand_0003", "cand_0005"]
+    _, cursor = members.page("pool_a", limit=2, cursor=None)
+    with pytest.raises(ValidationError) as foreign:
+        members.page("pool_b", limit=2, cursor=cursor)
+    assert "cursor" in foreign.value.fields
+
+
+def test_ids_and_newcomers_page_through_a_pool(members):
+    people = [person(n) for n in range(1, 6)]
+    members.join([("pool_a", p, f"2026-01-0{6 - n}T00:00:00.000Z") for n, p in enumerate(people, 1)])
+
+    def all_pages(read):
+        found, cursor = [], None
+        for _ in range(10):
+            ids, cursor = read(cursor)
+            found += ids
+            if cursor is None:
+                break
+        return found
+
+    assert all_pages(lambda c: members.ids_page("pool_a", limit=2, cursor=c)) == [p["id"] for p in people]
+    newcomers = all_pages(lambda c: members.joined_since("pool_a", "2026-01-03T00:00:00.000Z", limit=2, cursor=c))
+    assert newcomers == ["cand_0003", "cand_0002", "cand_0001"]  # by when they joined
+
+
+def test_a_pool_is_emptied_in_chunks(members):
+    members.join([("pool_a", person(n), "2026-01-01T00:00:00.000Z") for n in range(1, 6)])
+    members.join([("pool_b", person(1), "2026-01-01T00:00:00.000Z")])
+    assert [members.delete_some("pool_a", count=2) for _ in range(4)] == [2, 2, 1, 0]
+    assert list(members.iterate("pool_a")) == [] and members.current("cand_0001") == {
+        "pool_b": "2026-01-01T00:00:00.000Z"}
