@@ -19,6 +19,20 @@ def _plain(value):
     return value
 
 
+def storable(value):
+    """`value` with the vocabulary's members (StrEnum: str subclasses) as plain text. A raw MapAttribute
+    serializes its values by their exact type and refuses a subclass of str; the text stored is the same."""
+    if type(value) is str:
+        return value
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    return value
+
+
 def to_dict(item: Model) -> dict:
     return _plain(item.to_simple_dict())
 
@@ -27,4 +41,4 @@ def from_dict(model: type[M], data: dict) -> M:
     # Attributes set directly: from_simple_dict would first turn every value into an AttributeValue
     # and back (40% slower; it shows on a 10,000-row import).
     known = model.get_attributes()
-    return model(**{k: v for k, v in data.items() if k in known and v is not None})
+    return model(**{k: storable(v) for k, v in data.items() if k in known and v is not None})

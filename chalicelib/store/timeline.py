@@ -6,6 +6,7 @@ from pynamodb.exceptions import DoesNotExist
 from ..domain.clock import iso, new_id
 from ..domain.errors import ValidationError
 from .candidates import decode_cursor, encode_cursor
+from .convert import storable
 from .models import TimelineModel
 
 
@@ -20,14 +21,14 @@ class TimelineRepository:
     def add(self, candidate_id: str, kind: str, data: dict, at: str | None = None) -> dict:
         at = at or iso()
         sk = f"{at}#{new_id('evt')}"
-        TimelineModel(candidate_id, sk, kind=kind, at=at, data=data).save()
+        TimelineModel(candidate_id, sk, kind=kind, at=at, data=storable(data)).save()
         return {"id": sk, "kind": kind, "at": at, "data": data}
 
     def add_many(self, entries: list[tuple[str, str, dict, str]]) -> None:
         """(candidate_id, kind, data, at) in batches of 25."""
         with TimelineModel.batch_write() as batch:
             for candidate_id, kind, data, at in entries:
-                batch.save(TimelineModel(candidate_id, f"{at}#{new_id('evt')}", kind=kind, at=at, data=data))
+                batch.save(TimelineModel(candidate_id, f"{at}#{new_id('evt')}", kind=kind, at=at, data=storable(data)))
 
     def get(self, candidate_id: str, entry_id: str) -> dict | None:
         try:
@@ -36,7 +37,7 @@ class TimelineRepository:
             return None
 
     def update_data(self, candidate_id: str, entry_id: str, data: dict) -> None:
-        TimelineModel(candidate_id, entry_id).update(actions=[TimelineModel.data.set(data)])
+        TimelineModel(candidate_id, entry_id).update(actions=[TimelineModel.data.set(storable(data))])
 
     def page(self, candidate_id: str, *, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
         start = decode_cursor(cursor, ("candidate_id", "sk"))
