@@ -1,35 +1,36 @@
 """The candidate profile: which fields exist, how input is validated, and how profiles merge.
 
-A profile is a plain dict. Validation returns only the fields present in the input, normalized;
-an empty value means "no value" (ignored by merges, clears a field in a PATCH).
+A profile is a plain dict. The request bodies that carry one are declared models (SignupProfile, Profile,
+NewCandidate, CandidatePatch, Touchpoint, SuppressionLift) whose fields are read by the checks below
+(_text, _list, parse_bool, ...), which jobs share. Validation returns only the fields present in the input,
+normalized; an empty value means "no value" (ignored by merges, clears a field in a PATCH).
 """
 from __future__ import annotations
 
 import re
-from typing import Callable
+from typing import Annotated, Callable, Literal, get_args
 
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import ValidationInfo, field_validator
+
+from .bodies import CHOICE, Body
+from .body_fields import checked, described, parse_in, reading, refused
 from .countries import COUNTRY_ALIASES, ISO_COUNTRIES
 from .emails import normalize_email
 from .errors import ValidationError
 from .phones import ImpossiblePhone, profile_phone
 from .skills import normalize_list, normalize_skill, normalize_tag, split_list
 from .text import is_web_url, unsafe_reason
+from .vocabulary import CandidateStatus, Stage
 
-STATUSES = ("pending", "subscribed", "not_subscribed", "unsubscribed", "bounced", "complained")
-STAGES = ("applied", "interviewing", "offer", "hired", "rejected")
 SENIORITIES = ("intern", "junior", "mid", "senior", "lead", "principal", "executive")
 # Statuses a recruiter may set by hand; the others come from double opt-in and email events.
-RECRUITER_STATUSES = ("not_subscribed", "unsubscribed")
+RecruiterStatus = Literal[CandidateStatus.NOT_SUBSCRIBED, CandidateStatus.UNSUBSCRIBED]
+RECRUITER_STATUSES: tuple[CandidateStatus, ...] = get_args(RecruiterStatus)
+TouchpointChannel = Literal["linkedin", "phone", "meeting", "note", "email", "event"]
+TOUCHPOINT_CHANNELS: tuple[str, ...] = get_args(TouchpointChannel)
 
-TEXT_FIELDS = ("first_name", "last_name", "city", "seniority", "source")
 LIST_FIELDS = ("skills", "roles", "tags")
-BOOL_FIELDS = ("remote_ok", "sms_consent")
-URL_FIELDS = ("linkedin_url", "portfolio_url")
-TIME_FIELDS = ("last_contacted_at",)
-PROFILE_FIELDS = (
-    TEXT_FIELDS + ("phone", "country") + LIST_FIELDS + BOOL_FIELDS + URL_FIELDS
-    + ("stage", "status") + TIME_FIELDS
-)
 # Everything the API shows of a candidate, in this order.
 PUBLIC_FIELDS = (
     "id", "email", "first_name", "last_name", "phone", "city", "country", "remote_ok", "skills",
@@ -37,6 +38,7 @@ PUBLIC_FIELDS = (
     "sms_consent", "utm", "consent", "preferences", "engagement_score", "last_contacted_at",
     "last_engaged_at", "confirmed_at", "created_at", "updated_at",
 )
+EMAIL_FIXED = "cannot be changed; erase the person and add the new address"
 
 _TRUE = {"true", "1", "yes", "y", "on"}
 _FALSE = {"false", "0", "no", "n", "off", ""}
@@ -59,7 +61,8 @@ def parse_bool(value: object, field: str) -> bool | None:
 
 
 def _text(value: object, field: str, limit: int = _MAX_TEXT) -> str | None:
-    """One line of text: whitespace (tabs, line breaks) collapsed to single spaces; other controls refused."""
+    """One line of text: whitespace (tabs, line breaks) collapsed to single spaces; other controls refused.
+    Numbers are taken as their text (a phone number or a postcode sent as a JSON number)."""
     if value is None:
         return None
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
@@ -73,6 +76,23 @@ def _text(value: object, field: str, limit: int = _MAX_TEXT) -> str | None:
     if len(text) > limit:
         raise ValidationError.field(field, f"at most {limit} characters")
     return text or None
+
+
+def _key(value: object, field: str) -> str | None:
+    """A choice as people type it ("Not subscribed", "Senior"): one line, lower case, spaces as underscores."""
+    text = _text(value, field)
+    return text.lower().replace(" ", "_") if text else None
+
+
+def _choices(allowed: tuple[str, ...]) -> str:
+    return "must be one of " + ", ".join(allowed)
+
+
+def _one_of(value: object, field: str, allowed: tuple[str, ...]) -> str | None:
+    key = _key(value, field)
+    if key is not None and key not in allowed:
+        raise ValidationError.field(field, _choices(allowed))
+    return key
 
 
 def _url(value: object, field: str) -> str | None:
@@ -117,14 +137,12 @@ def _phone(value: object, country: object) -> str | None:
         raise ValidationError.field("phone", str(exc)) from None
 
 
-def _one_of(value: object, field: str, allowed: tuple[str, ...]) -> str | None:
+def _country(value: object, field: str) -> str | None:
     text = _text(value, field)
-    if text is None:
-        return None
-    key = text.lower().replace(" ", "_")
-    if key not in allowed:
-        raise ValidationError.field(field, "must be one of " + ", ".join(allowed))
-    return key
+    code = COUNTRY_ALIASES.get(text.upper(), text.upper()) if text else None
+    if code and code not in ISO_COUNTRIES:
+        raise ValidationError.field(field, "must be an ISO 3166 alpha-2 code such as GB")
+    return code
 
 
 def parse_time(value: object, field: str) -> str | None:
@@ -140,84 +158,121 @@ def parse_time(value: object, field: str) -> str | None:
     raise ValidationError.field(field, problem)
 
 
-def validate_profile(data: dict, *, allowed_statuses: tuple[str, ...] = RECRUITER_STATUSES,
-                     known_country: object = None) -> dict:
+def _reason(text: str) -> str:
+    if not text.strip():
+        raise described()
+    return " ".join(text.split())
+
+
+# Profile fields: what each takes is what its check takes (a form or a CSV cell sends text).
+Text = Annotated[str | None, checked(_text)]
+Choice = Annotated[str | None, checked(_key)]
+Country = Annotated[str | None, checked(_country)]
+Flag = Annotated[bool | None, checked(parse_bool)]
+Url = Annotated[str | None, checked(_url)]
+Skills = Annotated[list[str], checked(lambda value, field: _list(value, field, normalize_skill))]
+Tags = Annotated[list[str], checked(lambda value, field: _list(value, field, normalize_tag))]
+Seniority = Annotated[str | None, checked(lambda value, field: _one_of(value, field, SENIORITIES))]
+Time = Annotated[str | None, checked(parse_time)]
+Email = Annotated[str, checked(normalize_email)]
+# Stage and status: typed as they are spelled ("Interviewing", "not subscribed"), then held to the vocabulary.
+StageField = Annotated[Annotated[Stage, CHOICE] | None, BeforeValidator(reading(_key))]
+StatusField = Annotated[RecruiterStatus | None, BeforeValidator(reading(_key))]
+
+
+class SignupProfile(Body):
+    """The profile fields a person may give on the careers form; every profile has them."""
+    first_name: Text = None
+    last_name: Text = None
+    city: Text = None
+    country: Country = None  # before phone: a national number is read in it
+    phone: str | None = Field(None, description="a phone number, national (read in the person's country) or +")
+    remote_ok: Flag = None
+    skills: Skills = Field(default_factory=list, description="a list or comma-separated text; aliases apply")
+    roles: Tags = Field(default_factory=list)
+    tags: Tags = Field(default_factory=list)
+    linkedin_url: Url = None
+    portfolio_url: Url = None
+    sms_consent: Flag = None
+
+    @field_validator("phone", mode="plain")
+    @classmethod
+    def _read_phone(cls, value: object, info: ValidationInfo) -> str | None:
+        # the country sent, else the person's stored one (a PATCH): the phone check's problem text
+        country = info.data.get("country") or (info.context or {}).get("known_country")
+        return reading(lambda phone, _: _phone(phone, country))(value, info)
+
+
+class Profile(SignupProfile):
+    """Every profile field: what recruiters, imports and the ATS may set."""
+    seniority: Seniority = None
+    source: Choice = None
+    stage: StageField = Field(None, description=_choices(tuple(Stage)))
+    status: StatusField = Field(None, description=_choices(RECRUITER_STATUSES))
+    last_contacted_at: Time = None
+
+
+class NewCandidate(Profile):
+    """A recruiter's upsert body: email plus profile fields."""
+    email: Email = Field(description="required")
+
+
+class CandidatePatch(Profile):
+    """A PATCH: the profile fields sent (model_fields_set); null clears one. The address is the person's key."""
+    email: Annotated[None, refused(EMAIL_FIXED)] = Field(None, description=EMAIL_FIXED)
+
+
+class Touchpoint(Body):
+    """POST /candidates/{id}/touchpoints."""
+    model_config = ConfigDict(extra="ignore")  # other fields were always ignored (openapi: additionalProperties)
+    channel: TouchpointChannel = Field(description=_choices(TOUCHPOINT_CHANNELS))
+    summary: Annotated[str, StringConstraints(max_length=2000)] | None = Field(
+        None, description="text of at most 2000 characters")
+    at: Time = Field(None, description="when it happened; default now")
+
+
+class SuppressionLift(Body):
+    """POST /candidates/{id}/lift-suppression: why, on the record."""
+    model_config = ConfigDict(extra="ignore")  # as Touchpoint
+    reason: Annotated[str, StringConstraints(max_length=500), AfterValidator(_reason)] = Field(
+        description="required: why the suppression may be lifted (at most 500 characters)")
+
+
+PROFILE_FIELDS = tuple(Profile.model_fields)
+
+
+def profile_of(model: SignupProfile) -> dict:
+    """The profile fields the body sent, normalized, as stored (the vocabulary's members as their text)."""
+    return model.model_dump(mode="json", include=set(PROFILE_FIELDS) & model.model_fields_set)
+
+
+def validate_profile(data: dict, *, known_country: object = None) -> dict:
     """Normalize the profile fields present in `data`. Collects every bad field before raising.
 
     `known_country`: the person's stored country, to read a national phone number when `data` gives none.
     """
-    result: dict = {}
-    problems: dict[str, str] = {}
-    for field in PROFILE_FIELDS:
-        if field not in data:
-            continue
-        value = data[field]
-        try:
-            if field in TEXT_FIELDS:
-                if field == "seniority":
-                    result[field] = _one_of(value, field, SENIORITIES)
-                elif field == "source":
-                    result[field] = (_text(value, field) or "").lower().replace(" ", "_") or None
-                else:
-                    result[field] = _text(value, field)
-            elif field == "phone":
-                result[field] = _phone(value, data.get("country") or known_country)
-            elif field == "country":
-                text = _text(value, field)
-                text = COUNTRY_ALIASES.get(text.upper(), text.upper()) if text else None
-                if text and text not in ISO_COUNTRIES:
-                    raise ValidationError.field(field, "must be an ISO 3166 alpha-2 code such as GB")
-                result[field] = text
-            elif field in LIST_FIELDS:
-                normalizer = normalize_skill if field == "skills" else normalize_tag
-                result[field] = _list(value, field, normalizer)
-            elif field in BOOL_FIELDS:
-                result[field] = parse_bool(value, field)
-            elif field in URL_FIELDS:
-                result[field] = _url(value, field)
-            elif field == "stage":
-                result[field] = _one_of(value, field, STAGES)
-            elif field == "status":
-                result[field] = _one_of(value, field, allowed_statuses)
-            elif field in TIME_FIELDS:
-                result[field] = parse_time(value, field)
-        except ValidationError as exc:
-            problems.update(exc.fields)
-    if problems:
-        raise ValidationError("invalid candidate fields: " + ", ".join(sorted(problems)), problems)
-    return result
+    return profile_of(parse_in(Profile, data, "invalid candidate fields", known_country=known_country))
 
 
 def validate_new_candidate(data: object) -> tuple[str, dict]:
     """A recruiter's upsert body: email plus profile fields; unknown fields are an error."""
-    if not isinstance(data, dict):
-        raise ValidationError("body must be a JSON object")
-    unknown = set(data) - set(PROFILE_FIELDS) - {"email"}
-    problems = {name: "unknown field" for name in sorted(unknown)}
-    email = None
-    try:
-        email = normalize_email(data.get("email"))
-    except ValidationError as exc:
-        problems.update(exc.fields)
-    try:
-        profile = validate_profile(data)
-    except ValidationError as exc:
-        problems.update(exc.fields)
-    if problems or email is None:  # no problem means the email was read
-        raise ValidationError("invalid candidate: " + ", ".join(sorted(problems)), problems)
-    return email, profile
+    body = parse_in(NewCandidate, data, "invalid candidate")
+    return body.email, profile_of(body)
 
 
 def validate_patch(data: object, *, known_country: object = None) -> dict:
     if not isinstance(data, dict) or not data:
         raise ValidationError("body must be a JSON object with the fields to change")
-    unknown = set(data) - set(PROFILE_FIELDS)
-    if unknown:
-        problems = {name: "unknown field" for name in sorted(unknown)}
-        if "email" in unknown:
-            problems["email"] = "cannot be changed; erase the person and add the new address"
-        raise ValidationError("invalid fields: " + ", ".join(sorted(problems)), problems)
-    return validate_profile(data, known_country=known_country)
+    return profile_of(parse_in(CandidatePatch, data, "invalid fields", known_country=known_country))
+
+
+def validate_touchpoint(data: object) -> Touchpoint:
+    return parse_in(Touchpoint, data, "invalid touchpoint")
+
+
+def lift_reason(data: object) -> str:
+    """The reason of a lift; any body without one (none at all, too) is told what to send."""
+    return parse_in(SuppressionLift, data if isinstance(data, dict) else {}, "invalid lift").reason
 
 
 def _empty(value: object) -> bool:

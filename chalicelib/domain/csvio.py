@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from .candidates import PROFILE_FIELDS, validate_profile
 from .emails import normalize_email
 from .errors import PayloadTooLarge, ValidationError
+from .vocabulary import SYSTEM_STATUSES
 
 MAX_ROWS = 10_000
 # Bounds on a file's shape, checked before a row is split into cells: a header of a million columns
@@ -41,7 +42,6 @@ HEADER_ALIASES = {
     "lastcontacted": "last_contacted_at", "lastcontactedat": "last_contacted_at",
     "lastcontact": "last_contacted_at",
 }
-SYSTEM_STATUSES = ("pending", "subscribed", "bounced", "complained")
 EXPORT_COLUMNS = (
     "id", "email", "first_name", "last_name", "phone", "city", "country", "remote_ok", "skills",
     "roles", "tags", "linkedin_url", "portfolio_url", "seniority", "source", "status", "stage",

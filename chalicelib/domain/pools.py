@@ -2,11 +2,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated, Literal, get_args
 
+from pydantic import AfterValidator, ConfigDict, Field, PlainValidator, StringConstraints, ValidationInfo
+from pydantic import field_validator
+
+from .bodies import Body
+from .body_fields import ABSENT, described, nested, parse_in, refused
 from .errors import ValidationError
 from .rules import Rule, parse_rules
 
-KINDS = ("static", "dynamic")
+Kind = Literal["static", "dynamic"]
+KINDS: tuple[str, ...] = get_args(Kind)
+# A pool's `status`. TODO vocabulary: a PoolStatus (READY, REBUILDING, ERROR) in vocabulary.py.
+POOL_READY, POOL_REBUILDING, POOL_ERROR = "ready", "rebuilding", "error"
 # What a membership item copies from the person: enough to list, match and (later) send without
 # reading the candidates table.
 SNAPSHOT_FIELDS = (
@@ -55,48 +64,94 @@ class PoolInput:
     present: set = field(default_factory=set)
 
 
+def _name(text: str) -> str:
+    name = " ".join(text.split())
+    if not name or len(text.strip()) > 100:
+        raise described()
+    return name
+
+
+def _pool_rules(rules: object, kind: object) -> Rule | None:
+    """A dynamic pool's rules, parsed (each bad part named by its path); a static pool has none."""
+    if kind == "static" and rules is not None:
+        raise ValueError("a static pool has members, not rules")
+    if kind != "dynamic":  # no kind, or a bad one (reported on its own): nothing to hold the rules to
+        return None
+    if rules is None:
+        raise ValueError("a dynamic pool needs rules")
+    try:
+        return parse_rules(rules)
+    except ValidationError as exc:
+        raise nested(exc, "rules") from None
+
+
+Name = Annotated[str, AfterValidator(_name)]
+Description = Annotated[str, StringConstraints(max_length=1000), AfterValidator(lambda text: text or None)]
+KIND_FIXED = "cannot change; make a new pool"
+RULES = "the pool's rules (docs/api.md, pools); a dynamic pool needs them, a static one has none"
+
+
+class NewPool(Body):
+    model_config = ConfigDict(arbitrary_types_allowed=True)  # rules are parsed into a Rule
+    name: Name = Field(description="required text of at most 100 characters")
+    kind: Kind = Field(description="must be static or dynamic")  # before rules: they are held to it
+    description: Description | None = Field(None, description="text of at most 1000 characters")
+    rules: Rule | None = Field(None, validate_default=True, description=RULES)
+
+    @field_validator("rules", mode="plain")
+    @classmethod
+    def _rules(cls, value: object, info: ValidationInfo) -> Rule | None:
+        return _pool_rules(value, info.data.get("kind"))
+
+
+class PoolPatch(Body):
+    """A PATCH: the fields sent (model_fields_set); the kind is the pool's for good."""
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    name: Name = Field(ABSENT, description="required text of at most 100 characters")
+    kind: Annotated[None, refused(KIND_FIXED)] = Field(None, description=KIND_FIXED)
+    description: Description | None = Field(None, description="text of at most 1000 characters")
+    rules: Rule | None = Field(None, description=RULES)
+
+    @field_validator("rules", mode="plain")
+    @classmethod
+    def _rules(cls, value: object, info: ValidationInfo) -> Rule | None:
+        return _pool_rules(value, (info.context or {}).get("existing_kind"))
+
+
+MAX_MEMBERS_PER_REQUEST = 500
+
+
+def _candidate_ids(ids: object) -> list[str]:
+    """Checked as a whole: one problem for the list, not one per item of hundreds. An id becomes a key, so
+    it is bounded (DynamoDB refuses a key over 1 KiB: a 500, not the caller's 400); unknown ones are reported."""
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) and 0 < len(i) <= 100 for i in ids):
+        raise described()
+    if len(ids) > MAX_MEMBERS_PER_REQUEST:
+        raise ValueError(f"at most {MAX_MEMBERS_PER_REQUEST} per request")
+    return ids
+
+
+class NewMembers(Body):
+    """POST /pools/{id}/members (a static pool)."""
+    model_config = ConfigDict(extra="ignore")  # other fields were always ignored (openapi: additionalProperties)
+    candidate_ids: Annotated[list[str], PlainValidator(_candidate_ids)] = Field(
+        description="a non-empty list of candidate ids")
+
+
+def member_ids(body: object) -> list[str]:
+    return parse_in(NewMembers, body, "invalid members").candidate_ids
+
+
 def validate_pool(body: object, *, existing_kind: str | None = None) -> PoolInput:
     """A new pool (existing_kind None) or a PATCH of one. Collects every problem before raising."""
-    if not isinstance(body, dict):
-        raise ValidationError("body must be a JSON object")
-    creating = existing_kind is None
-    allowed = {"name", "kind", "description", "rules"} if creating else {"name", "description", "rules"}
-    problems = {name: "unknown field" if name != "kind" else "cannot change; make a new pool"
-                for name in sorted(set(body) - allowed)}
-    result = PoolInput(present=set(body) & allowed)
-
-    if creating or "name" in body:
-        name = body.get("name")
-        if not isinstance(name, str) or not name.strip() or len(name.strip()) > 100:
-            problems["name"] = "required text of at most 100 characters"
-        else:
-            result.name = " ".join(name.split())
-    if "description" in body:
-        description = body.get("description")
-        if description is not None and (not isinstance(description, str) or len(description) > 1000):
-            problems["description"] = "text of at most 1000 characters"
-        result.description = description or None
-
-    kind = body.get("kind") if creating else existing_kind
-    if creating and kind not in KINDS:
-        problems["kind"] = "must be static or dynamic"
-    result.kind = kind
-    if "rules" in body or (creating and kind == "dynamic"):
-        rules = body.get("rules")
-        if kind == "static" and rules is not None:
-            problems["rules"] = "a static pool has members, not rules"
-        elif kind == "dynamic":
-            if rules is None:
-                problems["rules"] = "a dynamic pool needs rules"
-            else:
-                try:
-                    result.rule = parse_rules(rules)
-                    result.rules = rules
-                except ValidationError as exc:
-                    problems.update(exc.fields)
-    if problems:
-        raise ValidationError("invalid pool: " + ", ".join(sorted(problems)), problems, code="validation_error")
-    return result
+    given: NewPool | PoolPatch
+    if existing_kind is None:
+        given = parse_in(NewPool, body, "invalid pool")
+    else:
+        given = parse_in(PoolPatch, body, "invalid pool", existing_kind=existing_kind)
+    return PoolInput(name=given.name, kind=given.kind or existing_kind, description=given.description,
+                     rules=given.rules.source if given.rules else None, rule=given.rules,
+                     present=set(given.model_fields_set))
 
 
 def pool_problem(pool: dict) -> str | None:
@@ -119,9 +174,9 @@ def pool_view(pool: dict) -> dict:
     """A pool as the API shows it: `status` "error" and an `error` saying why when its rules cannot be
     evaluated (membership upkeep skips such a pool and marks it)."""
     problem = pool_problem(pool)
-    if problem is None and pool.get("status") == "error":
+    if problem is None and pool.get("status") == POOL_ERROR:
         problem = "membership upkeep failed for this pool (see the logs); the daily refresh rebuilds it"
-    return dict(pool, status="error" if problem else pool.get("status"), error=problem)
+    return dict(pool, status=POOL_ERROR if problem else pool.get("status"), error=problem)
 
 
 @dataclass

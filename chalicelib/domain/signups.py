@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from .candidates import parse_bool, validate_profile
-from .emails import normalize_email
+from pydantic import BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+
+from .body_fields import checked, described, parse_in
+from .candidates import Email, SignupProfile, parse_bool, profile_of
 from .errors import ValidationError
 from .text import is_web_url, one_line
 
-PROFILE_INPUTS = (
-    "first_name", "last_name", "phone", "city", "country", "remote_ok", "skills", "roles",
-    "linkedin_url", "portfolio_url", "sms_consent", "tags",
-)
 LIST_INPUTS = ("skills", "roles", "tags")
 UTM_INPUTS = ("utm_source", "utm_medium", "utm_campaign")
 MAX_BODY_BYTES = 16 * 1024
@@ -53,6 +52,11 @@ def allowed_origin(url: str, allowed: tuple[str, ...]) -> bool:
     return origin is not None and origin in {origin_of(item) for item in allowed}
 
 
+def _redirect_ok(url: object, allowed: tuple[str, ...]) -> bool:
+    """It becomes a Location header: no whitespace, CR/LF or other controls (is_web_url), and our origins only."""
+    return is_web_url(url, MAX_REDIRECT_CHARS, dotted_host=False) and allowed_origin(str(url), allowed)
+
+
 def _clean(value: object, limit: int) -> str | None:
     """Metadata the page sends, not the person (UTM tags, form id, consent version): kept as one line of
     printable text, never refused, since a person's sign-up must not fail on a page's hidden field."""
@@ -61,69 +65,78 @@ def _clean(value: object, limit: int) -> str | None:
     return one_line(str(value))[:limit] or None
 
 
-def _single(data: dict, name: str):
-    value = data.get(name)
+def _agreed(value: object) -> object:
+    """The form's spellings of yes ("on", "yes", "true", "1") as True; anything else as it came."""
+    try:
+        return parse_bool(value, "consent")
+    except ValidationError:
+        return value
+
+
+def _filled(value: object, _: str = "") -> bool:
+    return bool(str(value or "").strip())
+
+
+Metadata = Annotated[str | None, checked(lambda value, _: _clean(value, 200))]
+Utm = Annotated[str | None, checked(lambda value, _: _clean(value, 100) if isinstance(value, str) else None)]
+
+
+class Signup(SignupProfile):
+    """POST /signups: a JSON object or a decoded form (every value text, a repeated field a list)."""
+    # Careers pages post their own fields too (a submit button's name, tracking ids): never the person's fault.
+    model_config = ConfigDict(extra="ignore")
+
+    email: Email = Field(description="required")
+    consent: Annotated[Literal[True], BeforeValidator(_agreed)] = Field(
+        description="required: the person must agree to be contacted")
+    redirect_to: str | None = Field(None, description="must be a URL on an allowed careers-site origin")
+    utm_source: Utm = None
+    utm_medium: Utm = None
+    utm_campaign: Utm = None
+    form_id: Metadata = None
+    page: Metadata = None
+    consent_version: Metadata = None
+    website: Annotated[bool, checked(_filled)] = Field(
+        False, description="the honeypot: people leave it empty")
+
+    @field_validator("redirect_to", mode="plain")
+    @classmethod
+    def _on_our_site(cls, value: object, info: ValidationInfo) -> str | None:
+        if value and not _redirect_ok(value, (info.context or {}).get("allowed_origins", ())):
+            raise described()
+        return str(value) if value else None
+
+    def request(self) -> SignupRequest:
+        return SignupRequest(
+            email=self.email,
+            profile=profile_of(self),
+            utm={name[4:]: value for name in UTM_INPUTS if (value := getattr(self, name))},
+            redirect_to=self.redirect_to,
+            honeypot=self.website,
+            form_id=self.form_id,
+            page=self.page,
+            consent_version=self.consent_version,
+        )
+
+
+def _last(name: str, value: object) -> object:
+    """A field a form repeats: its last value (lists are lists)."""
     if isinstance(value, list) and name not in LIST_INPUTS:
-        value = value[-1] if value else None
+        return value[-1] if value else None
     return value
 
 
 def parse_signup(data: dict, allowed_origins: tuple[str, ...]) -> SignupRequest:
-    """Validate a sign-up (JSON object or decoded form). Collects every bad field before raising."""
+    """Validate a sign-up (JSON object or decoded form). Collects every bad field before raising; a filled
+    honeypot is never told what was wrong (the service then ignores the sign-up)."""
     if not isinstance(data, dict):
         raise ValidationError("body must be a JSON object or a form")
-    honeypot = bool(str(_single(data, "website") or "").strip())
-    problems: dict[str, str] = {}
-
-    email = ""
+    data = {name: _last(name, value) for name, value in data.items()}
     try:
-        email = normalize_email(_single(data, "email"))
-    except ValidationError as exc:
-        problems.update(exc.fields)
-
-    try:
-        consent = parse_bool(_single(data, "consent"), "consent")
+        return parse_in(Signup, data, "invalid sign-up", allowed_origins=allowed_origins).request()
     except ValidationError:
-        consent = None
-    if consent is not True:
-        problems["consent"] = "required: the person must agree to be contacted"
-
-    profile: dict = {}
-    try:
-        profile = validate_profile(
-            {name: _single(data, name) for name in PROFILE_INPUTS if name in data}
-        )
-    except ValidationError as exc:
-        problems.update(exc.fields)
-
-    redirect_to = _single(data, "redirect_to") or None
-    # it becomes a Location header: no whitespace, CR/LF or other controls (is_web_url), and our origins only
-    if redirect_to is not None and (
-        not is_web_url(redirect_to, MAX_REDIRECT_CHARS, dotted_host=False)
-        or not allowed_origin(redirect_to, allowed_origins)
-    ):
-        problems["redirect_to"] = "must be a URL on an allowed careers-site origin"
-
-    utm = {}
-    for name in UTM_INPUTS:
-        value = _single(data, name)
-        value = _clean(value, 100) if isinstance(value, str) else None
-        if value:
-            utm[name[4:]] = value
-
-    if problems and not honeypot:
-        raise ValidationError("invalid sign-up: " + ", ".join(sorted(problems)), problems)
-
-    def text(name: str) -> str | None:
-        return _clean(_single(data, name), 200)
-
-    return SignupRequest(
-        email=email,
-        profile=profile,
-        utm=utm,
-        redirect_to=redirect_to if "redirect_to" not in problems else None,
-        honeypot=honeypot,
-        form_id=text("form_id"),
-        page=text("page"),
-        consent_version=text("consent_version"),
-    )
+        if not _filled(data.get("website")):
+            raise
+    redirect_to = data.get("redirect_to")
+    return SignupRequest(email="", profile={}, utm={}, honeypot=True,
+                         redirect_to=str(redirect_to) if _redirect_ok(redirect_to, allowed_origins) else None)

@@ -4,19 +4,19 @@ from __future__ import annotations
 from ..domain.candidates import (
     apply_patch,
     changed_fields,
+    lift_reason,
     merge_update,
-    parse_time,
     public_view,
     validate_new_candidate,
     validate_patch,
+    validate_touchpoint,
 )
 from ..domain.clock import iso, new_id
-from ..domain.errors import Conflict, EmailTaken, NotFound, ValidationError, VersionConflict
+from ..domain.errors import Conflict, EmailTaken, NotFound, VersionConflict
 from ..domain.search import PeopleSearch
 from ..domain.suppression import SUPPRESSED, keep_opt_outs, weakens
+from ..domain.vocabulary import CandidateStatus
 from ..observability import logger
-
-TOUCHPOINT_CHANNELS = ("linkedin", "phone", "meeting", "note", "email", "event")
 
 
 class CandidateService:
@@ -43,7 +43,7 @@ class CandidateService:
         if existing_id is None:
             self.tombstones.refuse_erased(email)
             candidate = {
-                "id": new_id("cand"), "email": email, "status": "not_subscribed", "source": "sourced",
+                "id": new_id("cand"), "email": email, "status": CandidateStatus.NOT_SUBSCRIBED, "source": "sourced",
                 "created_at": now, "updated_at": now, "version": 1, **_set(profile),
             }
             try:
@@ -72,9 +72,7 @@ class CandidateService:
     def lift_suppression(self, candidate_id: str, body: object) -> dict:
         """A recruiter lifts a bounce or complaint suppression, with a reason, on the record. The
         person becomes `not_subscribed`: marketing email needs their own consent again."""
-        reason = body.get("reason") if isinstance(body, dict) else None
-        if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
-            raise ValidationError.field("reason", "required: why the suppression may be lifted (at most 500 characters)")
+        reason = lift_reason(body)
         current = self.get(candidate_id)
         if current.get("status") not in SUPPRESSED:
             raise Conflict(f"the person is {current.get('status')}, not suppressed", {"status": "not suppressed"},
@@ -82,11 +80,11 @@ class CandidateService:
         now = iso()
 
         def lifted(c: dict) -> dict:
-            return dict(c, status="not_subscribed") if c.get("status") in SUPPRESSED else c
+            return dict(c, status=CandidateStatus.NOT_SUBSCRIBED) if c.get("status") in SUPPRESSED else c
 
         after = self._change(candidate_id, lifted, None, now)
         self.timeline.add(candidate_id, "suppression_lifted",
-                          {"previous_status": current["status"], "reason": " ".join(reason.split()), "by": "api"}, at=now)
+                          {"previous_status": current["status"], "reason": reason, "by": "api"}, at=now)
         logger().info("suppression lifted", extra={"candidate_id": candidate_id, "previous": current["status"]})
         return after
 
@@ -122,24 +120,8 @@ class CandidateService:
         return [public_view(c) for c in items], next_cursor
 
     def add_touchpoint(self, candidate_id: str, body: object) -> dict:
-        if not isinstance(body, dict):
-            raise ValidationError("body must be a JSON object")
-        channel = body.get("channel")
-        problems = {}
-        if channel not in TOUCHPOINT_CHANNELS:
-            problems["channel"] = "must be one of " + ", ".join(TOUCHPOINT_CHANNELS)
-        summary = body.get("summary")
-        if summary is not None and (not isinstance(summary, str) or len(summary) > 2000):
-            problems["summary"] = "text of at most 2000 characters"
-        at = body.get("at")
-        if at is not None:
-            try:
-                at = parse_time(at, "at")
-            except ValidationError as exc:
-                problems.update(exc.fields)
-        if problems:
-            raise ValidationError("invalid touchpoint: " + ", ".join(sorted(problems)), problems)
-        at = at or iso()
+        touchpoint = validate_touchpoint(body)
+        channel, summary, at = touchpoint.channel, touchpoint.summary, touchpoint.at or iso()
         self.get(candidate_id)
 
         def contacted(current: dict) -> dict:

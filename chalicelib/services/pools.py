@@ -12,12 +12,22 @@ from collections import Counter
 
 from ..domain.clock import iso, new_id
 from ..domain.errors import Conflict, NotFound, ValidationError
-from ..domain.pools import BUILTIN_POOLS, member_view, plan_change, pool_problem, pool_view, validate_pool
+from ..domain.pools import (
+    BUILTIN_POOLS,
+    POOL_ERROR,
+    POOL_READY,
+    POOL_REBUILDING,
+    member_ids,
+    member_view,
+    plan_change,
+    pool_problem,
+    pool_view,
+    validate_pool,
+)
 from ..domain.rules import parse_rules
 from ..observability import count, logger
 
 REBUILD_PAGE = 500
-MAX_MEMBERS_PER_REQUEST = 500
 
 
 class MembershipSync:
@@ -84,7 +94,7 @@ class MembershipSync:
         """Logs and marks each broken pool once (a marked pool is not written again on every change)."""
         for pool_id, problem in broken.items():
             count("PoolSkipped")
-            if (pools.get(pool_id) or {}).get("status") == "error":
+            if (pools.get(pool_id) or {}).get("status") == POOL_ERROR:
                 continue
             logger().error("pool left out of membership upkeep", extra={"pool_id": pool_id, "error": problem})
             try:
@@ -110,7 +120,7 @@ class PoolService:
         dynamic = given.kind == "dynamic"
         pool_id = new_id("pool")
         pool = {"id": pool_id, "name": given.name, "kind": given.kind, "description": given.description,
-                "rules": given.rules, "status": "rebuilding" if dynamic else "ready", "size": 0,
+                "rules": given.rules, "status": POOL_REBUILDING if dynamic else POOL_READY, "size": 0,
                 "generation": 1, "builtin": builtin, "created_at": now, "updated_at": now}
         self.pools.create(pool)
         if dynamic:
@@ -179,11 +189,7 @@ class PoolService:
         if pool["kind"] != "static":
             raise Conflict("members of a dynamic pool follow its rules; change the rules instead",
                            {"pool": "dynamic"}, code="not_static")
-        ids = body.get("candidate_ids") if isinstance(body, dict) else None
-        if not isinstance(ids, list) or not ids or not all(isinstance(i, str) and i for i in ids):
-            raise ValidationError.field("candidate_ids", "a non-empty list of candidate ids")
-        if len(ids) > MAX_MEMBERS_PER_REQUEST:
-            raise ValidationError.field("candidate_ids", f"at most {MAX_MEMBERS_PER_REQUEST} per request")
+        ids = member_ids(body)
         people = self.candidates.batch_get(ids)
         missing = [i for i in dict.fromkeys(ids) if i not in people]
         joined = self.memberships.join([(pool_id, person, iso()) for person in people.values()])
@@ -252,13 +258,13 @@ class PoolService:
         pools marked "error" whose rules work again (the rebuild makes them ready)."""
         refreshed = []
         for pool in self.pools.all():
-            if pool["kind"] != "dynamic" or pool["status"] not in ("ready", "error") or not pool.get("rules"):
+            if pool["kind"] != "dynamic" or pool["status"] not in (POOL_READY, POOL_ERROR) or not pool.get("rules"):
                 continue
             if pool_problem(pool) is not None:
-                if pool["status"] != "error":
+                if pool["status"] != POOL_ERROR:
                     self.pools.mark_error(pool["id"])
                 continue
-            if pool["status"] == "error" or parse_rules(pool["rules"]).time_based:
+            if pool["status"] == POOL_ERROR or parse_rules(pool["rules"]).time_based:
                 self._enqueue_rebuild(pool["id"], pool["generation"])
                 refreshed.append(pool["id"])
         return refreshed
