@@ -11,9 +11,10 @@ from collections import Counter
 from datetime import datetime
 
 from .clock import parse_iso, utcnow
+from .vocabulary import CandidateStatus
 
-NEVER_LISTED = ("unsubscribed", "bounced", "complained")
-EMAILABLE = ("subscribed",)
+NEVER_LISTED = (CandidateStatus.UNSUBSCRIBED, CandidateStatus.BOUNCED, CandidateStatus.COMPLAINED)
+EMAILABLE = (CandidateStatus.SUBSCRIBED,)
 
 
 def skill_weights(job_skills: list[str], people: list[dict]) -> dict[str, float]:

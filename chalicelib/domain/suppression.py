@@ -7,9 +7,11 @@ person's status to a weaker one; events (a bounce, an unsubscribe) and confirmat
 """
 from __future__ import annotations
 
-SUPPRESSED = frozenset({"bounced", "complained"})
+from .vocabulary import SUPPRESSED_STATUSES, CandidateStatus
+
+SUPPRESSED = frozenset(SUPPRESSED_STATUSES)
 # how strongly a status says "do not email": a change may go up, never down by the way
-_STRENGTH = {"bounced": 2, "complained": 2, "unsubscribed": 1}
+_STRENGTH: dict[str, int] = {CandidateStatus.BOUNCED: 2, CandidateStatus.COMPLAINED: 2, CandidateStatus.UNSUBSCRIBED: 1}
 
 
 def is_suppressed(person: dict | None) -> bool:
@@ -31,4 +33,6 @@ def keep_opt_outs(current: dict, updated: dict) -> dict:
 def signup_status(current: str | None) -> str:
     """A person's status after they use the sign-up form (before they confirm): people without
     consent await confirmation; opted-out and suppressed people stay as they are."""
-    return "pending" if current is None or current in ("not_subscribed", "pending") else current
+    if current is None or current in (CandidateStatus.NOT_SUBSCRIBED, CandidateStatus.PENDING):
+        return CandidateStatus.PENDING
+    return current

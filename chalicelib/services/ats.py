@@ -15,6 +15,7 @@ from ..domain.candidates import validate_profile
 from ..domain.clock import iso, new_id, parse_iso, utcnow
 from ..domain.emails import normalize_email
 from ..domain.errors import EmailTaken, ValidationError
+from ..domain.vocabulary import CandidateStatus, DecisionReason, Stage
 from ..observability import count, logger
 
 ATTRIBUTION_WINDOW = timedelta(days=30)
@@ -67,17 +68,18 @@ class AtsService:
         if person is None:  # erased at their request: the ATS does not bring them back
             logger().info("ATS event for an erased person ignored", extra={"type": kind, "event_id": event["id"]})
             return "ignored_erased"
-        stage = {"application.created": "applied", "candidate.stage_changed": data.get("stage"),
-                 "offer.created": "offer", "candidate.hired": "hired"}.get(kind)
+        stage = {"application.created": Stage.APPLIED, "candidate.stage_changed": data.get("stage"),
+                 "offer.created": Stage.OFFER, "candidate.hired": Stage.HIRED}.get(kind)
         if stage:
             self._set_stage(person["id"], stage, event["occurred_at"])
         if kind in OUTCOME_KINDS:
             self._outcome(OUTCOME_KINDS[kind], event, person)
-        if kind == "application.created" or (kind == "candidate.stage_changed" and stage in ("interviewing", "offer")):
-            self.exits.end(person["id"], "applied")
+        moving_on = kind == "candidate.stage_changed" and stage in (Stage.INTERVIEWING, Stage.OFFER)
+        if kind == "application.created" or moving_on:
+            self.exits.end(person["id"], DecisionReason.APPLIED)
         if kind == "candidate.hired":
-            self.exits.end(person["id"], "hired")
-            self.exits.end(person["id"], "applied")
+            self.exits.end(person["id"], DecisionReason.HIRED)
+            self.exits.end(person["id"], DecisionReason.APPLIED)
         self.timeline.add(person["id"], kind.replace(".", "_"), {"event_id": event["id"], "job_id": data.get("job_id"),
                                                                 "stage": stage}, at=event["occurred_at"])
         return "recorded"
@@ -98,7 +100,7 @@ class AtsService:
         except ValidationError:
             profile = {}
         now = iso()
-        person = {"id": new_id("cand"), "email": email, "status": "not_subscribed", "source": "ats",
+        person = {"id": new_id("cand"), "email": email, "status": CandidateStatus.NOT_SUBSCRIBED, "source": "ats",
                   "created_at": now, "updated_at": now, "version": 1,
                   **{k: v for k, v in profile.items() if v not in (None, [])}}
         try:
@@ -116,8 +118,8 @@ class AtsService:
             if new_stage == current.get("stage"):
                 return current
             updated = dict(current, stage=new_stage, updated_at=iso())
-            if new_stage in ("applied", "hired"):  # people who apply are engaged
-                kind = "application" if new_stage == "applied" else "hire"
+            if new_stage in (Stage.APPLIED, Stage.HIRED):  # people who apply are engaged
+                kind = "application" if new_stage == Stage.APPLIED else "hire"
                 updated["engagement_score"] = add_event(current.get("engagement_score"), current.get("engagement_at"),
                                                         kind, parse_iso(at))
                 updated["engagement_at"] = at
@@ -179,7 +181,8 @@ class AtsService:
 
         fields = validate_job({k: v for k, v in data.items() if k in ("title", "skills", "city", "country", "remote",
                                                                        "description", "department", "url")})
-        job = {**fields, "id": new_id("job"), "status": "open", "source": "ats", "external_id": str(data["job_id"]),
+        job = {**fields, "id": new_id("job"), "status": "open",  # TODO vocabulary: JobStatus.OPEN
+               "source": "ats", "external_id": str(data["job_id"]),
                "opened_at": event["occurred_at"], "created_at": iso(), "updated_at": iso()}
         self.jobs.create(job)
         self.keys.put(f"atsjob#{data['job_id']}", ref=job["id"], created_at=iso())

@@ -18,6 +18,7 @@ from ..domain.clock import iso, new_id
 from ..domain.csvio import parse_csv
 from ..domain.errors import EmailTaken, VersionConflict
 from ..domain.suppression import keep_opt_outs
+from ..domain.vocabulary import CandidateStatus
 from ..observability import count, logger
 
 CHUNK = 100
@@ -107,7 +108,7 @@ class ImportService:
             elif email in erased:
                 result["errors"].append({"row": row, "error": "email: erased at the person's request; not re-added"})
             else:
-                candidate = {"id": new_id("cand"), "email": email, "status": "not_subscribed",
+                candidate = {"id": new_id("cand"), "email": email, "status": CandidateStatus.NOT_SUBSCRIBED,
                              "source": source, "created_at": now, "updated_at": now, "version": 1,
                              **{k: v for k, v in profile.items() if v not in (None, [])}}
                 new.append((row, candidate))  # no timeline entry: created_at and source say it
@@ -157,7 +158,7 @@ class ImportService:
 
 def _merge_existing(current: dict, profile: dict) -> dict:
     incoming = dict(profile)
-    if incoming.get("status") == "not_subscribed":
+    if incoming.get("status") == CandidateStatus.NOT_SUBSCRIBED:
         del incoming["status"]  # a file never withdraws consent the person gave us; "unsubscribed" does
     incoming.pop("source", None)  # where we first met the person stays true (source of hire)
     return keep_opt_outs(current, merge_update(current, incoming))

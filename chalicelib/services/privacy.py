@@ -8,6 +8,7 @@ from __future__ import annotations
 from ..domain.candidates import public_view
 from ..domain.clock import iso
 from ..domain.errors import NotFound
+from ..domain.vocabulary import CandidateStatus
 from ..observability import count, logger
 
 
@@ -83,7 +84,7 @@ def expire_pending(settings, candidates, privacy: PrivacyService, now=None) -> d
             done["removed"] += 1
         else:
             try:
-                saved = candidates.save(dict(candidate, status="not_subscribed", updated_at=iso()))
+                saved = candidates.save(dict(candidate, status=CandidateStatus.NOT_SUBSCRIBED, updated_at=iso()))
                 privacy.memberships.apply([(candidate, saved)])
                 done["reverted"] += 1
             except Exception:  # changed meanwhile: tomorrow's run looks again

@@ -16,6 +16,7 @@ from ..domain.errors import ValidationError
 from ..domain.jsonbody import loads as strict_json
 from ..domain.ses_events import parse_ses_event
 from ..domain.sns import NotVerified, parse_envelope, trusted_sns_url
+from ..domain.vocabulary import SUPPRESSED_STATUSES, CandidateStatus, DecisionReason, SendStatus
 from ..observability import count, logger
 
 REPLAY_GUARD = timedelta(days=14)
@@ -114,12 +115,12 @@ class SesWebhookService:
         if send and send.get("campaign_id"):
             self.stats.add(f"campaign#{send['campaign_id']}", {metric: 1, f"{metric}_s{send.get('step', 0)}": 1})
 
-    def _suppress(self, candidate_id: str, status: str, reason: str, at: str) -> None:
+    def _suppress(self, candidate_id: str, status: CandidateStatus, reason: str, at: str) -> None:
         def change(current: dict) -> dict:
-            if current.get("status") in ("bounced", "complained") and status == "bounced":
-                return current
+            if current.get("status") in SUPPRESSED_STATUSES and status == CandidateStatus.BOUNCED:
+                return current  # already suppressed: a complaint stays a complaint
             updated = dict(current, status=status, updated_at=iso())
-            if status == "complained":
+            if status == CandidateStatus.COMPLAINED:
                 updated["preferences"] = {**(current.get("preferences") or {}), "unsubscribed_all": True,
                                           "source": "complaint", "updated_at": iso()}
             return updated
@@ -129,7 +130,7 @@ class SesWebhookService:
             self.memberships.apply([result])
             self.timeline.add(candidate_id, status, {"reason": reason, "at": at})
             if self.exits:
-                self.exits.end(candidate_id, status)
+                self.exits.end(candidate_id, DecisionReason(status))
             logger().info("address suppressed", extra={"candidate_id": candidate_id, "status": status})
 
     def _bounce(self, event, send) -> str:
@@ -140,7 +141,7 @@ class SesWebhookService:
         people = self._people(event, send)
         if event.permanent:
             for candidate_id in people:
-                self._suppress(candidate_id, "bounced", event.detail or "permanent bounce", at)
+                self._suppress(candidate_id, CandidateStatus.BOUNCED, event.detail or "permanent bounce", at)
             self._count(send, "bounced")
             return "suppressed" if people else "unknown_recipient"
         for candidate_id in people:
@@ -153,14 +154,14 @@ class SesWebhookService:
             cutoff = iso(utcnow() - SOFT_BOUNCE_WINDOW)
             recent = [e for e in self.timeline.all(candidate_id) if e["kind"] == "soft_bounce" and e["at"] >= cutoff]
             if len(recent) >= SOFT_BOUNCES_TO_SUPPRESS:
-                self._suppress(candidate_id, "bounced", f"{len(recent)} transient bounces in 30 days", at)
+                self._suppress(candidate_id, CandidateStatus.BOUNCED, f"{len(recent)} transient bounces in 30 days", at)
         return "transient"
 
     def _complaint(self, event, send) -> str:
         at = event.at or iso()
         first = self.sends.mark_first(send["pk"], "complained_at", at) if send else True
         for candidate_id in self._people(event, send):
-            self._suppress(candidate_id, "complained", event.detail or "complaint", at)
+            self._suppress(candidate_id, CandidateStatus.COMPLAINED, event.detail or "complaint", at)
         if first:
             self._count(send, "complained")
         return "suppressed"
@@ -172,13 +173,13 @@ class SesWebhookService:
         return "duplicate" if send else "unknown_send"
 
     def _reject(self, event, send) -> str:
-        if send and self.sends.mark_first(send["pk"], "bounced_at", iso(), status="failed",
+        if send and self.sends.mark_first(send["pk"], "bounced_at", iso(), status=SendStatus.FAILED,
                                           error=f"rejected: {event.detail}"):
             self._count(send, "rejected")
         return "rejected"
 
     def _rendering_failure(self, event, send) -> str:
-        if send and self.sends.mark_first(send["pk"], "bounced_at", iso(), status="failed",
+        if send and self.sends.mark_first(send["pk"], "bounced_at", iso(), status=SendStatus.FAILED,
                                           error=f"rendering failure: {event.detail}"[:500]):
             self._count(send, "failed")
         return "failed"

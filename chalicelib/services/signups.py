@@ -12,6 +12,7 @@ from ..domain.errors import EmailTaken, RateLimited
 from ..domain.signups import SignupRequest
 from ..domain.suppression import is_suppressed, signup_status
 from ..domain.tokens import TokenError, TokenSigner
+from ..domain.vocabulary import CandidateStatus, Channel
 from ..observability import count, logger
 
 CONFIRMATIONS_PER_ADDRESS_PER_DAY = 5  # so our form cannot be used to flood someone's inbox
@@ -54,8 +55,8 @@ class SignupService:
             count("SignupSuppressed")
             return
         consent = self.timeline.add(candidate["id"], "consent", {
-            "status": "pending",
-            "channel": "email",
+            "status": CandidateStatus.PENDING,
+            "channel": Channel.EMAIL,
             "consent_version": request.consent_version or self.settings.consent_version,
             "form_id": request.form_id,
             "page": request.page or client.referer,
@@ -78,7 +79,7 @@ class SignupService:
         existing_id = self.candidates.id_for_email(request.email)
         if existing_id is None:
             candidate = {
-                "id": new_id("cand"), "email": request.email, "status": "pending",
+                "id": new_id("cand"), "email": request.email, "status": CandidateStatus.PENDING,
                 "source": "careers_page", "utm": request.utm or None,
                 "created_at": now, "updated_at": now, "version": 1,
                 **request.profile,
@@ -136,9 +137,9 @@ class SignupService:
                 return current
             merged = merge_update(current, data.get("profile") or {})
             merged.update(
-                status="subscribed", confirmed_at=now, updated_at=now,
+                status=CandidateStatus.SUBSCRIBED, confirmed_at=now, updated_at=now,
                 consent={
-                    "marketing": True, "channel": "email", "given_at": consent["at"],
+                    "marketing": True, "channel": Channel.EMAIL, "given_at": consent["at"],
                     "confirmed_at": now, "consent_version": data.get("consent_version"),
                     "source": "careers_page", "form_id": data.get("form_id"), "record_id": consent_id,
                 },

@@ -14,6 +14,7 @@ from ..domain.analytics import hour_key, within_series
 from ..domain.engagement import machine_click, machine_open
 from ..domain.templates import CATEGORIES
 from ..domain.tracking import BadToken, Token, read_token
+from ..domain.vocabulary import CandidateStatus, DecisionReason
 from ..observability import count, logger
 
 # How long an email's /u/ link works, from the day it was sent. Choosing categories (which can opt a
@@ -190,11 +191,11 @@ class TrackingService:
                                       "unsubscribed_categories": [] if everything else
                                       [c for c in CATEGORIES if c not in wanted],
                                       "updated_at": now, "source": source}
-            if everything and current.get("status") in ("subscribed", "pending"):
-                updated["status"] = "unsubscribed"
-            elif not everything and wanted and current.get("status") == "unsubscribed" and \
+            if everything and current.get("status") in (CandidateStatus.SUBSCRIBED, CandidateStatus.PENDING):
+                updated["status"] = CandidateStatus.UNSUBSCRIBED
+            elif not everything and wanted and current.get("status") == CandidateStatus.UNSUBSCRIBED and \
                     (current.get("consent") or {}).get("marketing"):
-                updated["status"] = "subscribed"  # the person opted back in from their own link
+                updated["status"] = CandidateStatus.SUBSCRIBED  # the person opted back in from their own link
             return dict(updated, updated_at=now)
 
         result = self.candidates.update(token.candidate_id, change)
@@ -206,7 +207,7 @@ class TrackingService:
             "source": source, "campaign_id": token.campaign_id, "step": token.step,
             "unsubscribed_categories": after["preferences"]["unsubscribed_categories"]}, at=now)
         if everything and self.exits:
-            self.exits.end(token.candidate_id, "unsubscribed")
+            self.exits.end(token.candidate_id, DecisionReason.UNSUBSCRIBED)
         if everything and self.sends.mark_unsubscribed(token.send_key, now):
             self.stats.add(f"campaign#{token.campaign_id}", {"unsubscribed": 1, f"unsubscribed_s{token.step}": 1})
         logger().info("preferences changed", extra={"candidate_id": token.candidate_id, "source": source,

@@ -9,6 +9,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 
 from ..domain import jsonbody
 from ..domain.errors import EmailTaken, ValidationError, VersionConflict
+from ..domain.vocabulary import CandidateStatus
 from .connection import condition_failed, transact_write
 from .convert import from_dict, to_dict
 from .models import CandidateModel, KeyModel
@@ -186,4 +187,4 @@ class CandidateRepository:
 
     def pending_since_before(self, cutoff: str) -> Iterator[dict]:
         """People still awaiting their double opt-in, unchanged since before `cutoff` (the daily job's scan)."""
-        return self.iterate((CandidateModel.status == "pending") & (CandidateModel.updated_at < cutoff))
+        return self.iterate((CandidateModel.status == CandidateStatus.PENDING) & (CandidateModel.updated_at < cutoff))

@@ -5,6 +5,7 @@ Rendered from chalicelib/web/templates/preferences.html (see pages.render: autoe
 from __future__ import annotations
 
 from ..domain.templates import CATEGORIES
+from ..domain.vocabulary import CandidateStatus
 from .pages import render
 
 LABELS = {
@@ -17,7 +18,8 @@ def preference_page(action_url: str, candidate: dict, company: str, saved: str |
                     form_token: str = "") -> str:
     preferences = candidate.get("preferences") or {}
     off = set(preferences.get("unsubscribed_categories") or [])
-    everything_off = bool(preferences.get("unsubscribed_all") or candidate.get("status") == "unsubscribed")
+    unsubscribed = candidate.get("status") == CandidateStatus.UNSUBSCRIBED
+    everything_off = bool(preferences.get("unsubscribed_all") or unsubscribed)
     choices = [(category, LABELS[category], not everything_off and category not in off) for category in CATEGORIES]
     return render("preferences.html", action_url=action_url, company=company, saved=saved, form_token=form_token,
                   choices=choices, everything_off=everything_off)
