@@ -9,7 +9,7 @@ from chalice import Chalice, Rate
 
 from chalicelib import wiring
 from chalicelib.api import analytics, campaigns, candidates, jobs, meta, pools, signups, templates, tracking
-from chalicelib.api import webhooks, workspace
+from chalicelib.api import users, webhooks, workspace
 from chalicelib.http import chalice_answers_in_contract_format
 from chalicelib.settings import get_settings
 
@@ -17,7 +17,7 @@ settings = get_settings()
 app = Chalice(app_name="talent-crm")
 app.api.binary_types.append("image/*")  # mail clients ask for the open pixel as image/*
 app.register_middleware(chalice_answers_in_contract_format, "http")
-for feature in (meta, signups, tracking, webhooks, workspace, candidates, pools, jobs, templates, campaigns,
+for feature in (meta, signups, tracking, webhooks, workspace, users, candidates, pools, jobs, templates, campaigns,
                 analytics):
     app.register_blueprint(feature.routes)
 if settings.is_local:  # CRM_STAGE is exactly `local`: a deployed stage has neither the /dev routes nor the tooling

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, unquote
 
 from chalice import Response
 
-from .domain.errors import CrmError, PayloadTooLarge, Unauthorized, UnsupportedMediaType, ValidationError
+from .domain.errors import CrmError, PayloadTooLarge, UnsupportedMediaType, ValidationError
 from .domain.jsonbody import loads as strict_json
 from .domain.text import unsafe_reason
 
@@ -219,11 +219,14 @@ def bearer_token(request) -> str | None:
 
 
 class Api:
-    """Decorators for route functions: errors in the contract's format, and recruiter auth."""
+    """Decorators for route functions: errors in the contract's format, and the team's sign-in.
 
-    def __init__(self, app, verify_key):
+    `gate` (chalicelib/api/__init__.py) says who a recruiter request acts as and whether that role may, and
+    records what the audit log keeps."""
+
+    def __init__(self, app, gate):
         self.app = app
-        self._verify_key = verify_key
+        self._gate = gate
 
     def public(self, view):
         @wraps(view)
@@ -255,8 +258,22 @@ class Api:
     def recruiter(self, view):
         @wraps(view)
         def authorized(*args, **kwargs):
-            if not self._verify_key(bearer_token(self.app.current_request)):
-                raise Unauthorized("send a valid API key as 'Authorization: Bearer <key>'")
-            return view(*args, **kwargs)
+            request = self.app.current_request
+            principal = self._gate.admit(request)
+            result = view(*args, **kwargs)
+            self._gate.done(request, principal, kwargs, result)
+            return result
 
         return self.public(authorized)
+
+
+def route_of(request) -> tuple[str, str]:
+    """(method, path template), e.g. ("GET", "/candidates/{candidate_id}")."""
+    context = getattr(request, "context", None) or {}
+    return request.method.upper(), str(context.get("resourcePath") or request.path)
+
+
+def client_ip(request) -> str | None:
+    context = getattr(request, "context", None) or {}
+    ip = (context.get("identity") or {}).get("sourceIp")
+    return str(ip)[:64] if ip else None

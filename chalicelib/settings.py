@@ -50,6 +50,13 @@ def _url(name: str, default: str) -> str:
     return value
 
 
+def _email(name: str, default: str) -> str:
+    value = os.environ.get(name, default).strip()
+    if not re.fullmatch(r"[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{1,63}", value):
+        raise SettingsError(f"{name} must be an email address, not {value[:60]!r}")
+    return value.lower()
+
+
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip().rstrip("/") for part in value.split(",") if part.strip())
 
@@ -78,6 +85,12 @@ class Settings:
     company_name: str
     consent_version: str
     confirm_ttl_seconds: int
+    admin_email: str
+    admin_password: str
+    user_pool_id: str
+    user_pool_client_id: str
+    cognito_jwks_url: str
+    sign_in_limit: int
 
     @property
     def is_local(self) -> bool:
@@ -85,6 +98,14 @@ class Settings:
 
     def table_name(self, short: str) -> str:
         return f"{self.resource_prefix}-{short}"
+
+    @property
+    def user_pool_name(self) -> str:
+        return f"{self.resource_prefix}-users"
+
+    @property
+    def user_pool_client_name(self) -> str:
+        return f"{self.resource_prefix}-api"
 
     @property
     def send_queue_name(self) -> str:
@@ -123,4 +144,10 @@ def get_settings() -> Settings:
         company_name=env("CRM_COMPANY_NAME", "Talent CRM"),
         consent_version=env("CRM_CONSENT_VERSION", "2026-11"),
         confirm_ttl_seconds=_number("CRM_CONFIRM_TTL_SECONDS", str(7 * 24 * 3600), int, 60, 90 * 86400),
+        admin_email=_email("CRM_ADMIN_EMAIL", "admin@example.com"),
+        admin_password=env("CRM_ADMIN_PASSWORD", ""),
+        user_pool_id=env("CRM_USER_POOL_ID", ""),
+        user_pool_client_id=env("CRM_USER_POOL_CLIENT_ID", ""),
+        cognito_jwks_url=env("CRM_COGNITO_JWKS_URL", ""),
+        sign_in_limit=_number("CRM_SIGN_IN_LIMIT", "10", int, 1, 10_000),
     )

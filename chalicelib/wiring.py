@@ -133,7 +133,7 @@ def privacy():
     from .store.outcomes import OutcomeRepository
 
     return PrivacyService(get_settings(), candidate_repo(), tombstones(), timeline_repo(), send_repo(),
-                          membership_sync(), enrollment_repo(), OutcomeRepository())
+                          membership_sync(), enrollment_repo(), OutcomeRepository(), audit())
 
 
 @lru_cache(maxsize=None)
@@ -297,6 +297,49 @@ def send_worker():
 
 
 @lru_cache(maxsize=None)
+def identity():
+    from .aws.identity import CognitoIdentity
+
+    return CognitoIdentity()
+
+
+@lru_cache(maxsize=None)
+def user_repo():
+    from .store.users import UserRepository
+
+    return UserRepository()
+
+
+@lru_cache(maxsize=None)
+def audit():
+    from .services.audit import AuditService
+    from .store.audit import AuditRepository
+
+    return AuditService(AuditRepository(), get_settings().secret)
+
+
+@lru_cache(maxsize=None)
+def auth():
+    from .aws.tokens import verify_access_token
+    from .services.auth import AuthService
+
+    settings = get_settings()
+    return AuthService(identity=identity(), users=user_repo(), api_keys=api_keys(), keys=key_repo(),
+                       verify_token=verify_access_token, audit=audit(), admin_email=settings.admin_email,
+                       sign_in_limit=settings.sign_in_limit)
+
+
+@lru_cache(maxsize=None)
+def users():
+    from .services.users import UserService
+
+    settings = get_settings()
+    return UserService(users=user_repo(), identity=identity(), mailer=mailer(), api_keys=api_keys(), auth=auth(),
+                       from_email=settings.from_email, company=settings.company_name,
+                       sign_in_url=f"{settings.public_url}/dashboard")
+
+
+@lru_cache(maxsize=None)
 def daily_jobs():
     from .services.daily import DailyJobs
 
@@ -310,6 +353,9 @@ def reset(clients: bool = True) -> None:
     for name, value in list(globals().items()):
         if hasattr(value, "cache_clear") and name != "get_settings":
             value.cache_clear()
+    from .aws import tokens
+
+    tokens.reset()  # the user pool's ids and keys (a test's emulated account makes a new pool)
     if not clients:
         return
     aws_clients.reset()

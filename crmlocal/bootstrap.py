@@ -53,8 +53,32 @@ def ensure_email() -> None:
     client("sns").create_topic(Name=settings.ses_topic_arn.rsplit(":", 1)[-1])
 
 
+def ensure_user_pool() -> str:
+    """The team's Cognito user pool and the API's app client, as infra/ declares them (infra.resources)."""
+    from infra.resources import USER_POOL_CLIENT, USER_POOL_POLICY
+
+    settings = get_settings()
+    cognito = client("cognito-idp")
+    pools = [p["Id"] for p in cognito.list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == settings.user_pool_name]
+    pool_id = pools[0] if pools else cognito.create_user_pool(PoolName=settings.user_pool_name,
+                                                               **USER_POOL_POLICY)["UserPool"]["Id"]
+    names = [c["ClientName"] for c in cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]]
+    if settings.user_pool_client_name not in names:
+        cognito.create_user_pool_client(UserPoolId=pool_id, ClientName=settings.user_pool_client_name,
+                                        **USER_POOL_CLIENT)
+    return pool_id
+
+
 def ensure_all() -> dict:
-    return {"tables": ensure_tables(), "queues": ensure_queues(), "email": ensure_email() or "ok"}
+    return {"tables": ensure_tables(), "queues": ensure_queues(), "email": ensure_email() or "ok",
+            "user_pool": ensure_user_pool()}
+
+
+def ensure_admin(password: str | None) -> tuple[dict, bool]:
+    """The first admin (CRM_ADMIN_EMAIL) with this password; (the member, whether made now)."""
+    from chalicelib import wiring
+
+    return wiring.users().ensure_admin(get_settings().admin_email, password)
 
 
 def ensure_builtin_pools() -> list[str]:

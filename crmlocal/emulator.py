@@ -114,6 +114,8 @@ class Emulator:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target.startswith("DynamoDB_"):
             return operation not in _DYNAMODB_READS
+        if target.startswith("AWSCognitoIdentityProviderService."):
+            return not operation.startswith(("List", "Describe", "Get"))
         return operation == "SendEmail" or environ.get("REQUEST_METHOD") == "POST" and not target
 
     def _local(self, route: str, environ, start_response):

@@ -1,4 +1,4 @@
-"""Local persistence: the emulator's DynamoDB tables and SES outbox, saved to CRM_DATA_DIR.
+"""Local persistence: the emulator's DynamoDB tables, Cognito user pools and SES outbox, saved to CRM_DATA_DIR.
 
 Why a snapshot of the emulator rather than a separate DynamoDB-compatible server: the stack needs
 nothing beyond pip (no Java, no Node), and the snapshot restores exactly what the emulator held.
@@ -27,6 +27,37 @@ def _backends(region: str):
     return dynamodb_backends[DEFAULT_ACCOUNT_ID][region], ses_backends[DEFAULT_ACCOUNT_ID][region]
 
 
+def _cognito(region: str):
+    from moto.cognitoidp.models import cognitoidp_backends
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    return cognitoidp_backends[DEFAULT_ACCOUNT_ID][region]
+
+
+# A user pool holds its signing key as a cryptography object, which cannot be pickled: the pool is kept
+# without it and given moto's key again on restore (moto signs every pool's tokens with that one key).
+_UNPICKLABLE = ("json_web_key",)
+
+
+def _pools_state(region: str) -> dict:
+    return {pool_id: {k: v for k, v in vars(pool).items() if k not in _UNPICKLABLE}
+            for pool_id, pool in _cognito(region).user_pools.items()}
+
+
+def _restore_pools(region: str, pools: dict) -> None:
+    from joserfc import jwk
+    from moto.cognitoidp.models import CognitoIdpUserPool
+    from moto.utilities.utils import load_resource
+
+    key = jwk.RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))
+    backend = _cognito(region)
+    for pool_id, state in pools.items():
+        pool = CognitoIdpUserPool.__new__(CognitoIdpUserPool)
+        vars(pool).update(state)
+        pool.json_web_key = key
+        backend.user_pools[pool_id] = pool
+
+
 class Snapshotter:
     def __init__(self, data_dir: str, region: str):
         self.path = Path(data_dir) / FILE_NAME
@@ -49,6 +80,7 @@ class Snapshotter:
             dynamodb, ses = _backends(self.region)
             dynamodb.tables.update(state["tables"])
             ses.sent_messages.extend(state.get("sent", []))
+            _restore_pools(self.region, state.get("user_pools", {}))
             return len(state["tables"])
         except Exception as exc:  # never lose the file: keep it aside and start empty
             backup = self.path.with_suffix(f".unreadable-{int(time.time())}")
@@ -66,7 +98,8 @@ class Snapshotter:
             dynamodb, ses = _backends(self.region)
             with DYNAMODB_LOCK:  # no request changes a table while it is copied
                 self.dirty = False
-                state = {"moto": moto.__version__, "tables": dict(dynamodb.tables), "sent": list(ses.sent_messages)}
+                state = {"moto": moto.__version__, "tables": dict(dynamodb.tables), "sent": list(ses.sent_messages),
+                         "user_pools": _pools_state(self.region)}
                 data = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
             private_dir(self.path.parent)
             write_private(self.path, data)

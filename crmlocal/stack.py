@@ -43,9 +43,12 @@ def prepare_environment(root: Path) -> dict:
     """Generated secrets live in CRM_DATA_DIR so links in old emails keep working after a restart."""
     data_dir = private_dir(data_directory(root))
     stored = read_secrets(data_dir)
+    from chalicelib.domain.accounts import temporary_password
+
     for name, make in (("CRM_SECRET", lambda: secrets.token_urlsafe(32)),
                        ("CRM_ATS_SECRET", lambda: secrets.token_urlsafe(32)),
-                       ("CRM_API_KEY", lambda: "crm_" + secrets.token_urlsafe(24))):
+                       ("CRM_API_KEY", lambda: "crm_" + secrets.token_urlsafe(24)),
+                       ("CRM_ADMIN_PASSWORD", temporary_password)):
         stored.setdefault(name, os.environ.get(name) or make())  # a key given on a fresh folder is the one kept
         os.environ.setdefault(name, stored[name])
     write_secrets(data_dir, stored)
@@ -66,7 +69,7 @@ def prepare_environment(root: Path) -> dict:
     return {"data_dir": data_dir}
 
 
-def startup_api_key(given: str, data_dir: Path) -> tuple[str, str | None]:
+def startup_api_key(given: str, data_dir: Path, owner: str | None = None) -> tuple[str, str | None]:
     """The recruiter key this start uses, registered: `given` (CRM_API_KEY) unless it was revoked.
 
     A revoked key is never revived: the key kept in CRM_DATA_DIR takes its place if it still works
@@ -76,16 +79,16 @@ def startup_api_key(given: str, data_dir: Path) -> tuple[str, str | None]:
     from chalicelib import wiring
 
     keys = wiring.api_keys()
-    if given and keys.ensure(given, STARTUP_KEY_NAME):  # (CRM_API_KEY set but empty: no key at all)
+    if given and keys.ensure(given, STARTUP_KEY_NAME, owner):  # (CRM_API_KEY set but empty: no key at all)
         return given, None
     stored = read_secrets(data_dir)
     kept = stored.get("CRM_API_KEY")
-    if kept and kept != given and keys.ensure(kept, STARTUP_KEY_NAME):
+    if kept and kept != given and keys.ensure(kept, STARTUP_KEY_NAME, owner):
         return kept, f"CRM_API_KEY was revoked; using the key kept in {data_dir / SECRETS_FILE}"
     from chalicelib.services.apikeys import new_key
 
     key = new_key()
-    keys.ensure(key, STARTUP_KEY_NAME)
+    keys.ensure(key, STARTUP_KEY_NAME, owner)
     write_secrets(data_dir, {**stored, "CRM_API_KEY": key})
     return key, f"the start-up API key was revoked; this new one replaces it (kept in {data_dir / SECRETS_FILE})"
 
@@ -119,7 +122,8 @@ class LocalStack:
 
         self.app_module = app_module
         bootstrap.ensure_all()
-        key, self.key_notice = startup_api_key(settings.api_key, info["data_dir"])
+        self.admin, _ = bootstrap.ensure_admin(settings.admin_password)  # the start-up key acts as this admin
+        key, self.key_notice = startup_api_key(settings.api_key, info["data_dir"], self.admin["id"])
         if key != settings.api_key:
             os.environ["CRM_API_KEY"] = key
             self.settings = settings = dataclasses.replace(settings, api_key=key)
@@ -200,10 +204,11 @@ Talent CRM is running (stage local)
   API            http://127.0.0.1:{s.port}            health: http://127.0.0.1:{s.port}/health
   Careers page   http://127.0.0.1:{s.port}/careers
   Dashboard      http://127.0.0.1:{s.port}/dashboard   (sign in with the API key below)
+  Admin          {s.admin_email}   password: {s.admin_password}   (kept in {s.data_dir}/{SECRETS_FILE})
   Local outbox   http://127.0.0.1:{s.port}/dev/outbox   (JSON: /dev/outbox.json)
   Run jobs now   curl -X POST http://127.0.0.1:{s.port}/dev/tick
   AWS emulation  http://127.0.0.1:{s.aws_port}   (moto, in its own process)
-  API key        {s.api_key}{f"  ({self.key_notice})" if self.key_notice else ""}
+  API key        {s.api_key}  (acts as the admin){f"  ({self.key_notice})" if self.key_notice else ""}
                  e.g. curl -H "Authorization: Bearer {s.api_key}" http://127.0.0.1:{s.port}/candidates
   Data           {s.data_dir}  ({'restored ' + str(restored) + ' tables' if restored else 'new'})
   crm            finds this key from any folder{f" (recorded in {self.record})" if self.record else ""}

@@ -36,7 +36,14 @@ import copy
 import re
 from typing import Any
 
-from .resources import INJECTED_ENVIRONMENT, TOPIC_LOGICAL_ID, AppResources, InfraError
+from .resources import (
+    COGNITO_ACTIONS,
+    INJECTED_ENVIRONMENT,
+    TOPIC_LOGICAL_ID,
+    USER_POOL_LOGICAL_ID,
+    AppResources,
+    InfraError,
+)
 
 DYNAMODB_ACTIONS = [
     "dynamodb:GetItem",
@@ -242,6 +249,8 @@ def lambda_policy(app: AppResources, log_group_ids: list[str], tracing: bool) ->
         },
         {"Sid": "SesSend", "Effect": "Allow", "Action": SES_ACTIONS, "Resource": ses_resources},
         {"Sid": "SmsPublish", "Effect": "Allow", "Action": "sns:Publish", "Resource": "*"},
+        {"Sid": "TeamUserPool", "Effect": "Allow", "Action": COGNITO_ACTIONS,
+         "Resource": {"Fn::GetAtt": [USER_POOL_LOGICAL_ID, "Arn"]}},
         {
             "Sid": "OwnLogGroup",
             "Effect": "Allow",

@@ -67,9 +67,40 @@ SECRET_PARAMETERS = {
     "CrmAtsSecret": ("CRM_ATS_SECRET", "shared secret for /webhooks/ats signatures", 16),
 }
 TOPIC_LOGICAL_ID = "SesEventsTopic"
+USER_POOL_LOGICAL_ID, USER_POOL_CLIENT_LOGICAL_ID = "UserPool", "UserPoolClient"
+
+# The team's Cognito user pool, as boto3's create_user_pool takes it: the local stack makes it from this
+# (crmlocal/bootstrap.py) and the template below says the same in CloudFormation's words.
+# Only admins create accounts (no self sign-up); the password policy is domain.accounts.password_problem's.
+USER_POOL_POLICY: dict[str, Any] = {
+    "Policies": {"PasswordPolicy": {
+        "MinimumLength": 12, "RequireUppercase": True, "RequireLowercase": True, "RequireNumbers": True,
+        "RequireSymbols": True, "TemporaryPasswordValidityDays": 7}},
+    "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
+    "UsernameConfiguration": {"CaseSensitive": False},
+    "AccountRecoverySetting": {"RecoveryMechanisms": [{"Priority": 1, "Name": "admin_only"}]},
+}
+# The API's app client: a server-side password flow (the browser never holds a client secret or does SRP),
+# one-hour access tokens, and no answer that tells whether an address has an account.
+USER_POOL_CLIENT: dict[str, Any] = {
+    "GenerateSecret": False,
+    "ExplicitAuthFlows": ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    "AccessTokenValidity": 60, "IdTokenValidity": 60, "RefreshTokenValidity": 12,
+    "TokenValidityUnits": {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "hours"},
+    "PreventUserExistenceErrors": "ENABLED",
+    "EnableTokenRevocation": True,
+}
+COGNITO_ACTIONS = [  # what services/users.py and services/auth.py call, on the stage's pool only
+    "cognito-idp:AdminCreateUser", "cognito-idp:AdminInitiateAuth", "cognito-idp:AdminRespondToAuthChallenge",
+    "cognito-idp:AdminSetUserPassword", "cognito-idp:AdminEnableUser", "cognito-idp:AdminDisableUser",
+    "cognito-idp:AdminUserGlobalSignOut", "cognito-idp:AdminDeleteUser",
+]
+
 # What `merge_template()` adds to every function's environment (name -> CloudFormation value).
 INJECTED_ENVIRONMENT: dict[str, Any] = {
     "CRM_SES_TOPIC_ARN": {"Ref": TOPIC_LOGICAL_ID},
+    "CRM_USER_POOL_ID": {"Ref": USER_POOL_LOGICAL_ID},
+    "CRM_USER_POOL_CLIENT_ID": {"Ref": USER_POOL_CLIENT_LOGICAL_ID},
     **{env: {"Ref": param} for param, (env, _, _) in SECRET_PARAMETERS.items()},
 }
 
@@ -333,6 +364,17 @@ def _ses_resources(app: AppResources) -> dict[str, Any]:
     }
 
 
+def _user_pool_resources(app: AppResources) -> dict[str, Any]:
+    pool_props = {"UserPoolName": f"{app.prefix}-users", **USER_POOL_POLICY,
+                  "DeletionProtection": "ACTIVE" if app.stage == "prod" else "INACTIVE"}
+    return {
+        USER_POOL_LOGICAL_ID: {"Type": "AWS::Cognito::UserPool", "DeletionPolicy": "Retain",
+                               "UpdateReplacePolicy": "Retain", "Properties": pool_props},
+        USER_POOL_CLIENT_LOGICAL_ID: {"Type": "AWS::Cognito::UserPoolClient", "Properties": {
+            "ClientName": f"{app.prefix}-api", "UserPoolId": {"Ref": USER_POOL_LOGICAL_ID}, **USER_POOL_CLIENT}},
+    }
+
+
 def merge_template(app: AppResources) -> dict[str, Any]:
     """The fragment for `chalice package --merge-template` (deep-merged into Chalice's template)."""
     resources: dict[str, Any] = {}
@@ -345,6 +387,9 @@ def merge_template(app: AppResources) -> dict[str, Any]:
         outputs[f"{queue.logical_id}Url"] = {"Value": {"Ref": queue.logical_id}}
         outputs[f"{queue.dlq_logical_id}Url"] = {"Value": {"Ref": queue.dlq_logical_id}}
     resources.update(_ses_resources(app))
+    resources.update(_user_pool_resources(app))
+    outputs["UserPoolId"] = {"Value": {"Ref": USER_POOL_LOGICAL_ID}}
+    outputs["UserPoolClientId"] = {"Value": {"Ref": USER_POOL_CLIENT_LOGICAL_ID}}
     outputs["SesEventsTopicArn"] = {"Value": {"Ref": TOPIC_LOGICAL_ID}}
     outputs["SesConfigurationSetName"] = {"Value": {"Ref": "SesConfigurationSet"}}
 

@@ -1,5 +1,7 @@
 """Test set-up: the environment is fixed before the app is imported; AWS is moto, in process."""
 import atexit
+import gzip
+import importlib.util
 import os
 import shutil
 import sys
@@ -9,6 +11,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+
+
+def _moto_jwks() -> Path:
+    """moto signs the Cognito tokens it issues with its own key; in-process moto serves no JWKS URL, so the
+    app reads the public half from a file (CRM_COGNITO_JWKS_URL), the one moto's server would answer."""
+    path = Path(tempfile.mkdtemp(prefix="crm-test-jwks-")) / "jwks.json"
+    resource = Path(importlib.util.find_spec("moto").origin).parent / "cognitoidp" / "resources" / "jwks-public.json"
+    data = gzip.decompress(Path(f"{resource}.gz").read_bytes()) if Path(f"{resource}.gz").exists() else \
+        resource.read_bytes()
+    path.write_bytes(data)
+    return path
+
+
+MOTO_JWKS = _moto_jwks()
+
 for name in [n for n in os.environ if n.startswith(("AWS_", "CRM_"))]:
     del os.environ[name]
 os.environ.update({
@@ -16,6 +33,9 @@ os.environ.update({
     "CRM_SECRET": "test-secret-not-for-production",
     "CRM_ATS_SECRET": "test-ats-secret",
     "CRM_API_KEY": "crm_test_key",
+    "CRM_ADMIN_EMAIL": "admin@example.com",
+    "CRM_ADMIN_PASSWORD": "Test-admin-password-1",
+    "CRM_COGNITO_JWKS_URL": MOTO_JWKS.as_uri(),
     "CRM_PUBLIC_URL": "http://127.0.0.1:8000",
     "CRM_ALLOWED_ORIGINS": "http://127.0.0.1:8000,https://careers.example.com",
     "CRM_DATA_DIR": str(ROOT / "build" / "test-data"),
@@ -30,6 +50,7 @@ os.environ.update({
 })
 
 atexit.register(shutil.rmtree, os.environ["XDG_CONFIG_HOME"], True)
+atexit.register(shutil.rmtree, str(MOTO_JWKS.parent), True)
 
 import pytest  # noqa: E402
 
@@ -64,7 +85,10 @@ def client(app_module):
 
     from chalicelib import wiring
 
-    wiring.api_keys().ensure(os.environ["CRM_API_KEY"], "tests")
+    from crmlocal import bootstrap
+
+    admin, _ = bootstrap.ensure_admin(os.environ["CRM_ADMIN_PASSWORD"])
+    wiring.api_keys().ensure(os.environ["CRM_API_KEY"], "tests", user_id=admin["id"])
     with Client(app_module.app, stage_name="local") as test_client:
         yield test_client
 

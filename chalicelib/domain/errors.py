@@ -79,3 +79,11 @@ class EmailTaken(Exception):
 
 class VersionConflict(Exception):
     """The person changed since they were read (optimistic lock): read again and decide again."""
+
+
+class SignInRefused(Unauthorized):
+    """Wrong email or password, a locked or disabled account, too many attempts: one answer for all, so the
+    answer never tells which addresses have accounts."""
+
+    def __init__(self) -> None:
+        super().__init__("wrong email or password", code="sign_in_failed")

@@ -120,3 +120,27 @@ class BatchOutcome(StrEnum):
     EXITED = "exited"
     RETRY = "retry"
     FAILED = "failed"
+
+
+class Role(StrEnum):
+    """What a team member may do (CONTRACT: users); chalicelib/domain/roles.py says exactly what."""
+    ADMIN = "admin"  # everything, users and keys included
+    RECRUITER = "recruiter"  # all recruiting work; not users, keys or the audit log
+    VIEWER = "viewer"  # reads only; no exports of personal data, no erasure
+
+
+class UserStatus(StrEnum):
+    INVITED = "invited"  # has a temporary password, has not signed in yet
+    ACTIVE = "active"
+    DISABLED = "disabled"
+
+
+class Via(StrEnum):
+    """How a request proved who sent it."""
+    TOKEN = "token"  # a Cognito access token from sign-in
+    API_KEY = "api_key"  # a key that belongs to a user and acts with that user's role
+
+
+class AuditOutcome(StrEnum):
+    OK = "ok"
+    REFUSED = "refused"  # the role may not (403), or a sign-in that failed

@@ -6,6 +6,8 @@ Tables (names from settings, `<prefix>-<short>`):
   hashes, erased-address tombstones, rate-limit counters, replay guards.
 - timeline: a person's history (consent records, touchpoints, imports...), newest first by sort key.
 - sends: one item per email we decided to send, keyed by its at-most-once claim.
+- users: the team's members (profile and role); their credentials live in the Cognito user pool.
+- audit: who did what, when, from where; append-only.
 """
 from __future__ import annotations
 
@@ -374,6 +376,70 @@ class StatsModel(Model):
     shard = NumberAttribute(range_key=True)
 
 
+class UsersByEmail(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_email"
+        projection = AllProjection()
+
+    email = UnicodeAttribute(hash_key=True)
+
+
+class UserModel(Model):
+    """A team member. The Cognito user pool holds the credentials (its username is the email); this holds
+    what the app decides with: the role, and whether the account is disabled, read on every request."""
+    class Meta(_Meta):
+        table_name = _settings.table_name("users")
+        billing_mode = "PAY_PER_REQUEST"
+
+    id = UnicodeAttribute(hash_key=True)  # user_<ulid>
+    email = UnicodeAttribute()
+    name = UnicodeAttribute()
+    role = UnicodeAttribute()
+    status = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    by_email = UsersByEmail()
+
+
+class AuditByActor(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_actor"
+        projection = AllProjection()
+
+    actor_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class AuditByTarget(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_target"
+        projection = AllProjection()
+
+    target = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class AuditModel(Model):
+    """One audit entry. All entries share one partition, sorted by time: a team writes a few per minute, far
+    below a partition's 1,000 writes a second, and the log reads newest first in one query (ADR 7)."""
+    class Meta(_Meta):
+        table_name = _settings.table_name("audit")
+        billing_mode = "PAY_PER_REQUEST"
+
+    log = UnicodeAttribute(hash_key=True)  # always "audit"
+    sk = UnicodeAttribute(range_key=True)  # "<ISO time>#<ulid>"
+    at = UnicodeAttribute()
+    actor_id = UnicodeAttribute()  # user id, or "anonymous" (a failed sign-in by an unknown address)
+    actor_email = UnicodeAttribute(null=True)
+    via = UnicodeAttribute(null=True)
+    action = UnicodeAttribute()
+    target = UnicodeAttribute(null=True)
+    ip = UnicodeAttribute(null=True)
+    outcome = UnicodeAttribute()
+    by_actor = AuditByActor()
+    by_target = AuditByTarget()
+
+
 ALL_MODELS = (CandidateModel, KeyModel, TimelineModel, SendModel, PoolModel, MembershipModel, JobModel,
-              TemplateModel, CampaignModel, EnrollmentModel, StatsModel, OutcomeModel)
+              TemplateModel, CampaignModel, EnrollmentModel, StatsModel, OutcomeModel, UserModel, AuditModel)
 TTL_ATTRIBUTES = {KeyModel: "expires_at"}

@@ -533,3 +533,33 @@ def test_a_path_no_route_matches_answers_the_contracts_404(project_template):
     assert props["RestApiId"] == {"Ref": "RestAPI"}
     body = json.loads(props["ResponseTemplates"]["application/json"])
     assert body["error"]["code"] == "not_found" and body["error"]["message"]
+
+
+def test_the_team_user_pool_and_its_client_are_declared_and_only_they_are_reachable(project_template):
+    """Team accounts (CONTRACT: users): the pool and its app client, their ids in every function's environment,
+    and IAM admin actions on that pool only."""
+    stage, template, _ = project_template
+    from infra.resources import COGNITO_ACTIONS
+
+    [(pool_id, pool)] = of_type(template, "AWS::Cognito::UserPool").items()
+    props = pool["Properties"]
+    assert props["UserPoolName"] == f"talent-crm-{stage}-users"
+    assert props["AdminCreateUserConfig"] == {"AllowAdminCreateUserOnly": True}  # nobody signs themselves up
+    policy = props["Policies"]["PasswordPolicy"]
+    assert policy["MinimumLength"] >= 12 and all(policy[k] for k in ("RequireUppercase", "RequireLowercase",
+                                                                        "RequireNumbers", "RequireSymbols"))
+    assert pool["DeletionPolicy"] == "Retain"
+    [client] = of_type(template, "AWS::Cognito::UserPoolClient").values()
+    assert client["Properties"]["UserPoolId"] == {"Ref": pool_id}
+    assert client["Properties"]["GenerateSecret"] is False
+    assert client["Properties"]["PreventUserExistenceErrors"] == "ENABLED"
+    assert "ALLOW_USER_PASSWORD_AUTH" not in client["Properties"]["ExplicitAuthFlows"]
+    env = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert env["CRM_USER_POOL_ID"] == {"Ref": pool_id} and env["CRM_USER_POOL_CLIENT_ID"]["Ref"] in template[
+        "Resources"]
+    statements = [s for role in of_type(template, "AWS::IAM::Role").values()
+                  for p in role["Properties"].get("Policies", []) for s in p["PolicyDocument"]["Statement"]]
+    cognito = [s for s in statements if any(str(a).startswith("cognito-idp:") for a in
+                                            (s["Action"] if isinstance(s["Action"], list) else [s["Action"]]))]
+    assert cognito and all(s["Resource"] == {"Fn::GetAtt": [pool_id, "Arn"]} for s in cognito)
+    assert all(a in COGNITO_ACTIONS for s in cognito for a in s["Action"])
