@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run lint test fuzz e2e demo bench package apikey apikeys revoke-apikey dlq redrive clean
+.PHONY: help install run lint test fuzz e2e demo bench package apikey admin apikeys revoke-apikey dlq redrive clean
 
 ## help: this list
 help:
@@ -64,9 +64,13 @@ bench: install
 package: install
 	$(BIN)/python -m infra.synth build
 
-## apikey: a new recruiter API key, NAME="Jane (recruiting)" (the stage's stack must be reachable)
+## apikey: a new API key acting as a team member, NAME="Jane's scripts" USER_EMAIL=jane@example.com (default: the first admin)
 apikey: install
-	$(BIN)/crm apikey create --name "$(or $(NAME),recruiter)"
+	$(BIN)/crm apikey create --name "$(or $(NAME),recruiter)" $(if $(USER_EMAIL),--user "$(USER_EMAIL)",)
+
+## admin: the first admin (CRM_ADMIN_EMAIL), made and sent an invitation if absent (a new deployed stage)
+admin: install
+	$(BIN)/crm admin
 
 ## apikeys: the recruiter API keys, by id and name
 apikeys: install

@@ -42,6 +42,7 @@ def jobs_worker(event):
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def scheduler(event):
+    wiring.first_admin()  # a new stage's CRM_ADMIN_EMAIL gets an account and an invitation (once per container)
     return wiring.scheduler().tick()
 
 

@@ -340,6 +340,16 @@ def users():
 
 
 @lru_cache(maxsize=None)
+def first_admin() -> bool:
+    """Makes the first admin (CRM_ADMIN_EMAIL) if absent, inviting them by email; once per container. The local
+    stack makes its admin at start, with the password it prints (crmlocal/stack.py)."""
+    settings = get_settings()
+    if settings.is_local:
+        return False
+    return users().ensure_admin(settings.admin_email, None)[1]
+
+
+@lru_cache(maxsize=None)
 def daily_jobs():
     from .services.daily import DailyJobs
 

@@ -16,7 +16,7 @@ from urllib.parse import quote
 from . import views
 from .client import ApiError, Client, CliError, HttpTransport, Transport, resolve_api_key, resolve_endpoint
 
-DELEGATED = ("apikey", "dlq")
+DELEGATED = ("apikey", "admin", "dlq")
 EXAMPLES = """examples:
   crm import people.csv --errors errors.csv        (again with --resume after an interruption)
   crm pools create --name "Python people" --rules '{"field": "skills", "op": "contains_any", "value": ["python"]}'
@@ -324,7 +324,8 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--skill", help="a skill (aliases apply: k8s = kubernetes)")
     search.add_argument("--pool", help="only members of this pool")
 
-    for name, text in (("apikey", "recruiter API keys: create --name N | list | revoke ID (operators)"),
+    for name, text in (("apikey", "API keys: create --name N [--user EMAIL] | list | revoke ID (operators)"),
+                       ("admin", "the first admin (CRM_ADMIN_EMAIL), made and invited if absent (operators)"),
                        ("dlq", "dead-letter queues: status | redrive --queue send|jobs (operators)")):
         command = groups.add_parser(name, help=text, add_help=False, description=text)
         command.add_argument("rest", nargs=argparse.REMAINDER)

@@ -1,8 +1,10 @@
-"""Operator commands: recruiter API keys and dead-letter queues.
+"""Operator commands: API keys (each belongs to a team member and acts with that member's role), the first
+admin, and dead-letter queues.
 
-    python -m crmcli.operators apikey create --name "Jane (recruiting)"
+    python -m crmcli.operators apikey create --name "Jane's scripts" --user jane@example.com
     python -m crmcli.operators apikey list
     python -m crmcli.operators apikey revoke key_...
+    python -m crmcli.operators admin   (the first admin, CRM_ADMIN_EMAIL: made and invited if absent)
     python -m crmcli.operators dlq status
     python -m crmcli.operators dlq redrive --queue send
 
@@ -49,9 +51,12 @@ def main(argv: list[str] | None = None) -> int:
     keys = groups.add_parser("apikey", help="recruiter API keys").add_subparsers(dest="action", required=True)
     create = keys.add_parser("create", help="make a new key; it is shown once")
     create.add_argument("--name", required=True, help="who or what uses the key")
+    create.add_argument("--user", help="the team member (email) the key acts as; default: the first admin, "
+                                       "CRM_ADMIN_EMAIL")
     keys.add_parser("list", help="keys by id and name (never the key)")
     revoke = keys.add_parser("revoke", help="stop a key from working")
     revoke.add_argument("key_id")
+    groups.add_parser("admin", help="make the first admin (CRM_ADMIN_EMAIL) if absent; an invitation goes out")
     dlq = groups.add_parser("dlq", help="dead-letter queues").add_subparsers(dest="action", required=True)
     dlq.add_parser("status", help="messages waiting in each queue and its dead-letter queue")
     redrive = dlq.add_parser("redrive", help="move dead letters back onto their queue")
@@ -66,19 +71,42 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.group == "dlq":
         return _dlq(args)
+    if args.group == "admin":
+        return _admin()
     service = wiring.api_keys()
     if args.action == "create":
-        created = service.create(args.name.strip() or "recruiter")
+        from chalicelib.settings import get_settings
+
+        email = (args.user or get_settings().admin_email).strip().lower()
+        owner = wiring.user_repo().by_email(email)
+        if owner is None:
+            print(f"no team member {email}: an admin adds them first (POST /users)", file=sys.stderr)
+            return 1
+        created = service.create(args.name.strip() or "recruiter", user_id=owner["id"])
         print(f"id:   {created['id']}\nname: {created['name']}\nkey:  {created['key']}\n"
-              "Keep the key now: only its hash is stored.")
+              f"acts as: {owner['email']} ({owner['role']})\nKeep the key now: only its hash is stored.")
     elif args.action == "list":
+        owners = {user["id"]: user["email"] for user in wiring.user_repo().all()}
         for key in service.list():
-            print(f"{key['id']}  {key['hint']}  {key['created_at']}  {key['name']}")
+            owner = owners.get(key["user_id"] or "", "the first admin" if not key["user_id"] else "deleted member")
+            print(f"{key['id']}  {key['hint']}  {key['created_at']}  {key['name']}  ({owner})")
     elif args.action == "revoke":
         if not service.revoke(args.key_id):
             print(f"no key {args.key_id}", file=sys.stderr)
             return 1
         print(f"revoked {args.key_id}")
+    return 0
+
+
+def _admin() -> int:
+    from chalicelib import wiring
+    from chalicelib.settings import get_settings
+
+    settings = get_settings()
+    password = settings.admin_password if settings.is_local else None  # a deployed admin gets an invitation
+    admin, made = wiring.users().ensure_admin(settings.admin_email, password)
+    print(f"{'made' if made else 'already there'}: {admin['email']} ({admin['id']}, {admin['role']})"
+          + ("; an invitation with a temporary password went to that address" if made and not password else ""))
     return 0
 
 

@@ -83,3 +83,26 @@ def audit_log():
     request = routes.current_request
     limit, cursor = page_params(request)
     return json_response(page(*wiring.audit().page(dict(request.query_params or {}), limit=limit, cursor=cursor)))
+
+
+@routes.route("/apikeys", methods=["POST"], content_types=ALL_TYPES)
+@api.recruiter
+def apikey_create():
+    return json_response(wiring.users().create_key(read_json(routes.current_request, limit=16 * 1024),
+                                                   current_principal()), 201)
+
+
+@routes.route("/apikeys", methods=["GET"])
+@api.recruiter
+def apikey_list():
+    return json_response(page(wiring.api_keys().list(), None))
+
+
+@routes.route("/apikeys/{key_id}", methods=["DELETE"])
+@api.recruiter
+def apikey_revoke(key_id):
+    from ..domain.errors import NotFound
+
+    if not wiring.api_keys().revoke(key_id):
+        raise NotFound(f"no key {key_id}")
+    return Response(body="", status_code=204)

@@ -128,6 +128,11 @@ class UserChange(Body):
     disabled: bool | None = Field(None, description="true or false")
 
 
+class NewApiKey(Body):
+    name: Name
+    user_id: str | None = Field(None, pattern=r"^user_[0-9a-z]{26}$", description="a team member's id")
+
+
 class SignIn(Body):
     email: str = Field(min_length=1, max_length=254, description="an email address")
     password: str = Field(min_length=1, max_length=256, description="a password")

@@ -6,7 +6,7 @@ the outbox), unless the admin typed one to hand over themselves.
 """
 from __future__ import annotations
 
-from ..domain.accounts import NewUser, Principal, UserChange, invitation_email, temporary_password
+from ..domain.accounts import NewApiKey, NewUser, Principal, UserChange, invitation_email, temporary_password
 from ..domain.bodies import parse_body
 from ..domain.clock import iso, new_id
 from ..domain.errors import Conflict, NotFound
@@ -105,6 +105,12 @@ class UserService:
             return False
         admins = [u for u in self.users.all() if u["role"] == Role.ADMIN and u["status"] != UserStatus.DISABLED]
         return len(admins) <= 1
+
+    def create_key(self, body: object, by: Principal) -> dict:
+        """An API key for a member (by default the admin asking); shown once, acting with that member's role."""
+        request = parse_body(NewApiKey, body)
+        owner = self.get(request.user_id) if request.user_id else self.get(by.user_id)
+        return self.api_keys.create(request.name, user_id=owner["id"])
 
     def ensure_admin(self, email: str, password: str | None) -> tuple[dict, bool]:
         """The first admin (CRM_ADMIN_EMAIL), made if absent: (the member, whether made now).

@@ -283,3 +283,39 @@ def test_erasure_keeps_the_audit_entries_but_not_the_person(client, auth):
                                              "POST /candidates"]
     assert len({e["target"] for e in erased}) == 1
     assert person["id"] not in json.dumps(entries) and "gone@example.com" not in json.dumps(entries)
+
+
+def test_a_new_deployed_stage_makes_its_first_admin_once_and_invites_them(client, monkeypatch):
+    import dataclasses
+
+    from chalicelib import wiring
+
+    deployed = dataclasses.replace(wiring.get_settings(), stage="dev", admin_email="boss@example.com")
+    monkeypatch.setattr(wiring, "get_settings", lambda: deployed)
+    wiring.first_admin.cache_clear()
+    assert wiring.first_admin() is True
+    wiring.first_admin.cache_clear()
+    assert wiring.first_admin() is False  # the next container finds them
+    invitations = [item for item in outbox() if "boss@example.com" in item["to"]]
+    assert len(invitations) == 1 and "Temporary password:" in text_part(invitations[0]["raw"])
+    [boss] = [u for u in wiring.users().list() if u["email"] == "boss@example.com"]
+    assert boss["role"] == "admin" and boss["status"] == "invited"
+    wiring.first_admin.cache_clear()
+
+
+def test_an_admin_makes_and_revokes_keys_for_members_in_the_api(client, auth):
+    viewer = add_user(client, auth, "viewer")
+    made = post(client, "/apikeys", {"name": "Reporting script", "user_id": viewer["id"]}, auth)
+    assert made.status_code == 201 and body(made)["key"].startswith("crm_") and body(made)["user_id"] == viewer["id"]
+    key = bearer(body(made)["key"])
+    assert body(client.http.get("/me", headers=key))["role"] == "viewer"
+    assert client.http.get("/apikeys", headers=key).status_code == 403  # keys are the admin's business
+    listed = body(client.http.get("/apikeys", headers=auth))["items"]
+    assert any(k["id"] == body(made)["id"] and k["hint"].endswith(body(made)["key"][-4:]) for k in listed)
+    assert body(made)["key"] not in json.dumps(listed) and all("key" not in k for k in listed)  # never the key
+    for bad in ({"name": ""}, {"name": "x", "user_id": "user_nope"}, {"name": "x", "user_id": 5}, {"nm": "x"}):
+        assert post(client, "/apikeys", bad, auth).status_code == 400
+    assert post(client, "/apikeys", {"name": "x", "user_id": "user_" + "0" * 26}, auth).status_code == 404
+    assert client.http.delete(f"/apikeys/{body(made)['id']}", headers=auth).status_code == 204
+    assert client.http.get("/me", headers=key).status_code == 401
+    assert client.http.delete(f"/apikeys/{body(made)['id']}", headers=auth).status_code == 404
