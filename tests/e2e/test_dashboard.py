@@ -209,7 +209,11 @@ def heading(driver) -> str:
 
 
 def sign_in(driver, key: str) -> None:
-    field = wait_for(driver, "#api-key")
+    """With an API key: the option under the email and password."""
+    option = wait_for(driver, "#api-key-option")
+    if option.get_attribute("open") is None:
+        option.find_element(By.TAG_NAME, "summary").click()
+    field = driver.find_element(By.ID, "api-key")
     assert field.is_displayed()
     label = driver.find_element(By.CSS_SELECTOR, 'label[for="api-key"]')
     assert label.text == "API key"
@@ -262,7 +266,7 @@ def test_sign_in_asks_for_the_key_and_refuses_a_wrong_one(crm, page):
     field = wait_for(page, "#api-key")
     assert page.find_element(By.ID, "signin").is_displayed()
     assert not page.find_element(By.ID, "nav").is_displayed()
-    assert page.execute_script("return document.activeElement.id") == "api-key"
+    assert page.execute_script("return document.activeElement.id") == "signin-email"
     save_screenshot(page, "dashboard-signin")
 
     sign_in(page, "crm_not_a_real_key")
@@ -291,6 +295,46 @@ def test_sign_in_asks_for_the_key_and_refuses_a_wrong_one(crm, page):
     WebDriverWait(page, WAIT).until(lambda d: d.find_element(By.ID, "signin").is_displayed())
     assert "signed out" in page.find_element(By.ID, "signin-message").text
     assert page.execute_script("return sessionStorage.getItem('talentcrm.apiKey')") is None
+
+
+def labelled(driver, name: str):
+    """The input whose visible label reads `name` (the contract's accessible names)."""
+    [label] = [lab for lab in driver.find_elements(By.TAG_NAME, "label") if lab.text.strip() == name
+               and lab.is_displayed()]
+    return driver.find_element(By.ID, label.get_attribute("for"))
+
+
+def test_a_team_member_signs_in_with_email_and_password_and_chooses_a_password(crm, page):
+    email = unique_email("member")
+    made = http("POST", crm.stack.url + "/users", headers={"Authorization": f"Bearer {API_KEY}",
+                                                           "Content-Type": "application/json"},
+                data=json.dumps({"email": email, "name": "Mira Member", "role": "viewer",
+                                 "temporary_password": "Temporary-pass-1"}).encode())
+    assert made.status == 201, made.text
+    page.get(crm.stack.url + "/dashboard")
+    wait_for(page, "#signin-email")
+    labelled(page, "Email").send_keys(email)
+    labelled(page, "Password").send_keys("wrong-password-1A!")
+    page.find_element(By.XPATH, '//button[normalize-space()="Sign in"]').click()
+    WebDriverWait(page, WAIT).until(lambda d: "Wrong email or password" in d.find_element(By.ID, "signin-message").text)
+
+    labelled(page, "Password").clear()
+    labelled(page, "Password").send_keys("Temporary-pass-1")
+    page.find_element(By.XPATH, '//button[normalize-space()="Sign in"]').click()
+    WebDriverWait(page, WAIT).until(lambda d: d.find_element(By.ID, "new-password-form").is_displayed())
+    save_screenshot(page, "dashboard-new-password")
+    labelled(page, "New password").send_keys("Mira-own-password-2")
+    page.find_element(By.XPATH, '//button[normalize-space()="Set password"]').click()
+    wait_for(page, "#view .view h1")
+    WebDriverWait(page, WAIT).until(lambda d: d.find_element(By.ID, "who").is_displayed())
+    assert page.find_element(By.ID, "who").text == "Mira Member · viewer"
+    token = page.execute_script("return sessionStorage.getItem('talentcrm.apiKey')")
+    assert token and not token.startswith("crm_")
+    page.find_element(By.ID, "sign-out").click()
+    WebDriverWait(page, WAIT).until(lambda d: d.find_element(By.ID, "signin").is_displayed())
+    # the token was revoked, not only forgotten by the tab
+    WebDriverWait(page, WAIT).until(lambda d: http("GET", crm.stack.url + "/me", headers={
+        "Authorization": f"Bearer {token}"}).status == 401)
 
 
 def test_overview_shows_goals_figures_and_charts(crm, page):

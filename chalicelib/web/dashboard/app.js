@@ -1,7 +1,8 @@
 /* Talent CRM recruiter dashboard: plain JavaScript, no framework, nothing loaded from elsewhere.
  *
- * - Signs in with a recruiter API key kept in sessionStorage; every call sends it as a Bearer token;
- *   a 401 brings the sign-in form back with a message.
+ * - Signs in as a team member (email and password through POST /auth/sign-in, with the first sign-in's
+ *   new password) or with an API key; the token or key is kept in sessionStorage and every call sends it
+ *   as a Bearer token; a 401 brings the sign-in form back with a message.
  * - Hash routes: #/overview, #/campaigns[/<id>], #/pools[/<id>], #/candidates[?q=...|/<id>].
  * - Charts are inline SVG drawn here (bars, a funnel, lines), each with <title>/<desc>, and every
  *   figure is also written out as text (data-testid attributes name the key ones for the tests).
@@ -109,8 +110,7 @@
           try { body = text ? JSON.parse(text) : null; } catch (ignored) { body = null; }
           if (response.status === 401) {
             if (state.key === key) {
-              signOut("Your API key was not accepted (401 Unauthorized): it may be wrong or revoked. " +
-                      "Sign in again with a valid key.");
+              signOut("Your session ended or your key was not accepted (401 Unauthorized). Sign in again.");
             }
             throw new ApiError(401, "unauthorized", "not signed in");
           }
@@ -151,14 +151,21 @@
     note.textContent = message || "";
     note.hidden = !message;
     document.title = "Sign in · Talent CRM dashboard";
-    var input = $("api-key");
-    input.value = "";
-    input.removeAttribute("aria-invalid");
-    input.focus();
+    ["api-key", "signin-password", "new-password"].forEach(function (id) { $(id).value = ""; });
+    ["api-key", "signin-email", "signin-password"].forEach(function (id) { $(id).removeAttribute("aria-invalid"); });
+    $("signin-form").hidden = false;
+    $("new-password-form").hidden = true;
+    $("who").hidden = true;
+    $("signin-email").focus();
   }
 
   function signOut(message) {
+    var key = state.key;
     try { sessionStorage.removeItem(STORAGE_KEY); } catch (ignored) { /* storage may be off */ }
+    if (key && key.indexOf("crm_") !== 0) {  // a sign-in token: revoke it (a key stays valid; revoke it apart)
+      fetch("/auth/sign-out", { method: "POST", headers: { "Authorization": "Bearer " + key },
+                                credentials: "omit" }).catch(function () { /* signed out here anyway */ });
+    }
     showSignin(message);
   }
 
@@ -167,34 +174,101 @@
     $("nav").hidden = false;
     $("sign-out").hidden = false;
     $("view").hidden = false;
+    api("/me").then(function (me) {
+      var who = $("who");
+      who.textContent = me.name + " · " + me.role;
+      who.title = me.email;
+      who.hidden = false;
+    }, function () { /* a 401 signs out already */ });
+  }
+
+  function post(path, body) {
+    return fetch(path, { method: "POST", headers: { "Content-Type": "application/json", "Accept": "application/json" },
+                         body: JSON.stringify(body), credentials: "omit", cache: "no-store" })
+      .then(function (response) {
+        return response.json().then(function (answer) { return { status: response.status, body: answer }; },
+                                    function () { return { status: response.status, body: {} }; });
+      });
+  }
+
+  function signinProblem(message, field) {
+    var note = $("signin-message");
+    note.textContent = message;
+    note.hidden = false;
+    if (field) {
+      $(field).setAttribute("aria-invalid", "true");
+      $(field).focus();
+    }
   }
 
   function onSignin(event) {
     event.preventDefault();
-    var input = $("api-key");
-    var key = input.value.trim();
-    var note = $("signin-message");
-    if (!key) {
-      note.textContent = "Enter your API key.";
-      note.hidden = false;
-      input.setAttribute("aria-invalid", "true");
-      input.focus();
-      return;
-    }
+    var key = $("api-key").value.trim();
+    var email = $("signin-email").value.trim();
+    var password = $("signin-password").value;
     var button = event.target.querySelector("button[type=submit]");
+    if (key) return useKey(key, button);
+    if (!email) return signinProblem("Enter your email address.", "signin-email");
+    if (!password) return signinProblem("Enter your password.", "signin-password");
     button.disabled = true;
-    state.key = key;
-    api("/campaigns?limit=1").then(function () {
-      try { sessionStorage.setItem(STORAGE_KEY, key); } catch (ignored) { /* storage may be off */ }
+    post("/auth/sign-in", { email: email, password: password }).then(function (answer) {
       button.disabled = false;
-      input.value = "";
+      afterSignin(answer, email);
+    }, function () {
+      button.disabled = false;
+      signinProblem("The server could not be reached. Is the stack running?");
+    });
+  }
+
+  function afterSignin(answer, email) {
+    if (answer.status === 200 && answer.body.challenge === "new_password_required") {
+      state.challenge = { email: email, session: answer.body.session };
+      $("signin-form").hidden = true;
+      $("new-password-form").hidden = false;
+      $("signin-message").hidden = true;
+      $("new-password").focus();
+    } else if (answer.status === 200 && answer.body.token) {
+      useKey(answer.body.token, null);
+    } else if (answer.status === 401) {
+      signinProblem("Wrong email or password.", "signin-password");
+    } else {
+      var error = (answer.body && answer.body.error) || {};
+      var fields = error.fields || {};
+      signinProblem(fields.new_password ? "Choose another password: " + fields.new_password
+                                        : "Could not sign in: " + (error.message || answer.status));
+    }
+  }
+
+  function onNewPassword(event) {
+    event.preventDefault();
+    var challenge = state.challenge || {};
+    var password = $("new-password").value;
+    if (!password) return signinProblem("Choose a password.", "new-password");
+    post("/auth/new-password", { email: challenge.email, session: challenge.session, new_password: password })
+      .then(function (answer) {
+        if (answer.status === 401) {  // the session lasts a few minutes: start again
+          showSignin("That took too long: sign in again with your temporary password.");
+        } else {
+          afterSignin(answer, challenge.email);
+        }
+      }, function () { signinProblem("The server could not be reached. Is the stack running?"); });
+  }
+
+  function useKey(key, button) {
+    var note = $("signin-message");
+    if (button) button.disabled = true;
+    state.key = key;
+    api("/me").then(function () {
+      try { sessionStorage.setItem(STORAGE_KEY, key); } catch (ignored) { /* storage may be off */ }
+      if (button) button.disabled = false;
+      ["api-key", "signin-password", "new-password"].forEach(function (id) { $(id).value = ""; });
       note.hidden = true;
       showApp();
       state.firstRoute = false;
       if (!VIEWS[parseRoute().view]) location.replace("#/overview");  // hashchange routes
       else route();
     }, function (error) {
-      button.disabled = false;
+      if (button) button.disabled = false;
       if (error.status === 401) {
         showSignin("That API key was not accepted (401 Unauthorized). Check it and try again.");
       } else {
@@ -1084,6 +1158,7 @@
 
   function start() {
     $("signin-form").addEventListener("submit", onSignin);
+    $("new-password-form").addEventListener("submit", onNewPassword);
     $("sign-out").addEventListener("click", function () { signOut("You have signed out."); });
     window.addEventListener("hashchange", route);
     var pending = null;
