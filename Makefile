@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run lint test fuzz e2e demo bench package apikey admin apikeys revoke-apikey dlq redrive clean
+.PHONY: help install run lint test fuzz e2e demo bench package vendor apikey admin apikeys revoke-apikey dlq redrive clean
 
 ## help: this list
 help:
@@ -63,6 +63,10 @@ bench: install
 ## package: CloudFormation templates and the Lambda zip into build/, checked with cfn-lint
 package: install
 	$(BIN)/python -m infra.synth build
+
+## vendor: fetch the workspace's pinned front-end files from npm again and check them against workspace/assets/VENDORED.json
+vendor: install
+	$(BIN)/python -m crmlocal.vendor
 
 ## apikey: a new API key acting as a team member, NAME="Jane's scripts" USER_EMAIL=jane@example.com (default: the first admin)
 apikey: install

@@ -218,6 +218,37 @@ def bearer_token(request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" else None
 
 
+def cookie(request, name: str) -> str | None:
+    """One cookie's value (the workspace's session), or None."""
+    from http.cookies import CookieError, SimpleCookie
+
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(request.headers.get("cookie") or "")
+    except CookieError:
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel is not None and morsel.value else None
+
+
+def same_origin(request, public_url: str) -> bool:
+    """A state-changing request a browser sent from our own pages. Sec-Fetch-Site says so where browsers send
+    it (all current ones); else the Origin must be ours. Pages send no Referer, so a form's Origin is "null"
+    in some browsers: that, or no header at all, is refused. A form on another site never passes."""
+    site = request.headers.get("sec-fetch-site")
+    if site:
+        return site.lower() == "same-origin"
+    origin = request.headers.get("origin")
+    if origin and origin != "null":
+        return origin.rstrip("/") in {_origin(public_url), _origin("http://" + (request.headers.get("host") or ""))}
+    return False
+
+
+def _origin(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
 class Api:
     """Decorators for route functions: errors in the contract's format, and the team's sign-in.
 
@@ -265,6 +296,22 @@ class Api:
             return result
 
         return self.public(authorized)
+
+    def page(self, view):
+        """A workspace page: the same gate as recruiter routes (the session cookie counts as a bearer), but a
+        person who is not signed in is sent to the sign-in page, and errors are pages, not JSON."""
+        @wraps(view)
+        def shown(*args, **kwargs):
+            request = self.app.current_request
+            try:
+                principal = self._gate.admit(request)
+                result = view(*args, **kwargs)
+            except CrmError as error:
+                return secured(self._gate.error_page(request, error))
+            self._gate.done(request, principal, kwargs, result)
+            return secured(result) if isinstance(result, Response) else result
+
+        return self.public(shown)
 
 
 def route_of(request) -> tuple[str, str]:

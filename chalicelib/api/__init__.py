@@ -16,11 +16,12 @@ from contextvars import ContextVar
 from chalice import Blueprint, Response
 
 from ..domain.accounts import ERASURES, Principal, audited, may
-from ..domain.errors import Forbidden
+from ..domain.errors import CrmError, Forbidden, Unauthorized
 from ..domain.vocabulary import AuditOutcome
-from ..http import Api, bearer_token, client_ip, route_of
+from ..http import Api, bearer_token, client_ip, cookie, route_of, same_origin
 
 _principal: ContextVar[Principal | None] = ContextVar("principal", default=None)
+SESSION_COOKIE = "crm_session"  # the workspace's sign-in: a token or an API key, HttpOnly, SameSite=Strict
 
 
 def blueprint(import_name: str) -> tuple[Blueprint, Api]:
@@ -42,8 +43,13 @@ class _Gate:
         from .. import wiring
 
         _principal.set(None)
-        principal = wiring.auth().authenticate(bearer_token(request))
         method, route = route_of(request)
+        credential = bearer_token(request)
+        if credential is None and (credential := cookie(request, SESSION_COOKIE)) is not None:
+            # a browser sends the cookie wherever the request comes from: a change must come from our own pages
+            if method not in ("GET", "HEAD") and not same_origin(request, wiring.get_settings().public_url):
+                raise Forbidden("a change to the workspace must come from its own pages", code="cross_site")
+        principal = wiring.auth().authenticate(credential)
         if not may(principal.role, method, route):
             wiring.audit().record(principal, action=f"{method} {route}", target=_target(request, None),
                                   ip=client_ip(request), outcome=AuditOutcome.REFUSED)
@@ -61,6 +67,16 @@ class _Gate:
             if target and (method, route) in ERASURES:
                 target = wiring.audit().pseudonym(target)
             wiring.audit().record(principal, action=f"{method} {route}", target=target, ip=client_ip(request))
+
+
+    def error_page(self, request, error: CrmError) -> Response:
+        """What a workspace page answers for an error: the sign-in page for a visitor who is not signed in
+        (an htmx request is told to go there), else the error as a page."""
+        from ..web.workspace import error_page, sign_in_redirect
+
+        if isinstance(error, Unauthorized):
+            return sign_in_redirect(request)
+        return error_page(error, _principal.get())
 
 
 def _target(request, result) -> str | None:

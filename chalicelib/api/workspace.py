@@ -1,24 +1,160 @@
-"""The recruiter workspace: the dashboard page and its assets, shipped with the app (no CDN)."""
+"""The recruiter workspace (/dashboard): its frame, sign-in and sign-out, the overview, and its assets.
+
+Each area of the workspace has its pages in its own blueprint (ws_*.py beside this one); the pages are
+server-rendered (chalicelib/web/workspace.py). Sign-in sets the session cookie the gate reads
+(chalicelib/api/__init__.py): the Cognito token, or an API key typed instead.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
 from chalice import Response
 
-from ..http import html_response, json_response, secured
-from . import blueprint
+from .. import wiring
+from ..http import ALL_TYPES, client_ip, html_response, json_response, read_form_or_json, secured
+from . import blueprint, current_principal
 
 routes, api = blueprint(__name__)
-ASSETS = Path(__file__).resolve().parent.parent / "web" / "dashboard"
+WEB = Path(__file__).resolve().parent.parent / "web"
+ASSET_FOLDERS = (WEB / "workspace" / "assets", WEB / "dashboard")
+CLASSIC = WEB / "dashboard"  # the first, read-only dashboard (a hand-written script), kept until every view moves
 TYPES = {".js": "application/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
          ".svg": "image/svg+xml", ".html": "text/html; charset=utf-8"}
+FORM_LIMIT = 16 * 1024
 
 
 @routes.route("/dashboard", methods=["GET"])
+@api.page
+def overview():
+    from ..web.workspace import page
+
+    params = routes.current_request.query_params or {}
+    start = params.get("from")
+    end = params.get("to")
+    data = wiring.analytics().overview(start + "T00:00:00Z" if start else None,
+                                       end + "T23:59:59Z" if end else None)
+    return page("overview.html", current_principal(), section="overview", title="Overview", overview=data,
+                percent=_percent, days=_days)
+
+
+def _percent(rate) -> str:
+    return "n/a" if rate is None else f"{rate * 100:.1f}%"
+
+
+def _days(value) -> str:
+    return "n/a" if value is None else f"{value:g} days"
+
+
+# ---------------------------------------------------------------- signing in and out
+
+@routes.route("/dashboard/sign-in", methods=["GET"])
 @api.public
-def dashboard():
+def sign_in_page():
+    from ..web.workspace import page, safe_next
+
+    target = (routes.current_request.query_params or {}).get("next")
+    return page("sign_in.html", None, section="", title="Sign in", next=target if safe_next(target) else "",
+                email="", message=None, challenge=False)
+
+
+@routes.route("/dashboard/sign-in", methods=["POST"], content_types=ALL_TYPES)
+@api.public
+def sign_in():
+    from ..domain.errors import CrmError
+    from ..web.workspace import page, safe_next
+
+    request = routes.current_request
+    form = read_form_or_json(request, FORM_LIMIT)
+    target = _text(form, "next") if safe_next(_text(form, "next")) else "/dashboard"
+    key = _text(form, "api_key").strip()
+    email = _text(form, "email").strip()
+    if key:
+        return _with_key(key, target, email)
+    try:
+        answer = wiring.auth().sign_in({"email": email, "password": _text(form, "password")}, client_ip(request))
+    except CrmError as error:
+        message = "Wrong email or password." if error.status == 401 else _problem(error)
+        return page("sign_in.html", None, section="", title="Sign in", next=target, email=email, message=message,
+                    challenge=False, status=error.status)
+    return _signed_in(answer, email, target)
+
+
+@routes.route("/dashboard/new-password", methods=["POST"], content_types=ALL_TYPES)
+@api.public
+def new_password():
+    from ..domain.errors import CrmError
+    from ..web.workspace import page, safe_next
+
+    request = routes.current_request
+    form = read_form_or_json(request, FORM_LIMIT)
+    target = _text(form, "next") if safe_next(_text(form, "next")) else "/dashboard"
+    email, session = _text(form, "email"), _text(form, "session")
+    try:
+        answer = wiring.auth().new_password({"email": email, "session": session,
+                                             "new_password": _text(form, "new_password")}, client_ip(request))
+    except CrmError as error:
+        if error.status == 401:  # the challenge's session lasts minutes: start again
+            return page("sign_in.html", None, section="", title="Sign in", next=target, email=email,
+                        message="That took too long: sign in again with your temporary password.",
+                        challenge=False, status=401)
+        return page("sign_in.html", None, section="", title="Sign in", next=target, email=email, session=session,
+                    message=_problem(error), challenge=True, status=error.status)
+    return _signed_in(answer, email, target)
+
+
+@routes.route("/dashboard/sign-out", methods=["POST"], content_types=ALL_TYPES)
+@api.page
+def sign_out():
+    from ..web.workspace import redirect, session_cookie
+
+    wiring.auth().sign_out(current_principal())
+    return redirect("/dashboard/sign-in", headers={"Set-Cookie": session_cookie("", 0, _secure())})
+
+
+def _signed_in(answer: dict, email: str, target: str) -> Response:
+    from ..web.workspace import page, redirect, session_cookie
+
+    if answer.get("challenge"):
+        return page("sign_in.html", None, section="", title="Choose your password", next=target, email=email,
+                    session=answer["session"], message=None, challenge=True)
+    cookie = session_cookie(answer["token"], int(answer["expires_in"]), _secure())
+    return redirect(target, headers={"Set-Cookie": cookie})
+
+
+def _with_key(key: str, target: str, email: str) -> Response:
+    from ..domain.errors import Unauthorized
+    from ..web.workspace import page, redirect, session_cookie
+
+    try:
+        wiring.auth().authenticate(key if key.startswith("crm_") else "")
+    except Unauthorized:
+        return page("sign_in.html", None, section="", title="Sign in", next=target, email=email,
+                    message="That API key was not accepted.", challenge=False, api_key_open=True, status=401)
+    return redirect(target, headers={"Set-Cookie": session_cookie(key, 12 * 3600, _secure())})
+
+
+def _text(form: dict, name: str) -> str:
+    """A form field's text; a repeated field (a list) or a JSON non-string is no text."""
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _problem(error) -> str:
+    fields = getattr(error, "fields", None) or {}
+    return "; ".join(f"{name}: {text}" for name, text in fields.items()) or error.message
+
+
+def _secure() -> bool:
+    return wiring.get_settings().public_url.startswith("https://")
+
+
+# ---------------------------------------------------------------- assets and the first dashboard
+
+@routes.route("/dashboard/classic", methods=["GET"])
+@api.public
+def classic():
     # index.html has no inline script or style: the page CSP (http.secured) needs no exception for it
-    return html_response((ASSETS / "index.html").read_text(encoding="utf-8"), headers={"Cache-Control": "no-store"})
+    return html_response((CLASSIC / "index.html").read_text(encoding="utf-8"), headers={"Cache-Control": "no-store"})
 
 
 @routes.route("/dashboard/assets/{name}", methods=["GET"])
@@ -28,11 +164,13 @@ def dashboard_asset(name):
 
 
 def asset(name: str) -> Response:
-    """A file of the dashboard folder by its bare name; anything else (paths, dot files, the page) is 404.
+    """A file of the asset folders by its bare name; anything else (paths, dot files, pages) is 404.
     Called with the decoded name too: API Gateway decodes path parameters (`..%2Fapp.py` is `../app.py`)."""
-    path = (ASSETS / name).resolve()
-    if ("/" in name or "\\" in name or name.startswith(".") or path.parent != ASSETS or path.name == "index.html"
-            or path.suffix not in TYPES or not path.is_file()):
-        return json_response({"error": {"code": "not_found", "message": f"no asset {name}"}}, 404)
-    return secured(Response(body=path.read_text(encoding="utf-8"), status_code=200,
-                            headers={"Content-Type": TYPES[path.suffix], "Cache-Control": "public, max-age=300"}))
+    for folder in ASSET_FOLDERS:
+        path = (folder / name).resolve()
+        if ("/" in name or "\\" in name or name.startswith(".") or path.parent != folder or path.name == "index.html"
+                or path.suffix not in TYPES or not path.is_file()):
+            continue
+        return secured(Response(body=path.read_text(encoding="utf-8"), status_code=200,
+                                headers={"Content-Type": TYPES[path.suffix], "Cache-Control": "public, max-age=300"}))
+    return json_response({"error": {"code": "not_found", "message": f"no asset {name}"}}, 404)

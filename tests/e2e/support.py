@@ -28,6 +28,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"
 API_KEY = "crm_e2e_test_key_0123456789"
+ADMIN_EMAIL = "admin@example.com"  # the stack's first admin (CRM_ADMIN_EMAIL), with this password
+ADMIN_PASSWORD = "E2e-admin-password-1"
 START_TIMEOUT = 60.0  # seconds for /health to answer after starting the stack
 STOP_TIMEOUT = 20.0  # seconds for the stack to save its data and exit after SIGINT
 
@@ -111,6 +113,8 @@ class Stack:
             "CRM_AWS_PORT": str(self.aws_port),
             "CRM_DATA_DIR": str(self.data_dir),
             "CRM_API_KEY": self.api_key,
+            "CRM_ADMIN_EMAIL": ADMIN_EMAIL,
+            "CRM_ADMIN_PASSWORD": ADMIN_PASSWORD,
             "CRM_PUBLIC_URL": self.url,
             "CRM_ALLOWED_ORIGINS": self.url,
             "PYTHONUNBUFFERED": "1",

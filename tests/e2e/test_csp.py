@@ -68,12 +68,12 @@ def test_dashboard_works_under_the_policy(stack, watched):
         "Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"})
     assert created.status == 201, created.text
 
-    watched.get(stack.url + "/dashboard#/overview")
-    field = WebDriverWait(watched, WAIT).until(lambda d: d.find_element(By.ID, "api-key"))
-    field.send_keys(API_KEY + "\n")
+    watched.get(stack.url + "/dashboard/classic#/overview")
+    WebDriverWait(watched, WAIT).until(lambda d: d.find_element(By.CSS_SELECTOR, "#api-key-option summary")).click()
+    watched.find_element(By.ID, "api-key").send_keys(API_KEY + "\n")
     WebDriverWait(watched, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid="goal"]'))
     for route in ("#/campaigns", "#/pools", "#/candidates?" + urlencode({"skill": "python"}), "#/overview"):
-        watched.get(stack.url + "/dashboard" + route)
+        watched.get(stack.url + "/dashboard/classic" + route)
         WebDriverWait(watched, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#view .view h1"))
     WebDriverWait(watched, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid="goal"]'))
     save_screenshot(watched, "csp-dashboard-overview")

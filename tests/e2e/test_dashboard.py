@@ -224,7 +224,7 @@ def sign_in(driver, key: str) -> None:
 
 def open_dashboard(driver, crm, route: str = "#/overview") -> None:
     """The dashboard at `route`, signed in (a new tab's session storage starts empty)."""
-    driver.get(crm.stack.url + "/dashboard" + route)
+    driver.get(crm.stack.url + "/dashboard/classic" + route)
     WebDriverWait(driver, WAIT).until(lambda d: d.execute_script(
         "return !document.getElementById('signin').hidden || !document.getElementById('view').hidden"))
     if driver.find_element(By.ID, "signin").is_displayed():
@@ -262,7 +262,7 @@ def no_sideways_scroll(driver) -> None:
 # ------------------------------------------------------------------ tests
 
 def test_sign_in_asks_for_the_key_and_refuses_a_wrong_one(crm, page):
-    page.get(crm.stack.url + "/dashboard")
+    page.get(crm.stack.url + "/dashboard/classic")
     field = wait_for(page, "#api-key")
     assert page.find_element(By.ID, "signin").is_displayed()
     assert not page.find_element(By.ID, "nav").is_displayed()
@@ -311,7 +311,7 @@ def test_a_team_member_signs_in_with_email_and_password_and_chooses_a_password(c
                 data=json.dumps({"email": email, "name": "Mira Member", "role": "viewer",
                                  "temporary_password": "Temporary-pass-1"}).encode())
     assert made.status == 201, made.text
-    page.get(crm.stack.url + "/dashboard")
+    page.get(crm.stack.url + "/dashboard/classic")
     wait_for(page, "#signin-email")
     labelled(page, "Email").send_keys(email)
     labelled(page, "Password").send_keys("wrong-password-1A!")
@@ -488,11 +488,11 @@ def test_readable_on_a_phone(crm, page):
         save_screenshot(page, "dashboard-phone")
         for route, ready in ((f"#/campaigns/{crm.campaign['id']}", "campaign-sent"), (f"#/pools/{crm.pool['id']}", "pool-size"),
                              (f"#/candidates/{crm.people['Ada'].id}", "timeline")):
-            page.get(crm.stack.url + "/dashboard" + route)
+            page.get(crm.stack.url + "/dashboard/classic" + route)
             wait_for(page, f'[data-testid="{ready}"]')
             no_sideways_scroll(page)
         save_screenshot(page, "dashboard-phone-candidate")
-        page.get(crm.stack.url + "/dashboard#/campaigns/" + crm.campaign["id"])
+        page.get(crm.stack.url + "/dashboard/classic#/campaigns/" + crm.campaign["id"])
         wait_for(page, '[data-testid="campaign-sent"]')
         save_screenshot(page, "dashboard-phone-campaign")
     finally:
@@ -503,7 +503,7 @@ def test_keyboard_focus_is_visible_and_views_switch_with_links(crm, page):
     open_dashboard(page, crm, "#/overview")
     links = page.find_elements(By.CSS_SELECTOR, "nav a")
     assert [a.text for a in links] == ["Overview", "Campaigns", "Pools", "Candidates"]
-    assert all(a.get_attribute("href").split("/dashboard")[1].startswith("#/") for a in links)
+    assert all(a.get_attribute("href").split("/dashboard/classic")[1].startswith("#/") for a in links)
     links[2].send_keys(Keys.ENTER)
     wait_for(page, '[data-testid="pool-list"]')
     # focus moved to the new view's heading; the next Tab reaches something that draws a visible outline

@@ -1,0 +1,85 @@
+"""Driving the workspace (/dashboard) as a person does: by the accessible names the contract lists (visible
+labels, button and link text), never by ids or classes; and screenshots of every page at 1280 and 390 px.
+
+    from tests.e2e.workspace import sign_in, field, button, link, shots
+"""
+from __future__ import annotations
+
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from .support import ADMIN_EMAIL, ADMIN_PASSWORD, save_screenshot
+
+WAIT = 15
+WIDTHS = (1280, 390)
+
+
+def sign_in(driver, stack, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD, path: str = "/dashboard") -> None:
+    """Opens `path`; signs in on the sign-in page it leads to; waits for the page's heading."""
+    driver.get(stack.url + path)
+    wait(driver, lambda d: d.find_elements(By.TAG_NAME, "h1"))
+    if heading(driver) == "Sign in":
+        field(driver, "Email").clear()
+        field(driver, "Email").send_keys(email)
+        field(driver, "Password").send_keys(password)
+        button(driver, "Sign in").click()
+        wait(driver, lambda d: heading(d) != "Sign in", f"signing in as {email} failed")
+
+
+def wait(driver, condition, message: str = "", timeout: float = WAIT):
+    try:
+        return WebDriverWait(driver, timeout).until(condition)
+    except TimeoutException:
+        body = driver.find_element(By.TAG_NAME, "body").text[:1500]
+        raise AssertionError(f"{message or 'timed out'}; the page says:\n{body}") from None
+
+
+def heading(driver) -> str:
+    found = driver.find_elements(By.TAG_NAME, "h1")
+    return found[0].text.strip() if found else ""
+
+
+def field(driver, name: str):
+    """The visible form control labelled `name` (a <label for> or a wrapping <label>)."""
+    def find(d):
+        for label in d.find_elements(By.TAG_NAME, "label"):
+            if label.is_displayed() and " ".join(label.text.split()) == name:
+                target = label.get_attribute("for")
+                if target:
+                    return d.find_element(By.ID, target)
+                inner = label.find_elements(By.CSS_SELECTOR, "input, select, textarea")
+                if inner:
+                    return inner[0]
+        return None
+    return wait(driver, find, f"no field labelled {name!r}")
+
+
+def button(driver, name: str):
+    return wait(driver, lambda d: next((b for b in d.find_elements(By.CSS_SELECTOR, "button, input[type=submit]")
+                                        if b.is_displayed() and " ".join((b.text or b.get_attribute("value") or "")
+                                                                         .split()) == name), None),
+                f"no button {name!r}")
+
+
+def link(driver, name: str):
+    return wait(driver, lambda d: next((a for a in d.find_elements(By.TAG_NAME, "a")
+                                        if a.is_displayed() and " ".join(a.text.split()) == name), None),
+                f"no link {name!r}")
+
+
+def text(driver) -> str:
+    return driver.find_element(By.TAG_NAME, "main").text
+
+
+def shots(driver, name: str) -> None:
+    """build/workspace-<name>-1280.png and -390.png: the page as a desktop and a phone show it, whole."""
+    size = driver.get_window_size()
+    for width in WIDTHS:
+        driver.set_window_size(width, 900)
+        height = driver.execute_script("return Math.min(document.documentElement.scrollHeight, 4000)")
+        driver.set_window_size(width, max(900, height))
+        scroll = driver.execute_script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert scroll[0] <= scroll[1] + 1, f"{name} at {width}px scrolls sideways: {scroll}"
+        save_screenshot(driver, f"workspace-{name}-{width}")
+    driver.set_window_size(size["width"], size["height"])
