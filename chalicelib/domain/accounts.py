@@ -18,15 +18,17 @@ from .vocabulary import Role, Via
 
 READ_METHODS = frozenset({"GET", "HEAD"})
 # Routes only an admin may use (path templates as the router names them; a prefix covers what is under it).
-ADMIN_ROUTES = ("/users", "/audit", "/apikeys")
+ADMIN_ROUTES = ("/users", "/audit", "/apikeys", "/dashboard/team")
 # Every signed-in member may: their own account.
 OWN_ACCOUNT = frozenset({("GET", "/me"), ("POST", "/auth/sign-out")})
 # Reads that hand out a person's data in bulk or in full: refused to viewers.
-PERSONAL_EXPORTS = frozenset({"/candidates/export.csv", "/candidates/{candidate_id}/export"})
+PERSONAL_EXPORTS = frozenset({"/candidates/export.csv", "/candidates/{candidate_id}/export",
+                              "/dashboard/candidates/{candidate_id}/export", "/dashboard/candidates/export.csv"})
 # Erasure: its audit entry names the person by the audit log's pseudonym, never by the erased id.
-ERASURES = frozenset({("DELETE", "/candidates/{candidate_id}")})
+ERASURES = frozenset({("DELETE", "/candidates/{candidate_id}"), ("POST", "/dashboard/candidates/{candidate_id}/erase")})
 # Reads that the audit log records with the writes: a full profile, and the exports.
-AUDITED_READS = PERSONAL_EXPORTS | {"/candidates/{candidate_id}", "/candidates/{candidate_id}/timeline"}
+AUDITED_READS = PERSONAL_EXPORTS | {"/candidates/{candidate_id}", "/candidates/{candidate_id}/timeline",
+                                    "/dashboard/candidates/{candidate_id}"}
 
 
 @dataclass(frozen=True)
