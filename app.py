@@ -10,7 +10,8 @@ from chalice import Chalice, Rate
 from chalicelib import wiring
 from chalicelib.api import analytics, campaigns, candidates, jobs, meta, pools, signups, templates, tracking
 from chalicelib.api import users, webhooks, workspace
-from chalicelib.api import ws_campaigns, ws_candidates, ws_goals, ws_import, ws_jobs, ws_pools, ws_team, ws_templates
+from chalicelib.api import ws_campaigns, ws_candidates, ws_goals, ws_import, ws_jobs, ws_pools, ws_profile, ws_team
+from chalicelib.api import ws_templates
 from chalicelib.http import chalice_answers_in_contract_format
 from chalicelib.settings import get_settings
 
@@ -19,7 +20,7 @@ app = Chalice(app_name="talent-crm")
 app.api.binary_types.append("image/*")  # mail clients ask for the open pixel as image/*
 app.register_middleware(chalice_answers_in_contract_format, "http")
 for feature in (meta, signups, tracking, webhooks, workspace, users, candidates, pools, jobs, templates, campaigns,
-                analytics, ws_candidates, ws_import, ws_pools, ws_templates, ws_campaigns, ws_jobs, ws_goals, ws_team):
+                analytics, ws_candidates, ws_profile, ws_import, ws_pools, ws_templates, ws_campaigns, ws_jobs, ws_goals, ws_team):
     app.register_blueprint(feature.routes)
 if settings.is_local:  # CRM_STAGE is exactly `local`: a deployed stage has neither the /dev routes nor the tooling
     from chalicelib.api import local_only
