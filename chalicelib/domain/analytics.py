@@ -6,25 +6,26 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, model_validator
 
-from .bodies import Body
-from .body_checks import described, moment, parse
+from .bodies import CHOICE, Body, described, parse_as
+from .body_fields import moment
 from .clock import MAX_YEAR, MIN_YEAR, iso, parse_iso
 from .errors import ValidationError
 from .text import unsafe_reason
+from .vocabulary import GoalMetric, GoalStatus
 
 SERIES_DAYS = 7
 DEFAULT_PERIOD = timedelta(days=90)
 MAX_AMOUNT = 1e12
-# TODO vocabulary: a GoalMetric enum; metric: (direction, cumulative, what it is)
-GOAL_METRICS = {
-    "pool_hire_share": ("up", False, "share of hires who were in a talent pool (0 to 1)"),
-    "hires_from_pools": ("up", True, "hires who were in a talent pool"),
-    "time_to_fill_days": ("down", False, "median days from job opened to filled"),
-    "offer_acceptance_rate": ("up", False, "accepted offers / decided offers (0 to 1)"),
-    "cost_per_hire": ("down", False, "costs entered / hires, all sources"),
-    "campaign_applications": ("up", True, "applications credited to campaigns"),
+# metric: (direction, cumulative, what it is)
+GOAL_METRICS: dict[GoalMetric, tuple[str, bool, str]] = {
+    GoalMetric.POOL_HIRE_SHARE: ("up", False, "share of hires who were in a talent pool (0 to 1)"),
+    GoalMetric.HIRES_FROM_POOLS: ("up", True, "hires who were in a talent pool"),
+    GoalMetric.TIME_TO_FILL_DAYS: ("down", False, "median days from job opened to filled"),
+    GoalMetric.OFFER_ACCEPTANCE_RATE: ("up", False, "accepted offers / decided offers (0 to 1)"),
+    GoalMetric.COST_PER_HIRE: ("down", False, "costs entered / hires, all sources"),
+    GoalMetric.CAMPAIGN_APPLICATIONS: ("up", True, "applications credited to campaigns"),
 }
 FUNNEL = ("sent", "delivered", "bounced", "complained", "opened", "clicked", "unsubscribed", "applied", "hired")
 
@@ -97,9 +98,8 @@ def goal_progress(goal: dict, value: float | None, now: datetime) -> dict:
     start, end = parse_iso(goal["period"]["from"]), parse_iso(goal["period"]["to"])
     elapsed = min(1.0, max(0.0, (now - start).total_seconds() / max(1.0, (end - start).total_seconds())))
     target, lower_is_better = goal["target"], goal.get("direction") == "down"
-    # TODO vocabulary: a GoalStatus enum (no_data, achieved, on_track, behind)
     if value is None:
-        return {"value": None, "progress": 0.0, "status": "no_data", "elapsed": round(elapsed, 4)}
+        return {"value": None, "progress": 0.0, "status": GoalStatus.NO_DATA, "elapsed": round(elapsed, 4)}
     if lower_is_better:
         met = value <= target
         progress = 1.0 if met else round(target / value, 4) if value else 1.0
@@ -108,7 +108,7 @@ def goal_progress(goal: dict, value: float | None, now: datetime) -> dict:
         progress = round(min(1.0, value / target), 4) if target else 1.0
     cumulative = goal.get("cumulative", False)
     on_track = met or (cumulative and progress >= elapsed)
-    status = "achieved" if met and elapsed >= 1.0 else "on_track" if on_track else "behind"
+    status = GoalStatus.ACHIEVED if met and elapsed >= 1.0 else GoalStatus.ON_TRACK if on_track else GoalStatus.BEHIND
     return {"value": value, "progress": progress, "status": status, "elapsed": round(elapsed, 4)}
 
 
@@ -182,7 +182,7 @@ class CostBody(Body):
 
 def validate_cost(body: object, now: datetime) -> dict:
     """A cost entry: source, amount (0..1e12), currency (3 letters, default USD), period."""
-    cost = parse(CostBody, body, "cost")
+    cost = parse_as(CostBody, body, "invalid cost")
     try:
         start, end = period(cost.start, cost.end, now)
     except ValidationError as exc:  # from after to
@@ -213,23 +213,16 @@ class GoalFilters(Body):
 class GoalBody(Body):
     """A goal: metric, target (0..1e12), period {from?, to}, filters {department?}, name?."""
     model_config = ConfigDict(extra="ignore")  # other fields were always ignored (CONTRACT: additionalProperties)
-    metric: str = Field(description="one of " + ", ".join(GOAL_METRICS))
+    metric: Annotated[GoalMetric, CHOICE] = Field(description="one of " + ", ".join(GoalMetric))
     target: Amount = Field(description=AMOUNT_PROBLEM)
     period: GoalPeriod = Field(description=GOAL_PERIOD_PROBLEM)
     filters: GoalFilters | None = Field(None, description="an object; its department one line of text")
     name: Annotated[str | None, _one_line(200)] = Field(None, description=NAME_PROBLEM)
 
-    @field_validator("metric")
-    @classmethod
-    def _metric(cls, value: str) -> str:
-        if value not in GOAL_METRICS:
-            raise described()
-        return value
-
 
 def validate_goal(body: object, now: datetime) -> dict:
     """A goal: metric (one of GOAL_METRICS), target (0..1e12), period {from?, to}, filters {department?}, name?."""
-    goal = parse(GoalBody, body, "goal")
+    goal = parse_as(GoalBody, body, "invalid goal")
     # an absent start is today; a null or empty one the default period's (90 days ago), as always
     given = goal.period.start if "start" in goal.period.model_fields_set else iso(now)
     try:
@@ -238,5 +231,5 @@ def validate_goal(body: object, now: datetime) -> dict:
         fields = {f"period.{k}": v for k, v in exc.fields.items()}
         raise ValidationError("invalid goal: " + ", ".join(sorted(fields)), fields) from None
     department = goal.filters.department if goal.filters else None
-    return {"name": goal.name or goal.metric, "metric": goal.metric, "target": goal.target,
+    return {"name": goal.name or goal.metric.value, "metric": goal.metric, "target": goal.target,
             "period": {"from": start, "to": end}, "filters": {"department": department} if department else {}}

@@ -8,8 +8,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, ConfigDict, Field, PlainValidator, StringConstraints, model_validator
 
-from .bodies import Body
-from .body_fields import described, nested, parse_in
+from .bodies import Body, described, parse_as
+from .body_fields import nested
 from .clock import iso, parse_iso
 from .errors import Unauthorized, ValidationError
 from .jsonbody import check as check_json, loads as strict_json
@@ -112,7 +112,7 @@ def parse_event(data: object) -> dict:
     data = strict_json(data) if isinstance(data, (bytes, bytearray, str)) else check_json(data)
     if not isinstance(data, dict):
         raise ValidationError("body must be a JSON object", {"body": "must be an object"})
-    event = parse_in(AtsEvent, data, "invalid ATS event")
+    event = parse_as(AtsEvent, data, "invalid ATS event")
     return {"id": event.id, "type": event.type, "occurred_at": event.occurred_at,
             "data": event.data.model_dump(exclude_unset=True)}
 

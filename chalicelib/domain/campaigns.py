@@ -10,16 +10,16 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, ConfigDict, Field, ValidatorFunctionWrapHandler, field_validator, model_validator
 
-from .bodies import Body
-from .body_checks import LAX, described, ids_of, parse, problem_of, with_problems
+from .bodies import CHOICE, Body, described, parse_as, problem_of
+from .body_fields import ids_of, with_problems
 from .clock import is_id, iso, parse_iso
 from .durations import parse_duration
 from .emails import normalize_email
 from .errors import Conflict
-from .templates import CATEGORIES, CATEGORY_PROBLEM
+from .templates import CATEGORY_PROBLEM
 from .text import unsafe_reason
-from .vocabulary import (CampaignAction, CampaignStatus, CandidateStatus, Channel, DecisionAction, DecisionReason,
-                         EnrollmentMode, Stage, StepCondition)
+from .vocabulary import (CampaignAction, CampaignStatus, CandidateStatus, Category, Channel, DecisionAction,
+                         DecisionReason, EnrollmentMode, Stage, StepCondition)
 
 # What may end a person's place in a campaign (`exit_on`), and what does when the campaign does not say.
 EXITS = (DecisionReason.UNSUBSCRIBED, DecisionReason.BOUNCED, DecisionReason.APPLIED, DecisionReason.HIRED,
@@ -50,7 +50,7 @@ EXIT_PROBLEM = "a list of: " + ", ".join(EXITS)
 class Step(Body):
     template_id: str = Field(description="a template id")
     delay: str = Field("P0D", description="a duration must be text such as P3D or PT2H")
-    condition: Annotated[StepCondition, LAX] = Field(StepCondition.ALWAYS,
+    condition: Annotated[StepCondition, CHOICE] = Field(StepCondition.ALWAYS,
                                                      description="one of " + ", ".join(StepCondition))
 
     @model_validator(mode="before")
@@ -98,13 +98,13 @@ def _exits(value: Any) -> list[DecisionReason]:
 class CampaignBody(Body):
     """The contract's campaign. Template and pool ids are checked by the service (they must exist)."""
     name: str = Field(max_length=200, description=NAME_PROBLEM)
-    channel: Annotated[Channel, LAX] = Field(Channel.EMAIL, description="email or sms")
-    category: str = Field(description=CATEGORY_PROBLEM)
+    channel: Annotated[Channel, CHOICE] = Field(Channel.EMAIL, description="email or sms")
+    category: Annotated[Category, CHOICE] = Field(description=CATEGORY_PROBLEM)
     audience: Audience = Field(description="an object with pools and optionally exclude_pools")
     steps: list[Step] = Field(min_length=1, max_length=MAX_STEPS, description=f"a list of 1 to {MAX_STEPS} steps")
     # years 1900..2200 (parse_iso): the scheduler's arithmetic stays in range
     send_at: str | None = Field(None, description="an ISO 8601 time such as 2026-12-01T09:00:00Z")
-    enrollment: Annotated[EnrollmentMode, LAX] = Field(EnrollmentMode.ONCE, description="once or continuous")
+    enrollment: Annotated[EnrollmentMode, CHOICE] = Field(EnrollmentMode.ONCE, description="once or continuous")
     exit_on: Annotated[list[DecisionReason], BeforeValidator(_exits)] = Field(
         default_factory=lambda: list(DEFAULT_EXITS), description=EXIT_PROBLEM)
 
@@ -114,13 +114,6 @@ class CampaignBody(Body):
         if not value.strip() or unsafe_reason(value):
             raise described()
         return " ".join(value.split())
-
-    @field_validator("category")
-    @classmethod
-    def _category(cls, value: str) -> str:
-        if value not in CATEGORIES:
-            raise described()
-        return value
 
     @field_validator("send_at")
     @classmethod
@@ -143,7 +136,7 @@ class CampaignBody(Body):
 
 def validate_campaign(body: object) -> dict:
     """The contract's campaign body, normalized. Template and pool ids are checked by the service."""
-    campaign = parse(CampaignBody, body, "campaign")
+    campaign = parse_as(CampaignBody, body, "invalid campaign")
     return {
         "name": campaign.name, "channel": campaign.channel, "category": campaign.category,
         "audience": {"pools": campaign.audience.pools, "exclude_pools": campaign.audience.exclude_pools},
@@ -169,8 +162,7 @@ def check_transition(status: str, action: CampaignAction) -> None:
 @dataclass(frozen=True)
 class Decision:
     action: DecisionAction
-    # str: an SMS skip reason the vocabulary does not name yet (quiet_hours: no_sms_consent, no_phone)
-    reason: DecisionReason | str | None = None
+    reason: DecisionReason | None = None
     until: str | None = None  # defer: when the person may get it
 
 
@@ -229,7 +221,7 @@ def decide(*, candidate: dict | None, campaign: dict, step_index: int, now: date
         from .quiet_hours import sms_eligibility
 
         verdict, detail = sms_eligibility(candidate, now)  # detail: the reason to skip, the moment to defer to
-        if verdict == DecisionAction.SKIP and isinstance(detail, str):
+        if verdict == DecisionAction.SKIP and isinstance(detail, DecisionReason):
             return Decision(DecisionAction.SKIP, detail)
         if verdict == DecisionAction.DEFER and isinstance(detail, datetime):
             return Decision(DecisionAction.DEFER, DecisionReason.QUIET_HOURS, iso(detail))

@@ -13,8 +13,8 @@ from typing import Annotated, Callable, Literal, get_args
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StringConstraints
 from pydantic import ValidationInfo, field_validator
 
-from .bodies import CHOICE, Body
-from .body_fields import checked, described, parse_in, reading, refused
+from .bodies import CHOICE, Body, described, parse_as
+from .body_fields import checked, reading, refused
 from .countries import COUNTRY_ALIASES, ISO_COUNTRIES
 from .emails import normalize_email
 from .errors import ValidationError
@@ -251,28 +251,28 @@ def validate_profile(data: dict, *, known_country: object = None) -> dict:
 
     `known_country`: the person's stored country, to read a national phone number when `data` gives none.
     """
-    return profile_of(parse_in(Profile, data, "invalid candidate fields", known_country=known_country))
+    return profile_of(parse_as(Profile, data, "invalid candidate fields", known_country=known_country))
 
 
 def validate_new_candidate(data: object) -> tuple[str, dict]:
     """A recruiter's upsert body: email plus profile fields; unknown fields are an error."""
-    body = parse_in(NewCandidate, data, "invalid candidate")
+    body = parse_as(NewCandidate, data, "invalid candidate")
     return body.email, profile_of(body)
 
 
 def validate_patch(data: object, *, known_country: object = None) -> dict:
     if not isinstance(data, dict) or not data:
         raise ValidationError("body must be a JSON object with the fields to change")
-    return profile_of(parse_in(CandidatePatch, data, "invalid fields", known_country=known_country))
+    return profile_of(parse_as(CandidatePatch, data, "invalid fields", known_country=known_country))
 
 
 def validate_touchpoint(data: object) -> Touchpoint:
-    return parse_in(Touchpoint, data, "invalid touchpoint")
+    return parse_as(Touchpoint, data, "invalid touchpoint")
 
 
 def lift_reason(data: object) -> str:
     """The reason of a lift; any body without one (none at all, too) is told what to send."""
-    return parse_in(SuppressionLift, data if isinstance(data, dict) else {}, "invalid lift").reason
+    return parse_as(SuppressionLift, data if isinstance(data, dict) else {}, "invalid lift").reason
 
 
 def _empty(value: object) -> bool:

@@ -9,15 +9,14 @@ from typing import Annotated, Any, Callable
 
 from pydantic import BeforeValidator, Field
 
-from .bodies import Body
-from .body_checks import described, ids_of, parse, problem_of
+from .bodies import ABSENT, Body, described, parse_as, problem_of
+from .body_fields import ids_of
 from .candidates import SENIORITIES, _list, _one_of, _text, parse_bool
 from .countries import COUNTRY_ALIASES, ISO_COUNTRIES
 from .skills import normalize_skill
 from .text import is_web_url
 
 FIELDS = ("title", "skills", "city", "country", "remote", "description", "seniority", "department", "pools", "url")
-ABSENT: Any = None  # a field not sent: not in the job (model_fields_set says what was sent)
 
 
 def _text_of(field: str, limit: int = 200) -> Callable[[Any], str | None]:
@@ -58,6 +57,6 @@ class JobBody(Body):
 
 def validate_job(body: object) -> dict:
     """The fields sent, normalized (a null country or url is left out)."""
-    job = parse(JobBody, body, "job")
+    job = parse_as(JobBody, body, "invalid job")
     sent = {name: getattr(job, name) for name in FIELDS if name in job.model_fields_set}
     return {name: value for name, value in sent.items() if value is not None or name not in ("country", "url")}

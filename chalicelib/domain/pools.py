@@ -7,15 +7,14 @@ from typing import Annotated, Literal, get_args
 from pydantic import AfterValidator, ConfigDict, Field, PlainValidator, StringConstraints, ValidationInfo
 from pydantic import field_validator
 
-from .bodies import Body
-from .body_fields import ABSENT, described, nested, parse_in, refused
+from .bodies import ABSENT, Body, described, parse_as
+from .body_fields import nested, refused
 from .errors import ValidationError
 from .rules import Rule, parse_rules
+from .vocabulary import PoolStatus
 
 Kind = Literal["static", "dynamic"]
 KINDS: tuple[str, ...] = get_args(Kind)
-# A pool's `status`. TODO vocabulary: a PoolStatus (READY, REBUILDING, ERROR) in vocabulary.py.
-POOL_READY, POOL_REBUILDING, POOL_ERROR = "ready", "rebuilding", "error"
 # What a membership item copies from the person: enough to list, match and (later) send without
 # reading the candidates table.
 SNAPSHOT_FIELDS = (
@@ -139,16 +138,16 @@ class NewMembers(Body):
 
 
 def member_ids(body: object) -> list[str]:
-    return parse_in(NewMembers, body, "invalid members").candidate_ids
+    return parse_as(NewMembers, body, "invalid members").candidate_ids
 
 
 def validate_pool(body: object, *, existing_kind: str | None = None) -> PoolInput:
     """A new pool (existing_kind None) or a PATCH of one. Collects every problem before raising."""
     given: NewPool | PoolPatch
     if existing_kind is None:
-        given = parse_in(NewPool, body, "invalid pool")
+        given = parse_as(NewPool, body, "invalid pool")
     else:
-        given = parse_in(PoolPatch, body, "invalid pool", existing_kind=existing_kind)
+        given = parse_as(PoolPatch, body, "invalid pool", existing_kind=existing_kind)
     return PoolInput(name=given.name, kind=given.kind or existing_kind, description=given.description,
                      rules=given.rules.source if given.rules else None, rule=given.rules,
                      present=set(given.model_fields_set))
@@ -174,9 +173,9 @@ def pool_view(pool: dict) -> dict:
     """A pool as the API shows it: `status` "error" and an `error` saying why when its rules cannot be
     evaluated (membership upkeep skips such a pool and marks it)."""
     problem = pool_problem(pool)
-    if problem is None and pool.get("status") == POOL_ERROR:
+    if problem is None and pool.get("status") == PoolStatus.ERROR:
         problem = "membership upkeep failed for this pool (see the logs); the daily refresh rebuilds it"
-    return dict(pool, status=POOL_ERROR if problem else pool.get("status"), error=problem)
+    return dict(pool, status=PoolStatus.ERROR if problem else pool.get("status"), error=problem)
 
 
 @dataclass

@@ -35,9 +35,9 @@ __all__ = [  # normalize_phone and country_for_phone are imported from here by t
 SEND = DecisionAction.SEND
 SKIP = DecisionAction.SKIP
 DEFER = DecisionAction.DEFER
-NO_SMS_CONSENT = "no_sms_consent"  # TODO vocabulary: DecisionReason.NO_SMS_CONSENT
+NO_SMS_CONSENT = DecisionReason.NO_SMS_CONSENT
 NOT_SUBSCRIBED = DecisionReason.NOT_SUBSCRIBED
-NO_PHONE = "no_phone"  # TODO vocabulary: DecisionReason.NO_PHONE. No valid number, or none we can place in time
+NO_PHONE = DecisionReason.NO_PHONE  # no valid number, or none we can place in time
 SKIP_REASONS = (NO_SMS_CONSENT, NOT_SUBSCRIBED, NO_PHONE)
 
 QUIET_START_HOUR = 22
@@ -319,7 +319,7 @@ def next_allowed(now_utc: datetime, zone: str, start_hour: int = QUIET_START_HOU
     return moment
 
 
-def sms_eligibility(candidate: dict, now_utc: datetime) -> tuple[DecisionAction, str | datetime | None]:
+def sms_eligibility(candidate: dict, now_utc: datetime) -> tuple[DecisionAction, DecisionReason | datetime | None]:
     """("send", None), ("skip", reason) or ("defer", next allowed moment in UTC).
 
     Checked in order: SMS consent, subscription status, a valid phone number, quiet hours in every zone the

@@ -7,7 +7,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
-from .body_fields import checked, described, parse_in
+from .bodies import described, parse_as
+from .body_fields import checked
 from .candidates import Email, SignupProfile, parse_bool, profile_of
 from .errors import ValidationError
 from .text import is_web_url, one_line
@@ -133,7 +134,7 @@ def parse_signup(data: dict, allowed_origins: tuple[str, ...]) -> SignupRequest:
         raise ValidationError("body must be a JSON object or a form")
     data = {name: _last(name, value) for name, value in data.items()}
     try:
-        return parse_in(Signup, data, "invalid sign-up", allowed_origins=allowed_origins).request()
+        return parse_as(Signup, data, "invalid sign-up", allowed_origins=allowed_origins).request()
     except ValidationError:
         if not _filled(data.get("website")):
             raise

@@ -12,17 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
-from typing import Any
+from typing import Annotated
 
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from . import template_sandbox as sandbox
-from .bodies import Body
-from .body_checks import described, parse
+from .bodies import ABSENT, CHOICE, Body, parse_as
 from .errors import ValidationError
+from .vocabulary import Category
 
-# TODO vocabulary: a Category enum (templates, campaigns, preferences and the tracking of opt-outs use these)
-CATEGORIES = ("company_news", "industry_insights", "career_advice", "job_alert", "event_invite")
+CATEGORIES: tuple[Category, ...] = tuple(Category)  # templates, campaigns, preferences and opt-outs use these
 CATEGORY_PROBLEM = "one of " + ", ".join(CATEGORIES)
 VARIABLES = {
     "candidate": ("first_name", "last_name", "email", "city", "country", "skills", "roles", "tags",
@@ -72,13 +71,10 @@ def _unknown_names(ast) -> list[str]:
     return sorted(dict.fromkeys(unknown))
 
 
-ABSENT: Any = None  # a PATCH field not sent (defaults are not validated: model_fields_set says what was sent)
-
-
 class TemplatePatch(Body):
     """What a PATCH may change; each part's source is checked as it is saved (syntax, variables, tags)."""
     name: str = Field(ABSENT, description="required text")
-    category: str = Field(ABSENT, description=CATEGORY_PROBLEM)
+    category: Annotated[Category, CHOICE] = Field(ABSENT, description=CATEGORY_PROBLEM)
     subject: str = Field(ABSENT, description="required text")
     html: str = Field(ABSENT, description="required text")
     text: str | None = Field(ABSENT, description="required text")  # null or "": made from the HTML
@@ -99,13 +95,6 @@ class TemplatePatch(Body):
             raise ValueError("at most 100 characters")
         return " ".join(value.split())
 
-    @field_validator("category")
-    @classmethod
-    def _category(cls, value: str) -> str:
-        if value not in CATEGORIES:
-            raise described()
-        return value
-
     @field_validator("subject", "html", "text")
     @classmethod
     def _source(cls, value: str | None, info: ValidationInfo) -> str | None:
@@ -123,7 +112,7 @@ class TemplatePatch(Body):
 class TemplateBody(TemplatePatch):
     """A new template: name, category, subject and html required."""
     name: str = Field(description="required text")
-    category: str = Field(description=CATEGORY_PROBLEM)
+    category: Annotated[Category, CHOICE] = Field(description=CATEGORY_PROBLEM)
     subject: str = Field(description="required text")
     html: str = Field(description="required text")
 
@@ -139,7 +128,7 @@ def validate_template(body: object, *, partial: bool = False, current: dict | No
     """name, category, subject, html, text?: syntax errors with line numbers, unknown variables listed,
     then a trial render for a sample person (of `current` with the changes, for a PATCH) within the limits.
     Returns the fields sent, normalized."""
-    template = parse(TemplatePatch if partial else TemplateBody, body, "template")
+    template = parse_as(TemplatePatch if partial else TemplateBody, body, "invalid template")
     result = {name: getattr(template, name) for name in type(template).model_fields if name in template.model_fields_set}
     merged = {**(current or {}), **result}
     if merged.get("subject") and merged.get("html"):

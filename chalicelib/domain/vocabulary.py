@@ -110,6 +110,17 @@ class DecisionReason(StrEnum):
     QUIET_HOURS = "quiet_hours"
     ALREADY_CLAIMED = "already_claimed"
     CHANGING = "changing"  # the person kept changing during the claim: decided again later
+    NO_SMS_CONSENT = "no_sms_consent"  # an SMS step: the person never agreed to texts
+    NO_PHONE = "no_phone"  # an SMS step: no valid number, or none we can place in time
+
+
+class Category(StrEnum):
+    """What a template or campaign is about; a person may opt out of each (CONTRACT: templates)."""
+    COMPANY_NEWS = "company_news"
+    INDUSTRY_INSIGHTS = "industry_insights"
+    CAREER_ADVICE = "career_advice"
+    JOB_ALERT = "job_alert"
+    EVENT_INVITE = "event_invite"
 
 
 class BatchOutcome(StrEnum):
@@ -120,6 +131,46 @@ class BatchOutcome(StrEnum):
     EXITED = "exited"
     RETRY = "retry"
     FAILED = "failed"
+
+
+class JobStatus(StrEnum):
+    OPEN = "open"
+    FILLED = "filled"  # the ATS said so (job.filled)
+
+
+class PoolStatus(StrEnum):
+    READY = "ready"
+    REBUILDING = "rebuilding"  # a rules change is being applied to everyone (members may lag)
+    ERROR = "error"  # its rules cannot be evaluated: membership upkeep skips it until they are fixed
+
+
+class OutcomeKind(StrEnum):
+    """A hiring outcome the ATS reported (the outcomes table's key): written by its events, read by analytics."""
+    APPLICATION = "application"
+    OFFER_CREATED = "offer_created"
+    OFFER_ACCEPTED = "offer_accepted"
+    OFFER_DECLINED = "offer_declined"
+    HIRE = "hire"
+    JOB_OPENED = "job_opened"
+    JOB_FILLED = "job_filled"
+
+
+class GoalMetric(StrEnum):
+    """What a goal measures (CONTRACT: goals); domain/analytics.py GOAL_METRICS says how."""
+    POOL_HIRE_SHARE = "pool_hire_share"
+    HIRES_FROM_POOLS = "hires_from_pools"
+    TIME_TO_FILL_DAYS = "time_to_fill_days"
+    OFFER_ACCEPTANCE_RATE = "offer_acceptance_rate"
+    COST_PER_HIRE = "cost_per_hire"
+    CAMPAIGN_APPLICATIONS = "campaign_applications"
+
+
+class GoalStatus(StrEnum):
+    """Where a goal stands (its `progress.status`)."""
+    NO_DATA = "no_data"
+    ACHIEVED = "achieved"
+    ON_TRACK = "on_track"
+    BEHIND = "behind"
 
 
 class Role(StrEnum):

@@ -9,9 +9,7 @@ from ..domain.analytics import (GOAL_METRICS, funnel, goal_progress, hourly_seri
                                 validate_cost, validate_goal)
 from ..domain.clock import iso, new_id, utcnow
 from ..domain.errors import NotFound
-
-# TODO vocabulary: the kinds of hiring outcomes read here (application, hire, job_filled, offer_accepted,
-# offer_declined) as an enum; they are written by the ATS events (services/ats.py) and store/outcomes.py.
+from ..domain.vocabulary import GoalMetric, OutcomeKind
 
 
 def period_bounds(start: str | None, end: str | None) -> tuple[str, str]:
@@ -57,8 +55,8 @@ class AnalyticsService:
             engaged += (member.get("last_engaged_at") or "") >= recent
             contacted += (member.get("last_contacted_at") or "") >= recent
             stale += bool(member.get("updated_at")) and member["updated_at"] < year_ago
-        applications = [o for o in self.outcomes.all_of("application") if pool_id in (o.get("pools") or [])]
-        hires = [o for o in self.outcomes.all_of("hire") if pool_id in (o.get("pools") or [])]
+        applications = [o for o in self.outcomes.all_of(OutcomeKind.APPLICATION) if pool_id in (o.get("pools") or [])]
+        hires = [o for o in self.outcomes.all_of(OutcomeKind.HIRE) if pool_id in (o.get("pools") or [])]
         credited = self.stats.totals(f"pool#{pool_id}")
         history = (self.keys.get(f"poolsizes#{pool_id}") or {}).get("data") or {}
         return {
@@ -83,16 +81,16 @@ class AnalyticsService:
 
     def overview(self, start: str | None, end: str | None) -> dict:
         start, end = period_bounds(start, end)
-        hires = self.outcomes.between("hire", start, end)
+        hires = self.outcomes.between(OutcomeKind.HIRE, start, end)
         pool_hires = [h for h in hires if h.get("pools")]
-        from_pool_candidates = {h["candidate_id"] for h in self.outcomes.all_of("hire") if h.get("pools")}
-        filled = self.outcomes.between("job_filled", start, end)
-        pool_jobs = {h.get("job_id") for h in self.outcomes.all_of("hire") if h.get("pools")}
+        from_pool_candidates = {h["candidate_id"] for h in self.outcomes.all_of(OutcomeKind.HIRE) if h.get("pools")}
+        filled = self.outcomes.between(OutcomeKind.JOB_FILLED, start, end)
+        pool_jobs = {h.get("job_id") for h in self.outcomes.all_of(OutcomeKind.HIRE) if h.get("pools")}
         ttf_pool = [f["days_to_fill"] for f in filled if f.get("job_id") in pool_jobs and f.get("days_to_fill") is not None]
         ttf_other = [f["days_to_fill"] for f in filled if f.get("job_id") not in pool_jobs and f.get("days_to_fill") is not None]
 
-        accepted = self.outcomes.between("offer_accepted", start, end)
-        declined = self.outcomes.between("offer_declined", start, end)
+        accepted = self.outcomes.between(OutcomeKind.OFFER_ACCEPTED, start, end)
+        declined = self.outcomes.between(OutcomeKind.OFFER_DECLINED, start, end)
 
         def acceptance(from_pool: bool) -> float | None:
             yes = sum(1 for o in accepted if bool(o.get("pools")) == from_pool)
@@ -121,7 +119,7 @@ class AnalyticsService:
                                                        if hires else None}},
             "offer_acceptance": {"pool": acceptance(True), "other": acceptance(False),
                                  "accepted": len(accepted), "declined": len(declined)},
-            "applications": len(self.outcomes.between("application", start, end)),
+            "applications": len(self.outcomes.between(OutcomeKind.APPLICATION, start, end)),
             "campaigns_by_category": self._categories(start, end),
             "pool_candidates_hired_ever": len(from_pool_candidates),
         }
@@ -177,26 +175,28 @@ class AnalyticsService:
     def goal_value(self, goal: dict) -> float | None:
         start, end = goal["period"]["from"], min(goal["period"]["to"], iso())
         metric = goal["metric"]
-        if metric in ("pool_hire_share", "hires_from_pools"):
-            hires = self.outcomes.between("hire", start, end)
+        if metric in (GoalMetric.POOL_HIRE_SHARE, GoalMetric.HIRES_FROM_POOLS):
+            hires = self.outcomes.between(OutcomeKind.HIRE, start, end)
             from_pools = sum(1 for h in hires if h.get("pools"))
-            return float(from_pools) if metric == "hires_from_pools" else ratio(from_pools, len(hires))
-        if metric == "time_to_fill_days":
-            filled = self.outcomes.between("job_filled", start, end)
+            return float(from_pools) if metric == GoalMetric.HIRES_FROM_POOLS else ratio(from_pools, len(hires))
+        if metric == GoalMetric.TIME_TO_FILL_DAYS:
+            filled = self.outcomes.between(OutcomeKind.JOB_FILLED, start, end)
             department = goal.get("filters", {}).get("department")
             if department:
                 filled = [f for f in filled if ((self.jobs.get(f["job_id"]) or {}).get("department") or "").lower()
                           == department.lower()]
             return median([f["days_to_fill"] for f in filled if f.get("days_to_fill") is not None])
-        if metric == "offer_acceptance_rate":
-            yes, no = len(self.outcomes.between("offer_accepted", start, end)), len(self.outcomes.between("offer_declined", start, end))
+        if metric == GoalMetric.OFFER_ACCEPTANCE_RATE:
+            yes = len(self.outcomes.between(OutcomeKind.OFFER_ACCEPTED, start, end))
+            no = len(self.outcomes.between(OutcomeKind.OFFER_DECLINED, start, end))
             return ratio(yes, yes + no)
-        if metric == "cost_per_hire":
-            hires = len(self.outcomes.between("hire", start, end))
+        if metric == GoalMetric.COST_PER_HIRE:
+            hires = len(self.outcomes.between(OutcomeKind.HIRE, start, end))
             spend = sum(c["amount"] for c in self.costs(start, end))
             return round(spend / hires, 2) if hires else None
-        if metric == "campaign_applications":
-            return float(sum(1 for a in self.outcomes.between("application", start, end) if a.get("campaign_id")))
+        if metric == GoalMetric.CAMPAIGN_APPLICATIONS:
+            applications = self.outcomes.between(OutcomeKind.APPLICATION, start, end)
+            return float(sum(1 for a in applications if a.get("campaign_id")))
         return None
 
     def _with_progress(self, goal: dict) -> dict:

@@ -15,13 +15,14 @@ from ..domain.candidates import validate_profile
 from ..domain.clock import iso, new_id, parse_iso, utcnow
 from ..domain.emails import normalize_email
 from ..domain.errors import EmailTaken, ValidationError
-from ..domain.vocabulary import CandidateStatus, DecisionReason, Stage
+from ..domain.vocabulary import CandidateStatus, DecisionReason, JobStatus, OutcomeKind, Stage
 from ..observability import count, logger
 
 ATTRIBUTION_WINDOW = timedelta(days=30)
 REPLAY_GUARD = timedelta(days=30)
-OUTCOME_KINDS = {"application.created": "application", "offer.created": "offer_created",
-                 "offer.accepted": "offer_accepted", "offer.declined": "offer_declined", "candidate.hired": "hire"}
+OUTCOME_KINDS = {"application.created": OutcomeKind.APPLICATION, "offer.created": OutcomeKind.OFFER_CREATED,
+                 "offer.accepted": OutcomeKind.OFFER_ACCEPTED, "offer.declined": OutcomeKind.OFFER_DECLINED,
+                 "candidate.hired": OutcomeKind.HIRE}
 
 
 class AtsService:
@@ -132,9 +133,10 @@ class AtsService:
 
     # ------------------------------------------------------------ outcomes and attribution
 
-    def _outcome(self, kind: str, event: dict, person: dict) -> None:
+    def _outcome(self, kind: OutcomeKind, event: dict, person: dict) -> None:
         data = event["data"]
-        clicked, opened = self._attribution(person["id"], event["occurred_at"]) if kind in ("application", "hire") else (None, None)
+        credited = kind in (OutcomeKind.APPLICATION, OutcomeKind.HIRE)
+        clicked, opened = self._attribution(person["id"], event["occurred_at"]) if credited else (None, None)
         pools = sorted(self.membership_repo.current(person["id"]))
         job = self._job_by_external(data.get("job_id")) if data.get("job_id") else None
         self.outcomes.add({"kind": kind, "sk": f"{event['occurred_at']}#{event['id']}", "occurred_at": event["occurred_at"],
@@ -143,7 +145,7 @@ class AtsService:
                            "campaign_id": (clicked or {}).get("campaign_id"),
                            "open_campaign_id": (opened or {}).get("campaign_id"),
                            "data": {k: v for k, v in data.items() if k in ("job_id", "offer_id", "stage")}})
-        metric = "applied" if kind == "application" else "hired"
+        metric = "applied" if kind == OutcomeKind.APPLICATION else "hired"
         if clicked:
             self.stats.add(f"campaign#{clicked['campaign_id']}", {metric: 1, f"{metric}_s{clicked.get('step', 0)}": 1})
             campaign = self.campaigns.get(clicked["campaign_id"])
@@ -181,12 +183,12 @@ class AtsService:
 
         fields = validate_job({k: v for k, v in data.items() if k in ("title", "skills", "city", "country", "remote",
                                                                        "description", "department", "url")})
-        job = {**fields, "id": new_id("job"), "status": "open",  # TODO vocabulary: JobStatus.OPEN
-               "source": "ats", "external_id": str(data["job_id"]),
-               "opened_at": event["occurred_at"], "created_at": iso(), "updated_at": iso()}
+        job = {**fields, "id": new_id("job"), "status": JobStatus.OPEN, "source": "ats",
+               "external_id": str(data["job_id"]), "opened_at": event["occurred_at"], "created_at": iso(),
+               "updated_at": iso()}
         self.jobs.create(job)
         self.keys.put(f"atsjob#{data['job_id']}", ref=job["id"], created_at=iso())
-        self.outcomes.add({"kind": "job_opened", "sk": f"{event['occurred_at']}#{event['id']}",
+        self.outcomes.add({"kind": OutcomeKind.JOB_OPENED, "sk": f"{event['occurred_at']}#{event['id']}",
                            "occurred_at": event["occurred_at"], "job_id": job["id"]})
         return "job_created"
 
@@ -197,6 +199,6 @@ class AtsService:
             return "unknown_job"
         days = (parse_iso(event["occurred_at"]) - parse_iso(job["opened_at"] or job["created_at"])).total_seconds() / 86400
         self.jobs.mark_filled(job["id"], event["occurred_at"])
-        self.outcomes.add({"kind": "job_filled", "sk": f"{event['occurred_at']}#{event['id']}",
+        self.outcomes.add({"kind": OutcomeKind.JOB_FILLED, "sk": f"{event['occurred_at']}#{event['id']}",
                            "occurred_at": event["occurred_at"], "job_id": job["id"], "days_to_fill": round(days, 2)})
         return "job_filled"

@@ -8,7 +8,7 @@ from ..domain.campaigns import CampaignTestBody, check_transition, validate_camp
 from ..domain.clock import iso, new_id, utcnow
 from ..domain.errors import Conflict, NotFound, RateLimited, ValidationError
 from ..domain.suppression import is_suppressed
-from ..domain.vocabulary import CampaignAction, CampaignStatus, Channel, EnrollmentMode
+from ..domain.vocabulary import CampaignAction, CampaignStatus, Category, Channel, EnrollmentMode
 from ..observability import logger
 
 VIEW = ("id", "name", "channel", "category", "audience", "steps", "send_at", "enrollment", "exit_on",
@@ -133,7 +133,7 @@ class CampaignService:
         self.pool_service.add_members(pool["id"], {"candidate_ids": [m["candidate"]["id"] for m in matches]})
         template = self.template_service.builtin_job_alert()
         created = self.create({"name": f"Job alert: {job['title']}"[:200], "channel": Channel.EMAIL,
-                               "category": "job_alert", "audience": {"pools": [pool["id"]]},
+                               "category": Category.JOB_ALERT, "audience": {"pools": [pool["id"]]},
                                "steps": [{"template_id": template["id"]}], "enrollment": EnrollmentMode.ONCE},
                               job_id=job_id)
         return self.act(created["id"], CampaignAction.SCHEDULE)

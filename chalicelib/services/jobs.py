@@ -7,6 +7,7 @@ from ..domain.errors import NotFound, ValidationError
 from ..domain.jobs import validate_job
 from ..domain.matching import rank
 from ..domain.pools import member_view
+from ..domain.vocabulary import JobStatus
 
 MAX_RANKED = 20_000  # people read to rank one job; beyond that narrow the job to pools
 
@@ -24,8 +25,7 @@ class JobService:
         if missing:
             raise ValidationError.field("pools", "no such pool: " + ", ".join(missing))
         now = iso()
-        # TODO vocabulary: a JobStatus enum (open, filled)
-        job.update(id=new_id("job"), status="open", source=source, external_id=external_id,
+        job.update(id=new_id("job"), status=JobStatus.OPEN, source=source, external_id=external_id,
                    opened_at=now, created_at=now, updated_at=now)
         self.jobs.create(job)
         return self.view(job)

@@ -14,9 +14,6 @@ from ..domain.clock import iso, new_id
 from ..domain.errors import Conflict, NotFound, ValidationError
 from ..domain.pools import (
     BUILTIN_POOLS,
-    POOL_ERROR,
-    POOL_READY,
-    POOL_REBUILDING,
     member_ids,
     member_view,
     plan_change,
@@ -25,6 +22,7 @@ from ..domain.pools import (
     validate_pool,
 )
 from ..domain.rules import parse_rules
+from ..domain.vocabulary import PoolStatus
 from ..observability import count, logger
 
 REBUILD_PAGE = 500
@@ -94,7 +92,7 @@ class MembershipSync:
         """Logs and marks each broken pool once (a marked pool is not written again on every change)."""
         for pool_id, problem in broken.items():
             count("PoolSkipped")
-            if (pools.get(pool_id) or {}).get("status") == POOL_ERROR:
+            if (pools.get(pool_id) or {}).get("status") == PoolStatus.ERROR:
                 continue
             logger().error("pool left out of membership upkeep", extra={"pool_id": pool_id, "error": problem})
             try:
@@ -120,7 +118,7 @@ class PoolService:
         dynamic = given.kind == "dynamic"
         pool_id = new_id("pool")
         pool = {"id": pool_id, "name": given.name, "kind": given.kind, "description": given.description,
-                "rules": given.rules, "status": POOL_REBUILDING if dynamic else POOL_READY, "size": 0,
+                "rules": given.rules, "status": PoolStatus.REBUILDING if dynamic else PoolStatus.READY, "size": 0,
                 "generation": 1, "builtin": builtin, "created_at": now, "updated_at": now}
         self.pools.create(pool)
         if dynamic:
@@ -258,13 +256,13 @@ class PoolService:
         pools marked "error" whose rules work again (the rebuild makes them ready)."""
         refreshed = []
         for pool in self.pools.all():
-            if pool["kind"] != "dynamic" or pool["status"] not in (POOL_READY, POOL_ERROR) or not pool.get("rules"):
+            if pool["kind"] != "dynamic" or pool["status"] not in (PoolStatus.READY, PoolStatus.ERROR) or not pool.get("rules"):
                 continue
             if pool_problem(pool) is not None:
-                if pool["status"] != POOL_ERROR:
+                if pool["status"] != PoolStatus.ERROR:
                     self.pools.mark_error(pool["id"])
                 continue
-            if pool["status"] == POOL_ERROR or parse_rules(pool["rules"]).time_based:
+            if pool["status"] == PoolStatus.ERROR or parse_rules(pool["rules"]).time_based:
                 self._enqueue_rebuild(pool["id"], pool["generation"])
                 refreshed.append(pool["id"])
         return refreshed

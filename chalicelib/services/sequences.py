@@ -14,7 +14,7 @@ class SequenceExits:
         self.campaigns = campaigns
         self.enrollments = enrollments
 
-    def end(self, candidate_id: str, reason: DecisionReason | str) -> list[str]:
+    def end(self, candidate_id: str, reason: DecisionReason) -> list[str]:
         ended = []
         for campaign_id in self.enrollments.for_candidate(candidate_id):
             campaign = self.campaigns.get(campaign_id)

@@ -6,10 +6,11 @@ from ..domain.clock import iso, new_id
 from ..domain.bodies import parse_body
 from ..domain.errors import NotFound
 from ..domain.templates import PreviewBody, render, validate_template
+from ..domain.vocabulary import Category
 
 JOB_ALERT = {
     "name": "Job alert (built in)",
-    "category": "job_alert",
+    "category": Category.JOB_ALERT,
     "subject": "New role: {{ job.title }}",
     "html": (
         "<html><body style=\"font-family:Arial,sans-serif;color:#1f2933;line-height:1.5\">"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pynamodb.exceptions import DoesNotExist
 
+from ..domain.vocabulary import JobStatus
 from .convert import from_dict, to_dict
 from .models import JobModel
 
@@ -14,8 +15,7 @@ class JobRepository:
     def mark_filled(self, job_id: str, at: str) -> None:
         from ..domain.clock import iso
 
-        # TODO vocabulary: a JobStatus enum (open, filled)
-        JobModel(job_id).update(actions=[JobModel.status.set("filled"), JobModel.filled_at.set(at),
+        JobModel(job_id).update(actions=[JobModel.status.set(JobStatus.FILLED), JobModel.filled_at.set(at),
                                          JobModel.updated_at.set(iso())])
 
     def get(self, job_id: str) -> dict | None:

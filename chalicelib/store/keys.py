@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
+from .convert import storable
 from .models import KeyModel
 
 
@@ -25,7 +26,7 @@ class KeyRepository:
 
     def put(self, key: str, *, ref: str | None = None, data: dict | None = None,
             created_at: str | None = None, expires_at: datetime | None = None) -> None:
-        KeyModel(key, ref=ref, data=data, created_at=created_at, expires_at=expires_at).save()
+        KeyModel(key, ref=ref, data=storable(data), created_at=created_at, expires_at=expires_at).save()
 
     def put_new(self, key: str, *, ref: str | None = None, data: dict | None = None, created_at: str | None = None,
                 expires_at: datetime | None = None) -> bool:
@@ -33,7 +34,7 @@ class KeyRepository:
         from pynamodb.exceptions import PutError
 
         try:
-            KeyModel(key, ref=ref, data=data, created_at=created_at, expires_at=expires_at).save(
+            KeyModel(key, ref=ref, data=storable(data), created_at=created_at, expires_at=expires_at).save(
                 condition=KeyModel.pk.does_not_exist()
             )
         except PutError as exc:

@@ -1,6 +1,7 @@
 """Hiring outcomes (applications, offers, hires, jobs opened and filled), by kind and time."""
 from __future__ import annotations
 
+from ..domain.vocabulary import OutcomeKind
 from .convert import from_dict, to_dict
 from .models import OutcomeModel
 
@@ -9,14 +10,15 @@ class OutcomeRepository:
     def add(self, outcome: dict) -> None:
         from_dict(OutcomeModel, outcome).save()
 
-    def between(self, kind: str, start: str, end: str) -> list[dict]:
+    def between(self, kind: OutcomeKind, start: str, end: str) -> list[dict]:
         return [to_dict(item) for item in OutcomeModel.query(kind, OutcomeModel.sk.between(start, end + "~"))]
 
-    def all_of(self, kind: str) -> list[dict]:
+    def all_of(self, kind: OutcomeKind) -> list[dict]:
         return [to_dict(item) for item in OutcomeModel.query(kind)]
 
-    # TODO vocabulary: an enum of hiring outcome kinds (services/ats.py writes them, services/analytics.py reads them)
-    PERSONAL_KINDS = ("application", "offer_created", "offer_accepted", "offer_declined", "hire")
+    # the outcomes that name a person (services/ats.py writes them, services/analytics.py reads them)
+    PERSONAL_KINDS = (OutcomeKind.APPLICATION, OutcomeKind.OFFER_CREATED, OutcomeKind.OFFER_ACCEPTED,
+                      OutcomeKind.OFFER_DECLINED, OutcomeKind.HIRE)
     ERASED = "erased"  # the candidate id an erased person's outcomes keep
 
     def forget_candidate(self, candidate_id: str) -> int:

@@ -11,7 +11,8 @@ from collections import Counter
 from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 
-from ..domain.pools import POOL_ERROR, POOL_READY, POOL_REBUILDING, SNAPSHOT_FIELDS
+from ..domain.pools import SNAPSHOT_FIELDS
+from ..domain.vocabulary import PoolStatus
 from .candidates import decode_cursor, encode_cursor, search_condition
 from .connection import condition_failed, create_all
 from .convert import from_dict, to_dict
@@ -62,7 +63,7 @@ class PoolRepository:
     def start_rebuild(self, pool_id: str, now: str, **values) -> int:
         """Bumps the generation (older rebuild jobs then stop) and marks the pool rebuilding."""
         item = PoolModel(pool_id)
-        actions: list[Action] = [PoolModel.generation.add(1), PoolModel.status.set(POOL_REBUILDING),
+        actions: list[Action] = [PoolModel.generation.add(1), PoolModel.status.set(PoolStatus.REBUILDING),
                                  PoolModel.updated_at.set(now)]
         actions += [getattr(PoolModel, k).set(_stored(k, v)) for k, v in values.items()]
         item.update(actions=actions, condition=PoolModel.id.exists())
@@ -71,7 +72,7 @@ class PoolRepository:
     def finish_rebuild(self, pool_id: str, generation: int, now: str) -> bool:
         try:
             PoolModel(pool_id).update(
-                actions=[PoolModel.status.set(POOL_READY), PoolModel.rebuilt_at.set(now)],
+                actions=[PoolModel.status.set(PoolStatus.READY), PoolModel.rebuilt_at.set(now)],
                 condition=PoolModel.generation == generation)
         except UpdateError as exc:
             if condition_failed(exc):
@@ -82,7 +83,7 @@ class PoolRepository:
     def mark_error(self, pool_id: str) -> None:
         """Status "error": its rules cannot be evaluated (a rules change clears it: start_rebuild)."""
         try:
-            PoolModel(pool_id).update(actions=[PoolModel.status.set(POOL_ERROR)], condition=PoolModel.id.exists())
+            PoolModel(pool_id).update(actions=[PoolModel.status.set(PoolStatus.ERROR)], condition=PoolModel.id.exists())
         except UpdateError as exc:
             if not condition_failed(exc):
                 raise  # the pool was deleted meanwhile: nothing to mark
