@@ -17,6 +17,7 @@ from ..domain.emails import normalize_email
 from ..domain.errors import EmailTaken, ValidationError
 from ..domain.vocabulary import CandidateStatus, DecisionReason, JobStatus, OutcomeKind, Stage
 from ..observability import count, logger
+from .ports import SendStore, TimelineStore
 
 ATTRIBUTION_WINDOW = timedelta(days=30)
 REPLAY_GUARD = timedelta(days=30)
@@ -26,8 +27,8 @@ OUTCOME_KINDS = {"application.created": OutcomeKind.APPLICATION, "offer.created"
 
 
 class AtsService:
-    def __init__(self, settings, keys, candidates, timeline, memberships, membership_repo, jobs, outcomes, sends,
-                 stats, exits, campaigns, tombstones):
+    def __init__(self, settings, keys, candidates, timeline: TimelineStore, memberships, membership_repo, jobs,
+                 outcomes, sends: SendStore, stats, exits, campaigns, tombstones):
         self.settings = settings
         self.keys = keys
         self.tombstones = tombstones
@@ -120,7 +121,7 @@ class AtsService:
                 return current
             updated = dict(current, stage=new_stage, updated_at=iso())
             if new_stage in (Stage.APPLIED, Stage.HIRED):  # people who apply are engaged
-                kind = "application" if new_stage == Stage.APPLIED else "hire"
+                kind = OutcomeKind.APPLICATION if new_stage == Stage.APPLIED else OutcomeKind.HIRE  # as the outcome
                 updated["engagement_score"] = add_event(current.get("engagement_score"), current.get("engagement_at"),
                                                         kind, parse_iso(at))
                 updated["engagement_at"] = at
@@ -139,7 +140,8 @@ class AtsService:
         clicked, opened = self._attribution(person["id"], event["occurred_at"]) if credited else (None, None)
         pools = sorted(self.membership_repo.current(person["id"]))
         job = self._job_by_external(data.get("job_id")) if data.get("job_id") else None
-        self.outcomes.add({"kind": kind, "sk": f"{event['occurred_at']}#{event['id']}", "occurred_at": event["occurred_at"],
+        self.outcomes.add({"kind": kind, "sk": f"{event['occurred_at']}#{event['id']}",
+                           "occurred_at": event["occurred_at"],
                            "candidate_id": person["id"], "job_id": (job or {}).get("id") or data.get("job_id"),
                            "source": person.get("source"), "pools": pools or None,
                            "campaign_id": (clicked or {}).get("campaign_id"),
@@ -197,7 +199,8 @@ class AtsService:
         job = self._job_by_external(data["job_id"])
         if job is None:
             return "unknown_job"
-        days = (parse_iso(event["occurred_at"]) - parse_iso(job["opened_at"] or job["created_at"])).total_seconds() / 86400
+        open_for = parse_iso(event["occurred_at"]) - parse_iso(job["opened_at"] or job["created_at"])
+        days = open_for.total_seconds() / 86400
         self.jobs.mark_filled(job["id"], event["occurred_at"])
         self.outcomes.add({"kind": OutcomeKind.JOB_FILLED, "sk": f"{event['occurred_at']}#{event['id']}",
                            "occurred_at": event["occurred_at"], "job_id": job["id"], "days_to_fill": round(days, 2)})
