@@ -10,8 +10,9 @@ from collections import Counter
 from datetime import datetime, timezone
 
 from chalicelib.domain.clock import iso, new_id
-from chalicelib.domain.errors import EmailTaken, ValidationError, VersionConflict
+from chalicelib.domain.errors import Conflict, EmailTaken, NotFound, ValidationError, VersionConflict
 from chalicelib.domain.pools import SNAPSHOT_FIELDS
+from chalicelib.domain.vocabulary import CandidateStatus, PoolStatus, SendStatus
 
 
 class InMemoryKeys:
@@ -159,7 +160,7 @@ class InMemoryCandidates:
 
     def pending_since_before(self, cutoff: str):
         return iter([copy.deepcopy(p) for _, p in sorted(self.people.items())
-                     if p.get("status") == "pending" and (p.get("updated_at") or "") < cutoff])
+                     if p.get("status") == CandidateStatus.PENDING and (p.get("updated_at") or "") < cutoff])
 
 
 def _matches(person: dict, search) -> bool:
@@ -215,11 +216,6 @@ class InMemoryTimeline:
         return len(self.entries.pop(candidate_id, {}))
 
 
-class ConditionFailed(Exception):
-    """A fake's write refused by its condition, where the DynamoDB repository lets PynamoDB's error
-    through (PutError, UpdateError, DeleteError)."""
-
-
 class InMemorySends:
     """chalicelib.services.ports.SendStore."""
 
@@ -231,7 +227,7 @@ class InMemorySends:
         with self.lock:
             if key in self.items:
                 return False
-            self.items[key] = _set({"pk": key, "kind": kind, "candidate_id": candidate_id, "status": "claimed",
+            self.items[key] = _set({"pk": key, "kind": kind, "candidate_id": candidate_id, "status": SendStatus.CLAIMED,
                                     "created_at": iso(), "subject": subject})
         return True
 
@@ -240,16 +236,17 @@ class InMemorySends:
             self.items.setdefault(key, {"pk": key}).update(values)
 
     def mark_sent(self, key: str, message_id: str) -> None:
-        self._update(key, status="sent", message_id=message_id, sent_at=iso())
+        self._update(key, status=SendStatus.SENT, message_id=message_id, sent_at=iso())
 
     def mark_failed(self, key: str, error: str) -> None:
-        self._update(key, status="failed", error=error[:500])
+        self._update(key, status=SendStatus.FAILED, error=error[:500])
 
-    def release(self, key: str) -> None:
+    def release(self, key: str) -> bool:
         with self.lock:
-            if (self.items.get(key) or {}).get("status") != "claimed":
-                raise ConditionFailed(f"{key} is not claimed")
+            if (self.items.get(key) or {}).get("status") != SendStatus.CLAIMED:
+                return False
             del self.items[key]
+            return True
 
     def for_candidate(self, candidate_id: str) -> list[dict]:
         mine = [copy.deepcopy(i) for i in reversed(self.items.values()) if i.get("candidate_id") == candidate_id]
@@ -277,7 +274,7 @@ class InMemoryPools:
     def create(self, pool: dict) -> None:
         with self.lock:
             if pool["id"] in self.pools:
-                raise ConditionFailed(f"pool {pool['id']} exists")
+                raise Conflict(f"pool {pool['id']} exists")
             self.pools[pool["id"]] = {"size": 0, "generation": 1,
                                       **_set({k: v for k, v in pool.items() if k in POOL_FIELDS})}
 
@@ -290,7 +287,7 @@ class InMemoryPools:
 
     def _existing(self, pool_id: str) -> dict:
         if pool_id not in self.pools:
-            raise ConditionFailed(f"no pool {pool_id}")
+            raise NotFound(f"no pool {pool_id}")
         return self.pools[pool_id]
 
     def update(self, pool_id: str, **values) -> None:
@@ -300,7 +297,7 @@ class InMemoryPools:
     def start_rebuild(self, pool_id: str, now: str, **values) -> int:
         with self.lock:
             pool = self._existing(pool_id)
-            _assign(pool, {**values, "status": "rebuilding", "updated_at": now})
+            _assign(pool, {**values, "status": PoolStatus.REBUILDING, "updated_at": now})
             pool["generation"] += 1
             return pool["generation"]
 
@@ -309,12 +306,12 @@ class InMemoryPools:
             pool = self.pools.get(pool_id)
             if pool is None or pool["generation"] != generation:
                 return False
-            pool.update(status="ready", rebuilt_at=now)
+            pool.update(status=PoolStatus.READY, rebuilt_at=now)
             return True
 
     def mark_error(self, pool_id: str) -> None:
         if pool_id in self.pools:
-            self.pools[pool_id]["status"] = "error"
+            self.pools[pool_id]["status"] = PoolStatus.ERROR
 
     def add_sizes(self, deltas: dict[str, int]) -> None:
         with self.lock:
@@ -454,3 +451,6 @@ class NoPools:
     def apply(self, changes) -> dict:
         self.changes += changes
         return {"joined": 0, "left": 0, "refreshed": 0}
+
+    def pools_of(self, candidate_id: str) -> dict[str, str]:
+        return {}

@@ -158,8 +158,16 @@ def parse_time(value: object, field: str) -> str | None:
     raise ValidationError.field(field, problem)
 
 
+def _written(text: str) -> str:
+    """Text a recruiter wrote: line breaks kept; other control characters and lone surrogates refused."""
+    if problem := unsafe_reason(text):
+        raise ValueError(problem)
+    return text
+
+
 def _reason(text: str) -> str:
-    if not text.strip():
+    """One line on the record: whitespace collapsed (as a profile's text), other controls refused."""
+    if not _written(text).strip():
         raise described()
     return " ".join(text.split())
 
@@ -226,7 +234,7 @@ class Touchpoint(Body):
     """POST /candidates/{id}/touchpoints."""
     model_config = ConfigDict(extra="ignore")  # other fields were always ignored (openapi: additionalProperties)
     channel: TouchpointChannel = Field(description=_choices(TOUCHPOINT_CHANNELS))
-    summary: Annotated[str, StringConstraints(max_length=2000)] | None = Field(
+    summary: Annotated[str, StringConstraints(max_length=2000), AfterValidator(_written)] | None = Field(
         None, description="text of at most 2000 characters")
     at: Time = Field(None, description="when it happened; default now")
 

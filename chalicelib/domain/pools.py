@@ -11,6 +11,7 @@ from .bodies import ABSENT, Body, described, parse_as
 from .body_fields import nested, refused
 from .errors import ValidationError
 from .rules import Rule, parse_rules
+from .text import unsafe_reason
 from .vocabulary import PoolStatus
 
 Kind = Literal["static", "dynamic"]
@@ -64,10 +65,20 @@ class PoolInput:
 
 
 def _name(text: str) -> str:
+    """One line: a pool's name is shown in lists, menus and the CSV export."""
+    if problem := unsafe_reason(text, single_line=True):
+        raise ValueError(problem)
     name = " ".join(text.split())
     if not name or len(text.strip()) > 100:
         raise described()
     return name
+
+
+def _description(text: str) -> str | None:
+    """Line breaks kept; other control characters and lone surrogates refused."""
+    if problem := unsafe_reason(text):
+        raise ValueError(problem)
+    return text or None
 
 
 def _pool_rules(rules: object, kind: object) -> Rule | None:
@@ -85,7 +96,7 @@ def _pool_rules(rules: object, kind: object) -> Rule | None:
 
 
 Name = Annotated[str, AfterValidator(_name)]
-Description = Annotated[str, StringConstraints(max_length=1000), AfterValidator(lambda text: text or None)]
+Description = Annotated[str, StringConstraints(max_length=1000), AfterValidator(_description)]
 KIND_FIXED = "cannot change; make a new pool"
 RULES = "the pool's rules (docs/api.md, pools); a dynamic pool needs them, a static one has none"
 

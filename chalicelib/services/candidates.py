@@ -17,10 +17,11 @@ from ..domain.search import PeopleSearch
 from ..domain.suppression import SUPPRESSED, keep_opt_outs, weakens
 from ..domain.vocabulary import CandidateStatus
 from ..observability import logger
+from .ports import TimelineStore
 
 
 class CandidateService:
-    def __init__(self, settings, candidates, tombstones, timeline, memberships, pools, members):
+    def __init__(self, settings, candidates, tombstones, timeline: TimelineStore, memberships, pools, members):
         self.settings = settings
         self.memberships = memberships  # keeps the pools current as people change
         self.pools = pools  # the pool service: a pool's members, when a search is within one

@@ -24,12 +24,13 @@ from ..domain.pools import (
 from ..domain.rules import parse_rules
 from ..domain.vocabulary import PoolStatus
 from ..observability import count, logger
+from .ports import MembershipStore, PoolStore
 
 REBUILD_PAGE = 500
 
 
 class MembershipSync:
-    def __init__(self, pools, memberships):
+    def __init__(self, pools: PoolStore, memberships: MembershipStore):
         self.pools = pools
         self.memberships = memberships
 
@@ -70,9 +71,10 @@ class MembershipSync:
             for pool_id in plan.broken:  # not evaluated again in this batch
                 predicates.pop(pool_id, None)
                 broken.setdefault(pool_id, f"rules raised for {person['id']}")
-            joins += [(pool_id, after, now) for pool_id in plan.join]
             leaves += [(pool_id, person["id"]) for pool_id in plan.leave]
-            refreshes += [(pool_id, after, joined) for pool_id, joined in plan.refresh.items()]
+            if after is not None:  # an erased person only leaves
+                joins += [(pool_id, after, now) for pool_id in plan.join]
+                refreshes += [(pool_id, after, joined) for pool_id, joined in plan.refresh.items()]
         joined = self.memberships.join(joins) if joins else Counter()
         left = self.memberships.leave(leaves) if leaves else Counter()
         if refreshes:
@@ -102,7 +104,7 @@ class MembershipSync:
 
 
 class PoolService:
-    def __init__(self, settings, pools, memberships, candidates, keys, jobs_queue):
+    def __init__(self, settings, pools: PoolStore, memberships: MembershipStore, candidates, keys, jobs_queue):
         self.settings = settings
         self.pools = pools
         self.memberships = memberships

@@ -129,9 +129,9 @@ class SendStore(Protocol):
     def mark_failed(self, key: str, error: str) -> None:
         """Status "failed", the error kept (its first 500 characters)."""
 
-    def release(self, key: str) -> None:
+    def release(self, key: str) -> bool:
         """Deletes a claim still "claimed" (SES surely did not take the email), so that it can be claimed
-        again; raises, and leaves the send, if it is not "claimed" any more (or not there)."""
+        again: True. False, and the send left as it is, if it is not "claimed" any more (or not there)."""
 
     def for_candidate(self, candidate_id: str) -> list[dict]:
         """The person's sends, newest first."""
@@ -142,8 +142,8 @@ class SendStore(Protocol):
 class PoolStore(Protocol):
     """Pools (PoolRepository in chalicelib/store/pools.py; a fake in tests/fakes.py). A pool is a dict
     {id, name, kind, rules, status, size, generation, created_at, updated_at, ...}: unset fields
-    absent except rules (None); rules as written (JSON). Writes to a pool that is not there raise,
-    except mark_error and add_sizes, which skip it; create raises if the id exists."""
+    absent except rules (None); rules as written (JSON). Writes to a pool that is not there raise NotFound
+    (domain/errors.py), except mark_error and add_sizes, which skip it; create raises Conflict if the id exists."""
 
     def create(self, pool: dict) -> None: ...
 

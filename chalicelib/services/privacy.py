@@ -10,11 +10,12 @@ from ..domain.clock import iso
 from ..domain.errors import NotFound
 from ..domain.vocabulary import CandidateStatus
 from ..observability import count, logger
+from .ports import SendStore, TimelineStore
 
 
 class PrivacyService:
-    def __init__(self, settings, candidates, tombstones, timeline, sends, memberships, enrollments, outcomes,
-                 audit=None):
+    def __init__(self, settings, candidates, tombstones, timeline: TimelineStore, sends: SendStore, memberships,
+                 enrollments, outcomes, audit=None):
         self.settings = settings
         self.audit = audit  # the audit log keeps its entries, with the person's id replaced
         self.memberships = memberships

@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 
+from ..domain.errors import Conflict, NotFound, ValidationError
 from ..domain.pools import SNAPSHOT_FIELDS
 from ..domain.vocabulary import PoolStatus
 from .candidates import decode_cursor, encode_cursor, search_condition
@@ -42,8 +43,14 @@ def _stored(name: str, value):
 
 class PoolRepository:
     def create(self, pool: dict) -> None:
-        from_dict(PoolModel, dict(pool, rules=_stored("rules", pool.get("rules")))).save(
-            condition=PoolModel.id.does_not_exist())
+        """Conflict if a pool has the id."""
+        try:
+            from_dict(PoolModel, dict(pool, rules=_stored("rules", pool.get("rules")))).save(
+                condition=PoolModel.id.does_not_exist())
+        except PutError as exc:
+            if condition_failed(exc):
+                raise Conflict(f"pool {pool['id']} exists") from None
+            raise
 
     def get(self, pool_id: str) -> dict | None:
         try:
@@ -56,17 +63,19 @@ class PoolRepository:
         return sorted((_pool(p) for p in PoolModel.scan()), key=lambda p: p["created_at"])
 
     def update(self, pool_id: str, **values) -> None:
+        """NotFound if the pool is not there (deleted since it was read)."""
         actions = [getattr(PoolModel, k).set(_stored(k, v)) if v is not None else getattr(PoolModel, k).remove()
                    for k, v in values.items()]
-        PoolModel(pool_id).update(actions=actions, condition=PoolModel.id.exists())
+        _update_existing(PoolModel(pool_id), actions)
 
     def start_rebuild(self, pool_id: str, now: str, **values) -> int:
-        """Bumps the generation (older rebuild jobs then stop) and marks the pool rebuilding."""
+        """Bumps the generation (older rebuild jobs then stop) and marks the pool rebuilding; NotFound if it is
+        not there."""
         item = PoolModel(pool_id)
         actions: list[Action] = [PoolModel.generation.add(1), PoolModel.status.set(PoolStatus.REBUILDING),
                                  PoolModel.updated_at.set(now)]
         actions += [getattr(PoolModel, k).set(_stored(k, v)) for k, v in values.items()]
-        item.update(actions=actions, condition=PoolModel.id.exists())
+        _update_existing(item, actions)
         return int(item.generation)
 
     def finish_rebuild(self, pool_id: str, generation: int, now: str) -> bool:
@@ -99,6 +108,15 @@ class PoolRepository:
 
     def delete(self, pool_id: str) -> None:
         PoolModel(pool_id).delete()
+
+
+def _update_existing(item: PoolModel, actions: list[Action]) -> None:
+    try:
+        item.update(actions=actions, condition=PoolModel.id.exists())
+    except UpdateError as exc:
+        if condition_failed(exc):
+            raise NotFound(f"no pool {item.id}") from None
+        raise
 
 
 class MembershipRepository:
@@ -139,8 +157,6 @@ class MembershipRepository:
     def page(self, pool_id: str, *, limit: int, cursor: str | None, search=None) -> tuple[list[dict], str | None]:
         start = decode_cursor(cursor, ("pool_id", "candidate_id"))
         if start and start["pool_id"]["S"] != pool_id:
-            from ..domain.errors import ValidationError
-
             raise ValidationError.field("cursor", "belongs to another pool")
         query = MembershipModel.query(pool_id, filter_condition=search_condition(MembershipModel, search), limit=limit,
                                       last_evaluated_key=start, page_size=limit)

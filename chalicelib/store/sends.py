@@ -1,11 +1,12 @@
 """Emails we decided to send, keyed by their at-most-once claim."""
 from __future__ import annotations
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import DeleteError, PutError
 from pynamodb.expressions.update import Action
 
 from ..domain.clock import iso
 from ..domain.vocabulary import CandidateStatus, SendStatus
+from .connection import condition_failed
 from .convert import to_dict
 from .models import SendModel
 
@@ -30,9 +31,16 @@ class SendRepository:
     def mark_failed(self, key: str, error: str) -> None:
         SendModel(key).update(actions=[SendModel.status.set(SendStatus.FAILED), SendModel.error.set(error[:500])])
 
-    def release(self, key: str) -> None:
-        """Only when SES surely did not accept the message (throttled, refused before sending)."""
-        SendModel(key).delete(condition=SendModel.status == SendStatus.CLAIMED)
+    def release(self, key: str) -> bool:
+        """Only when SES surely did not accept the message (throttled, refused before sending). False, and the
+        send left as it is, when it is no longer claimed (sent, failed) or not there (erased meanwhile)."""
+        try:
+            SendModel(key).delete(condition=SendModel.status == SendStatus.CLAIMED)
+        except DeleteError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
 
     def for_candidate(self, candidate_id: str) -> list[dict]:
         return [to_dict(item) for item in SendModel.by_candidate.query(candidate_id, scan_index_forward=False)]
@@ -110,8 +118,8 @@ class CampaignSends:
         keys = list(dict.fromkeys(keys))
         return {item.pk: to_dict(item) for item in SendModel.batch_get(keys)} if keys else {}
 
-    def release(self, key: str) -> None:
-        SendRepository().release(key)
+    def release(self, key: str) -> bool:
+        return SendRepository().release(key)
 
 
 class TrackingSends:

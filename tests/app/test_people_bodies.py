@@ -44,6 +44,17 @@ CASES = {
         ("POST /candidates", "favourite_colour", "blue"), ("PATCH /candidates/{person}", "nickname", "Ada"),
         ("POST /pools", "colour", "red"), ("PATCH /pools/{pool}", "kind", "dynamic"),
     ],
+    "control characters in text": [
+        ("POST /pools", "name", "Backend\x00"), ("PATCH /pools/{pool}", "name", "Back\x1b[31mend"),
+        ("POST /pools", "description", "Shortlist\x00"), ("PATCH /pools/{pool}", "description", "Short\u2028list"),
+        ("POST /candidates/{person}/touchpoints", "summary", "Called\x00"),
+        ("POST /candidates/{person}/touchpoints", "summary", "Called\x7f"),
+        ("POST /candidates/{person}/lift-suppression", "reason", "confirmed\x00"),
+        ("POST /candidates/{person}/lift-suppression", "reason", "confirmed\x1b[2J"),
+    ],
+    "a line break in a name": [
+        ("POST /pools", "name", "Backend\r\nengineers"), ("PATCH /pools/{pool}", "name", "Backend\nengineers"),
+    ],
     "a value outside the enum": [
         ("POST /candidates", "stage", "won"), ("PATCH /candidates/{person}", "status", "subscribed"),
         ("PATCH /candidates/{person}", "status", "bounced"),
@@ -98,6 +109,17 @@ def test_each_class_of_wrong_input_is_a_400_naming_the_field_and_changes_nothing
         assert set(body(response)) == {"error"} and error["code"] == "validation_error" and error["message"]
         assert field in error["fields"], (route, field, error)
         assert len(response.body) < 2000  # a problem per field, never the input echoed back
+    assert stored(client, auth, ids) == before
+
+
+@pytest.mark.parametrize("route, field", [
+    ("POST /pools", "name"), ("PATCH /pools/{pool}", "description"),
+    ("POST /candidates/{person}/touchpoints", "summary"), ("POST /candidates/{person}/lift-suppression", "reason")])
+def test_a_lone_surrogate_in_written_text_is_a_400_and_changes_nothing(client, auth, ids, route, field):
+    """Refused by the JSON reader before any model (domain/jsonbody.py); the models refuse it too (tests/unit)."""
+    before = stored(client, auth, ids)
+    response = send(client, auth, ids, route, {**GOOD[route], field: "Ada\ud800"})
+    assert response.status_code == 400 and body(response)["error"]["code"] == "invalid_json", response.body
     assert stored(client, auth, ids) == before
 
 

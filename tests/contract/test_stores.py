@@ -5,10 +5,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.domain.errors import EmailTaken, ValidationError, VersionConflict
+from chalicelib.domain.errors import Conflict, EmailTaken, NotFound, ValidationError, VersionConflict
 from chalicelib.domain.search import PeopleSearch
-from tests.fakes import (ConditionFailed, InMemoryCandidates, InMemoryKeys, InMemoryMemberships, InMemoryPools,
-                         InMemorySends, InMemoryTimeline)
+from tests.fakes import (InMemoryCandidates, InMemoryKeys, InMemoryMemberships, InMemoryPools, InMemorySends,
+                         InMemoryTimeline)
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
@@ -197,13 +197,6 @@ def sends(request):
     return SendRepository()
 
 
-def refused():
-    """What a store raises when a write's condition refuses it: PynamoDB's error, or the fakes' own."""
-    from pynamodb.exceptions import PynamoDBException
-
-    return pytest.raises((PynamoDBException, ConditionFailed))
-
-
 def test_a_claim_is_taken_once(sends):
     assert sends.claim("confirm#c1#e1", kind="confirmation", candidate_id="cand_1", subject="Confirm") is True
     assert sends.claim("confirm#c1#e1", kind="confirmation", candidate_id="cand_2") is False
@@ -215,17 +208,17 @@ def test_a_claim_is_taken_once(sends):
 
 def test_a_released_claim_can_be_taken_again_a_sent_one_cannot_be_released(sends):
     sends.claim("k1", kind="confirmation", candidate_id="cand_1")
-    sends.release("k1")
+    assert sends.release("k1") is True
     assert sends.for_candidate("cand_1") == []
     assert sends.claim("k1", kind="confirmation", candidate_id="cand_1") is True
     sends.mark_sent("k1", "ses-1")
-    with refused():
-        sends.release("k1")  # SES took it: the claim stays, so that it is never sent twice
+    assert sends.release("k1") is False  # SES took it: the claim stays, so that it is never sent twice
     [send] = sends.for_candidate("cand_1")
     assert (send["status"], send["message_id"]) == ("sent", "ses-1") and send["sent_at"] >= send["created_at"]
     assert sends.claim("k1", kind="confirmation", candidate_id="cand_1") is False
-    with refused():
-        sends.release("nothing-claimed")
+    sends.mark_failed("k1", "refused")
+    assert sends.release("k1") is False and sends.for_candidate("cand_1")[0]["status"] == "failed"
+    assert sends.release("nothing-claimed") is False and sends.for_candidate("nothing-claimed") == []
 
 
 def test_a_failure_is_kept_and_a_persons_sends_are_erased(sends):
@@ -265,7 +258,7 @@ def pool(n: int, **fields) -> dict:
 def test_a_pool_reads_back_as_written(pools):
     pools.create(pool(2))
     pools.create(pool(1, kind="static", rules=None, status="ready", description="Shortlist", unknown="dropped"))
-    with refused():
+    with pytest.raises(Conflict):
         pools.create(pool(1, name="Again"))
     assert pools.get("pool_2") == {k: v for k, v in pool(2).items() if v is not None}
     assert pools.get("pool_1") == {"id": "pool_1", "name": "Pool 1", "kind": "static", "description": "Shortlist",
@@ -281,7 +274,7 @@ def test_updates_set_and_remove_fields_of_pools_that_exist(pools):
     pools.update("pool_1", name="New", description=None, updated_at="2026-02-01T00:00:00.000Z")
     found = pools.get("pool_1")
     assert (found["name"], found["updated_at"]) == ("New", "2026-02-01T00:00:00.000Z") and "description" not in found
-    with refused():
+    with pytest.raises(NotFound):
         pools.update("pool_9", name="Nobody")
     assert pools.get("pool_9") is None
 
@@ -299,8 +292,9 @@ def test_a_rebuild_finishes_only_at_its_generation(pools):
     assert pools.finish_rebuild("pool_1", 3, "2026-02-03T00:00:00.000Z") is True
     assert (pools.get("pool_1")["status"], pools.get("pool_1")["rebuilt_at"]) == ("ready", "2026-02-03T00:00:00.000Z")
     assert pools.finish_rebuild("pool_9", 1, "2026-02-03T00:00:00.000Z") is False
-    with refused():
+    with pytest.raises(NotFound):
         pools.start_rebuild("pool_9", "2026-02-03T00:00:00.000Z")
+    assert pools.get("pool_9") is None  # nothing written for a pool that is not there
 
 
 def test_sizes_and_errors_skip_pools_that_are_gone(pools):

@@ -142,6 +142,46 @@ def test_every_bad_field_is_named_at_once():
     assert set(fields) == {"name", "description", "rules.op"}
 
 
+# ---------------------------------------------------------------- hostile text in pools, touchpoints and lifts
+
+WRITTEN = [("pool", "name"), ("pool patch", "name"), ("pool", "description"), ("pool patch", "description"),
+           ("touchpoint", "summary"), ("lift", "reason")]
+CONTROLS = ["Ada\x00", "Ada\x1b[31m", "Ada\x7f", "Ada\x85", "Ada\u2028Lovelace", "\x0bAda\x0c"]
+SURROGATES = ["Ada\ud800", "\udfff", "Ada\ud83d Lovelace"]
+
+
+@pytest.mark.parametrize("name, field", WRITTEN)
+@pytest.mark.parametrize("value", CONTROLS)
+def test_control_characters_are_refused_in_every_text_a_recruiter_writes(name, field, value):
+    parse, good = BODIES[name]
+    assert refused(parse, {**good, field: value}) == {field: "must not contain control characters"
+                                                      + (" or line breaks" if field == "name" else "")}
+
+
+@pytest.mark.parametrize("name, field", WRITTEN)
+@pytest.mark.parametrize("value", SURROGATES)
+def test_lone_surrogates_are_refused_in_every_text_a_recruiter_writes(name, field, value):
+    parse, good = BODIES[name]
+    assert field in refused(parse, {**good, field: value})
+
+
+@pytest.mark.parametrize("name", ["pool", "pool patch"])
+@pytest.mark.parametrize("value", ["Backend\r\nengineers", "Backend\nengineers", "Backend\r", "\tBackend"])
+def test_a_pool_name_is_one_line(name, value):
+    parse, good = BODIES[name]
+    assert refused(parse, {**good, "name": value}) == {"name": "must not contain control characters or line breaks"}
+
+
+def test_line_breaks_stay_where_text_is_written_in_lines():
+    """A touchpoint's summary and a pool's description are notes: their lines are kept; a lift's reason is one
+    line on the record, its whitespace collapsed as a profile's text is."""
+    assert validate_touchpoint({"channel": "note", "summary": "Called.\r\nCall back\tin May."}).summary == (
+        "Called.\r\nCall back\tin May.")
+    assert validate_pool({"name": "Backend engineers", "kind": "static",
+                          "description": "Shortlist\nfor Q3"}).description == "Shortlist\nfor Q3"
+    assert lift_reason({"reason": "confirmed\r\nby phone"}) == "confirmed by phone"
+
+
 # ---------------------------------------------------------------- enum-typed fields
 
 @pytest.mark.parametrize("value", ["won", "hired!", "offered", "Stage.HIRED", "applied,hired", "0"])

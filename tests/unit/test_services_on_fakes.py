@@ -218,3 +218,47 @@ def test_a_static_pool_counts_what_really_changed(pooling):
     assert pooling.service.get(pool["id"])["size"] == 2
     members, _ = pooling.service.members(pool["id"], 10, None)
     assert [m["id"] for m in members] == ["cand_2", "cand_3"]
+
+
+@pytest.mark.parametrize("change", [{"name": "Renamed"}, {"rules": PYTHON}])
+def test_a_pool_deleted_while_it_is_changed_is_not_found(pooling, change):
+    """Another recruiter deletes the pool between the read and the write: 404 (the store's NotFound), not a 500,
+    and nothing written or queued for it."""
+    pool = pooling.service.create({"name": "Python", "kind": "dynamic", "rules": PYTHON})
+    pooling.queue.messages.clear()
+    read = pooling.pools.get
+
+    def read_then_deleted(pool_id):
+        found = read(pool_id)
+        pooling.pools.delete(pool_id)
+        return found
+
+    pooling.pools.get = read_then_deleted
+    with pytest.raises(NotFound):
+        pooling.service.patch(pool["id"], change)
+    assert pooling.pools.pools == {} and pooling.queue.messages == []
+
+
+def test_a_throttled_confirmation_whose_claim_went_meanwhile_still_comes_back(sending):
+    """release answers False (the person was erased while SES was called): the message goes back to the queue,
+    which then finds out what became of the person."""
+    def erased_meanwhile(**_):
+        sending.sends.delete_for_candidate("cand_1")
+        raise Refused("Throttling", "slow down", retryable=True)
+
+    sending.mailer.send_raw = erased_meanwhile
+    with pytest.raises(RetryLater):
+        sending.worker.handle(sending.message)
+    assert sending.sends.for_candidate("cand_1") == []
+
+
+def test_a_campaign_claim_that_is_no_longer_held_gives_no_cap_slot_back():
+    from chalicelib.services.sending.claims import Claims
+
+    people = InMemoryCandidates()
+    people.create({"id": "cand_1", "email": "ada@example.com", "status": "subscribed", "version": 1,
+                   "marketing_sends": ["2099-01-01T00:00:00.000Z"]})
+    released: list[str] = []
+    sends = SimpleNamespace(release=lambda key: released.append(key) or False)  # sent, or erased, meanwhile
+    Claims(SETTINGS, people, sends).release({"id": "camp_1", "channel": "email"}, 0, "cand_1")
+    assert len(released) == 1 and people.get("cand_1")["marketing_sends"] == ["2099-01-01T00:00:00.000Z"]

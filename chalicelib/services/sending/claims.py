@@ -123,7 +123,8 @@ class Claims:
 
     def release(self, campaign: dict, step: int, candidate_id: str) -> None:
         """The channel surely did not take it: free the claim and the cap slot it held."""
-        self.sends.release(send_key(campaign["id"], step, candidate_id))
+        if not self.sends.release(send_key(campaign["id"], step, candidate_id)):
+            return  # no longer claimed, or erased meanwhile: no slot of this send's to give back
         now = clock.utcnow()
         field = "sms_sends" if campaign["channel"] == Channel.SMS else "marketing_sends"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from ...domain.messages import build_mime, confirmation_email
 from ...domain.suppression import is_suppressed
 from ...observability import count, logger
-from ..ports import Refused
+from ..ports import Refused, SendStore, TimelineStore
 
 
 class RetryLater(Exception):
@@ -20,7 +20,8 @@ class RetryLater(Exception):
 
 
 class SendWorker:
-    def __init__(self, settings, candidates, timeline, sends, mailer, signups, campaigns=None):
+    def __init__(self, settings, candidates, timeline: TimelineStore, sends: SendStore, mailer, signups,
+                 campaigns=None):
         self.settings = settings
         self.campaigns = campaigns  # the campaign path (pipeline.CampaignSender), built by wiring
         self.candidates = candidates
@@ -88,7 +89,7 @@ class SendWorker:
                                               tags={**tags, "send_key": _tag(key)})
         except Refused as refused:
             if refused.retryable:
-                self.sends.release(key)
+                self.sends.release(key)  # not released (erased, or no longer claimed): the message, back, finds out
                 count("SendThrottled")
                 raise RetryLater(refused.code) from None
             self.sends.mark_failed(key, str(refused))
