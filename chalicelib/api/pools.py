@@ -20,6 +20,13 @@ def pool_list():
     return json_response(page(*wiring.pools().list(*page_params(routes.current_request))))
 
 
+@routes.route("/pools/preview", methods=["POST"], content_types=ALL_TYPES)
+@api.recruiter
+def pool_preview():
+    """Who some rules would hold, before the pool is saved (the workspace's live count)."""
+    return json_response(wiring.pools().preview(read_json(routes.current_request, 64 * 1024)))
+
+
 @routes.route("/pools/{pool_id}", methods=["GET"])
 @api.recruiter
 def pool_get(pool_id):

@@ -152,6 +152,26 @@ def member_ids(body: object) -> list[str]:
     return parse_as(NewMembers, body, "invalid members").candidate_ids
 
 
+class RulesPreview(Body):
+    """POST /pools/preview: who some rules would hold, before a pool is made or changed."""
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    rules: Rule = Field(description="the pool's rules (docs/api.md, pools)")
+
+    @field_validator("rules", mode="plain")
+    @classmethod
+    def _rules(cls, value: object) -> Rule:
+        return _pool_rules(value, "dynamic")  # type: ignore[return-value]  # dynamic: never None
+
+
+def preview_rules(body: object) -> Rule:
+    return parse_as(RulesPreview, body, "invalid rules").rules
+
+
+def sample_view(person: dict) -> dict:
+    """A person matched by a preview, listed as pool members are (without joined_at)."""
+    return {"id": person["id"], **snapshot(person)}
+
+
 def validate_pool(body: object, *, existing_kind: str | None = None) -> PoolInput:
     """A new pool (existing_kind None) or a PATCH of one. Collects every problem before raising."""
     given: NewPool | PoolPatch

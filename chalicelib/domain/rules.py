@@ -12,6 +12,7 @@ is treated like a missing one): one pool's rules must never break the write of a
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 from typing import Callable, NoReturn
 
@@ -283,3 +284,87 @@ def _strings(value: object, where: str, field: str) -> list[str]:
         _fail(where, f"each value is at most {MAX_TEXT} characters")
     norm = _normalizer(field)
     return [norm(v) for v in value]
+
+
+# ---------------------------------------------------------------- rules in words
+
+# What recruiters call each field (the workspace's rule builder and a pool's page use the same words).
+FIELD_LABELS = {
+    "skills": "Skills", "roles": "Roles", "tags": "Tags", "city": "City", "country": "Country",
+    "seniority": "Seniority", "source": "Source", "status": "Status", "stage": "Stage",
+    "first_name": "First name", "last_name": "Last name", "remote_ok": "Remote", "sms_consent": "SMS consent",
+    "engagement_score": "Engagement score", "last_contacted_at": "Last contacted", "last_engaged_at": "Last engaged",
+    "created_at": "Added", "updated_at": "Profile updated", "confirmed_at": "Subscription confirmed",
+}
+_DURATION_WORDS = re.compile(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?",
+                             re.ASCII)
+_UNITS = ("year", "month", "week", "day", "hour", "minute", "second")
+_UNREADABLE = "(rules that cannot be read)"
+_MIDNIGHT = re.compile(r"T00:00(?::00(?:\.0+)?)?Z$")
+
+
+def describe(rules: object) -> str:
+    """A rule tree in words: "skills include python AND (city is Berlin OR remote is yes)". Never raises:
+    rules stored before a bound existed (or written around the API) read as far as they can."""
+    return _words(rules, 0, top=True)
+
+
+def duration_words(text: object) -> str:
+    """P90D as "90 days", P1Y6M as "1 year 6 months"; anything else as it is."""
+    match = _DURATION_WORDS.fullmatch(text.strip().upper()) if isinstance(text, str) else None
+    if not match or not any(match.groups()):
+        return str(text)
+    return " ".join(f"{int(n)} {unit}{'' if int(n) == 1 else 's'}" for n, unit in zip(match.groups(), _UNITS) if n)
+
+
+def _words(node: object, depth: int, top: bool = False) -> str:
+    if depth > MAX_DEPTH or not isinstance(node, dict):
+        return _UNREADABLE
+    keys = set(node)
+    if keys in ({"all"}, {"any"}):
+        kind = "all" if "all" in node else "any"
+        children = node[kind]
+        if not isinstance(children, list) or not children:
+            return _UNREADABLE
+        parts = [_words(child, depth + 1) for child in children[:MAX_CONDITIONS]]
+        text = (" AND " if kind == "all" else " OR ").join(parts)
+        return text if top or len(parts) == 1 else f"({text})"
+    if keys == {"not"}:
+        inner = _words(node["not"], depth + 1)
+        return "NOT " + (inner if inner.startswith("(") or " " not in inner else f"({inner})")
+    return _condition_words(node)
+
+
+def _condition_words(node: dict) -> str:
+    field, op, value = node.get("field"), node.get("op"), node.get("value")
+    if not isinstance(field, str) or field not in FIELD_TYPES or not isinstance(op, str):
+        return _UNREADABLE
+    name = FIELD_LABELS[field].lower()
+    kind = FIELD_TYPES[field]
+    if op == "exists":
+        return f"{name} is {'not ' if value is False else ''}set"
+    if kind == "list" and op in ("contains_any", "contains_all"):
+        values = _listed(value)
+        several = isinstance(value, list) and len(value) > 1
+        return f"{name} include {('any of ' if op == 'contains_any' else 'all of ') if several else ''}{values}"
+    if op in ("older_than", "newer_than"):
+        span = duration_words(value)
+        return f"{name} more than {span} ago" if op == "older_than" else f"{name} within the last {span}"
+    phrases = {"eq": "is", "neq": "is not", "in": "is one of",
+               "gte": "on or after" if kind == "time" else "is at least",
+               "lte": "on or before" if kind == "time" else "is at most"}
+    if op not in phrases:
+        return _UNREADABLE
+    if kind == "time" and isinstance(value, str):
+        value = _MIDNIGHT.sub("", value)  # a day, as the builder asks for one
+    return f"{name} {phrases[op]} {_listed(value)}"
+
+
+def _listed(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_listed(v) for v in value[:MAX_VALUES])
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)[:MAX_TEXT]
