@@ -14,6 +14,12 @@ def job_create():
     return json_response(wiring.jobs().create(read_json(routes.current_request)), 201)
 
 
+@routes.route("/jobs", methods=["GET"])
+@api.recruiter
+def job_list():
+    return json_response(page(*wiring.jobs().list(*page_params(routes.current_request))))
+
+
 @routes.route("/jobs/{job_id}", methods=["GET"])
 @api.recruiter
 def job_get(job_id):

@@ -15,6 +15,15 @@ from .vocabulary import CandidateStatus
 
 NEVER_LISTED = (CandidateStatus.UNSUBSCRIBED, CandidateStatus.BOUNCED, CandidateStatus.COMPLAINED)
 EMAILABLE = (CandidateStatus.SUBSCRIBED,)
+# Why a listed person gets no job alert, by status (the others listed are EMAILABLE)
+NOT_EMAILABLE: dict[str, str] = {
+    CandidateStatus.NOT_SUBSCRIBED: "no marketing consent (sourced, imported or from the ATS)",
+    CandidateStatus.PENDING: "signed up but has not confirmed yet",
+}
+
+
+def not_emailable_reason(status: str | None) -> str:
+    return NOT_EMAILABLE.get(status or "", f"status {status or 'unknown'}")
 
 
 def skill_weights(job_skills: list[str], people: list[dict]) -> dict[str, float]:
@@ -32,6 +41,29 @@ def _days_since(value: str | None, now: datetime) -> float | None:
         return None
 
 
+def _place(job: dict, person: dict) -> tuple[float, list[tuple[str, str]]]:
+    """How well the person's place fits the job's (0 to 1), and why: ("remote" | "city" | "country", the place)."""
+    why: list[tuple[str, str]] = []
+    place = 0.0
+    same_city = bool(job.get("city")) and (person.get("city") or "").casefold() == job["city"].casefold()
+    same_country = bool(job.get("country")) and person.get("country") == job.get("country")
+    if job.get("remote") and person.get("remote_ok"):
+        place = 1.0
+        why.append(("remote", ""))
+    if same_city:
+        place = 1.0
+        why.append(("city", person.get("city") or ""))
+    elif same_country:
+        place = max(place, 0.6)
+        why.append(("country", person.get("country") or ""))
+    elif not job.get("city") and not job.get("country") and not job.get("remote"):
+        place = 0.5  # the job names no place: nobody is out of place
+    return place, why
+
+
+PLACE_REASONS = {"remote": "remote ok", "city": "in {}", "country": "in {}"}
+
+
 def score(job: dict, person: dict, weights: dict[str, float], now: datetime) -> tuple[float, list[str]]:
     reasons: list[str] = []
     job_skills = job.get("skills") or []
@@ -42,20 +74,8 @@ def score(job: dict, person: dict, weights: dict[str, float], now: datetime) -> 
     if matched:
         reasons.append("matched skills: " + ", ".join(matched))
 
-    place = 0.0
-    same_city = bool(job.get("city")) and (person.get("city") or "").casefold() == job["city"].casefold()
-    same_country = bool(job.get("country")) and person.get("country") == job.get("country")
-    if job.get("remote") and person.get("remote_ok"):
-        place = 1.0
-        reasons.append("remote ok")
-    if same_city:
-        place = 1.0
-        reasons.append(f"in {person.get('city')}")
-    elif same_country:
-        place = max(place, 0.6)
-        reasons.append(f"in {person.get('country')}")
-    elif not job.get("city") and not job.get("country") and not job.get("remote"):
-        place = 0.5  # the job names no place: nobody is out of place
+    place, why = _place(job, person)
+    reasons += [PLACE_REASONS[kind].format(where) for kind, where in why]
 
     engagement = 0.0
     score_value = person.get("engagement_score") or 0
@@ -64,9 +84,39 @@ def score(job: dict, person: dict, weights: dict[str, float], now: datetime) -> 
     days = _days_since(person.get("last_engaged_at"), now)
     if days is not None:
         engagement += 0.5 * max(0.0, 1 - days / 180)
-        reasons.append(f"engaged {int(days)} day{'s' if int(days) != 1 else ''} ago")
+        reasons.append(f"engaged {_days(days)} ago")
     total = round(60 * skill_fit + 25 * place + 15 * engagement, 1)
     return total, reasons
+
+
+def _days(days: float) -> str:
+    return f"{int(days)} day{'s' if int(days) != 1 else ''}"
+
+
+def in_words(job: dict, person: dict, now: datetime | None = None) -> list[str]:
+    """Why a person ranks where they do for a job, as sentences a recruiter reads (the facts `score` weighs)."""
+    now = now or utcnow()
+    job_skills = job.get("skills") or []
+    have = set(person.get("skills") or ())
+    matched, missing = [s for s in job_skills if s in have], [s for s in job_skills if s not in have]
+    words = []
+    if job_skills:
+        words.append(f"Has {len(matched)} of the job's {len(job_skills)} skills"
+                     + (f": {', '.join(matched)}." if matched else ".")
+                     + (f" Missing: {', '.join(missing)}." if missing and matched else ""))
+    place = {"remote": "Open to remote work, and the job is remote.", "city": "Lives in {}, where the job is.",
+             "country": "Lives in {}, the job's country."}
+    _, why = _place(job, person)
+    words += [place[kind].format(where) for kind, where in why]
+    if not why and (job.get("city") or job.get("country")):
+        words.append("Not in the job's " + ("city" if job.get("city") else "country") + ".")
+    elif not why and job.get("remote"):
+        words.append("Not marked as open to remote work.")
+    days = _days_since(person.get("last_engaged_at"), now)
+    engaged = f"Last engaged {_days(days)} ago" if days is not None else "No engagement yet"
+    score_value = person.get("engagement_score")
+    words.append(engaged + (f" (engagement score {float(score_value):g})." if score_value else "."))
+    return words
 
 
 def rank(job: dict, people: list[dict], now: datetime | None = None) -> list[dict]:

@@ -1,15 +1,21 @@
 """Jobs and matching: the minute a role opens, the best-fitting warm people from the pools."""
 from __future__ import annotations
 
+import base64
+import builtins
+import json
+from collections import Counter
+
 from ..domain.candidates import public_view
 from ..domain.clock import iso, new_id
 from ..domain.errors import NotFound, ValidationError
 from ..domain.jobs import validate_job
-from ..domain.matching import rank
+from ..domain.matching import not_emailable_reason, rank
 from ..domain.pools import member_view
 from ..domain.vocabulary import JobStatus
 
 MAX_RANKED = 20_000  # people read to rank one job; beyond that narrow the job to pools
+ALERT_MATCHES = 500  # a job alert goes to the best this many matches who may be emailed
 
 
 class JobService:
@@ -42,7 +48,27 @@ class JobService:
                   "department", "url", "pools", "status", "source", "opened_at", "filled_at", "created_at", "updated_at")
         return {name: job.get(name) for name in fields}
 
-    def matches(self, job_id: str, *, pool: str | None, limit: int) -> list[dict]:
+    def list(self, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+        """Jobs newest first, a page at a time; the cursor names the last job of the page before."""
+        jobs = sorted(self.jobs.all(), key=lambda job: (job.get("created_at") or "", job["id"]), reverse=True)
+        if cursor:
+            ids = [job["id"] for job in jobs]
+            after = _cursor_id(cursor)
+            if after not in ids:
+                raise ValidationError.field("cursor", "not a cursor this list gave out")
+            jobs = jobs[ids.index(after) + 1:]
+        page = jobs[:limit]
+        return [self.view(job) for job in page], _cursor(page[-1]["id"]) if len(jobs) > limit else None
+
+    def alert_audience(self, job_id: str) -> dict:
+        """Who a job alert would go to, before it is sent: the matches it considers, how many may be emailed,
+        and why the others may not (counts by reason)."""
+        ranked = self.matches(job_id, pool=None, limit=ALERT_MATCHES)
+        others = Counter(not_emailable_reason(m["candidate"].get("status")) for m in ranked if not m["emailable"])
+        return {"matches": len(ranked), "emailable": len(ranked) - sum(others.values()),
+                "not_emailable": dict(others.most_common()), "limit": ALERT_MATCHES}
+
+    def matches(self, job_id: str, *, pool: str | None, limit: int) -> builtins.list[dict]:  # (`list` above)
         job = self.get(job_id)
         pool_ids = [pool] if pool else (job.get("pools") or [])
         people: dict[str, dict] = {}
@@ -59,3 +85,16 @@ class JobService:
                 if len(people) >= MAX_RANKED:
                     break
         return rank(job, list(people.values()))[:limit]
+
+
+def _cursor(job_id: str) -> str:
+    """Opaque like every list's cursor (base64url JSON, as http.page_params expects)."""
+    return base64.urlsafe_b64encode(json.dumps({"id": job_id}).encode()).decode().rstrip("=")
+
+
+def _cursor_id(cursor: str) -> str | None:
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except ValueError:  # binascii.Error and JSONDecodeError are ValueErrors
+        return None
+    return key.get("id") if isinstance(key, dict) and isinstance(key.get("id"), str) else None

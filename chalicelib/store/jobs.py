@@ -23,3 +23,13 @@ class JobRepository:
             return to_dict(JobModel.get(job_id, consistent_read=True))
         except DoesNotExist:
             return None
+
+    def titles(self, job_ids: list[str]) -> dict[str, str]:
+        """id -> title of those jobs that exist, read in batches (a timeline names what it mentions)."""
+        ids = list(dict.fromkeys(job_ids))
+        return {item.id: item.title for item in JobModel.batch_get(ids, attributes_to_get=["id", "title"])} \
+            if ids else {}
+
+    def all(self) -> list[dict]:
+        """Every job (a scan: jobs number in the hundreds, not the people's hundreds of thousands)."""
+        return [to_dict(job) for job in JobModel.scan()]
