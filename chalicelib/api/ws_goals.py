@@ -1,9 +1,199 @@
 """Goals and costs in the workspace: set them on a form, see the progress.
 
 Pages are server-rendered (chalicelib/web/workspace.py) and pass the gate like every recruiter route (`api.page`).
+They call the analytics service the JSON API calls (api/analytics.py: POST|GET /goals, POST|GET /costs, the
+overview's cost per hire); a form's text becomes the JSON body those routes take, nothing more.
 """
 from __future__ import annotations
 
-from . import blueprint
+import math
+import re
+
+from .. import wiring
+from ..http import ALL_TYPES, read_form_or_json
+from . import blueprint, current_principal
 
 routes, api = blueprint(__name__)
+FORM_LIMIT = 16 * 1024
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# How a recruiter reads each metric (domain/analytics.py GOAL_METRICS says what each measures)
+METRIC_LABELS = {
+    "hires_from_pools": "Hires from talent pools",
+    "pool_hire_share": "Share of hires from talent pools",
+    "time_to_fill_days": "Median days to fill a job",
+    "offer_acceptance_rate": "Offer acceptance rate",
+    "cost_per_hire": "Cost per hire",
+    "campaign_applications": "Applications from campaigns",
+}
+SHARES = ("pool_hire_share", "offer_acceptance_rate")  # 0 to 1, shown as percentages
+STATUS_WORDS = {"achieved": "Achieved", "on_track": "On track", "behind": "Behind", "no_data": "No data yet"}
+# Where a problem the service names shows on the form: its key in the body, the form field's name
+GOAL_PLACES = {"period.to": "to", "period.from": "from", "period": "to", "filters.department": "department",
+               "filters": "department"}
+COST_PLACES = {"body": "source"}
+
+
+@routes.route("/dashboard/goals", methods=["GET"])
+@api.page
+def goals_page():
+    from ..web.workspace import page
+
+    params = routes.current_request.query_params or {}
+    start, end = params.get("from"), params.get("to")
+    service = wiring.analytics()
+    # the dates of the period form, or what a link carried; a wrong one is the service's 400 (a page)
+    summary = service.cost_summary(start + "T00:00:00Z" if start and DATE.fullmatch(start) else start,
+                                   end + "T23:59:59Z" if end and DATE.fullmatch(end) else end)
+    return page("goals/list.html", current_principal(), section="goals", title="Goals and costs",
+                goals=[_shown(goal) for goal in service.goals()], costs=summary, money=_money(),
+                status_words=STATUS_WORDS)
+
+
+@routes.route("/dashboard/goals/new", methods=["GET"])
+@api.page
+def goal_new():
+    return _goal_form({}, {})
+
+
+@routes.route("/dashboard/goals", methods=["POST"], content_types=ALL_TYPES)
+@api.page
+def goal_create():
+    from ..domain.errors import ValidationError
+    from ..web.workspace import redirect
+
+    form: dict = {}
+    try:
+        form = read_form_or_json(routes.current_request, FORM_LIMIT)
+        wiring.analytics().add_goal(goal_body(form))
+    except ValidationError as error:  # the form again, each problem beside its field
+        return _goal_form(form, _placed(error, GOAL_PLACES), status=400)
+    return redirect("/dashboard/goals")
+
+
+@routes.route("/dashboard/goals/costs/new", methods=["GET"])
+@api.page
+def cost_new():
+    return _cost_form({}, {})
+
+
+@routes.route("/dashboard/goals/costs", methods=["POST"], content_types=ALL_TYPES)
+@api.page
+def cost_create():
+    from ..domain.errors import ValidationError
+    from ..web.workspace import redirect
+
+    form: dict = {}
+    try:
+        form = read_form_or_json(routes.current_request, FORM_LIMIT)
+        wiring.analytics().add_cost(cost_body(form))
+    except ValidationError as error:
+        return _cost_form(form, _placed(error, COST_PLACES), status=400)
+    return redirect("/dashboard/goals#costs")
+
+
+# ---------------------------------------------------------------- forms to bodies
+
+def goal_body(form: dict) -> dict:
+    """POST /goals's body from the goal form: the target as a number, the period's dates as the start of the
+    first day and the end of the last, empty optional fields left out."""
+    body: dict = {"metric": form.get("metric"), "target": _number(form.get("target")),
+                  "period": _period(form, required_end=True)}
+    for name in ("name", "currency"):
+        if form.get(name) not in (None, ""):
+            body[name] = form[name]
+    if form.get("department") not in (None, ""):
+        body["filters"] = {"department": form["department"]}
+    return body
+
+
+def cost_body(form: dict) -> dict:
+    """POST /costs's body from the cost form (empty dates: the default period, the last 90 days)."""
+    body = {"source": form.get("source"), "amount": _number(form.get("amount")), **_period(form)}
+    if form.get("currency") not in (None, ""):
+        body["currency"] = form["currency"]
+    return body
+
+
+def _period(form: dict, required_end: bool = False) -> dict:
+    period = {}
+    for name, time in (("from", "T00:00:00Z"), ("to", "T23:59:59Z")):
+        value = form.get(name)
+        if value in (None, "") and not (name == "to" and required_end):
+            continue
+        period[name] = value + time if isinstance(value, str) and DATE.fullmatch(value) else value
+    return period
+
+
+def _number(value: object) -> object:
+    """A number typed into a form as a number; anything else as it came, for the service to say what is wrong."""
+    if not isinstance(value, str):
+        return value
+    try:
+        number = float(value.strip())
+    except ValueError:
+        return value
+    if not math.isfinite(number):
+        return value
+    return int(number) if number.is_integer() and abs(number) < 2 ** 53 else number
+
+
+def _placed(error, places: dict[str, str]) -> dict[str, str]:
+    """The service's problems keyed by the form's field names."""
+    fields = error.fields or {"body": error.message}
+    return {places.get(name, name): problem for name, problem in fields.items()}
+
+
+def _goal_form(values: dict, errors: dict, status: int = 200):
+    from ..domain.analytics import GOAL_METRICS
+    from ..domain.currencies import CURRENCIES, DEFAULT_CURRENCY
+    from ..web.workspace import page
+
+    metrics = [(metric.value, METRIC_LABELS.get(metric.value, metric.value), what)
+               for metric, (_, _, what) in GOAL_METRICS.items()]
+    return page("goals/goal_form.html", current_principal(), section="goals", title="New goal", status=status,
+                values=values, errors=errors, metrics=metrics, currencies=sorted(CURRENCIES),
+                default_currency=DEFAULT_CURRENCY, fields=("name", "metric", "target", "currency", "from", "to",
+                                                           "department"))
+
+
+def _cost_form(values: dict, errors: dict, status: int = 200):
+    from ..domain.currencies import CURRENCIES, DEFAULT_CURRENCY
+    from ..web.workspace import page
+
+    return page("goals/cost_form.html", current_principal(), section="goals", title="Add a cost", status=status,
+                values=values, errors=errors, currencies=sorted(CURRENCIES), default_currency=DEFAULT_CURRENCY,
+                fields=("source", "amount", "currency", "from", "to"))
+
+
+# ---------------------------------------------------------------- figures as people read them
+
+def _money():
+    from ..domain.currencies import format_money
+
+    return format_money
+
+
+def figure(metric: str, value: float | None, currency: str | None = None) -> str:
+    """A goal's target or value in its metric's unit: 30%, 21.5 days, 4,000.00 USD, 12."""
+    from ..domain.currencies import format_money
+
+    if value is None:
+        return "n/a"
+    if metric in SHARES:
+        return f"{value * 100:.1f}%"
+    if metric == "time_to_fill_days":
+        return f"{value:g} days"
+    if metric == "cost_per_hire":
+        return format_money(value, currency)
+    return f"{value:,g}"
+
+
+def _shown(goal: dict) -> dict:
+    """A goal with its figures in words for the list."""
+    progress = goal["progress"]
+    currency = goal.get("currency")
+    return {**goal, "label": METRIC_LABELS.get(goal["metric"], goal["metric"]),
+            "target_text": figure(goal["metric"], goal["target"], currency),
+            "value_text": figure(goal["metric"], progress["value"], currency),
+            "percent": round(progress["progress"] * 100), "elapsed_percent": round(progress["elapsed"] * 100),
+            "lower_is_better": goal.get("direction") == "down"}

@@ -11,6 +11,7 @@ from pydantic import BeforeValidator, ConfigDict, Field, model_validator
 from .bodies import CHOICE, Body, described, parse_as
 from .body_fields import moment
 from .clock import MAX_YEAR, MIN_YEAR, iso, parse_iso
+from .currencies import DEFAULT_CURRENCY, currency_code
 from .errors import ValidationError
 from .text import unsafe_reason
 from .vocabulary import GoalMetric, GoalStatus
@@ -27,6 +28,7 @@ GOAL_METRICS: dict[GoalMetric, tuple[str, bool, str]] = {
     GoalMetric.COST_PER_HIRE: ("down", False, "costs entered / hires, all sources"),
     GoalMetric.CAMPAIGN_APPLICATIONS: ("up", True, "applications credited to campaigns"),
 }
+MONEY_METRICS = (GoalMetric.COST_PER_HIRE,)  # goals whose target and value are amounts of money
 FUNNEL = ("sent", "delivered", "bounced", "complained", "opened", "clicked", "unsubscribed", "applied", "hired")
 
 
@@ -162,6 +164,16 @@ def _number(value: Any) -> Any:
     return value
 
 
+def _currency(value: Any) -> str:
+    """An ISO 4217 code, in any case ("eur" is EUR); a code ISO 4217 does not list is refused."""
+    code = currency_code(value)
+    if code is None:
+        raise described()
+    return code
+
+
+Currency = Annotated[str, BeforeValidator(_currency)]
+CURRENCY_FIELD_PROBLEM = "a three-letter ISO 4217 code such as EUR"
 # 0 to 1e12 (and no NaN or infinity, which the JSON reader refuses already)
 Amount = Annotated[int | float, BeforeValidator(_number), Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
 # From/to have keys that are not names ("from"): their validators say the problem (no description to look up).
@@ -169,26 +181,26 @@ Moment = Annotated[str | None, BeforeValidator(moment(PERIOD_PROBLEM))]
 
 
 class CostBody(Body):
-    """A cost entry: source, amount, currency (default USD), period (default the last 90 days)."""
+    """A cost entry: source, amount, currency (default DEFAULT_CURRENCY), period (default the last 90 days)."""
     model_config = ConfigDict(extra="ignore")  # other fields were always ignored (CONTRACT: additionalProperties)
     source: Annotated[str, _one_line(100)] = Field(
         description="required: where the hires come from (e.g. careers_page, agency, job_board)")
     amount: Amount = Field(description=AMOUNT_PROBLEM)
     # only absent means the default: [] or "" is a wrong value
-    currency: str = Field("USD", pattern="^[A-Za-z]{3}$", description="a three-letter ISO 4217 code such as EUR")
+    currency: Currency = Field(DEFAULT_CURRENCY, description=CURRENCY_FIELD_PROBLEM)
     start: Moment = Field(None, alias="from")
     end: Moment = Field(None, alias="to")
 
 
 def validate_cost(body: object, now: datetime) -> dict:
-    """A cost entry: source, amount (0..1e12), currency (3 letters, default USD), period."""
+    """A cost entry: source, amount (0..1e12), currency (ISO 4217, default DEFAULT_CURRENCY), period."""
     cost = parse_as(CostBody, body, "invalid cost")
     try:
         start, end = period(cost.start, cost.end, now)
     except ValidationError as exc:  # from after to
         raise ValidationError("invalid cost: " + ", ".join(sorted(exc.fields)), exc.fields) from None
     return {"source": cost.source.lower().replace(" ", "_"), "amount": float(cost.amount),
-            "currency": cost.currency.upper(), "from": start, "to": end}
+            "currency": cost.currency, "from": start, "to": end}
 
 
 class GoalPeriod(Body):
@@ -211,13 +223,15 @@ class GoalFilters(Body):
 
 
 class GoalBody(Body):
-    """A goal: metric, target (0..1e12), period {from?, to}, filters {department?}, name?."""
+    """A goal: metric, target (0..1e12), period {from?, to}, filters {department?}, name?, currency?."""
     model_config = ConfigDict(extra="ignore")  # other fields were always ignored (CONTRACT: additionalProperties)
     metric: Annotated[GoalMetric, CHOICE] = Field(description="one of " + ", ".join(GoalMetric))
     target: Amount = Field(description=AMOUNT_PROBLEM)
     period: GoalPeriod = Field(description=GOAL_PERIOD_PROBLEM)
     filters: GoalFilters | None = Field(None, description="an object; its department one line of text")
     name: Annotated[str | None, _one_line(200)] = Field(None, description=NAME_PROBLEM)
+    # money metrics only (cost_per_hire): the target's currency, and the only costs its value counts
+    currency: Currency | None = Field(None, description=CURRENCY_FIELD_PROBLEM)
 
 
 def validate_goal(body: object, now: datetime) -> dict:
@@ -231,5 +245,30 @@ def validate_goal(body: object, now: datetime) -> dict:
         fields = {f"period.{k}": v for k, v in exc.fields.items()}
         raise ValidationError("invalid goal: " + ", ".join(sorted(fields)), fields) from None
     department = goal.filters.department if goal.filters else None
+    money = {"currency": goal.currency or DEFAULT_CURRENCY} if goal.metric in MONEY_METRICS else {}
     return {"name": goal.name or goal.metric.value, "metric": goal.metric, "target": goal.target,
-            "period": {"from": start, "to": end}, "filters": {"department": department} if department else {}}
+            "period": {"from": start, "to": end}, "filters": {"department": department} if department else {},
+            **money}
+
+
+def goal_currency(goal: dict) -> str | None:
+    """A money goal's currency (goals set before goals had one are in the default); None for other metrics."""
+    return (goal.get("currency") or DEFAULT_CURRENCY) if goal.get("metric") in MONEY_METRICS else None
+
+
+def cost_currency(cost: dict) -> str:
+    return cost.get("currency") or DEFAULT_CURRENCY
+
+
+def in_currency(costs: list[dict], currency: str) -> list[dict]:
+    """The costs entered in `currency` (costs are never converted: a rate is not ours to pick)."""
+    return [cost for cost in costs if cost_currency(cost) == currency]
+
+
+def reporting_currency(costs: list[dict]) -> str:
+    """The currency figures over many costs are reported in: the one most of them were entered in; the default
+    one on a tie or when there is no cost, so that an amount is never shown without a currency."""
+    counts = Counter(cost_currency(cost) for cost in costs)
+    most = max(counts.values(), default=0)
+    tied = sorted(code for code, count in counts.items() if count == most)
+    return DEFAULT_CURRENCY if not tied or DEFAULT_CURRENCY in tied else tied[0]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import timedelta
 
-from ..domain.analytics import (GOAL_METRICS, funnel, goal_progress, hourly_series, median, period, ratio,
-                                validate_cost, validate_goal)
+from ..domain.analytics import (GOAL_METRICS, cost_currency, funnel, goal_currency, goal_progress, hourly_series,
+                                in_currency, median, period, ratio, reporting_currency, validate_cost, validate_goal)
 from ..domain.clock import iso, new_id, utcnow
 from ..domain.errors import NotFound
 from ..domain.vocabulary import GoalMetric, OutcomeKind
@@ -97,15 +97,7 @@ class AnalyticsService:
             no = sum(1 for o in declined if bool(o.get("pools")) == from_pool)
             return ratio(yes, yes + no)
 
-        costs = self.costs(start, end)
-        spend: Counter = Counter()
-        for cost in costs:
-            spend[cost["source"]] += cost["amount"]
         hires_by_source = Counter(h.get("source") or "unknown" for h in hires)
-        cost_per_hire = {source: {"cost": round(spend[source], 2), "hires": hires_by_source.get(source, 0),
-                                  "cost_per_hire": round(spend[source] / hires_by_source[source], 2)
-                                  if hires_by_source.get(source) else None}
-                         for source in sorted(set(spend) | set(hires_by_source))}
         return {
             "from": start, "to": end,
             "hires": len(hires), "hires_from_pools": len(pool_hires),
@@ -114,9 +106,7 @@ class AnalyticsService:
                                "by_source": dict(sorted(hires_by_source.items()))},
             "time_to_fill_days": {"pool_hires": median(ttf_pool), "other": median(ttf_other),
                                   "all": median(ttf_pool + ttf_other), "jobs_filled": len(filled)},
-            "cost_per_hire": {**cost_per_hire, "all": {"cost": round(sum(spend.values()), 2), "hires": len(hires),
-                                                       "cost_per_hire": round(sum(spend.values()) / len(hires), 2)
-                                                       if hires else None}},
+            **_cost_figures(self.costs(start, end), hires_by_source),
             "offer_acceptance": {"pool": acceptance(True), "other": acceptance(False),
                                  "accepted": len(accepted), "declined": len(declined)},
             "applications": len(self.outcomes.between(OutcomeKind.APPLICATION, start, end)),
@@ -146,6 +136,14 @@ class AnalyticsService:
         return result
 
     # ------------------------------------------------------------ costs and goals
+
+    def cost_summary(self, start: str | None, end: str | None) -> dict:
+        """A period's costs and the overview's cost per hire (the workspace's costs), without the rest of it."""
+        start, end = period_bounds(start, end)
+        hires = self.outcomes.between(OutcomeKind.HIRE, start, end)
+        costs = self.costs(start, end)
+        return {"from": start, "to": end, "costs": sorted(costs, key=lambda c: (c["from"], c["id"]), reverse=True),
+                **_cost_figures(costs, Counter(h.get("source") or "unknown" for h in hires))}
 
     def add_cost(self, body: object) -> dict:
         cost = {"id": new_id("cost"), **validate_cost(body, utcnow())}
@@ -192,7 +190,7 @@ class AnalyticsService:
             return ratio(yes, yes + no)
         if metric == GoalMetric.COST_PER_HIRE:
             hires = len(self.outcomes.between(OutcomeKind.HIRE, start, end))
-            spend = sum(c["amount"] for c in self.costs(start, end))
+            spend = sum(c["amount"] for c in in_currency(self.costs(start, end), goal_currency(goal) or ""))
             return round(spend / hires, 2) if hires else None
         if metric == GoalMetric.CAMPAIGN_APPLICATIONS:
             applications = self.outcomes.between(OutcomeKind.APPLICATION, start, end)
@@ -200,4 +198,33 @@ class AnalyticsService:
         return None
 
     def _with_progress(self, goal: dict) -> dict:
-        return {**goal, "progress": goal_progress(goal, self.goal_value(goal), utcnow())}
+        money = {"currency": currency} if (currency := goal_currency(goal)) else {}
+        return {**goal, **money, "progress": goal_progress(goal, self.goal_value(goal), utcnow())}
+
+
+def _cost_figures(costs: list[dict], hires_by_source: Counter) -> dict:
+    """Cost per hire by source and in all, in one currency (the one most costs are in); what was spent in others
+    is totalled apart, never converted."""
+    currency = reporting_currency(costs)
+    spend: Counter = Counter()
+    for cost in in_currency(costs, currency):
+        spend[cost["source"]] += cost["amount"]
+    hires = sum(hires_by_source.values())
+    by_source = {source: {"cost": round(spend[source], 2), "hires": hires_by_source.get(source, 0),
+                          "cost_per_hire": round(spend[source] / hires_by_source[source], 2)
+                          if hires_by_source.get(source) else None, "currency": currency}
+                 for source in sorted(set(spend) | set(hires_by_source))}
+    total = sum(spend.values())
+    return {"cost_per_hire": {**by_source, "all": {"cost": round(total, 2), "hires": hires,
+                                                   "cost_per_hire": round(total / hires, 2) if hires else None,
+                                                   "currency": currency}},
+            "currency": currency, "costs_in_other_currencies": _other_currencies(costs, currency)}
+
+
+def _other_currencies(costs: list[dict], currency: str) -> dict[str, float]:
+    """What was spent in currencies other than the overview's, by currency: left out of its sums, not lost."""
+    totals: Counter = Counter()
+    for cost in costs:
+        if cost_currency(cost) != currency:
+            totals[cost_currency(cost)] += cost["amount"]
+    return {code: round(amount, 2) for code, amount in sorted(totals.items())}
