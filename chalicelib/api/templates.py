@@ -20,6 +20,13 @@ def template_list():
     return json_response(page(*wiring.templates().list(*page_params(routes.current_request))))
 
 
+@routes.route("/templates/preview", methods=["POST"], content_types=ALL_TYPES)
+@api.recruiter
+def template_draft_preview():
+    """An unsaved template (POST /templates' body, name and category optional) rendered for a person."""
+    return json_response(wiring.templates().preview_draft(read_json(routes.current_request)))
+
+
 @routes.route("/templates/{template_id}", methods=["GET"])
 @api.recruiter
 def template_get(template_id):

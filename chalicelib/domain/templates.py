@@ -124,6 +124,19 @@ class PreviewBody(Body):
     job_id: str | None = Field(None, min_length=1, max_length=100, description="the id of a job, or nothing")
 
 
+class DraftBody(TemplatePatch):
+    """A template not saved yet, to preview or test (POST /templates/preview, the workspace's editor): subject and
+    html required, checked as when saved; name and category optional; for whom and for which job."""
+    subject: str = Field(description="required text")
+    html: str = Field(description="required text")
+    candidate_id: str | None = Field(None, min_length=1, max_length=100,
+                                     description="the id of a person, or nothing (a sample person)")
+    job_id: str | None = Field(None, min_length=1, max_length=100, description="the id of a job, or nothing")
+
+    def template(self) -> dict:
+        return {"subject": self.subject, "html": self.html, "text": self.text or None}
+
+
 def validate_template(body: object, *, partial: bool = False, current: dict | None = None) -> dict:
     """name, category, subject, html, text?: syntax errors with line numbers, unknown variables listed,
     then a trial render for a sample person (of `current` with the changes, for a PATCH) within the limits.
@@ -381,3 +394,125 @@ def html_to_text(html: str) -> str:
             collapsed.append(line)
             blank = False
     return "\n".join(collapsed).strip() + "\n"
+
+
+# ---------------------------------------------------------------- the editor's helpers
+
+@dataclass(frozen=True)
+class MergeField:
+    """A variable as the editor offers it: its name, the code that puts it in a template, what it gives."""
+    name: str
+    code: str
+    gives: str
+
+    @property
+    def group(self) -> str:
+        return {"candidate": "Candidate", "job": "Job", "company": "Company"}.get(self.name.split(".")[0], "Links")
+
+
+MERGE_FIELDS: tuple[MergeField, ...] = (
+    MergeField("candidate.first_name", '{{ candidate.first_name | default("there") }}',
+               'the person\'s first name ("there" when it is not known)'),
+    MergeField("candidate.last_name", "{{ candidate.last_name }}", "the person's last name"),
+    MergeField("candidate.email", "{{ candidate.email }}", "the person's email address"),
+    MergeField("candidate.city", "{{ candidate.city }}", "the person's city"),
+    MergeField("candidate.country", "{{ candidate.country }}", "the person's country (a two-letter code)"),
+    MergeField("candidate.skills", '{{ candidate.skills | join(", ") }}', "the person's skills, as a list"),
+    MergeField("candidate.roles", '{{ candidate.roles | join(", ") }}', "the roles the person looks for"),
+    MergeField("candidate.tags", '{{ candidate.tags | join(", ") }}', "the person's tags"),
+    MergeField("candidate.seniority", "{{ candidate.seniority }}", "the person's seniority"),
+    MergeField("candidate.remote_ok", '{% if candidate.remote_ok %}open to remote work{% endif %}',
+               "whether the person is open to remote work (true or false)"),
+    MergeField("candidate.linkedin_url", "{{ candidate.linkedin_url }}", "the person's LinkedIn address"),
+    MergeField("candidate.portfolio_url", "{{ candidate.portfolio_url }}", "the person's portfolio address"),
+    MergeField("candidate.stage", "{{ candidate.stage }}", "the person's hiring stage"),
+    MergeField("job.title", "{{ job.title }}", "the job's title (job alerts)"),
+    MergeField("job.city", "{{ job.city }}", "the job's city"),
+    MergeField("job.country", "{{ job.country }}", "the job's country"),
+    MergeField("job.remote", '{% if job.remote %}remote friendly{% endif %}', "whether the job may be remote"),
+    MergeField("job.skills", '{{ job.skills | join(", ") }}', "the skills the job asks for"),
+    MergeField("job.description", "{{ job.description }}", "the job's description"),
+    MergeField("job.seniority", "{{ job.seniority }}", "the job's seniority"),
+    MergeField("job.department", "{{ job.department }}", "the job's department"),
+    MergeField("job.url", "{{ job.url }}", "the job's page"),
+    MergeField("job.id", "{{ job.id }}", "the job's id"),
+    MergeField("company.name", "{{ company.name }}", "your company's name"),
+    MergeField("company.careers_url", "{{ company.careers_url }}", "your careers page"),
+    MergeField("company.address", "{{ company.address }}", "your company's postal address"),
+    MergeField("unsubscribe_url", "{{ unsubscribe_url }}", "the person's own unsubscribe link"),
+    MergeField("preferences_url", "{{ preferences_url }}", "the person's own page to choose what they get"),
+)
+MERGE_FIELD_NAMES = {field.name: field for field in MERGE_FIELDS}
+
+
+def with_merge_field(template: dict, part: str, name: str) -> dict:
+    """`template` with the merge field `name` added to `part` (no script gives a cursor position): at the end of
+    the subject or text, before `</body>` in HTML that has one. ValidationError if either is not one we know."""
+    field = MERGE_FIELD_NAMES.get(name)
+    if field is None:
+        raise ValidationError.field("variable", "choose a merge field")
+    if part not in PARTS:
+        raise ValidationError.field("part", "one of subject, html, text")
+    source = template.get(part) or ""
+    at = source.lower().rfind("</body>") if part == "html" else -1
+    if at < 0:
+        at = len(source.rstrip()) if part == "subject" else len(source)
+    before, after = source[:at], source[at:]
+    space = " " if part == "subject" and before and not before.endswith(" ") else ""
+    return {**template, part: before + space + field.code + after}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a template, where it is: the part (a field's name) and the line when known."""
+    part: str
+    line: int | None
+    message: str
+    code: str | None = None  # the source line it is on
+
+
+def located_problems(fields: dict[str, str], template: dict) -> list[Problem]:
+    """A ValidationError's fields as problems with their lines: syntax and render errors say their line already;
+    unknown variables (said as a list, the API's text) are each found in the part's source."""
+    problems: list[Problem] = []
+    for part, problem in fields.items():
+        source = template.get(part) if part in PARTS else None
+        if isinstance(source, str) and problem.startswith("unknown variables: "):
+            lines = _variable_lines(source, part == "html")
+            problems += [_problem(part, lines.get(name), f"unknown variable {name}", source)
+                         for name in problem.removeprefix("unknown variables: ").split(", ")]
+            continue
+        head, _, rest = problem.partition(": ")
+        number = head.removeprefix("line ")
+        if head.startswith("line ") and number.isdigit() and rest:
+            problems.append(_problem(part, int(number), rest, source))
+        else:
+            problems.append(Problem(part, None, problem))
+    order = {name: index for index, name in enumerate(("name", "category") + PARTS)}
+    return sorted(problems, key=lambda p: (order.get(p.part, len(order)), p.line or 0))
+
+
+def _problem(part: str, line: int | None, message: str, source: str | None) -> Problem:
+    lines = source.splitlines() if isinstance(source, str) else []
+    code = lines[line - 1].strip()[:160] if line and 0 < line <= len(lines) else None
+    return Problem(part, line, message, code or None)
+
+
+def _variable_lines(source: str, autoescape: bool) -> dict[str, int]:
+    """Where each variable of the source is first used: "name" and "name.attribute" as _unknown_names says them."""
+    from jinja2 import nodes
+
+    try:
+        ast = _environment(autoescape).parse(source)
+    except Exception:  # noqa: BLE001 - it parsed when it was checked; if not now, the lines are unknown
+        return {}
+    lines: dict[str, int] = {}
+    for node in ast.find_all((nodes.Name, nodes.Getattr)):
+        if isinstance(node, nodes.Name):
+            name = node.name
+        elif isinstance(node.node, nodes.Name):
+            name = f"{node.node.name}.{node.attr}"
+        else:
+            continue
+        lines[name] = min(lines.get(name, node.lineno), node.lineno)
+    return lines

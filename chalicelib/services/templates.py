@@ -1,11 +1,14 @@
 """Email templates: saved only when they compile and use known variables; previewed for a person."""
 from __future__ import annotations
 
+from datetime import timedelta
+
+from ..domain.bodies import parse_as, parse_body
 from ..domain.campaign_email import Sender, build_campaign_email, unsubscribe_url
-from ..domain.clock import iso, new_id
-from ..domain.bodies import parse_body
-from ..domain.errors import NotFound
-from ..domain.templates import PreviewBody, render, validate_template
+from ..domain.clock import iso, new_id, utcnow
+from ..domain.errors import Conflict, NotFound, RateLimited
+from ..domain.suppression import is_suppressed
+from ..domain.templates import SAMPLE, DraftBody, PreviewBody, render, validate_template
 from ..domain.vocabulary import Category
 
 JOB_ALERT = {
@@ -27,6 +30,7 @@ JOB_ALERT = {
     "text": None,
 }
 VIEW = ("id", "name", "category", "subject", "html", "text", "builtin", "created_at", "updated_at")
+TESTS_PER_HOUR = 20  # test sends of a draft, per team member (as campaigns allow per campaign)
 
 
 def _an_id(value: object) -> bool:
@@ -101,3 +105,53 @@ class TemplateService:
         email = build_campaign_email(self.sender(), dict(template, subject="[Test] " + template["subject"]),
                                      candidate=candidate, job=job, campaign_id=campaign_id, step=0, track=False)
         return email
+
+    # ------------------------------------------------------------ drafts: the editor's preview and test sends
+
+    def preview_draft(self, body: object) -> dict:
+        """A template not saved yet (DraftBody), rendered for the person named or a sample person; a job alert
+        without a job is shown with a sample job. Its links are no one's: clicking them changes nothing."""
+        draft = parse_as(DraftBody, body, "invalid template")
+        sender = self.sender()
+        link = unsubscribe_url(sender, new_id("camp"), 0, new_id("cand"))  # no one's
+        rendered = render(draft.template(), candidate=self._person(draft.candidate_id), job=self._job(draft),
+                          company=sender.company, unsubscribe_url=link, preferences_url=link)
+        return {"subject": rendered.subject, "html": rendered.html, "text": rendered.text}
+
+    def test_draft(self, body: object, *, to: str, mailer, tombstones) -> dict:
+        """A draft as its preview shows it, sent to `to` (the member's own address) the way a campaign's test
+        send goes: "[Test]" subject, no tracking, outside the statistics; never to a suppressed or erased
+        address; TESTS_PER_HOUR per address and hour."""
+        draft = parse_as(DraftBody, body, "invalid template")
+        self.refuse_test_recipient(to, tombstones)
+        until = utcnow() + timedelta(hours=1)
+        if not self.keys.hit(f"rate#template-test#{to}#{utcnow():%Y%m%d%H}", TESTS_PER_HOUR, until):
+            raise RateLimited(f"at most {TESTS_PER_HOUR} test sends an hour", retry_after=3600 - utcnow().minute * 60)
+        person = dict(self._person(draft.candidate_id), id=new_id("cand"), email=to)  # its links are no one's
+        built = self.test_email(draft.template(), person, self._job(draft), new_id("camp"))
+        message_id = mailer.send_raw(from_email=self.settings.from_email, to=to, raw=built.raw,
+                                     tags={"kind": "test"})
+        return {"sent": True, "to": to, "message_id": message_id, "subject": built.subject}
+
+    def refuse_test_recipient(self, email: str, tombstones) -> None:
+        """Conflict if `email` may get no email, tests included: a suppressed person's or an erased one's."""
+        known = self.candidates.id_for_email(email)
+        candidate = self.candidates.get(known) if known else None
+        if candidate is not None and is_suppressed(candidate):
+            raise Conflict(f"{email} is {candidate['status']}: it gets no email, tests included",
+                           {"email": f"{candidate['status']}: suppressed"}, code="suppressed")
+        if candidate is None:
+            tombstones.refuse_erased(email)
+
+    def _person(self, candidate_id: str | None) -> dict:
+        if candidate_id is None:
+            return SAMPLE["candidate"]
+        candidate = self.candidates.get(candidate_id)
+        if candidate is None:
+            raise NotFound(f"no candidate {candidate_id}", {"candidate_id": "no such person"})
+        return candidate
+
+    def _job(self, draft: DraftBody) -> dict | None:
+        if draft.job_id:
+            return self.jobs.get(draft.job_id)
+        return SAMPLE["job"] if draft.category == Category.JOB_ALERT else None
