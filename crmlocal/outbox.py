@@ -1,11 +1,12 @@
-"""GET /dev/outbox: every email the emulated SES accepted, newest first, as sent (raw MIME).
+"""GET /dev/outbox: every email the emulated SES accepted, newest first, as sent (raw MIME); and each one read as
+its recipient would (chalicelib/api/local_only.py renders the pages).
 
 Asks the emulator (AWS_ENDPOINT_URL: its /_local/outbox.json) in the local stack and the benchmarks;
 in the tests, where moto runs inside this process (no endpoint), reads its memory.
 """
 from __future__ import annotations
 
-import html
+import re
 from email import message_from_string, policy
 
 from chalicelib.settings import get_settings
@@ -53,28 +54,65 @@ def outbox() -> list[dict]:
     return items
 
 
-def outbox_html() -> str:
-    e = html.escape
-    rows = "".join(
-        f"<article><h2>{e(item['subject'])}</h2><p><b>To:</b> {e(', '.join(item['to']))} · "
-        f"<b>SES id:</b> <code>{e(item['message_id'])}</code></p>"
-        f"<details><summary>Raw MIME</summary><pre>{e(item['raw'])}</pre></details>{_links(item['raw'])}</article>"
-        for item in outbox()
-    ) or "<p>No email sent yet.</p>"
-    return ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Local outbox</title>"
-            "<style>body{font-family:system-ui,Arial,sans-serif;max-width:900px;margin:24px auto;padding:0 16px}"
-            "article{border:1px solid #cbd2d9;border-radius:6px;padding:12px 16px;margin:12px 0}"
-            "pre{white-space:pre-wrap;font-size:12px;background:#f5f7fa;padding:8px}</style></head><body>"
-            f"<h1>Local outbox</h1><p>Newest first. JSON: <a href=\"/dev/outbox.json\">/dev/outbox.json</a></p>{rows}"
-            "</body></html>")
+def outbox_list() -> list[dict]:
+    """The outbox page's rows, newest first: id, to, subject, and when it was sent (its Date header, UTC)."""
+    return [{"message_id": item["message_id"], "to": item["to"], "subject": item["subject"],
+             "when": _when(message_from_string(item["raw"], policy=policy.default))} for item in outbox()]
 
 
-def _links(raw: str) -> str:
-    """The links of the text part, clickable: handy for following a confirm link by hand."""
-    import re
+def email_view(message_id: str) -> dict | None:
+    """One email as its reader gets it: the headers that matter, the HTML part, the text part (its links apart),
+    and the raw MIME; None if the outbox holds no email with that id."""
+    item = next((item for item in outbox() if item["message_id"] == message_id), None)
+    if item is None:
+        return None
+    parsed = message_from_string(item["raw"], policy=policy.default)
+    html_part, text_part = (parsed.get_body(preferencelist=(kind,)) for kind in ("html", "plain"))
+    text = text_part.get_content() if text_part is not None else ""
+    return {
+        "message_id": message_id, "subject": item["subject"], "to": item["to"], "when": _when(parsed),
+        "headers": [(name, str(parsed[name])) for name in HEADERS if parsed[name] is not None],
+        "html": html_part.get_content() if html_part is not None else None,
+        "text": text, "text_segments": linked(text), "raw": item["raw"],
+    }
 
-    parsed = message_from_string(raw, policy=policy.default)
-    part = parsed.get_body(preferencelist=("plain",))
-    text = part.get_content() if part else ""
-    links = dict.fromkeys(re.findall(r"https?://\S+", text))
-    return "".join(f"<p><a href=\"{html.escape(link)}\">{html.escape(link)}</a></p>" for link in links)
+
+# What a reader (and a mail client's unsubscribe button) goes by; the rest is in the raw message.
+HEADERS = ("From", "To", "Reply-To", "Subject", "Date", "List-Unsubscribe", "List-Unsubscribe-Post")
+_LINK = re.compile(r"https?://[^\s<>\"']+")
+_PIXEL = re.compile(r"<img\b[^>]*\bsrc=\"[^\"]*/t/o/[^\"]*\"[^>]*>", re.I)
+
+
+def as_shown(html: str) -> str:
+    """The HTML part for the outbox's sandboxed frame: its links open in a new tab (a click there is a click,
+    tracked, as the candidate's would be); its open pixel left out, so reading the outbox records no open."""
+    return '<base target="_blank">' + _PIXEL.sub("", html)
+
+
+def linked(text: str) -> list[tuple[str, str]]:
+    """The text split into ("text", ...) and ("link", url) pieces: links clickable, the rest as written."""
+    pieces: list[tuple[str, str]] = []
+    at = 0
+    for found in _LINK.finditer(text):
+        url = found.group(0).rstrip(".,;)")
+        if found.start() > at:
+            pieces.append(("text", text[at:found.start()]))
+        pieces.append(("link", url))
+        at = found.start() + len(url)
+    if at < len(text):
+        pieces.append(("text", text[at:]))
+    return pieces
+
+
+def _when(parsed) -> str | None:
+    """The Date header as ISO 8601 UTC; None when it is missing or unreadable."""
+    from datetime import timezone
+    from email.utils import parsedate_to_datetime
+
+    try:
+        moment = parsedate_to_datetime(str(parsed.get("Date", "")))
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from ..http import ALL_TYPES, html_response, json_response
+from ..http import ALL_TYPES, json_response
 from . import blueprint
 
 routes, api = blueprint(__name__)
@@ -33,6 +33,31 @@ def dev_outbox_json():
 @routes.route("/dev/outbox", methods=["GET"])
 @api.public
 def dev_outbox():
-    from crmlocal.outbox import outbox_html
+    from crmlocal.outbox import outbox_list
 
-    return html_response(outbox_html())
+    from ..web.workspace import page
+
+    return page("outbox/list.html", None, section="outbox", title="Local outbox", emails=outbox_list())
+
+
+# The page of one email shows its HTML part in a sandboxed srcdoc frame, which runs under this page's policy:
+# the email's own inline styles must apply (the candidate's mail client applies them) and its remote images
+# load. Scripts stay forbidden (and the frame's sandbox has no allow-scripts). Local only, never deployed.
+EMAIL_PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; "
+                  "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
+@routes.route("/dev/outbox/{message_id}", methods=["GET"])
+@api.public
+def dev_outbox_email(message_id):
+    from crmlocal.outbox import as_shown, email_view
+
+    from ..web.workspace import page
+
+    email = email_view(message_id)
+    if email is None:
+        return page("outbox/missing.html", None, section="outbox", title="No such email", status=404,
+                    message_id=message_id)
+    return page("outbox/email.html", None, section="outbox", title=email["subject"] or "(no subject)", email=email,
+                frame=as_shown(email["html"]) if email["html"] is not None else None,
+                headers={"Content-Security-Policy": EMAIL_PAGE_CSP})
