@@ -34,13 +34,22 @@ def candidate_search():
 @routes.route("/candidates/import", methods=["POST"], content_types=ALL_TYPES)
 @api.recruiter
 def candidate_import():
+    """`?dry_run=true`: what the import would do, nothing written; `?mapping={"Column": "field"}`: columns the
+    header aliases do not read (or read otherwise), "" not to import one; "full_name" splits first and last name."""
+    from ..domain.candidates import parse_bool
+    from ..domain.csvio import named_column_map
     from ..domain.errors import UnsupportedMediaType
+    from ..domain.jsonbody import loads
 
     request = routes.current_request
     body = raw_body(request, IMPORT_LIMIT)
     if media_type(request) not in CSV_TYPES:
         raise UnsupportedMediaType("send the file as text/csv")
-    return json_response(wiring.imports().run(body))
+    params = request.query_params or {}
+    mapping = named_column_map(loads(params["mapping"], field="mapping")) if "mapping" in params else None
+    if parse_bool(params.get("dry_run"), "dry_run"):
+        return json_response({**wiring.imports().check(body, mapping=mapping).report, "dry_run": True})
+    return json_response(wiring.imports().run(body, mapping=mapping))
 
 
 @routes.route("/candidates/export.csv", methods=["GET"])

@@ -10,12 +10,14 @@ merged before chunking, and a race with a sign-up is settled per address by the 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypedDict
+from dataclasses import dataclass, field
+from typing import TypedDict, TypeVar
 
 from ..domain.candidates import changed_fields, merge_update
 from ..domain.clock import iso, new_id
-from ..domain.csvio import parse_csv
+from ..domain.csvio import ColumnMap, ImportPlan, ParsedFile, RowError, parse_csv, plan_import
 from ..domain.errors import EmailTaken, VersionConflict
 from ..domain.suppression import keep_opt_outs
 from ..domain.vocabulary import CandidateStatus
@@ -23,11 +25,8 @@ from ..observability import count, logger
 
 CHUNK = 100
 THREADS = 4  # chunks in flight at once
-
-
-class RowError(TypedDict):
-    row: int
-    error: str
+ERASED = "email: erased at the person's request; not re-added"
+T = TypeVar("T")
 
 
 class Counts(TypedDict):
@@ -45,6 +44,32 @@ class ImportReport(Counts):
     ignored_columns: list[str]
 
 
+class PartReport(ImportReport):
+    """One part of a file imported: the workspace imports a file part by part to show its progress. `errors` are
+    this part's; `file_errors` the rows that cannot be imported as written (the same for every part)."""
+    people: int  # distinct addresses in the file
+    done: int  # of them, handled once this part is done
+    file_errors: list[RowError]
+
+
+@dataclass
+class DryRun:
+    """What importing the file would do, nothing written; `parsed` holds the file's columns and rows."""
+    report: ImportReport
+    parsed: ParsedFile
+
+
+@dataclass
+class _Sorted:
+    """One chunk's addresses sorted by what importing them does."""
+    new: list[tuple[int, dict]] = field(default_factory=list)  # (row, candidate to create)
+    updates: list[tuple[int, dict]] = field(default_factory=list)  # (row, candidate merged)
+    befores: dict[str, dict] = field(default_factory=dict)  # updated candidates as they were
+    history: list[tuple] = field(default_factory=list)
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
 class ImportService:
     def __init__(self, settings, candidates, tombstones, timeline, memberships):
         self.settings = settings
@@ -53,65 +78,98 @@ class ImportService:
         self.tombstones = tombstones
         self.timeline = timeline
 
-    def run(self, data: bytes | str, *, source: str = "csv_import") -> ImportReport:
-        parsed = parse_csv(data)
-        result: ImportReport = {"created": 0, "updated": 0, "unchanged": 0, "errors": [], "rows": len(parsed.rows),
-                  "duplicate_rows": [], "ignored_columns": parsed.ignored_columns}
-        by_email: dict[str, tuple[int, dict]] = {}
-        for row in parsed.rows:
-            if row.error or row.email is None:  # parse_csv gives each row either an error or an email
-                result["errors"].append({"row": row.row, "error": row.error or "email: missing"})
-            elif row.email in by_email:  # the same person twice in one file: later cells win
-                first_row, profile = by_email[row.email]
-                by_email[row.email] = (first_row, merge_update(profile, row.profile))
-                result["duplicate_rows"].append(row.row)
-            else:
-                by_email[row.email] = (row.row, row.profile)
-        emails = list(by_email)
-        chunks = [{e: by_email[e] for e in emails[start:start + CHUNK]} for start in range(0, len(emails), CHUNK)]
-        parts = [self._chunk(chunks[0], source)] if chunks else []  # alone: it builds the SDK clients
-        if len(chunks) > 1:  # the others share (threads starting together would each build one)
-            with ThreadPoolExecutor(max_workers=min(THREADS, len(chunks) - 1), thread_name_prefix="import") as pool:
-                parts += pool.map(lambda chunk: self._chunk(chunk, source), chunks[1:])
-        for part in parts:
-            result["created"] += part["created"]
-            result["updated"] += part["updated"]
-            result["unchanged"] += part["unchanged"]
-            result["errors"] += part["errors"]
+    def run(self, data: bytes | str, *, source: str = "csv_import", mapping: ColumnMap | None = None) -> ImportReport:
+        parsed = parse_csv(data, mapping=mapping)
+        plan = plan_import(parsed)
+        result = _report(parsed, plan)
+        for part in self._over_chunks(list(plan.people.items()), lambda chunk: self._chunk(chunk, source)):
+            _add(result, part)
         result["errors"].sort(key=lambda e: e["row"])
+        self._finished(result)
+        return result
+
+    def run_part(self, data: bytes | str, *, part: int, size: int, mapping: ColumnMap | None = None,
+                 source: str = "csv_import") -> PartReport:
+        """Imports the `part`-th `size` addresses of the file (in file order; 0 is the first part)."""
+        parsed = parse_csv(data, mapping=mapping)
+        plan = plan_import(parsed)
+        people = list(plan.people.items())
+        done = min(len(people), (part + 1) * size)
+        result: PartReport = {**_report(parsed, plan), "errors": [], "people": len(people), "done": done,
+                              "file_errors": plan.errors}
+        for counts in self._over_chunks(people[part * size:done], lambda chunk: self._chunk(chunk, source)):
+            _add(result, counts)
+        result["errors"].sort(key=lambda e: e["row"])
+        self._finished(result)
+        return result
+
+    def check(self, data: bytes | str, *, mapping: ColumnMap | None = None) -> DryRun:
+        """A dry run: the counts and row errors importing the file would give, read from the store, nothing
+        written (a race with another import or a sign-up may still change a row's outcome)."""
+        parsed = parse_csv(data, mapping=mapping)
+        plan = plan_import(parsed)
+        result = _report(parsed, plan)
+        for part in self._over_chunks(list(plan.people.items()), self._predict):
+            _add(result, part)
+        result["errors"].sort(key=lambda e: e["row"])
+        return DryRun(result, parsed)
+
+    def _over_chunks(self, people: list[tuple[str, tuple[int, dict]]],
+                     work: Callable[[dict[str, tuple[int, dict]]], T]) -> list[T]:
+        """`work` over chunks of CHUNK addresses; the first alone (it builds the SDK clients), the others share
+        them on a few threads (threads starting together would each build one)."""
+        chunks = [dict(people[start:start + CHUNK]) for start in range(0, len(people), CHUNK)]
+        parts = [work(chunks[0])] if chunks else []
+        if len(chunks) > 1:
+            with ThreadPoolExecutor(max_workers=min(THREADS, len(chunks) - 1), thread_name_prefix="import") as pool:
+                parts += pool.map(work, chunks[1:])
+        return parts
+
+    @staticmethod
+    def _finished(result: ImportReport) -> None:
         logger().info("CSV import finished", extra={"import": {
             "rows": result["rows"], "created": result["created"], "updated": result["updated"],
             "unchanged": result["unchanged"], "errors": len(result["errors"])}})
         count("CandidatesImported", result["created"] + result["updated"])
-        return result
 
-    def _chunk(self, rows: dict[str, tuple[int, dict]], source: str) -> Counts:
-        """Imports one chunk of distinct addresses; returns its counts and row errors."""
-        result: Counts = {"created": 0, "updated": 0, "unchanged": 0, "errors": []}
-        now = iso()
+    def _sort(self, rows: dict[str, tuple[int, dict]], source: str, now: str) -> _Sorted:
+        """What importing each address of a chunk would do, from the store as it is (reads only)."""
+        done = _Sorted()
         ids = self.candidates.ids_for_emails(rows)
         erased = self.tombstones.erased_among([e for e in rows if e not in ids])
         existing = self.candidates.batch_get(ids.values())
-        new, updates, history, befores = [], [], [], {}
         for email, (row, profile) in rows.items():
             current = existing.get(ids.get(email, ""))
             if current is not None:
                 merged = _merge_existing(current, profile)
                 fields = changed_fields(current, merged)
                 if not fields:
-                    result["unchanged"] += 1
+                    done.unchanged += 1
                     continue
                 merged["updated_at"] = now
-                updates.append((row, merged))
-                befores[current["id"]] = current
-                history.append((current["id"], "updated", {"fields": fields, "by": source}, now))
+                done.updates.append((row, merged))
+                done.befores[current["id"]] = current
+                done.history.append((current["id"], "updated", {"fields": fields, "by": source}, now))
             elif email in erased:
-                result["errors"].append({"row": row, "error": "email: erased at the person's request; not re-added"})
+                done.errors.append({"row": row, "error": ERASED})
             else:
                 candidate = {"id": new_id("cand"), "email": email, "status": CandidateStatus.NOT_SUBSCRIBED,
                              "source": source, "created_at": now, "updated_at": now, "version": 1,
                              **{k: v for k, v in profile.items() if v not in (None, [])}}
-                new.append((row, candidate))  # no timeline entry: created_at and source say it
+                done.new.append((row, candidate))  # no timeline entry: created_at and source say it
+        return done
+
+    def _predict(self, rows: dict[str, tuple[int, dict]]) -> Counts:
+        done = self._sort(rows, "csv_import", iso())
+        return {"created": len(done.new), "updated": len(done.updates), "unchanged": done.unchanged,
+                "errors": done.errors}
+
+    def _chunk(self, rows: dict[str, tuple[int, dict]], source: str) -> Counts:
+        """Imports one chunk of distinct addresses; returns its counts and row errors."""
+        now = iso()
+        done = self._sort(rows, source, now)
+        result: Counts = {"created": 0, "updated": 0, "unchanged": done.unchanged, "errors": done.errors}
+        new, updates, history, befores = done.new, done.updates, done.history, done.befores
 
         lost = {c["id"] for c in self.candidates.create_many([c for _, c in new])}
         result["created"] += len(new) - len(lost)
@@ -154,6 +212,19 @@ class ImportService:
             result["updated"] += 1
             return
         result["errors"].append({"row": row, "error": "the candidate kept changing during the import; retry"})
+
+
+def _report(parsed: ParsedFile, plan: ImportPlan) -> ImportReport:
+    """A report of nothing done yet, with the file's own errors."""
+    return {"created": 0, "updated": 0, "unchanged": 0, "errors": list(plan.errors), "rows": len(parsed.rows),
+            "duplicate_rows": plan.duplicate_rows, "ignored_columns": parsed.ignored_columns}
+
+
+def _add(result: Counts, part: Counts) -> None:
+    result["created"] += part["created"]
+    result["updated"] += part["updated"]
+    result["unchanged"] += part["unchanged"]
+    result["errors"] += part["errors"]
 
 
 def _merge_existing(current: dict, profile: dict) -> dict:
