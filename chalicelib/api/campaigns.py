@@ -29,6 +29,20 @@ def campaign_get(campaign_id):
     return json_response(service.view(service.get(campaign_id)))
 
 
+@routes.route("/campaigns/{campaign_id}", methods=["PATCH"], content_types=ALL_TYPES)
+@api.recruiter
+def campaign_patch(campaign_id):
+    """A draft's change: the fields sent (409 once it is scheduled)."""
+    return json_response(wiring.campaigns().patch(campaign_id, read_json(routes.current_request)))
+
+
+@routes.route("/campaigns/{campaign_id}/review", methods=["GET"])
+@api.recruiter
+def campaign_review(campaign_id):
+    """Who the audience holds and who can be reached, by reason; `complete: false`: ask again for the rest."""
+    return json_response(wiring.campaigns().review(campaign_id))
+
+
 # The status actions read no body: what is sent with them is ignored, as it always was.
 
 @routes.route("/campaigns/{campaign_id}/schedule", methods=["POST"], content_types=ALL_TYPES)

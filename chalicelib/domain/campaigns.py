@@ -4,18 +4,19 @@ Everything here is pure: the services feed it people, sends and the time.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, ConfigDict, Field, ValidatorFunctionWrapHandler, field_validator, model_validator
 
-from .bodies import CHOICE, Body, described, parse_as, problem_of
+from .bodies import ABSENT, CHOICE, Body, described, parse_as, problem_of
 from .body_fields import ids_of, with_problems
 from .clock import is_id, iso, parse_iso
 from .durations import parse_duration
 from .emails import normalize_email
-from .errors import Conflict
+from .errors import Conflict, ValidationError
 from .templates import CATEGORY_PROBLEM
 from .text import unsafe_reason
 from .vocabulary import (CampaignAction, CampaignStatus, CandidateStatus, Category, Channel, DecisionAction,
@@ -136,13 +137,118 @@ class CampaignBody(Body):
 
 def validate_campaign(body: object) -> dict:
     """The contract's campaign body, normalized. Template and pool ids are checked by the service."""
-    campaign = parse_as(CampaignBody, body, "invalid campaign")
+    return _definition(parse_as(CampaignBody, body, "invalid campaign"))
+
+
+def _definition(campaign: CampaignBody) -> dict:
+    audience = campaign.audience
     return {
         "name": campaign.name, "channel": campaign.channel, "category": campaign.category,
-        "audience": {"pools": campaign.audience.pools, "exclude_pools": campaign.audience.exclude_pools},
-        "steps": [step.model_dump() for step in campaign.steps], "send_at": campaign.send_at,
-        "enrollment": campaign.enrollment, "exit_on": campaign.exit_on,
+        "audience": {"pools": audience.pools, "exclude_pools": audience.exclude_pools} if audience else None,
+        "steps": [step.model_dump() for step in campaign.steps] if campaign.steps is not None else None,
+        "send_at": campaign.send_at, "enrollment": campaign.enrollment, "exit_on": campaign.exit_on,
     }
+
+
+class CampaignPatch(CampaignBody):
+    """A draft's change (PATCH /campaigns/{id}, the workspace's wizard): any of the campaign's fields, each
+    checked as when a campaign is made; only the fields sent change. A draft being written may have no step
+    yet: `incomplete` says what it lacks before it is scheduled."""
+    name: str = Field(ABSENT, max_length=200, description=NAME_PROBLEM)
+    category: Annotated[Category, CHOICE] = Field(ABSENT, description=CATEGORY_PROBLEM)
+    audience: Audience = Field(ABSENT, description="an object with pools and optionally exclude_pools")
+    steps: list[Step] = Field(ABSENT, max_length=MAX_STEPS, description=f"a list of at most {MAX_STEPS} steps")
+
+
+def validate_campaign_patch(body: object) -> dict:
+    """The fields a draft's change sends, normalized as validate_campaign's."""
+    patch = parse_as(CampaignPatch, body, "invalid campaign")
+    definition = _definition(patch)
+    return {name: definition[name] for name in patch.model_fields_set}
+
+
+def incomplete(campaign: dict) -> dict[str, str]:
+    """What a draft lacks before it may be scheduled (a draft started in the workspace gets its parts in turn)."""
+    missing = {}
+    if not campaign.get("name"):
+        missing["name"] = NAME_PROBLEM
+    if not (campaign.get("audience") or {}).get("pools"):
+        missing["audience.pools"] = "choose at least one pool"
+    if not campaign.get("steps"):
+        missing["steps"] = "add at least one step"
+    if not campaign.get("category"):
+        missing["category"] = "choose a category"
+    return missing
+
+
+# ---------------------------------------------------------------- a time as a recruiter picks it
+
+MIN_SEND_YEAR, MAX_SEND_YEAR = 2000, 2200
+
+
+def send_time(local: str, zone: str, now: datetime) -> str:
+    """`local` (a datetime-local field: 2026-05-04T09:30) in the IANA time zone `zone`, as the UTC time a
+    campaign's send_at holds. ValidationError names the field: send_at (missing, unreadable, past) or timezone."""
+    from zoneinfo import ZoneInfo, available_timezones
+
+    if zone not in available_timezones():
+        raise ValidationError.field("timezone", "choose a time zone from the list")
+    try:
+        moment = datetime.fromisoformat(local.strip())
+    except ValueError:
+        raise ValidationError.field("send_at", "a date and time, such as 2026-05-04 09:30") from None
+    if moment.tzinfo is not None or not MIN_SEND_YEAR <= moment.year <= MAX_SEND_YEAR:
+        raise ValidationError.field("send_at", "a date and time, such as 2026-05-04 09:30")
+    at = moment.replace(tzinfo=ZoneInfo(zone))
+    if at <= now:
+        raise ValidationError.field("send_at", "that time has passed: choose a later one, or Now")
+    return iso(at)
+
+
+# ---------------------------------------------------------------- step delays as people write them
+
+_DELAY = re.compile(r"^(\d{1,5})\s*(minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|wks?|w)$")
+_DELAY_UNITS = {"m": ("PT", "M"), "h": ("PT", "H"), "d": ("P", "D"), "w": ("P", "W")}
+_ISO = re.compile(r"^P[0-9YMWDTHS]+$")
+NO_DELAY = ("", "0", "none", "now", "immediately", "no delay")
+DELAY_PROBLEM = "a delay such as 3 days, 12 hours or 1 week (or ISO 8601: P3D, PT12H)"
+
+
+def read_delay(text: str) -> str:
+    """A step's delay as a recruiter writes it ("3 days", "12 hours", "1 week", "0") or as ISO 8601 ("P3D"),
+    in ISO 8601. ValueError says what it takes."""
+    words = " ".join(text.lower().split())
+    if words in NO_DELAY:
+        return "P0D"
+    match = _DELAY.match(words)
+    if match:
+        start, end = _DELAY_UNITS[match.group(2)[0]]
+        written = f"{start}{int(match.group(1))}{end}"
+    else:
+        written = text.strip().upper()
+    try:
+        parse_duration(written)
+    except ValueError as exc:  # an ISO 8601 duration's own problem (too long), else what a delay may be
+        raise ValueError(str(exc) if written.startswith("P") and match is None and _ISO.match(written)
+                         else DELAY_PROBLEM) from None
+    return written
+
+
+def delay_words(duration: str) -> str:
+    """An ISO 8601 delay in words: "no delay", "3 days", "1 week", "2 days 4 hours", "1 month"."""
+    try:
+        parsed = parse_duration(duration)
+    except ValueError:
+        return duration
+    parts = []
+    years, months = divmod(parsed.months, 12)
+    weeks, days = divmod(parsed.delta.days, 7) if parsed.delta.days % 7 == 0 else (0, parsed.delta.days)
+    hours, rest = divmod(parsed.delta.seconds, 3600)
+    for amount, unit in ((years, "year"), (months, "month"), (weeks, "week"), (days, "day"), (hours, "hour"),
+                         (rest // 60, "minute"), (rest % 60, "second")):
+        if amount:
+            parts.append(f"{amount} {unit}{'' if amount == 1 else 's'}")
+    return " ".join(parts) or "no delay"
 
 
 class CampaignTestBody(Body):
@@ -233,6 +339,15 @@ def decide(*, candidate: dict | None, campaign: dict, step_index: int, now: date
             return Decision(DecisionAction.DEFER, DecisionReason.FREQUENCY_CAP, iso(until))
         return Decision(DecisionAction.SKIP, DecisionReason.FREQUENCY_CAP)
     return Decision(DecisionAction.SEND)
+
+
+def reachable(decision: Decision) -> DecisionReason | None:
+    """A campaign's review of its audience, read off the sender's decision for the first step: None when the
+    person gets it (now, or a text at their morning), else why not. Over the cap, a sequence's person waits
+    for the cap to allow it: not reachable now, for that reason."""
+    if decision.action == DecisionAction.SEND or decision.reason == DecisionReason.QUIET_HOURS:
+        return None
+    return decision.reason or DecisionReason.NOT_SUBSCRIBED
 
 
 def next_step_due(campaign: dict, step_index: int, after: datetime) -> tuple[int, str] | None:

@@ -9,12 +9,23 @@ from ..domain.analytics import (GOAL_METRICS, cost_currency, funnel, goal_curren
                                 in_currency, median, period, ratio, reporting_currency, validate_cost, validate_goal)
 from ..domain.clock import iso, new_id, utcnow
 from ..domain.errors import NotFound
-from ..domain.vocabulary import GoalMetric, OutcomeKind
+from ..domain.vocabulary import DecisionReason, GoalMetric, OutcomeKind
 
 
 def period_bounds(start: str | None, end: str | None) -> tuple[str, str]:
     """A query's [from, to] (default: the last 90 days)."""
     return period(start, end, utcnow())
+
+
+def skips_by_reason(totals: Counter, suffix: str = "") -> dict[str, int]:
+    """The skips the workers counted by reason (suffix `_s0` for one step), most first. Skips counted before
+    reasons were (a campaign sent by an older version) are `unrecorded`."""
+    counts = {str(reason): int(totals.get(f"skipped_{reason}{suffix}", 0)) for reason in DecisionReason}
+    counts = {reason: n for reason, n in counts.items() if n}
+    unrecorded = int(totals.get(f"skipped{suffix}", 0)) - sum(counts.values())
+    if unrecorded > 0:
+        counts["unrecorded"] = unrecorded
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 class AnalyticsService:
@@ -35,11 +46,18 @@ class AnalyticsService:
             raise NotFound(f"no campaign {campaign_id}")
         totals = self.stats.totals(f"campaign#{campaign_id}")
         return {
-            "campaign_id": campaign_id, "name": campaign["name"], "category": campaign["category"],
+            "campaign_id": campaign_id, "name": campaign["name"], "category": campaign["category"] or None,
             "status": campaign["status"], "audience": int(campaign.get("enqueued") or 0), **funnel(totals),
-            "steps": [{"step": i, **funnel(totals, f"_s{i}")} for i in range(len(campaign["steps"]))],
+            "skipped_by_reason": skips_by_reason(totals),
+            "steps": [{"step": i, **funnel(totals, f"_s{i}"), "skipped_by_reason": skips_by_reason(totals, f"_s{i}")}
+                      for i in range(len(campaign["steps"]))],
             "series": hourly_series(totals, campaign.get("started_at")),
         }
+
+    def sent(self, campaign_ids: list[str]) -> dict[str, int]:
+        """How many emails (or texts) each campaign sent: a list of campaigns shows it (one read each)."""
+        return {campaign_id: int(self.stats.totals(f"campaign#{campaign_id}").get("sent", 0))
+                for campaign_id in campaign_ids}
 
     # ------------------------------------------------------------ pools
 

@@ -1,19 +1,27 @@
-"""Campaigns: create, schedule, pause, resume, cancel, test sends and job alerts."""
+"""Campaigns: create, schedule, pause, resume, cancel, test sends and job alerts; drafts written a part at a time
+(the workspace's wizard), and the review of who can be reached before scheduling (campaign_review.py)."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from ..domain.bodies import parse_body
-from ..domain.campaigns import CampaignTestBody, check_transition, validate_campaign
+from ..domain.campaigns import (DEFAULT_EXITS, CampaignTestBody, check_transition, incomplete, validate_campaign,
+                                validate_campaign_patch)
 from ..domain.clock import iso, new_id, utcnow
 from ..domain.errors import Conflict, NotFound, RateLimited, ValidationError
 from ..domain.suppression import is_suppressed
 from ..domain.vocabulary import CampaignAction, CampaignStatus, Category, Channel, EnrollmentMode
 from ..observability import logger
+from .campaign_review import CampaignReview
 
 VIEW = ("id", "name", "channel", "category", "audience", "steps", "send_at", "enrollment", "exit_on",
         "status", "job_id", "created_at", "updated_at", "started_at", "finished_at")
 TESTS_PER_HOUR = 20
+# The store's layout of a campaign's definition (store/campaigns.py DEFINITION: one JSON attribute), which a
+# draft's change rewrites; and the category a draft holds before its settings give it one (the store needs text).
+DEFINITION = ("audience", "steps", "send_at", "enrollment", "exit_on")
+NO_CATEGORY = ""
 
 
 class CampaignService:
@@ -34,31 +42,83 @@ class CampaignService:
     @staticmethod
     def view(campaign: dict) -> dict:
         data = {k: campaign.get(k) for k in VIEW}
+        data["category"] = data["category"] or None  # a draft without its settings yet
         data["progress"] = {"enqueued": campaign.get("enqueued", 0), "processed": campaign.get("processed", 0)}
         return data
 
     def create(self, body: object, *, job_id: str | None = None) -> dict:
         definition = validate_campaign(body)
-        problems = {}
-        audience = definition["audience"]
-        for field in ("pools", "exclude_pools"):
-            missing = [p for p in audience[field] if self.pools.get(p) is None]
-            if missing:
-                problems[f"audience.{field}"] = "no such pool: " + ", ".join(missing)
-        for index, step in enumerate(definition["steps"]):
-            template = self.templates.get(step["template_id"])
-            if template is None:
-                problems[f"steps[{index}].template_id"] = f"no template {step['template_id']}"
-            elif definition["channel"] == Channel.SMS and not template.get("text"):
-                problems[f"steps[{index}].template_id"] = "an SMS step needs a template with a text part"
-        if problems:
-            raise ValidationError("invalid campaign: " + ", ".join(sorted(problems)), problems)
+        self._check_references(definition)
+        return self._create(definition, job_id)
+
+    def start(self, body: object) -> dict:
+        """A draft from its name and audience (the wizard's first page); its steps and settings come by `patch`."""
+        given = validate_campaign_patch(body)
+        missing = {k: v for k, v in incomplete(given).items() if k in ("name", "audience.pools")}
+        if missing:
+            raise ValidationError("invalid campaign: " + ", ".join(sorted(missing)), missing)
+        self._check_references(given)
+        definition = {"channel": Channel.EMAIL, "category": NO_CATEGORY, "steps": [], "send_at": None,
+                      "enrollment": EnrollmentMode.ONCE, "exit_on": list(DEFAULT_EXITS), **given}
+        return self._create(definition, None)
+
+    def _create(self, definition: dict, job_id: str | None) -> dict:
         now = iso()
         campaign = {"id": new_id("camp"), **definition, "status": CampaignStatus.DRAFT, "job_id": job_id,
                     "created_at": now, "updated_at": now, "enqueued": 0, "processed": 0}
         self.campaigns.create(campaign)
         logger().info("campaign created", extra={"campaign_id": campaign["id"]})
         return self.view(campaign)
+
+    def patch(self, campaign_id: str, body: object) -> dict:
+        """A draft's change: the fields sent, each checked as when a campaign is made. Only a draft changes."""
+        campaign = self.get(campaign_id)
+        if campaign["status"] != CampaignStatus.DRAFT:
+            raise Conflict(f"a {campaign['status']} campaign cannot change: only a draft does",
+                           {"status": campaign["status"]}, code="invalid_state")
+        given = validate_campaign_patch(body)
+        self._check_references({**given, "channel": given.get("channel", campaign["channel"])})
+        changed = {**campaign, **given, "updated_at": iso()}
+        if given.get("channel") == Channel.SMS and "steps" not in given:  # the steps' templates need a text part
+            self._check_references({"channel": Channel.SMS, "steps": changed["steps"]})
+        stored = {k: changed[k] for k in ("name", "channel", "category", "updated_at")}
+        stored["definition"] = json.dumps({k: changed.get(k) for k in DEFINITION}, separators=(",", ":"))
+        if not self.campaigns.transition(campaign_id, CampaignStatus.DRAFT, CampaignStatus.DRAFT, **stored):
+            raise Conflict("the campaign changed meanwhile; read it and try again", code="invalid_state")
+        return self.view(self.get(campaign_id))
+
+    def _check_references(self, definition: dict) -> None:
+        """The pools and templates a campaign (or a draft's change) names exist; an SMS step's template has text."""
+        problems = {}
+        audience = definition.get("audience") or {}
+        for field in ("pools", "exclude_pools"):
+            missing = [p for p in audience.get(field) or [] if self.pools.get(p) is None]
+            if missing:
+                problems[f"audience.{field}"] = "no such pool: " + ", ".join(missing)
+        for index, step in enumerate(definition.get("steps") or []):
+            template = self.templates.get(step["template_id"])
+            if template is None:
+                problems[f"steps[{index}].template_id"] = f"no template {step['template_id']}"
+            elif definition.get("channel") == Channel.SMS and not template.get("text"):
+                problems[f"steps[{index}].template_id"] = "an SMS step needs a template with a text part"
+        if problems:
+            raise ValidationError("invalid campaign: " + ", ".join(sorted(problems)), problems)
+
+    def review(self, campaign_id: str) -> dict:
+        """How many people the audience holds, how many can be reached, why the others cannot (bounded: it may
+        answer `complete: false`, and goes on when asked again)."""
+        campaign = self.get(campaign_id)
+        missing = incomplete(campaign)
+        if missing:
+            raise Conflict("the campaign is not complete: " + ", ".join(sorted(missing)), missing, code="incomplete")
+        return CampaignReview(self.settings, self.candidates, self.pool_service.memberships, self.keys).review(campaign)
+
+    def schedule(self, campaign_id: str, send_at: str | None) -> dict:
+        """The wizard's last step: a draft scheduled now (send_at None) or at `send_at`."""
+        campaign = self.get(campaign_id)
+        if campaign["status"] == CampaignStatus.DRAFT and campaign.get("send_at") != send_at:
+            self.patch(campaign_id, {"send_at": send_at})
+        return self.act(campaign_id, CampaignAction.SCHEDULE)
 
     def get(self, campaign_id: str) -> dict:
         campaign = self.campaigns.get(campaign_id)
@@ -74,6 +134,9 @@ class CampaignService:
         campaign = self.get(campaign_id)
         status = campaign["status"]
         check_transition(status, action)
+        missing = incomplete(campaign) if action == CampaignAction.SCHEDULE else {}
+        if missing:  # a draft started in the workspace and not finished
+            raise ValidationError("the campaign is not complete: " + ", ".join(sorted(missing)), missing)
         now = iso()
         if action == CampaignAction.SCHEDULE:
             due = max(campaign.get("send_at") or now, now) if campaign.get("send_at") else now

@@ -2,7 +2,8 @@
 send queue.
 
 Nothing is scanned: campaigns and enrollments with work due sit on sparse `due` indexes (sharded).
-A campaign's audience is paged through its pools' memberships; after each page the fan-out
+A campaign's audience is paged through its pools' memberships (audience.py: each person once, the
+excluded pools' members left out, as the review before scheduling counts them); after each page the fan-out
 checkpoint is saved, so a crash or a timeout re-enqueues at most one page (the workers' claims
 make that harmless) and a campaign larger than one invocation goes on at the next tick. A lease on
 the campaign keeps two schedulers from working on it at once.
@@ -16,8 +17,9 @@ from datetime import timedelta
 from ..domain.clock import iso, utcnow
 from ..domain.vocabulary import CampaignStatus, EnrollmentMode
 from ..observability import logger
+from .audience import PAGE, AudienceReader, Position
 
-FANOUT_PAGE = 500
+FANOUT_PAGE = PAGE
 RECIPIENTS_PER_MESSAGE = 100
 CAMPAIGN_LEASE = timedelta(minutes=5)
 STEP_LEASE = timedelta(minutes=15)  # a queued step that never ran becomes due again after this
@@ -33,6 +35,7 @@ class Scheduler:
         self.enrollments = enrollments
         self.memberships = memberships
         self.send_queue = send_queue
+        self.audience = AudienceReader(memberships, FANOUT_PAGE)
 
     def tick(self, budget_seconds: float = 40.0) -> dict:
         deadline = time.monotonic() + budget_seconds
@@ -64,35 +67,18 @@ class Scheduler:
             self.campaigns.transition(campaign_id, campaign["status"], campaign["status"], due_at=None)
             return campaign["status"]
         fanout = campaign.get("fanout") or {"pool": 0, "cursor": None, "done": False, "started_at": iso(now)}
-        pools = campaign["audience"]["pools"]
         while not fanout["done"]:
             if time.monotonic() > deadline:
                 return "continues"
-            ids, cursor = self.memberships_page(pools[fanout["pool"]], fanout["cursor"])
-            ids = self._without_excluded(campaign, ids)
+            ids, position = self.audience.page(campaign, Position.of(fanout))
             self._enqueue(campaign_id, 0, ids)
-            fanout["cursor"] = cursor
-            if not cursor:
-                fanout["pool"] += 1
-                fanout["done"] = fanout["pool"] >= len(pools)
-                if fanout["done"]:
-                    fanout["swept_at"] = fanout["started_at"]
+            fanout.update(position.view())
+            if position.done:
+                fanout["swept_at"] = fanout["started_at"]
             self.campaigns.checkpoint(campaign_id, fanout, len(ids))
         if campaign["enrollment"] == EnrollmentMode.CONTINUOUS:
             return self._sweep(campaign, fanout, now)
         return self._maybe_finished(campaign_id)
-
-    def memberships_page(self, pool_id: str, cursor: str | None) -> tuple[list[str], str | None]:
-        return self.memberships.ids_page(pool_id, limit=FANOUT_PAGE, cursor=cursor)
-
-    def _without_excluded(self, campaign: dict, ids: list[str]) -> list[str]:
-        ids = list(dict.fromkeys(ids))
-        for pool_id in campaign["audience"].get("exclude_pools") or []:
-            excluded = set()
-            for start in range(0, len(ids), 100):
-                excluded |= set(self.memberships.existing(pool_id, ids[start:start + 100]))
-            ids = [i for i in ids if i not in excluded]
-        return ids
 
     def _enqueue(self, campaign_id: str, step: int, ids: list[str]) -> None:
         messages = [{"type": "campaign", "campaign_id": campaign_id, "step": step,
@@ -105,12 +91,12 @@ class Scheduler:
         """Continuous enrollment: people who joined the audience pools since the last sweep."""
         since = fanout.get("swept_at") or fanout["started_at"]
         found = 0
-        for pool_id in campaign["audience"]["pools"]:
+        for index, pool_id in enumerate(campaign["audience"]["pools"]):
             since_with_overlap = iso(_parse(since) - SWEEP_OVERLAP)
             cursor = None
             while True:
                 ids, cursor = self.memberships.joined_since(pool_id, since_with_overlap, limit=FANOUT_PAGE, cursor=cursor)
-                ids = self._without_excluded(campaign, ids)
+                ids = self.audience.kept(campaign, ids, index)
                 self._enqueue(campaign["id"], 0, ids)
                 found += len(ids)
                 if not cursor:

@@ -37,6 +37,7 @@ class Read:
     job: dict | None
     prepared: dict  # candidate id -> what the channel sends, or the Outcome of a render that failed
     claims: dict = field(default_factory=dict)  # candidate id -> the claim item (every one tried, taken or not)
+    claimed_as: dict = field(default_factory=dict)  # candidate id -> the person as their claim left them stored
 
 
 class Claims:
@@ -110,8 +111,13 @@ class Claims:
                     "marketing_sends": with_send(read.people[i].get(cap_field), read.now),
                     "claim": read.claims[i]} for i in ids]
         claimed_keys, lost_keys = self.sends.claim(entries) if entries else ([], [])
-        by_key = {e["key"]: e["candidate_id"] for e in entries}
-        return [by_key[k] for k in claimed_keys], [by_key[k] for k in lost_keys]
+        by_key = {e["key"]: e for e in entries}
+        for key in claimed_keys:  # what the claim's transaction wrote: the recorder writes on from there, unread
+            entry = by_key[key]
+            person = read.people[entry["candidate_id"]]
+            read.claimed_as[entry["candidate_id"]] = dict(person, version=entry["version"] + 1,
+                                                          **{cap_field: entry["marketing_sends"]})
+        return [by_key[k]["candidate_id"] for k in claimed_keys], [by_key[k]["candidate_id"] for k in lost_keys]
 
     @staticmethod
     def item(campaign: dict, step: int, person: dict, now: datetime, template: dict) -> dict:

@@ -79,7 +79,8 @@ class CampaignSender:
     """The campaign messages of the send queue (built by chalicelib/wiring.py: one per container)."""
 
     def __init__(self, settings, campaigns, templates, candidates, sends, enrollments, jobs, mailer,
-                 limiter, send_queue, sms=None, threads: int = MAX_SEND_THREADS, stats=None, timeline=None):
+                 limiter, send_queue, sms=None, threads: int = MAX_SEND_THREADS, stats=None, timeline=None,
+                 memberships=None):
         self.campaigns = campaigns
         self.templates = templates
         self.candidates = candidates
@@ -91,7 +92,7 @@ class CampaignSender:
         self.channels: dict[str, EmailChannel | SmsChannel] = {Channel.EMAIL: EmailChannel(self.sender, mailer, limiter),
                                                                Channel.SMS: SmsChannel(self.sender, sms)}
         self.claims = Claims(settings, candidates, sends)
-        self.recorder = Recorder(self.claims, campaigns, sends, enrollments, send_queue, stats, timeline)
+        self.recorder = Recorder(self.claims, campaigns, sends, enrollments, send_queue, stats, timeline, memberships)
         self._threads = threads
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="send")
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read")

@@ -9,7 +9,9 @@ One chunk at a time, on the pipeline's recording thread, after every send of the
   sequence's deferred people wait on their enrollment instead;
 - skips of a broadcast are recorded with their reason (an erased person only counted);
 - a sequence moves each person on (next step, completed, exited);
-- the campaign's processed count (the scheduler compares it with what it enqueued) and its stats.
+- the people sent to were contacted: their `last_contacted_at` (and their pools' copies of it);
+- the campaign's processed count and its stats (skips by reason too); a broadcast whose every recipient
+  is processed once its fan-out is done is sent, there and then (the scheduler's own check comes a minute later).
 """
 from __future__ import annotations
 
@@ -18,8 +20,9 @@ from datetime import timedelta
 from ...domain.analytics import hour_key
 from ...domain.campaigns import Decision, next_step_due
 from ...domain.clock import iso
-from ...domain.vocabulary import BatchOutcome, DecisionAction, DecisionReason, EnrollmentStatus, SendStatus
-from ...observability import count
+from ...domain.vocabulary import (BatchOutcome, CampaignStatus, DecisionAction, DecisionReason, EnrollmentMode,
+                                  EnrollmentStatus, SendStatus)
+from ...observability import count, logger
 from .channels import Outcome
 from .claims import Claims, Read
 
@@ -31,7 +34,8 @@ NOT_ADVANCED = (DecisionReason.OPENED_PREVIOUS_STEP, DecisionReason.CLICKED_PREV
 
 
 class Recorder:
-    def __init__(self, claims: Claims, campaigns, sends, enrollments, send_queue, stats=None, timeline=None):
+    def __init__(self, claims: Claims, campaigns, sends, enrollments, send_queue, stats=None, timeline=None,
+                 memberships=None):
         self.claims = claims
         self.campaigns = campaigns
         self.sends = sends
@@ -39,6 +43,7 @@ class Recorder:
         self.send_queue = send_queue
         self.stats = stats
         self.timeline = timeline
+        self.memberships = memberships  # MembershipSync: the pools' copies of a person follow their last contact
 
     def record(self, campaign: dict, step: int, read: Read, outcomes: list[Outcome], message: dict,
                done: dict) -> None:
@@ -62,7 +67,10 @@ class Recorder:
         if step == 0:  # the fan-out counted these in; the scheduler compares the two
             self.campaigns.add_processed(campaign["id"],
                                          len(read.ids) - len(retry) - (0 if read.sequence else len(waiting)))
-        self._count(campaign, step, read, outcomes, len(skipped))
+        self._count(campaign, step, read, outcomes, skipped)
+        self._contacted(read, [o for o in outcomes if o.status == BatchOutcome.SENT])
+        if step == 0 and not read.sequence:
+            self._finish(campaign)
 
     def _outcomes(self, campaign: dict, step: int, read: Read, outcomes: list[Outcome], done: dict) -> list[str]:
         """Records sent and failed sends, releases the claims of those to retry; returns who to retry."""
@@ -98,14 +106,59 @@ class Recorder:
         for delay, again in by_delay.items():
             self.send_queue.send({**message, "recipients": again}, delay_seconds=delay)
 
-    def _count(self, campaign: dict, step: int, read: Read, outcomes: list[Outcome], skipped: int) -> None:
+    def _count(self, campaign: dict, step: int, read: Read, outcomes: list[Outcome], skipped: list[str]) -> None:
         sent = len([o for o in outcomes if o.status == BatchOutcome.SENT])
         if self.stats is not None and (sent or skipped):
+            reasons: dict[str, int] = {}
+            for candidate_id in skipped:  # skips by reason, in all and per step (the campaign page's breakdown)
+                reason = read.decisions[candidate_id].reason
+                for name in (f"skipped_{reason}", f"skipped_{reason}_s{step}"):
+                    reasons[name] = reasons.get(name, 0) + 1
             self.stats.add(f"campaign#{campaign['id']}", {
                 "sent": sent, f"sent_s{step}": sent, f"sent_{hour_key(iso(read.now))}": sent,
-                "skipped": skipped, f"skipped_s{step}": skipped})
+                "skipped": len(skipped), f"skipped_s{step}": len(skipped), **reasons})
         if sent:
             count("CampaignEmailSent", sent)
+
+    def _contacted(self, read: Read, sent: list[Outcome]) -> None:
+        """The people sent to were contacted now. One write each, unread: each is written as their claim left
+        them (read.claimed_as) with `last_contacted_at`, if nobody changed them since; only those who changed
+        are read again. Their pools' copies follow (MembershipSync, as for every change to a person)."""
+        at = iso(read.now)
+        written = {}
+        for outcome in sent:
+            person = read.claimed_as.get(outcome.candidate_id)
+            if person is not None:
+                written[outcome.candidate_id] = dict(person, last_contacted_at=max(person.get("last_contacted_at")
+                                                                                   or "", at))
+        if not written:
+            return
+        candidates = self.claims.candidates
+        changes = []
+        lost = {c["id"] for c in candidates.save_many(list(written.values()))}
+        for candidate_id, after in written.items():
+            if candidate_id not in lost:
+                changes.append((read.people[candidate_id], dict(after, version=after["version"] + 1)))
+                continue
+            changed = candidates.update(candidate_id, lambda current: dict(
+                current, last_contacted_at=max(current.get("last_contacted_at") or "", at)))
+            if changed is not None:  # None: erased meanwhile
+                changes.append(changed)
+        if self.memberships is not None:
+            self.memberships.apply(changes)
+
+    def _finish(self, campaign: dict) -> None:
+        """A broadcast is sent once its fan-out is done and every recipient it enqueued is processed: said now,
+        not at the scheduler's next look (a finished campaign never reads "sending")."""
+        if campaign.get("enrollment") == EnrollmentMode.CONTINUOUS:
+            return  # it goes on taking newcomers until cancelled
+        current = self.campaigns.get(campaign["id"])
+        if (current is None or current["status"] != CampaignStatus.SENDING or not (current.get("fanout") or {}).get("done")
+                or current.get("processed", 0) < current.get("enqueued", 0)):
+            return
+        if self.campaigns.transition(campaign["id"], CampaignStatus.SENDING, CampaignStatus.SENT, due_at=None,
+                                     finished_at=iso()):
+            logger().info("campaign sent", extra={"campaign_id": campaign["id"]})
 
     def _advance(self, campaign: dict, step: int, read: Read, retry: set[str], done: dict) -> None:
         """Each person's enrollment after this step: the next step when due, completed, exited, or waiting."""
