@@ -1,9 +1,521 @@
-"""Campaigns in the workspace: the wizard (audience, steps, settings, review), scheduling, pause, resume, cancel, a campaign's page.
+"""Campaigns in the workspace: the wizard (audience, steps, settings, review), scheduling, pause, resume, cancel,
+a campaign's page.
 
 Pages are server-rendered (chalicelib/web/workspace.py) and pass the gate like every recruiter route (`api.page`).
+The wizard keeps its state in a draft campaign: its first page makes the draft (CampaignService.start), each
+later page changes it (CampaignService.patch, as PATCH /campaigns/{id}); every page has Back and Next. The review
+counts the audience with the sender's own decision (CampaignService.review, as GET /campaigns/{id}/review),
+a bounded piece per request: while it is not complete, the figures poll (htmx) until they are.
+Steps are numbered 1..n on every page (the API's `step` is that number less one).
 """
 from __future__ import annotations
 
-from . import blueprint
+from functools import lru_cache
+
+from chalice import Response
+
+from .. import wiring
+from ..domain.campaigns import (EXITS, MAX_STEPS, TRANSITIONS, delay_words, read_delay, send_time)
+from ..domain.clock import iso, utcnow
+from ..domain.errors import CrmError, ValidationError
+from ..domain.vocabulary import (CampaignAction, CampaignStatus, Category, DecisionReason, EnrollmentMode,
+                                 StepCondition)
+from ..http import ALL_TYPES, read_form_or_json
+from . import blueprint, current_principal
 
 routes, api = blueprint(__name__)
+FORM_LIMIT = 32 * 1024
+CAMPAIGNS_PAGE = 50
+OPTIONS_LIMIT = 500  # pools and templates offered in the wizard
+WIZARD = (("audience", "Audience"), ("steps", "Steps"), ("settings", "Settings"), ("review", "Review"))
+
+CATEGORIES = {Category.COMPANY_NEWS: "Company news", Category.INDUSTRY_INSIGHTS: "Industry insights",
+              Category.CAREER_ADVICE: "Career advice", Category.JOB_ALERT: "Job alert",
+              Category.EVENT_INVITE: "Event invite"}
+CONDITIONS = {StepCondition.ALWAYS: "Always",
+              StepCondition.NOT_OPENED: "Only if the previous email was not opened",
+              StepCondition.NOT_CLICKED: "Only if the previous email was not clicked"}
+ENROLLMENTS = {EnrollmentMode.ONCE: ("Once", "The people in the audience when the campaign starts."),
+               EnrollmentMode.CONTINUOUS: ("Continuous", "People who join the audience's pools later get it too, "
+                                                          "until you cancel it.")}
+EXIT_LABELS = {DecisionReason.UNSUBSCRIBED: "They unsubscribe", DecisionReason.BOUNCED: "Their address bounces",
+               DecisionReason.APPLIED: "They apply for a job", DecisionReason.HIRED: "They are hired",
+               DecisionReason.CLICKED: "They click a link in this campaign"}
+# Why a person is not emailed (the review, a campaign's skips), in words.
+REASONS = {
+    DecisionReason.NOT_SUBSCRIBED: "Not subscribed: no marketing consent yet",
+    DecisionReason.NO_CONSENT: "No marketing consent recorded",
+    DecisionReason.UNSUBSCRIBED: "Unsubscribed", DecisionReason.BOUNCED: "Their address bounced",
+    DecisionReason.COMPLAINED: "Marked an email as spam", DecisionReason.ERASED: "Erased",
+    DecisionReason.CATEGORY_OPT_OUT: "Opted out of this category",
+    DecisionReason.FREQUENCY_CAP: "Over the frequency cap (emails in the last 7 days)",
+    DecisionReason.APPLIED: "Applied (leaves the campaign)", DecisionReason.HIRED: "Hired (leaves the campaign)",
+    DecisionReason.CLICKED: "Clicked (leaves the campaign)",
+    DecisionReason.OPENED_PREVIOUS_STEP: "Opened the previous email",
+    DecisionReason.CLICKED_PREVIOUS_STEP: "Clicked the previous email",
+    DecisionReason.NO_SMS_CONSENT: "No consent to texts", DecisionReason.NO_PHONE: "No usable phone number",
+    DecisionReason.CANCELLED: "The campaign was cancelled", "unrecorded": "Not recorded (skipped before reasons were)",
+}
+STATUS_WORDS = {CampaignStatus.DRAFT: "Draft", CampaignStatus.SCHEDULED: "Scheduled", CampaignStatus.SENDING: "Sending",
+                CampaignStatus.SENT: "Sent", CampaignStatus.PAUSED: "Paused", CampaignStatus.CANCELLED: "Cancelled"}
+ACTIONS = (CampaignAction.PAUSE, CampaignAction.RESUME, CampaignAction.CANCEL)
+
+
+# ---------------------------------------------------------------- the list
+
+@routes.route("/dashboard/campaigns", methods=["GET"])
+@api.page
+def campaign_list():
+    from ..web.workspace import page
+
+    cursor = _query("cursor")
+    campaigns, next_cursor = wiring.campaigns().list(CAMPAIGNS_PAGE, cursor)
+    sent = wiring.analytics().sent([c["id"] for c in campaigns if c["status"] != CampaignStatus.DRAFT])
+    return page("campaigns/list.html", current_principal(), section="campaigns", title="Campaigns",
+                campaigns=campaigns, sent=sent, pools=_pool_names(), next_cursor=next_cursor, paged=bool(cursor),
+                **_words())
+
+
+# ---------------------------------------------------------------- 1. audience
+
+@routes.route("/dashboard/campaigns/new", methods=["GET"])
+@api.page
+def campaign_new():
+    return _audience_page(None, {"name": "", "pools": [], "exclude_pools": []})
+
+
+@routes.route("/dashboard/campaigns/new", methods=["POST"], content_types=ALL_TYPES)
+@api.page
+def campaign_start():
+    from ..web.workspace import redirect
+
+    values = _audience_values(_form())
+    try:
+        draft = _with_pools_problem(values, lambda body: wiring.campaigns().start(body))
+    except ValidationError as error:
+        return _audience_page(None, values, error)
+    return redirect(f"/dashboard/campaigns/{draft['id']}/steps")
+
+
+@routes.route("/dashboard/campaigns/{campaign_id}/audience", methods=["GET"])
+@api.page
+def campaign_audience(campaign_id):
+    campaign = _draft(campaign_id)
+    if isinstance(campaign, Response):
+        return campaign
+    audience = campaign["audience"]
+    return _audience_page(campaign, {"name": campaign["name"], "pools": audience["pools"],
+                                     "exclude_pools": audience.get("exclude_pools") or []})
+
+
+@routes.route("/dashboard/campaigns/{campaign_id}/audience", methods=["POST"], content_types=ALL_TYPES)
+@api.page
+def campaign_audience_save(campaign_id):
+    from ..web.workspace import redirect
+
+    campaign = wiring.campaigns().get(campaign_id)
+    values = _audience_values(_form())
+    try:
+        _with_pools_problem(values, lambda body: wiring.campaigns().patch(campaign_id, body))
+    except ValidationError as error:
+        return _audience_page(campaign, values, error)
+    return redirect(f"/dashboard/campaigns/{campaign_id}/steps")
+
+
+def _audience_values(form: dict) -> dict:
+    return {"name": _text(form, "name"), "pools": _ids(form, "pools"), "exclude_pools": _ids(form, "exclude_pools")}
+
+
+def _with_pools_problem(values: dict, save):
+    """`save(body)` of the audience form; no pool ticked is said in the form's words, with the other problems
+    (the service says it of a list of ids)."""
+    body = {"name": values["name"], "audience": {"pools": values["pools"], "exclude_pools": values["exclude_pools"]}}
+    try:
+        result = save(body)
+    except ValidationError as error:
+        if not values["pools"]:
+            error.fields["audience.pools"] = "choose at least one pool"
+        raise
+    return result
+
+
+def _audience_page(campaign: dict | None, values: dict, error: CrmError | None = None) -> Response:
+    from ..web.workspace import page
+
+    pools, _ = wiring.pools().list(OPTIONS_LIMIT, None)
+    problems = _problems(error, {"audience.pools": "pools", "audience.exclude_pools": "exclude_pools"})
+    if "audience" in problems:
+        problems.setdefault("pools", problems.pop("audience"))
+    return page("campaigns/audience.html", current_principal(), section="campaigns",
+                title="New campaign" if campaign is None else f"Audience: {campaign['name']}", campaign=campaign,
+                values=values, pools=pools, problems=problems, error=error, status=400 if error else 200,
+                **_wizard("audience", campaign), **_words())
+
+
+# ---------------------------------------------------------------- 2. steps
+
+@routes.route("/dashboard/campaigns/{campaign_id}/steps", methods=["GET"])
+@api.page
+def campaign_steps(campaign_id):
+    campaign = _draft(campaign_id)
+    if isinstance(campaign, Response):
+        return campaign
+    return _steps_page(campaign, {"template_id": "", "delay": "", "condition": StepCondition.ALWAYS})
+
+
+@routes.route("/dashboard/campaigns/{campaign_id}/steps", methods=["POST"], content_types=ALL_TYPES)
+@api.page
+def campaign_steps_save(campaign_id):
+    """`action`: add (the step in the form), next (it too, if a template is chosen; then the settings), or
+    remove:<n> (step n, counted from 1)."""
+    from ..web.workspace import redirect
+
+    service = wiring.campaigns()
+    campaign = service.get(campaign_id)
+    form = _form()
+    action = _text(form, "action")
+    pending = {"template_id": _text(form, "template_id"), "delay": _text(form, "delay"),
+               "condition": _text(form, "condition") or StepCondition.ALWAYS}
+    steps = list(campaign["steps"])
+    try:
+        if action.startswith("remove:"):
+            del steps[_step_number(action.partition(":")[2], len(steps)) - 1]
+            _keep_first_always(steps)
+            service.patch(campaign_id, {"steps": steps})
+            return redirect(f"/dashboard/campaigns/{campaign_id}/steps")
+        if action not in ("add", "next"):
+            raise ValidationError.field("action", "add, next or remove a step")
+        if action == "add" or pending["template_id"]:
+            steps.append(_step(pending, len(steps)))
+            service.patch(campaign_id, {"steps": steps})
+        if action == "next":
+            if not steps:
+                raise ValidationError.field("template_id", "choose a template for the first step")
+            return redirect(f"/dashboard/campaigns/{campaign_id}/settings")
+    except ValidationError as error:
+        return _steps_page(campaign, pending, error)
+    return redirect(f"/dashboard/campaigns/{campaign_id}/steps")
+
+
+def _step(pending: dict, index: int) -> dict:
+    """The step the form describes, as the campaign holds it (its delay in ISO 8601)."""
+    if not pending["template_id"]:
+        raise ValidationError.field("template_id", "choose a template")
+    if len(pending["template_id"]) > 100:
+        raise ValidationError.field("template_id", "choose a template from the list")
+    if index >= MAX_STEPS:
+        raise ValidationError.field("template_id", f"a campaign has at most {MAX_STEPS} steps")
+    try:
+        delay = read_delay(pending["delay"])
+    except ValueError as exc:
+        raise ValidationError.field("delay", str(exc)) from None
+    return {"template_id": pending["template_id"], "delay": delay, "condition": pending["condition"]}
+
+
+def _keep_first_always(steps: list[dict]) -> None:
+    """The first step has no previous email to have opened: when a removal makes a step first, it goes always."""
+    if steps:
+        steps[0] = dict(steps[0], condition=StepCondition.ALWAYS)
+
+
+def _step_number(text: str, count: int) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= count:
+        raise ValidationError.field("action", f"a step from 1 to {count}")
+    return int(text)
+
+
+def _steps_page(campaign: dict, pending: dict, error: CrmError | None = None) -> Response:
+    from ..web.workspace import page
+
+    templates = _templates()
+    index = len(campaign["steps"])
+    places = {f"steps[{index}].{name}": name for name in ("template_id", "delay", "condition")}
+    problems = _problems(error, places)
+    return page("campaigns/steps.html", current_principal(), section="campaigns", title=f"Steps: {campaign['name']}",
+                campaign=campaign, templates=templates, template_names={t["id"]: t["name"] for t in templates},
+                pending=pending, problems=problems, error=error,
+                max_steps=MAX_STEPS, status=400 if error else 200, **_wizard("steps", campaign), **_words())
+
+
+# ---------------------------------------------------------------- 3. settings
+
+@routes.route("/dashboard/campaigns/{campaign_id}/settings", methods=["GET"])
+@api.page
+def campaign_settings(campaign_id):
+    campaign = _draft(campaign_id)
+    if isinstance(campaign, Response):
+        return campaign
+    category = campaign.get("category") or _first_template_category(campaign)
+    values = {"category": category, "enrollment": campaign["enrollment"], "exit_on": campaign["exit_on"]}
+    return _settings_page(campaign, values)
+
+
+@routes.route("/dashboard/campaigns/{campaign_id}/settings", methods=["POST"], content_types=ALL_TYPES)
+@api.page
+def campaign_settings_save(campaign_id):
+    from ..web.workspace import redirect
+
+    campaign = wiring.campaigns().get(campaign_id)
+    form = _form()
+    values = {"category": _text(form, "category"), "enrollment": _text(form, "enrollment"),
+              "exit_on": _choices(form, "exit_on")}
+    try:
+        wiring.campaigns().patch(campaign_id, values)
+    except ValidationError as error:
+        return _settings_page(campaign, values, error)
+    return redirect(f"/dashboard/campaigns/{campaign_id}/review")
+
+
+def _first_template_category(campaign: dict) -> str:
+    """A new draft's category: its first email's (the category people opt out of)."""
+    for step in campaign["steps"][:1]:
+        try:
+            return wiring.templates().get(step["template_id"]).get("category") or ""
+        except CrmError:
+            return ""
+    return ""
+
+
+def _settings_page(campaign: dict, values: dict, error: CrmError | None = None) -> Response:
+    from ..web.workspace import page
+
+    return page("campaigns/settings.html", current_principal(), section="campaigns",
+                title=f"Settings: {campaign['name']}", campaign=campaign, values=values,
+                problems=_problems(error, {}), error=error, exits=EXITS, status=400 if error else 200,
+                **_wizard("settings", campaign), **_words())
+
+
+# ---------------------------------------------------------------- 4. review and schedule
+
+@routes.route("/dashboard/campaigns/{campaign_id}/review", methods=["GET"])
+@api.page
+def campaign_review(campaign_id):
+    campaign = _draft(campaign_id)
+    if isinstance(campaign, Response):
+        return campaign
+    return _review_page(campaign, {"send_at": "", "timezone": "UTC"})
+
+
+@routes.route("/dashboard/campaigns/{campaign_id}/review/figures", methods=["GET"])
+@api.page
+def campaign_review_figures(campaign_id):
+    """The review's figures as counted so far (each request counts a bounded piece more): polled until complete."""
+    from ..web.workspace import fragment
+
+    campaign = wiring.campaigns().get(campaign_id)
+    return fragment("campaigns/_figures.html", campaign=campaign, figures=wiring.campaigns().review(campaign_id),
+                    **_words())
+
+
+@routes.route("/dashboard/campaigns/{campaign_id}/schedule", methods=["POST"], content_types=ALL_TYPES)
+@api.page
+def campaign_schedule(campaign_id):
+    from ..web.workspace import redirect
+
+    service = wiring.campaigns()
+    campaign = service.get(campaign_id)
+    form = _form()
+    values = {"send_at": _text(form, "send_at"), "timezone": _text(form, "timezone") or "UTC"}
+    try:  # no time: now
+        at = send_time(values["send_at"], values["timezone"], utcnow()) if values["send_at"].strip() else None
+        service.schedule(campaign_id, at)
+    except ValidationError as error:
+        return _review_page(campaign, values, error)
+    return redirect(f"/dashboard/campaigns/{campaign_id}")
+
+
+def _review_page(campaign: dict, values: dict, error: CrmError | None = None) -> Response:
+    from ..web.workspace import page
+
+    figures, incomplete = None, None
+    try:
+        figures = wiring.campaigns().review(campaign["id"])
+    except CrmError as problem:  # a draft still lacking a part: the review says which
+        incomplete = problem.fields or {"campaign": problem.message}
+    problems = _problems(error, {})
+    return page("campaigns/review.html", current_principal(), section="campaigns", title=f"Review: {campaign['name']}",
+                campaign=campaign, figures=figures, incomplete=incomplete, values=values, problems=problems,
+                error=error, zones=_zones(), pools=_pool_names(), templates=_template_names(),
+                status=400 if error else 200, **_wizard("review", campaign), **_words())
+
+
+# ---------------------------------------------------------------- a campaign's page
+
+@routes.route("/dashboard/campaigns/{campaign_id}", methods=["GET"])
+@api.page
+def campaign_page(campaign_id):
+    from ..web.workspace import page
+
+    service = wiring.campaigns()
+    stored = service.get(campaign_id)
+    campaign = service.view(stored)
+    data = wiring.analytics().campaign(campaign_id)
+    return page("campaigns/campaign.html", current_principal(), section="campaigns", title=campaign["name"],
+                campaign=campaign, data=data, pools=_pool_names(), templates=_template_names(),
+                actions=_allowed(campaign["status"]), live=_live(campaign), phase=_phase(stored), **_words())
+
+
+@routes.route("/dashboard/campaigns/{campaign_id}/status", methods=["GET"])
+@api.page
+def campaign_status(campaign_id):
+    """Polled while a campaign is scheduled or sending: its status and progress; once it is neither, the page
+    loads again (HX-Refresh) with its final figures."""
+    from ..web.workspace import fragment
+
+    service = wiring.campaigns()
+    stored = service.get(campaign_id)
+    campaign = service.view(stored)
+    live = _live(campaign)
+    return fragment("campaigns/_status.html", campaign=campaign, live=live, phase=_phase(stored),
+                    headers=None if live else {"HX-Refresh": "true"}, **_words())
+
+
+@routes.route("/dashboard/campaigns/{campaign_id}/pause", methods=["POST"], content_types=ALL_TYPES)
+@api.page
+def campaign_pause(campaign_id):
+    return _act(campaign_id, CampaignAction.PAUSE)
+
+
+@routes.route("/dashboard/campaigns/{campaign_id}/resume", methods=["POST"], content_types=ALL_TYPES)
+@api.page
+def campaign_resume(campaign_id):
+    return _act(campaign_id, CampaignAction.RESUME)
+
+
+@routes.route("/dashboard/campaigns/{campaign_id}/cancel", methods=["POST"], content_types=ALL_TYPES)
+@api.page
+def campaign_cancel(campaign_id):
+    return _act(campaign_id, CampaignAction.CANCEL)
+
+
+def _act(campaign_id: str, action: CampaignAction) -> Response:
+    from ..web.workspace import redirect
+
+    wiring.campaigns().act(campaign_id, action)  # a state that does not allow it: the 409 page says so
+    return redirect(f"/dashboard/campaigns/{campaign_id}")
+
+
+def _allowed(status: str) -> list[CampaignAction]:
+    return [action for action in ACTIONS if action in TRANSITIONS.get(status, set())]
+
+
+def _phase(campaign: dict) -> str:
+    """Where the campaign is, in words, as truthful as its status: "sending" only while messages are out."""
+    status, fanout = campaign["status"], campaign.get("fanout") or {}
+    if status == CampaignStatus.DRAFT:
+        return "Not scheduled yet."
+    if status == CampaignStatus.SCHEDULED:
+        start = campaign.get("send_at")
+        return f"Starts at {_when(start)}." if start and start > iso() else "Starts within a minute."
+    if status == CampaignStatus.SENDING:
+        if not fanout.get("done"):
+            return "Reading its audience and sending."
+        if campaign.get("enrollment") == EnrollmentMode.CONTINUOUS:
+            return "Sent to its audience; people who join its pools get it too, until it is cancelled."
+        if campaign.get("processed", 0) < campaign.get("enqueued", 0):
+            return "Sending."
+        return "Every first email is out; the later steps go as they fall due."
+    if status == CampaignStatus.SENT:
+        return f"Finished {_when(campaign.get('finished_at'))}: every step is done."
+    if status == CampaignStatus.PAUSED:
+        return "Nothing goes until it is resumed."
+    return f"Cancelled {_when(campaign.get('finished_at'))}." if campaign.get("finished_at") else "Cancelled."
+
+
+def _when(moment: str | None) -> str:
+    return f"{moment[:16].replace('T', ' ')} UTC" if moment else "some time ago"
+
+
+def _live(campaign: dict) -> bool:
+    """Whether the campaign's page follows it as it goes: while it is scheduled or sending."""
+    return campaign["status"] in (CampaignStatus.SCHEDULED, CampaignStatus.SENDING)
+
+
+# ---------------------------------------------------------------- helpers
+
+def _draft(campaign_id: str) -> dict | Response:
+    """The draft a wizard page edits; a campaign that is no longer a draft goes to its own page."""
+    from ..web.workspace import redirect
+
+    campaign = wiring.campaigns().get(campaign_id)
+    if campaign["status"] != CampaignStatus.DRAFT:
+        return redirect(f"/dashboard/campaigns/{campaign_id}")
+    return campaign
+
+
+def _wizard(current: str, campaign: dict | None) -> dict:
+    """The wizard's numbered parts (the current one marked; the later ones reachable once the draft exists)."""
+    return {"wizard": [{"key": key, "label": label, "number": n + 1, "current": key == current,
+                        "href": f"/dashboard/campaigns/{campaign['id']}/{key}" if campaign else None}
+                       for n, (key, label) in enumerate(WIZARD)]}
+
+
+def _words() -> dict:
+    return {"categories": CATEGORIES, "conditions": CONDITIONS, "enrollments": ENROLLMENTS,
+            "exit_labels": EXIT_LABELS, "reasons": REASONS, "status_words": STATUS_WORDS,
+            "delay_words": delay_words, "number": _number, "percent": _percent}
+
+
+def _problems(error: CrmError | None, places: dict[str, str]) -> dict[str, str]:
+    """The service's problems by the form's field names (`places`: the service's name -> the form's)."""
+    fields: dict[str, str] = dict(error.fields) if error is not None else {}
+    return {places.get(name, name): text for name, text in fields.items()}
+
+
+def _pool_names() -> dict[str, str]:
+    pools, _ = wiring.pools().list(OPTIONS_LIMIT, None)
+    return {p["id"]: p["name"] for p in pools}
+
+
+def _templates() -> list[dict]:
+    templates, _ = wiring.templates().list(OPTIONS_LIMIT, None)
+    return sorted(templates, key=lambda t: (t.get("name") or "").lower())
+
+
+def _template_names() -> dict[str, str]:
+    return {t["id"]: t["name"] for t in _templates()}
+
+
+@lru_cache(maxsize=1)
+def _zones() -> list[str]:
+    from zoneinfo import available_timezones
+
+    return sorted(zone for zone in available_timezones() if "/" in zone or zone == "UTC")
+
+
+def _form() -> dict:
+    return read_form_or_json(routes.current_request, FORM_LIMIT)
+
+
+def _query(name: str) -> str | None:
+    params = routes.current_request.query_params
+    return (params.get(name) if params else None) or None
+
+
+def _text(form: dict, name: str) -> str:
+    """A form field's text; a repeated field (a list) or a JSON non-string is refused (no page sends one)."""
+    value = form.get(name, "")
+    if not isinstance(value, str):
+        raise ValidationError.field(name, "one value, as text")
+    return value
+
+
+def _choices(form: dict, name: str) -> list[str]:
+    """A group of checkboxes: none, one (text) or several (a list of text)."""
+    value = form.get(name, [])
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise ValidationError.field(name, "a list of choices")
+    return values
+
+
+def _ids(form: dict, name: str) -> list[str]:
+    return list(dict.fromkeys(v for v in _choices(form, name) if v))
+
+
+def _number(value) -> str:
+    return f"{int(value or 0):,}"
+
+
+def _percent(rate) -> str:
+    return "n/a" if rate is None else f"{rate * 100:.1f}%"
