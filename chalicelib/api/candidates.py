@@ -25,10 +25,28 @@ def candidate_upsert():
 @api.recruiter
 def candidate_search():
     request = routes.current_request
-    params = request.query_params or {}
     limit, cursor = page_params(request)
-    return json_response(page(*wiring.candidates().search(
-        skill=params.get("skill"), q=params.get("q"), pool=params.get("pool"), limit=limit, cursor=cursor)))
+    found = wiring.candidates().browse(browse_query(request), limit=limit, cursor=cursor)
+    return json_response(page(found.items, found.next_cursor))
+
+
+def browse_query(request) -> dict[str, str]:
+    """A list's filters and sort from the query (domain/search.py FILTER_PARAMS), one value each: a repeated one
+    is refused rather than guessed at."""
+    from ..domain.errors import ValidationError
+    from ..domain.search import FILTER_PARAMS
+
+    params = request.query_params or {}
+    query = {}
+    for name in (*FILTER_PARAMS, "sort"):
+        if name not in params:
+            continue
+        values = params.getlist(name) if hasattr(params, "getlist") else [params[name]]
+        if len(values) > 1:
+            raise ValidationError.field(name, "give it once")
+        if values:
+            query[name] = values[0]
+    return query
 
 
 @routes.route("/candidates/import", methods=["POST"], content_types=ALL_TYPES)

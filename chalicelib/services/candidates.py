@@ -1,5 +1,8 @@
-"""Recruiter use cases on candidates: upsert, read, patch, search, touchpoints, timeline."""
+"""Recruiter use cases on candidates: upsert, read, patch, search and browse, touchpoints, timeline."""
 from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
 
 from ..domain.candidates import (
     apply_patch,
@@ -11,9 +14,10 @@ from ..domain.candidates import (
     validate_patch,
     validate_touchpoint,
 )
-from ..domain.clock import iso, new_id
-from ..domain.errors import Conflict, EmailTaken, NotFound, VersionConflict
-from ..domain.search import PeopleSearch
+from ..domain.clock import iso, new_id, utcnow
+from ..domain.errors import Conflict, EmailTaken, NotFound, ValidationError, VersionConflict
+from ..domain.pools import member_view
+from ..domain.search import BrowseFilter, BrowsePage, Sort
 from ..domain.suppression import SUPPRESSED, keep_opt_outs, weakens
 from ..domain.vocabulary import CandidateStatus
 from ..observability import logger
@@ -109,16 +113,40 @@ class CandidateService:
 
     def search(self, *, skill: str | None, q: str | None, pool: str | None, limit: int,
                cursor: str | None) -> tuple[list[dict], str | None]:
-        """Public views of people by skill and text in name or email, within a pool if named.
+        """Public views of people by skill and text in name or email, within a pool if named (browse's filters)."""
+        found = self.browse({"skill": skill or "", "q": q or "", "pool": pool or ""}, limit=limit, cursor=cursor)
+        return found.items, found.next_cursor
 
-        With a pool: a query of its memberships (cost in proportion to the pool). Without: a scan
-        of the candidates table (docs/architecture.md, "Data": where that stops scaling).
+    def browse(self, query: Mapping[str, str] | None, *, limit: int, cursor: str | None = None,
+               before: str | None = None, now: datetime | None = None) -> BrowsePage:
+        """A page of people who pass the filters in `query` (domain/search.py BrowseFilter: q, skill, role, tag,
+        pool, status, stage, country, city, remote, engagement, last_contact), in its `sort` order, after
+        `cursor`, or before `before` (the page before it).
+
+        Reads grow with the page, not the table: the browse index (store/browse.py; docs/architecture.md), or a
+        pool's memberships. Items are public views of current people; within a pool, the members' views (the
+        copies memberships carry, as GET /pools/{id}/members shows them).
         """
-        search = PeopleSearch.parse(skill, q)
-        if pool:
-            return self.pools.members(pool, limit, cursor, search)
-        items, next_cursor = self.candidates.scan(limit=limit, cursor=cursor, search=search)
-        return [public_view(c) for c in items], next_cursor
+        flt = BrowseFilter.parse(query)
+        sort = _sort(query, flt)
+        if flt.pool is not None:
+            self.pools.get(flt.pool)  # a pool that is not there: 404
+        now = now or utcnow()
+        listing = self.candidates.browse(flt, sort, limit=limit, cursor=before or cursor, backwards=before is not None,
+                                         now=now)
+        if before is not None and listing.reached_start and len(listing.items) < limit:
+            listing = self.candidates.browse(flt, sort, limit=limit, cursor=None, backwards=False, now=now)
+        view = member_view if flt.pool is not None else public_view
+        return BrowsePage([view(item) for item in listing.items], listing.next_cursor, listing.previous_cursor,
+                          listing.read, listing.indexed, sort)
+
+    def build_browse_index(self, pages: int | None = None) -> bool:
+        """The browse index's backfill, `pages` steps of it (None: to the end). True once everyone is in it.
+        Lists also advance it a step each until it is done (lazily); this is the one-off job that finishes it."""
+        done, steps = False, 0
+        while not done and (pages is None or steps < pages):
+            done, steps = self.candidates.browse_backfill_step(), steps + 1
+        return done
 
     def add_touchpoint(self, candidate_id: str, body: object) -> dict:
         touchpoint = validate_touchpoint(body)
@@ -153,6 +181,18 @@ class CandidateService:
             self.pools.get(pool)
             return ({"id": item["candidate_id"], **item} for item in self.members.iterate(pool))
         return self.candidates.iterate()
+
+
+def _sort(query: Mapping[str, str] | None, flt: BrowseFilter) -> Sort:
+    """The order asked for. A pool lists its members by when they were added (oldest first unless asked
+    otherwise: its order before lists could be sorted); everyone else, newest first by default."""
+    given = (query or {}).get("sort") or None
+    sort = Sort.parse(given if isinstance(given, str) else None)
+    if flt.pool is None:
+        return sort
+    if sort.key != "added":
+        raise ValidationError.field("sort", "within a pool, people are listed by when they were added (added, -added)")
+    return sort if given else Sort("added", descending=False)
 
 
 def _opt_out_kept(status: str) -> Conflict:

@@ -59,6 +59,33 @@ def search_condition(model, search):
 
 
 class CandidateRepository:
+    """People, and the browse index kept with them: every write of a person below writes their index items too
+    (store/browse.py), after the person, so a failure there never fails the write (it is logged; the person's
+    next write or the backfill mends it)."""
+
+    def __init__(self):
+        self._index = None
+
+    @property
+    def index(self):
+        from .browse import BrowseIndex
+
+        if self._index is None:
+            self._index = BrowseIndex()
+        return self._index
+
+    def _indexed(self, changes: list[tuple[dict | None, dict | None]]) -> None:
+        if not changes:
+            return
+        try:
+            self.index.write(changes)
+        except Exception:  # noqa: BLE001 - the person is written; a missing index item must not undo that
+            from ..observability import count, logger
+
+            count("BrowseIndexFailed")
+            logger().exception("browse index not written", extra={
+                "candidate_ids": [(after or before or {}).get("id") for before, after in changes][:20]})
+
     def get(self, candidate_id: str) -> dict | None:
         try:
             return to_dict(CandidateModel.get(candidate_id, consistent_read=True))
@@ -89,6 +116,12 @@ class CandidateRepository:
 
     def create_many(self, candidates: list[dict]) -> list[dict]:
         """Creates people in transactions of 50; returns those whose address was claimed meanwhile."""
+        lost = self._create_many(candidates)
+        lost_ids = {c["id"] for c in lost}
+        self._indexed([(None, c) for c in candidates if c["id"] not in lost_ids])
+        return lost
+
+    def _create_many(self, candidates: list[dict]) -> list[dict]:
         lost: list[dict] = []
         for start in range(0, len(candidates), TRANSACT_PAIRS):
             chunk = candidates[start:start + TRANSACT_PAIRS]
@@ -118,6 +151,12 @@ class CandidateRepository:
 
     def save(self, candidate: dict) -> dict:
         """Writes a changed person if nobody else changed it since it was read (optimistic lock)."""
+        before = self.get(candidate["id"])  # what the index holds for them: their items are diffed against it
+        saved = self._save(candidate)
+        self._indexed([(before, saved)])
+        return saved
+
+    def _save(self, candidate: dict) -> dict:
         expected = candidate.get("version") or 1
         updated = dict(candidate, version=expected + 1)
         try:
@@ -141,9 +180,11 @@ class CandidateRepository:
             if updated == current:
                 return current, current
             try:
-                return current, self.save(updated)
+                saved = self._save(updated)
             except VersionConflict:
                 continue
+            self._indexed([(current, saved)])
+            return current, saved
         raise VersionConflict(candidate_id)
 
     def save_many(self, candidates: list[dict]) -> list[dict]:
@@ -151,6 +192,7 @@ class CandidateRepository:
         lost: list[dict] = []
         for start in range(0, len(candidates), 100):
             chunk = candidates[start:start + 100]
+            before = self.batch_get(c["id"] for c in chunk)  # for the index's diff (see save)
             try:
                 with transact_write() as transaction:
                     for candidate in chunk:
@@ -161,6 +203,8 @@ class CandidateRepository:
                 if not condition_failed(exc):
                     raise
                 lost.extend(chunk)
+                continue
+            self._indexed([(before.get(c["id"]), c) for c in chunk])
         return lost
 
     def delete(self, candidate: dict) -> None:
@@ -168,6 +212,7 @@ class CandidateRepository:
         with transact_write() as transaction:
             transaction.delete(CandidateModel(candidate["id"]))
             transaction.delete(KeyModel(email_key(candidate["email"])), condition=KeyModel.ref == candidate["id"])
+        self._indexed([(candidate, None)])
 
     def scan(self, *, limit: int, cursor: str | None, search=None) -> tuple[list[dict], str | None]:
         """A page of people matching `search` (a PeopleSearch); the cursor resumes after the last one returned."""
@@ -180,6 +225,15 @@ class CandidateRepository:
             if len(items) == limit:
                 return items, encode_cursor({"id": {"S": item.id}})
         return items, None
+
+    def browse(self, flt, sort, *, limit: int, cursor: str | None, backwards: bool, now):
+        """A page of people who pass `flt` (domain/search.py BrowseFilter), in `sort` order, after `cursor`
+        (before it when `backwards`): a store.browse.Listing."""
+        return self.index.listing(flt, sort, limit, cursor, backwards, now)
+
+    def browse_backfill_step(self) -> bool:
+        """Adds the next page of people stored before the browse index existed; True once all are in it."""
+        return self.index.backfill_step()
 
     def iterate(self, condition=None) -> Iterator[dict]:
         for item in CandidateModel.scan(condition, page_size=500):

@@ -8,6 +8,7 @@ Tables (names from settings, `<prefix>-<short>`):
 - sends: one item per email we decided to send, keyed by its at-most-once claim.
 - users: the team's members (profile and role); their credentials live in the Cognito user pool.
 - audit: who did what, when, from where; append-only.
+- browse: the candidates' browse index (people by facet value, in the orders a list sorts by).
 """
 from __future__ import annotations
 
@@ -219,6 +220,65 @@ class MembershipModel(Model):
     updated_at = UnicodeAttribute(null=True)
     by_candidate = MembershipsByCandidate()
     by_joined = MembershipsByJoined()
+
+
+class BrowseByName(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_name"
+        projection = AllProjection()  # the filters read the copies the items carry
+
+    pk = UnicodeAttribute(hash_key=True)
+    name_key = UnicodeAttribute(range_key=True)
+
+
+class BrowseByEngagement(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_engagement"
+        projection = AllProjection()
+
+    pk = UnicodeAttribute(hash_key=True)
+    engagement_key = UnicodeAttribute(range_key=True)
+
+
+class BrowseByContact(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_contact"
+        projection = AllProjection()
+
+    pk = UnicodeAttribute(hash_key=True)
+    contact_key = UnicodeAttribute(range_key=True)
+
+
+class BrowseModel(Model):
+    """The browse index (store/browse.py): one item per person per facet value they have ("skill#python",
+    "city#berlin"...) and one under "all", each carrying a copy of what the filters read. The sort key orders a
+    partition by when the person was added; the indexes order it by name, and "all" by engagement and last contact."""
+
+    class Meta(_Meta):
+        table_name = _settings.table_name("browse")
+        billing_mode = "PAY_PER_REQUEST"
+
+    pk = UnicodeAttribute(hash_key=True)  # "all", or "<facet>#<value>"
+    sk = UnicodeAttribute(range_key=True)  # "<created_at>#<candidate id>"
+    name_key = UnicodeAttribute()  # "0<first last, folded>#<id>"; "1<address>#<id>" for a person without a name
+    # "all" items only (sparse indexes: a send or an open rewrites one item of the person, not one per facet)
+    engagement_key = UnicodeAttribute(null=True)  # "<score, 13 characters>#<id>"
+    contact_key = UnicodeAttribute(null=True)  # "<last_contacted_at>#<id>"; "#<id>" when never contacted
+    email = UnicodeAttribute()
+    name = UnicodeAttribute(null=True)  # "first last" in lower case: what `q` looks in, with the address
+    skills = ListAttribute(of=UnicodeAttribute, null=True)
+    roles = ListAttribute(of=UnicodeAttribute, null=True)
+    tags = ListAttribute(of=UnicodeAttribute, null=True)
+    status = UnicodeAttribute(null=True)
+    stage = UnicodeAttribute(null=True)
+    country = UnicodeAttribute(null=True)
+    city = UnicodeAttribute(null=True)  # case-folded
+    remote_ok = BooleanAttribute(null=True)
+    engagement = NumberAttribute(null=True)  # "all" items only, as the two keys above
+    contacted = UnicodeAttribute(null=True)  # last_contacted_at; "all" items only
+    by_name = BrowseByName()
+    by_engagement = BrowseByEngagement()
+    by_contact = BrowseByContact()
 
 
 class JobModel(Model):
@@ -441,5 +501,6 @@ class AuditModel(Model):
 
 
 ALL_MODELS = (CandidateModel, KeyModel, TimelineModel, SendModel, PoolModel, MembershipModel, JobModel,
-              TemplateModel, CampaignModel, EnrollmentModel, StatsModel, OutcomeModel, UserModel, AuditModel)
+              TemplateModel, CampaignModel, EnrollmentModel, StatsModel, OutcomeModel, UserModel, AuditModel,
+              BrowseModel)
 TTL_ATTRIBUTES = {KeyModel: "expires_at"}
