@@ -60,6 +60,10 @@ class InMemoryKeys:
     def existing(self, keys: list[str]) -> set[str]:
         return {k for k in keys if k in self.items}
 
+    def refs(self, keys: list[str]) -> dict[str, str]:
+        live = {k: self._live(k) for k in keys}
+        return {k: item["ref"] for k, item in live.items() if item and item.get("ref")}
+
     def delete(self, key: str) -> None:
         self.items.pop(key, None)
 

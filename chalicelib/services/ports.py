@@ -51,6 +51,9 @@ class KeyStore(Protocol):
 
     def existing(self, keys: list[str]) -> set[str]: ...
 
+    def refs(self, keys: list[str]) -> dict[str, str]:
+        """key -> ref of those keys that exist (not expired) and hold a ref; read in batches."""
+
     def delete(self, key: str) -> None: ...
 
     def with_prefix(self, prefix: str) -> list[dict]: ...

@@ -60,6 +60,12 @@ class CampaignRepository:
         except DoesNotExist:
             return None
 
+    def names(self, campaign_ids: list[str]) -> dict[str, str]:
+        """id -> name of those campaigns that exist, read in batches (a timeline names what it mentions)."""
+        ids = list(dict.fromkeys(campaign_ids))
+        return {item.id: item.name for item in CampaignModel.batch_get(ids, attributes_to_get=["id", "name"])} \
+            if ids else {}
+
     def page(self, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
         results = CampaignModel.scan(limit=limit, last_evaluated_key=decode_cursor(cursor, ("id",)))
         items = [_campaign(c) for c in results]

@@ -59,6 +59,13 @@ class KeyRepository:
         keys = list(dict.fromkeys(keys))
         return {item.pk for item in KeyModel.batch_get(keys)} if keys else set()
 
+    def refs(self, keys: list[str]) -> dict[str, str]:
+        """key -> ref of those keys that exist, hold a ref and have not expired (batched reads)."""
+        keys = list(dict.fromkeys(keys))
+        now = datetime.now(timezone.utc)
+        items = KeyModel.batch_get(keys, attributes_to_get=["pk", "ref", "expires_at"]) if keys else []
+        return {item.pk: item.ref for item in items if item.ref and not (item.expires_at and item.expires_at < now)}
+
     def set_entry(self, key: str, name: str, value) -> None:
         """One entry of the item's `data` map (created if missing)."""
         from ..aws.clients import client
