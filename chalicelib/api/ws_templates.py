@@ -24,10 +24,10 @@ routes, api = blueprint(__name__)
 # The HTML part may be 200,000 characters; a form sends each as up to 9 bytes percent-encoded (3 bytes of UTF-8).
 FORM_LIMIT = 2 * 1024 * 1024
 TEMPLATE_FIELDS = ("name", "category", "subject", "html", "text")
-FIELDS = TEMPLATE_FIELDS + ("candidate", "template_id", "variable", "part")
+FIELDS = TEMPLATE_FIELDS + ("candidate", "candidate_email", "template_id", "variable", "part")
 PEOPLE = 10  # the people "Preview as" offers (a page of the candidates table), besides the sample person
 LABELS = {"name": "Name", "category": "Category", "subject": "Subject", "html": "HTML", "text": "Text",
-          "candidate_id": "Preview as", "job_id": "Job", "variable": "Merge field", "part": "Insert into",
+          "candidate_id": "Preview as", "candidate_email": "Preview as (email)", "job_id": "Job", "variable": "Merge field", "part": "Insert into",
           "email": "Your address", "body": "Form"}
 
 
@@ -91,7 +91,10 @@ def template_save(template_id):
 def _saved(template_id: str, values: dict) -> Response:
     from ..web.workspace import redirect
 
-    query = {"saved": "1", **({"candidate": values["candidate"]} if values["candidate"] else {})}
+    chosen = values["candidate"]
+    if values["candidate_email"].strip():  # the page comes back as that person's (by id: no address in the URL)
+        chosen = wiring.templates().person_id(values["candidate_email"]) or chosen
+    query = {"saved": "1", **({"candidate": chosen} if chosen else {})}
     return redirect(f"/dashboard/templates/{template_id}?{urlencode(query)}")
 
 
@@ -244,8 +247,11 @@ def _template(values: dict) -> dict:
 
 def _draft(values: dict) -> dict:
     """The draft as the service's DraftBody takes it: what is blank is left out (the category picks a job)."""
-    draft = {"subject": values["subject"], "html": values["html"], "text": values["text"] or None,
-             "candidate_id": values["candidate"] or None}
+    draft = {"subject": values["subject"], "html": values["html"], "text": values["text"] or None}
+    if values["candidate_email"].strip():  # typed: it names the person rather than the list's choice
+        draft["candidate_email"] = values["candidate_email"]
+    elif values["candidate"]:
+        draft["candidate_id"] = values["candidate"]
     if values["category"]:
         draft["category"] = values["category"]
     return draft

@@ -14,10 +14,11 @@ from functools import lru_cache
 from itertools import islice
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from . import template_sandbox as sandbox
-from .bodies import ABSENT, CHOICE, Body, parse_as
+from .bodies import ABSENT, CHOICE, Body, parse_as, problem_of
+from .emails import normalize_email
 from .errors import ValidationError
 from .vocabulary import Category
 
@@ -131,7 +132,15 @@ class DraftBody(TemplatePatch):
     html: str = Field(description="required text")
     candidate_id: str | None = Field(None, min_length=1, max_length=100,
                                      description="the id of a person, or nothing (a sample person)")
+    candidate_email: Annotated[str, BeforeValidator(problem_of(normalize_email))] | None = Field(
+        None, description="the email address of a person, or nothing")
     job_id: str | None = Field(None, min_length=1, max_length=100, description="the id of a job, or nothing")
+
+    @model_validator(mode="after")
+    def _one_person(self) -> "DraftBody":
+        if self.candidate_id and self.candidate_email:
+            raise ValueError("name the person by candidate_id or by candidate_email, not both")
+        return self
 
     def template(self) -> dict:
         return {"subject": self.subject, "html": self.html, "text": self.text or None}

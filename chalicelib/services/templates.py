@@ -6,7 +6,8 @@ from datetime import timedelta
 from ..domain.bodies import parse_as, parse_body
 from ..domain.campaign_email import Sender, build_campaign_email, unsubscribe_url
 from ..domain.clock import iso, new_id, utcnow
-from ..domain.errors import Conflict, NotFound, RateLimited
+from ..domain.emails import normalize_email
+from ..domain.errors import Conflict, NotFound, RateLimited, ValidationError
 from ..domain.suppression import is_suppressed
 from ..domain.templates import SAMPLE, DraftBody, PreviewBody, render, validate_template
 from ..domain.vocabulary import Category
@@ -114,7 +115,7 @@ class TemplateService:
         draft = parse_as(DraftBody, body, "invalid template")
         sender = self.sender()
         link = unsubscribe_url(sender, new_id("camp"), 0, new_id("cand"))  # no one's
-        rendered = render(draft.template(), candidate=self._person(draft.candidate_id), job=self._job(draft),
+        rendered = render(draft.template(), candidate=self._person(draft), job=self._job(draft),
                           company=sender.company, unsubscribe_url=link, preferences_url=link)
         return {"subject": rendered.subject, "html": rendered.html, "text": rendered.text}
 
@@ -127,7 +128,7 @@ class TemplateService:
         until = utcnow() + timedelta(hours=1)
         if not self.keys.hit(f"rate#template-test#{to}#{utcnow():%Y%m%d%H}", TESTS_PER_HOUR, until):
             raise RateLimited(f"at most {TESTS_PER_HOUR} test sends an hour", retry_after=3600 - utcnow().minute * 60)
-        person = dict(self._person(draft.candidate_id), id=new_id("cand"), email=to)  # its links are no one's
+        person = dict(self._person(draft), id=new_id("cand"), email=to)  # its links are no one's
         built = self.test_email(draft.template(), person, self._job(draft), new_id("camp"))
         message_id = mailer.send_raw(from_email=self.settings.from_email, to=to, raw=built.raw,
                                      tags={"kind": "test"})
@@ -143,12 +144,26 @@ class TemplateService:
         if candidate is None:
             tombstones.refuse_erased(email)
 
-    def _person(self, candidate_id: str | None) -> dict:
-        if candidate_id is None:
+    def person_id(self, email: str) -> str | None:
+        """The id of the person with this address; None if none has it, or it is no address."""
+        try:
+            return self.candidates.id_for_email(normalize_email(email))
+        except ValidationError:
+            return None
+
+    def _person(self, draft: DraftBody) -> dict:
+        """The person named by id or by email address, or the sample person."""
+        if draft.candidate_email:
+            found = self.candidates.id_for_email(draft.candidate_email)
+            candidate = self.candidates.get(found) if found else None
+            if candidate is None:
+                raise NotFound(f"no candidate {draft.candidate_email}", {"candidate_email": "no such person"})
+            return candidate
+        if draft.candidate_id is None:
             return SAMPLE["candidate"]
-        candidate = self.candidates.get(candidate_id)
+        candidate = self.candidates.get(draft.candidate_id)
         if candidate is None:
-            raise NotFound(f"no candidate {candidate_id}", {"candidate_id": "no such person"})
+            raise NotFound(f"no candidate {draft.candidate_id}", {"candidate_id": "no such person"})
         return candidate
 
     def _job(self, draft: DraftBody) -> dict | None:

@@ -115,6 +115,26 @@ def test_the_live_preview_renders_as_the_chosen_person_gets_it(client, auth, bro
     assert "/u/" in srcdoc(sample)
 
 
+def test_anyone_can_be_chosen_by_their_email(client, auth, browser):
+    zoe = subscriber("zoe@example.com", first_name="Zoe")
+    typed = {**GOOD, "candidate_email": " ZOE@example.com "}
+    assert "Hi Zoe" in page(post(client, browser, "/dashboard/templates/preview", typed, **HTMX))
+    nobody = page(post(client, browser, "/dashboard/templates/preview", {**GOOD, "candidate_email": "x@example.com"},
+                       **HTMX))
+    assert "<strong>Preview as (email)</strong>: no such person" in nobody
+    assert 'id="candidate_email-problem" class="field-error" hx-swap-oob="true">no such person<' in nobody
+    half = page(post(client, browser, "/dashboard/templates/preview", {**GOOD, "candidate_email": "zoe@"}, **HTMX))
+    assert "not a valid email address" in half
+    saved = post(client, browser, "/dashboard/templates", typed)
+    assert f"candidate={zoe['id']}" in saved.headers["Location"] and "zoe" not in saved.headers["Location"]
+    assert "Hello Zoe" in srcdoc(page(client.http.get(saved.headers["Location"], headers=browser)))
+    api = client.http.post("/templates/preview", headers=auth, body=json.dumps({**GOOD, "candidate_email": "zoe@example.com"}))
+    assert body(api)["subject"] == "Hi Zoe"
+    both = client.http.post("/templates/preview", headers=auth, body=json.dumps(
+        {**GOOD, "candidate_email": "zoe@example.com", "candidate_id": "cand_x"}))
+    assert both.status_code == 400 and "not both" in body(both)["error"]["fields"]["body"]
+
+
 def test_the_preview_links_are_no_ones(client, auth, browser):
     ada = subscriber("ada@example.com", first_name="Ada")
     fragment = page(post(client, browser, "/dashboard/templates/preview", {**GOOD, "candidate": ada["id"]}, **HTMX))
@@ -289,14 +309,15 @@ HOSTILE = [
     ("long id", {**GOOD, "template_id": "t" * 3000}),
     ("unknown person", {**GOOD, "candidate": "cand_nope"}),
     ("long person", {**GOOD, "candidate": "c" * 500}),
+    ("bad email", {**GOOD, "candidate_email": "@" * 300}),
     ("unknown category", {**GOOD, "category": "x" * 1000}),
     ("not utf-8", "name=%FF%FE&subject=x&html=y"),
     ("too many fields", "&".join(f"f{i}=1" for i in range(200))),
 ]
 # Saving reads no template_id from the form (the path names the template) and takes the person in no way.
-IGNORED_BY_SAVING = ("unknown template", "long id", "unknown person", "long person")
+IGNORED_BY_SAVING = ("unknown template", "long id", "unknown person", "long person", "bad email")
 # What is typed, wrong: as you type (htmx) the preview and the test say the problem (htmx swaps only a 2xx).
-SAID_AS_YOU_TYPE = ("huge", "unknown person", "long person", "unknown category")
+SAID_AS_YOU_TYPE = ("huge", "unknown person", "long person", "bad email", "unknown category")
 
 
 @pytest.mark.parametrize("path", ["/dashboard/templates", "/dashboard/templates/preview",
