@@ -96,6 +96,10 @@ class MembershipSync:
         return {"joined": sum(joined.values()), "left": sum(left.values()), "refreshed": len(refreshes),
                 **({"broken_pools": sorted(broken)} if broken else {})}
 
+    def pools_of(self, candidate_id: str) -> dict[str, str]:
+        """The pools the person is in: pool id -> joined_at."""
+        return self.memberships.current(candidate_id)
+
     def _report(self, broken: dict, pools: dict) -> None:
         """Logs and marks each broken pool once (a marked pool is not written again on every change)."""
         for pool_id, problem in broken.items():
@@ -223,6 +227,15 @@ class PoolService:
             raise NotFound(f"{candidate_id} is not a member of {pool_id}")
         self.pools.add_sizes({pool_id: -1})
         return {"removed": True, "pool_id": pool_id, "candidate_id": candidate_id}
+
+    def of_person(self, candidate_id: str) -> tuple[builtins.list[dict], builtins.list[dict]]:
+        """(the pools the person is in, each with its joined_at; the static pools they are not in), by name.
+        One query of the person's memberships and one read of the pools (a pool deleted meanwhile is left out)."""
+        joined = self.memberships.current(candidate_id)
+        pools = sorted(self.pools.all(), key=lambda pool: (str(pool.get("name") or "").casefold(), pool["id"]))
+        member = [dict(pool_view(pool), joined_at=joined[pool["id"]]) for pool in pools if pool["id"] in joined]
+        others = [pool_view(pool) for pool in pools if pool["id"] not in joined and pool.get("kind") == "static"]
+        return member, others
 
     # ------------------------------------------------------------ background work
 

@@ -40,6 +40,14 @@ class PrivacyService:
             "sends": self.sends.for_candidate(candidate_id),
         }
 
+    def erasure_preview(self, candidate_id: str) -> dict:
+        """What erase() would remove, counted, for the person confirming it (the outcomes keep their counts)."""
+        if self.candidates.get(candidate_id) is None:
+            raise NotFound(f"no candidate {candidate_id}")
+        return {"timeline": len(self.timeline.all(candidate_id)), "sends": len(self.sends.for_candidate(candidate_id)),
+                "pool_memberships": len(self.memberships.pools_of(candidate_id)),
+                "enrollments": len(self.enrollments.for_candidate(candidate_id))}
+
     def erase(self, candidate_id: str) -> dict:
         candidate = self.candidates.get(candidate_id)
         if candidate is None:
