@@ -137,10 +137,15 @@ def _number(value: object) -> object:
     return int(number) if number.is_integer() and abs(number) < 2 ** 53 else number
 
 
+# A problem the service words for the JSON body ({from?, to}), as the form's field says it
+FORM_WORDS = {"period": "required: the goal's deadline"}
+
+
 def _placed(error, places: dict[str, str]) -> dict[str, str]:
     """The service's problems keyed by the form's field names."""
     fields = error.fields or {"body": error.message}
-    return {places.get(name, name): problem for name, problem in fields.items()}
+    return {places.get(name, name): FORM_WORDS.get(name, problem) if name in places else problem
+            for name, problem in fields.items()}
 
 
 def _goal_form(values: dict, errors: dict, status: int = 200):

@@ -106,7 +106,7 @@ def test_form_mistakes_come_back_beside_their_fields_and_store_nothing(client, a
     html = answer.body.decode()
     for name in ("metric", "target", "to"):
         assert f'id="{name}-error"' in html, name
-    assert "The goal was not saved" in html
+    assert "The goal was not saved" in html and "required: the goal&#39;s deadline" in html
     wrong_order = post_form(client, session, "/dashboard/goals", {"metric": "hires_from_pools", "target": "3",
                                                                   "from": "2027-01-01", "to": "2026-01-01"}, status=400)
     assert 'id="from-error"' in wrong_order.body.decode() and "must be before to" in wrong_order.body.decode()
