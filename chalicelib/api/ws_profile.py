@@ -110,15 +110,17 @@ def edit(candidate_id):
     form = _form()
     service = wiring.candidates()
     current = service.get(candidate_id)
-    values = dict(typed_values(form), version=str(current.get("version") or ""))
-    if typed_values(form)["version"] != str(current.get("version") or ""):
+    typed, version = typed_values(form), str(current.get("version") or "")
+    values = dict(typed, version=version)  # saving the form again is against what is stored now
+    if typed["version"] != version:
         # changed since the form was shown: saving it would undo that change unseen
         return _edit_form(current, values, {}, status=409, message=STALE)
     try:
         service.patch(candidate_id, patch_body(form))
     except (ValidationError, Conflict) as error:
-        return _edit_form(current, values, error.fields or {}, status=error.status,
-                          message=None if error.fields else error.message)
+        fields = error.fields or {}
+        unshown = not fields or set(fields) - set(values)  # a problem no field of the form can show
+        return _edit_form(current, values, fields, status=error.status, message=error.message if unshown else None)
     return _saved(candidate_id, "profile")
 
 
