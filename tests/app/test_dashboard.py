@@ -1,4 +1,5 @@
-"""The dashboard page and its assets: served from the app itself, nothing from another host."""
+"""The first dashboard (/dashboard/classic, until every view has moved into the workspace) and the assets: served
+from the app itself, nothing from another host."""
 import json
 import re
 from pathlib import Path
@@ -18,7 +19,7 @@ def header(response, name):
 
 
 def test_the_page_is_html_and_references_its_assets(client):
-    response = client.http.get("/dashboard")
+    response = client.http.get("/dashboard/classic")
     assert response.status_code == 200
     assert header(response, "content-type").startswith("text/html")
     page = response.body.decode("utf-8")
@@ -28,16 +29,19 @@ def test_the_page_is_html_and_references_its_assets(client):
     assert '<link rel="stylesheet" href="/dashboard/assets/app.css">' in page
     for landmark in ("<header", "<nav", "<main"):
         assert landmark in page
-    # the sign-in form: a labelled input, no key in the page
-    assert '<label for="api-key">' in page and 'id="api-key"' in page
+    # the sign-in form: labelled inputs, no key in the page
+    assert '<label for="api-key">' in page and 'id="api-key"' in page and '<label for="signin-email">' in page
     referenced = set(re.findall(r'/dashboard/assets/([\w.-]+)', page))
     assert referenced and referenced <= set(served_assets())
 
 
 def test_the_page_needs_no_key(client):
-    """The page itself is public (it holds nothing); the data behind it needs the key."""
-    assert client.http.get("/dashboard").status_code == 200
+    """The classic page itself is public (it holds nothing); the data behind it needs the key. The workspace at
+    /dashboard sends a visitor to its sign-in page."""
+    assert client.http.get("/dashboard/classic").status_code == 200
     assert client.http.get("/goals").status_code == 401
+    assert client.http.get("/dashboard").headers["Location"] == "/dashboard/sign-in"
+    assert client.http.get("/dashboard/sign-in").status_code == 200
 
 
 @pytest.mark.parametrize("name", served_assets())

@@ -4,7 +4,7 @@ import hashlib
 import json
 import re
 
-from tests.app.helpers import FORM, body
+from tests.app.helpers import FORM, body, workspace_session
 
 PAGE_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}
 
@@ -15,7 +15,9 @@ def html_pages(client):
     return {
         "careers": client.http.get("/careers"),
         "careers thanks": client.http.get("/careers/thanks"),
-        "dashboard": client.http.get("/dashboard"),
+        "dashboard": client.http.get("/dashboard/classic"),
+        "workspace sign-in": client.http.get("/dashboard/sign-in"),
+        "workspace overview": client.http.get("/dashboard", headers=workspace_session(client)),
         "confirm without token": client.http.get("/signups/confirm"),
         "confirm with a bad token": client.http.get("/signups/confirm?token=nope"),
         "sign-up accepted (form)": client.http.post("/signups", headers={**FORM, **html},
