@@ -230,6 +230,13 @@ def test_an_edit_of_a_profile_changed_meanwhile_is_shown_again_not_saved(client,
     assert 'name="version" value="2"' in html(stale)
 
 
+def test_an_edit_with_no_field_says_so_above_the_form(client, auth, session):
+    ada = person(client, auth)
+    answer = post(client, session, f"/dashboard/candidates/{ada['id']}/edit", {"version": "1"})
+    assert answer.status_code == 400 and "the fields to change" in main(answer)
+    assert stored(client, auth, ada["id"]) == ada
+
+
 def test_the_status_a_person_chose_is_kept(client, auth, session):
     ada = person(client, auth, status="unsubscribed")
     answer = post(client, session, f"/dashboard/candidates/{ada['id']}/edit",
