@@ -23,6 +23,7 @@ from ..domain.rule_form import (
     read_builder,
     to_rules,
 )
+from ..domain.pools import validate_pool
 from ..domain.rules import describe
 from ..domain.vocabulary import PoolStatus
 from ..http import ALL_TYPES, read_form_or_json
@@ -33,6 +34,7 @@ FORM_LIMIT = 64 * 1024  # a builder of 30 conditions is a few KB
 POOLS_PAGE = 50
 MEMBERS_PAGE = 25
 KINDS = {"dynamic": "Rule-based", "static": "Static"}
+STAND_IN = {"field": "skills", "op": "exists"}  # rules that parse: the other fields' checks run with them
 
 
 # ---------------------------------------------------------------- the list
@@ -74,7 +76,7 @@ def pool_create():
         body["rules"], problems = to_rules(tree)
     try:
         if problems:
-            raise ValidationError("invalid pool: rules", {"rules": "see the conditions marked"})
+            _refuse_with_the_other_problems(body)
         pool = wiring.pools().create(body)
     except ValidationError as error:
         return _form_page(new=True, values=values, tree=tree, error=error, rule_problems=problems, status=400)
@@ -161,7 +163,7 @@ def pool_save(pool_id):
             body["rules"] = rules  # only a change of rules rebuilds the pool
     try:
         if problems:
-            raise ValidationError("invalid pool: rules", {"rules": "see the conditions marked"})
+            _refuse_with_the_other_problems(body, pool["kind"])
         service.patch(pool_id, body)
     except ValidationError as error:
         return _form_page(new=False, values=values, tree=tree, pool=pool, error=error, rule_problems=problems,
@@ -255,6 +257,18 @@ def _hint(row: Condition) -> str:
     return "Upper or lower case: either."
 
 
+def _refuse_with_the_other_problems(body: dict, existing_kind: str | None = None) -> None:
+    """Rules the builder could not read: the pool is not saved, and the name's or description's problems are
+    told with them (the domain's own checks, with stand-in rules)."""
+    fields = {"rules": "see the conditions marked"}
+    try:
+        validate_pool({**body, "rules": STAND_IN} if existing_kind is None else
+                      {k: v for k, v in body.items() if k != "rules"}, existing_kind=existing_kind)
+    except ValidationError as error:
+        fields = {**error.fields, **fields}
+    raise ValidationError("invalid pool: " + ", ".join(sorted(fields)), fields)
+
+
 def _rebuilding(pool: dict) -> bool:
     return pool.get("status") == PoolStatus.REBUILDING
 
@@ -271,7 +285,8 @@ def _history_chart(history: list[dict]) -> dict:
 
 
 def _query(name: str) -> str | None:
-    return (routes.current_request.query_params or {}).get(name) or None
+    params = routes.current_request.query_params
+    return (params.get(name) or None) if params else None
 
 
 def _text(form: dict, name: str) -> str:

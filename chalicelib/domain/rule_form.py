@@ -177,8 +177,8 @@ def _renumber(group: Group, path: str) -> None:
             child.path = child_path
             if child.field not in FIELD_TYPES:
                 child.field = DEFAULT_FIELD
-            if child.op not in dict(child.operators):  # the field changed type: its first operator
-                child.op = child.operators[0][0]
+            if child.op not in dict(child.operators):  # the field changed type: its first operator, a new value
+                child.op, child.value = child.operators[0][0], ""
             if child.kind == "bool" and not child.value:  # a yes/no list shows "yes" first
                 child.value = "yes"
 
