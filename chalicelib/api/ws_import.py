@@ -28,7 +28,7 @@ from . import blueprint, current_principal
 routes, api = blueprint(__name__)
 IMPORT_LIMIT = 6 * 1024 * 1024  # a Lambda request payload holds about 6 MB (the JSON import's limit too)
 MAX_FIELDS = MAX_COLUMNS + 20  # a choice per column, the file and the import's running totals
-PART_SIZE = 500  # addresses an "Import" request imports: about a second's work, so the bar moves
+PART_SIZE = 500  # addresses an "Import" request imports: a second or so on DynamoDB (more on the local emulator)
 SHOWN_ERRORS = 100  # failing rows listed on the page; the download has them all
 LATE_KEPT = 100  # errors found while importing (not in the dry run) carried from part to part
 PREVIEW_ROWS = 5

@@ -116,7 +116,7 @@ def test_the_preview_maps_columns_splits_full_names_and_lists_failures_without_w
     assert re.search(r"<td[^>]*>Ludwig van</td>\s*<td[^>]*>Beethoven</td>", html)
     assert "Will fail: email:" in text
     assert "Rows 5 New people 2 Updated 0 Unchanged 0 Will not be imported 2" in text
-    assert "Rows 6 repeat an earlier row" in text and "Not imported: Notes" in text
+    assert "Row 6 repeats an earlier row" in text and "Not imported: Notes" in text
     assert re.search(r"<th scope=\"row\" data-label=\"Row\">5</th><td data-label=\"Why\">country:", html)
     assert "Download error rows" in text
     assert 'hx-swap-oob="innerHTML"' in html and "Preview of people.csv: 5 rows, 2 will not be imported." in html
@@ -292,7 +292,7 @@ def test_cr_in_fields_duplicates_and_formulas_have_a_clear_outcome(client, auth,
             'A@EXAMPLE.COM,,z\r\n')
     answer = post(client, session, "/dashboard/import", htmx=False, data=data)
     assert answer.status_code == 200 and "Added 2" in page_text(answer)
-    assert "1 rows repeated an earlier row" in page_text(answer)
+    assert "1 row repeated an earlier row" in page_text(answer)
     found = people(client, auth)
     assert found["a@example.com"]["first_name"] == "Ann Marie" and found["a@example.com"]["tags"] == ["x", "z"]
     export = client.http.get("/candidates/export.csv", headers=auth).body.decode()
