@@ -246,6 +246,8 @@ def _place(name: str) -> str:
 
 
 def _hint(row: Condition) -> str:
+    if row.kind == "bool":
+        return ""
     if row.kind == "list" or row.op == "in":
         return "Separate several with commas."
     if row.kind == "number":

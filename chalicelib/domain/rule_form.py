@@ -257,7 +257,7 @@ def _typed(condition: Condition) -> object:
     if kind == "time":
         if _DAY.fullmatch(text):
             return text + "T00:00:00Z"
-        if "T" not in text.upper():
+        if not _DAY.match(text):  # a time too (2026-01-31T09:00:00Z) is the grammar's to check
             raise ValueError("a day such as 2026-01-31")
         return text
     return text

@@ -327,3 +327,16 @@ def test_a_change_from_another_site_is_refused(client, auth, browser):
                                                                **{"Content-Type": WORKSPACE_FORM["Content-Type"]}},
                               body=urlencode({"name": "X", "kind": "static", "action": "save"}))
     assert answer.status_code == 403 and not [p for p in pools(client, auth) if p["name"] == "X"]
+
+
+def test_the_figures_draw_the_size_history(client, auth, browser):
+    from chalicelib import wiring
+
+    pool = body(client.http.post("/pools", headers=auth, body=json.dumps({"name": "H", "kind": "static"})))
+    for day, size in (("2026-01-01", 10), ("2026-01-02", 40), ("2026-01-03", 25)):
+        wiring.key_repo().set_entry(f"poolsizes#{pool['id']}", day, size)
+    figures = html(client.http.get(f"/dashboard/pools/{pool['id']}/figures", headers=browser))
+    points = re.search(r'<polyline class="history-line" points="([^"]+)"', figures).group(1).split()
+    assert len(points) == 3 and points[1].endswith(",8.0")  # the largest reaches the top
+    assert "from 10 on 2026-01-01 to 25 on 2026-01-03" in figures and "largest 40" in figures
+    assert "style=" not in figures  # the page's CSP allows no inline style
