@@ -31,6 +31,8 @@ MAX_FIELDS = MAX_COLUMNS + 20  # a choice per column, the file and the import's 
 PART_SIZE = 500  # addresses an "Import" request imports: a second or so on DynamoDB (more on the local emulator)
 SHOWN_ERRORS = 100  # failing rows listed on the page; the download has them all
 LATE_KEPT = 100  # errors found while importing (not in the dry run) carried from part to part
+LATE_CHARS = 300  # of each one's message
+LATE_FIELD_CHARS = 8_000  # all of them, as JSON: under a form field's bound (web/uploads.py MAX_VALUE_CHARS)
 PREVIEW_ROWS = 5
 SECTION = "candidates"
 TITLE = "Import candidates"
@@ -157,8 +159,16 @@ def _import_part(submitted: Submitted, chain: _Chain) -> Response:
 
 
 def _carried(errors: list) -> str:
-    """Errors as the form carries them to the next step: [[row, error], ...]."""
-    return json.dumps([[e["row"], e["error"]] for e in errors[:LATE_KEPT]], ensure_ascii=False, separators=(",", ":"))
+    """Errors as the form carries them to the next step: [[row, error], ...], within a form field's bound."""
+    kept: list[list] = []
+    size = 2
+    for error in errors[:LATE_KEPT]:
+        item = [error["row"], error["error"][:LATE_CHARS]]
+        size += len(json.dumps(item, ensure_ascii=False)) + 1
+        if size > LATE_FIELD_CHARS:
+            break
+        kept.append(item)
+    return json.dumps(kept, ensure_ascii=False, separators=(",", ":"))
 
 
 def _results(submitted: Submitted, report, counts: dict, errors: list, failed: int) -> dict:
@@ -287,7 +297,7 @@ def _late(fields: dict[str, str]) -> list[dict]:
     value = strict_json(raw, field="late")
     if not isinstance(value, list) or len(value) > LATE_KEPT or not all(
             isinstance(item, list) and len(item) == 2 and isinstance(item[0], int) and 2 <= item[0] <= MAX_RECORDS + 1
-            and isinstance(item[1], str) and 0 < len(item[1]) <= 500 for item in value):
+            and isinstance(item[1], str) and 0 < len(item[1]) <= LATE_CHARS for item in value):
         raise ValidationError.field("late", "not the errors this page carried")
     return [{"row": row, "error": error} for row, error in value]
 

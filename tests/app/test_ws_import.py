@@ -240,6 +240,19 @@ def test_without_htmx_import_runs_whole_and_answers_the_page(client, auth, sessi
     assert (found["ada@example.com"]["first_name"], found["ada@example.com"]["last_name"]) == ("Ada", "L.")
 
 
+def test_many_long_row_errors_carried_in_the_form_stay_within_its_bounds(client, session):
+    data = "Email,Country,LinkedIn,Phone\r\n" + "".join(
+        f"p{i}@example.com,Narnia{i},not a url {'x' * 150},{'9' * 40}\r\n" for i in range(150))
+    results = post(client, session, "/dashboard/import", data=data, htmx=False)
+    assert results.status_code == 200 and "Not imported 150" in page_text(results)
+    kept = hidden(results)
+    assert len(kept["late"]) <= 8_000 and json.loads(kept["late"])
+    again = post(client, session, "/dashboard/import", data=data, fields={**kept, "part": "0"})
+    assert again.status_code == 200 and "Not imported 150" in page_text(again)
+    download = post(client, session, "/dashboard/import/errors.csv", data=data, fields=hidden(again), htmx=False)
+    assert download.status_code == 200 and len(list(csv.reader(io.StringIO(download.body.decode())))) == 151
+
+
 # ---------------------------------------------------------------- the error rows
 
 def test_error_rows_download_gives_the_failing_rows_with_an_error_column_defused(client, session):
@@ -284,6 +297,14 @@ def test_hostile_files_get_a_clear_answer_and_change_nothing(client, auth, sessi
         else:
             assert 400 <= answer.status_code < 500, (answer.status_code, page_text(answer)[:300])
             assert says in page_text(answer), page_text(answer)[:500]
+    assert people(client, auth) == {}
+
+
+def test_ten_thousand_rows_are_previewed_in_one_answer_and_nothing_is_written(client, auth, session):
+    data = "Name,Email\r\n" + "".join(f"P{i} Big,big{i}@example.com\r\n" for i in range(10_000))
+    answer = post(client, session, "/dashboard/import/preview", data=data)
+    assert answer.status_code == 200 and "Rows 10,000 New people 10,000" in page_text(answer)
+    assert len(answer.body) < 50_000  # the first rows, not the file
     assert people(client, auth) == {}
 
 

@@ -51,6 +51,11 @@ def find(stack, q: str) -> list[dict]:
     raise AssertionError("the search never ended")
 
 
+def texts(driver, css: str) -> list[str]:
+    """The text of the elements `css` selects, read at once (the panel is replaced while a test looks at it)."""
+    return driver.execute_script("return Array.from(document.querySelectorAll(arguments[0]), e => e.textContent)", css)
+
+
 def bar_values(driver, seen: set) -> None:
     """Notes the progress bar's value (the bar is replaced each second: it may go while being read)."""
     try:
@@ -78,7 +83,7 @@ def test_import_a_spreadsheet_with_its_preview_progress_and_error_rows(stack, pa
     shots(page, "import-preview")
 
     Select(field(page, "Notes")).select_by_visible_text("Tags")  # the preview is checked again
-    wait(page, lambda d: "Tags" in [th.get_attribute("textContent") for th in d.find_elements(By.CSS_SELECTOR, ".import-sample th")])
+    wait(page, lambda d: "Tags" in texts(d, ".import-sample th"), "the preview did not take the new column")
     assert find(stack, f"imp{tag}-") == []  # nothing imported by a preview
 
     button(page, "Import").click()
