@@ -6,6 +6,7 @@ server-rendered (chalicelib/web/workspace.py). Sign-in sets the session cookie t
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from chalice import Response
@@ -26,23 +27,85 @@ FORM_LIMIT = 16 * 1024
 @routes.route("/dashboard", methods=["GET"])
 @api.page
 def overview():
+    """The overview: the period's hiring figures, the goals with their progress, the charts (every figure of the
+    first dashboard's overview), all from GET /analytics/overview and GET /goals' service."""
+    from ..domain.errors import ValidationError
+    from ..web import overview_view as view
     from ..web.workspace import page
 
-    params = routes.current_request.query_params or {}
-    start = params.get("from")
-    end = params.get("to")
-    data = wiring.analytics().overview(start + "T00:00:00Z" if start else None,
-                                       end + "T23:59:59Z" if end else None)
-    return page("overview.html", current_principal(), section="overview", title="Overview", overview=data,
-                percent=_percent, days=_days)
+    service = wiring.analytics()
+    typed, errors = _overview_period(routes.current_request.query_params or {})
+    try:
+        data = service.overview(*_overview_bounds(typed, errors))
+    except ValidationError as error:  # a period the service refuses (a start after today...): said at the form
+        errors = {name: PERIOD_WORDS.get(problem, problem)
+                  for name, problem in (error.fields or {"from": error.message}).items()}
+        data = service.overview(None, None)
+    chosen = {name: typed.get(name) or data[name][:10] for name in ("from", "to")}
+    return page("overview.html", current_principal(), section="overview", title="Overview",
+                status=400 if errors else 200, overview=data, view=view, stats=view.stats(data),
+                charts=view.charts(data), costs=view.cost_rows(data), goals=[_goal(g) for g in service.goals()],
+                chosen=chosen, errors=errors)
 
 
-def _percent(rate) -> str:
-    return "n/a" if rate is None else f"{rate * 100:.1f}%"
+OVERVIEW_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+PERIOD_WORDS = {"must be before to": "on or before the end date (today when none is chosen)"}
 
 
-def _days(value) -> str:
-    return "n/a" if value is None else f"{value:g} days"
+def _overview_period(params) -> tuple[dict[str, str], dict[str, str]]:
+    """The period picker's dates as typed (YYYY-MM-DD, each once; empty: the default), and their problems."""
+    typed: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for name in ("from", "to"):
+        values = _all(params, name)
+        typed[name] = values[-1] if values else ""
+        if len(values) > 1:
+            errors[name] = "one date only"
+        elif typed[name] and not _is_day(typed[name]):
+            errors[name] = "a date such as 2026-03-31"
+    if not errors and typed["from"] and typed["to"] and typed["from"] > typed["to"]:
+        errors["from"] = "on or before the end date"
+    return typed, errors
+
+
+def _overview_bounds(typed: dict[str, str], errors: dict) -> tuple[str | None, str | None]:
+    """The service's period: the first day's start to the last day's end; after a mistake, the default period."""
+    if errors:
+        return None, None
+    start, end = typed["from"], typed["to"]
+    return (start + "T00:00:00Z" if start else None), (end + "T23:59:59.999Z" if end else None)
+
+
+def _all(params, name: str) -> list[str]:
+    """Every value a query parameter was given (a repeated one is a mistake the page names)."""
+    if name not in params:
+        return []
+    return list(params.getlist(name)) if hasattr(params, "getlist") else [params[name]]
+
+
+def _is_day(text: str) -> bool:
+    from datetime import date
+
+    if not OVERVIEW_DAY.fullmatch(text):
+        return False
+    try:
+        return 1900 <= date.fromisoformat(text).year <= 2200
+    except ValueError:
+        return False
+
+
+def _goal(goal: dict) -> dict:
+    """A goal with its figures in words, as the goals page says them (api/ws_goals.py)."""
+    from .ws_goals import METRIC_LABELS, STATUS_WORDS, figure
+
+    progress = goal["progress"]
+    currency = goal.get("currency")
+    return {**goal, "label": METRIC_LABELS.get(goal["metric"], goal["metric"]),
+            "status_text": STATUS_WORDS.get(progress["status"], progress["status"]),
+            "target_text": figure(goal["metric"], goal["target"], currency),
+            "value_text": figure(goal["metric"], progress["value"], currency),
+            "percent": round(progress["progress"] * 100), "elapsed_percent": round(progress["elapsed"] * 100),
+            "lower_is_better": goal.get("direction") == "down"}
 
 
 # ---------------------------------------------------------------- signing in and out
