@@ -8,6 +8,7 @@ last_admin) are said in words beside the form that met them.
 """
 from __future__ import annotations
 
+import json
 import re
 
 from .. import wiring
@@ -22,7 +23,8 @@ ROLES = (("admin", "Admin: everything, the team, keys and the audit log included
          ("recruiter", "Recruiter: all recruiting work, not the team"),
          ("viewer", "Viewer: reads only, no exports of personal data, no erasure"))
 # What a redirect after a change says on the page it lands on (?done=...); any other value says nothing.
-DONE = {"invited": "Invitation sent.", "role": "Role changed.", "disabled": "Member disabled: they can no longer "
+DONE = {"invited": "Invitation sent to {email}: it holds a temporary password, and {name} chooses their own "
+        "at the first sign-in.", "role": "Role changed.", "disabled": "Member disabled: they can no longer "
         "sign in, and their API keys stop working.", "enabled": "Member enabled: they can sign in again.",
         "deleted": "Member deleted, with their sign-in and their API keys.", "revoked": "API key revoked."}
 # The services' refusals as the admin reads them at the form
@@ -42,11 +44,8 @@ AUDIT_FILTERS = {"member": "actor", "record": "target", "action": "action", "fro
 def members_page():
     from ..web.workspace import page
 
-    members = wiring.users().list()
-    invited = _query("invited")
-    return page("team/members.html", current_principal(), section="team", title="Team", members=members,
-                done=DONE.get(_query("done") or ""), invited=next((m for m in members if m["id"] == invited), None),
-                keys=_keys_by_member())
+    return page("team/members.html", current_principal(), section="team", title="Team",
+                members=wiring.users().list(), done=_done(), keys=_keys_by_member())
 
 
 @routes.route("/dashboard/team/invite", methods=["GET"])
@@ -69,7 +68,11 @@ def invite():
         return _invite_form(form, error.fields or {"body": error.message}, status=400)
     except Conflict as error:  # user_exists: that address has an account already
         return _invite_form(form, {"email": REFUSALS.get(error.code, error.message)}, status=error.status)
-    return redirect(f"/dashboard/team?done=invited&invited={member['id']}")
+    answer = redirect(f"/dashboard/team/members/{member['id']}?done=invited")
+    # the gate names a created record in the audit log by the answer's "id" (as POST /users's); a browser
+    # never reads a 303's body
+    answer.body = json.dumps({"id": member["id"]})
+    return answer
 
 
 @routes.route("/dashboard/team/members/{user_id}", methods=["GET"])
@@ -144,7 +147,7 @@ def _member_page(user_id: str, problem: tuple[str, str] | None = None, status: i
 
     member = view(wiring.users().get(user_id))
     return page("team/member.html", current_principal(), section="team", title=member["name"], status=status,
-                member=member, roles=ROLES, problem=problem, done=DONE.get(_query("done") or ""),
+                member=member, roles=ROLES, problem=problem, done=_done(member),
                 keys=_keys_by_member().get(user_id, []), myself=member["id"] == current_principal().user_id)
 
 
@@ -218,7 +221,7 @@ def _keys_page(members: list[dict], values: dict, errors: dict, status: int = 20
     names = {m["id"]: m for m in members}
     keys = [{**key, "owner": names.get(key["user_id"])} for key in reversed(wiring.api_keys().list())]
     return page("team/keys.html", current_principal(), section="team", title="API keys", status=status, keys=keys,
-                members=members, values=values, errors=errors, done=DONE.get(_query("done") or ""),
+                members=members, values=values, errors=errors, done=_done(),
                 me=current_principal().user_id, fields=("name", "user_id"))
 
 
@@ -292,6 +295,14 @@ def _older(typed: dict[str, str], cursor: str | None) -> str | None:
     if not cursor:
         return None
     return "/dashboard/team/audit?" + urlencode({**{k: v for k, v in typed.items() if v}, "cursor": cursor})
+
+
+def _done(member: dict | None = None) -> str | None:
+    """What the redirect after a change says (?done=...); a text about a member only on that member's page."""
+    text = DONE.get(_query("done") or "")
+    if text and "{" in text:
+        return text.format(email=member["email"], name=member["name"]) if member else None
+    return text
 
 
 def _no_fields() -> None:

@@ -31,7 +31,8 @@ def shown(html: str, testid: str) -> str:
 
 def figure(html: str, testid: str) -> str:
     """A chart's figure (its SVG, caption and numbers)."""
-    start = html.index(f'<figure class="chart" data-testid="{testid}">')
+    start = html.index(f'data-testid="{testid}">', html.index('<figure class="chart'))
+    start = html.rindex("<figure", 0, start)
     return html[start:html.index("</figure>", start)]
 
 

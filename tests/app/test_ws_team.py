@@ -73,15 +73,18 @@ def test_an_invitation_by_form_makes_the_member_and_the_email_goes_out(client, a
                        {"email": " Rita@Example.com ", "name": "Rita  Recruiter", "role": "viewer"}, status=303)
     [rita] = [u for u in users(client, auth) if u["email"] == "rita@example.com"]
     assert rita["name"] == "Rita Recruiter" and rita["role"] == "viewer" and rita["status"] == "invited"
-    assert answer.headers["Location"] == f"/dashboard/team?done=invited&invited={rita['id']}"
+    assert answer.headers["Location"] == f"/dashboard/team/members/{rita['id']}?done=invited"
     [mail] = [item for item in outbox() if "rita@example.com" in item["to"]]
     assert re.search(r"Temporary password: \S+", text_part(mail["raw"]))
+    assert "Invitation sent to rita@example.com" in get(client, session, answer.headers["Location"])
 
-    page = get(client, session, answer.headers["Location"])
-    assert "Invitation sent to rita@example.com" in page
+    page = get(client, session, "/dashboard/team")
     assert f'href="/dashboard/team/members/{rita["id"]}">Rita Recruiter</a>' in page
     assert ">Viewer</td>" in page and "badge-invited" in page
-    assert "Invitation sent" not in get(client, session, "/dashboard/team?done=x&invited=user_nope")
+    assert "Invitation sent" not in get(client, session, "/dashboard/team?done=invited")
+    assert "{email}" not in get(client, session, "/dashboard/team/keys?done=invited")
+    [entry] = body(client.http.get("/audit?action=POST%20/dashboard/team/invite", headers=auth))["items"]
+    assert entry["target"] == rita["id"]
 
 
 def test_an_invitation_with_mistakes_says_each_beside_its_field_and_makes_nobody(client, auth, session):
