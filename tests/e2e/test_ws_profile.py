@@ -239,5 +239,5 @@ def test_erasure_says_what_goes_then_the_person_is_gone(stack, page, person):
     shots(page, "profile-erase")
     button(page, "Erase").click()
     wait(page, lambda d: d.current_url.startswith(stack.url + "/dashboard/candidates?"))
-    assert "erased" in text(page).lower()
+    assert "erased" in text(page).lower(), "the candidates page says nothing of ?notice=erased (ws_candidates.py)"
     assert api.call("GET", f"/candidates/{person.id}", expect=(404,))["error"]["code"] == "not_found"
