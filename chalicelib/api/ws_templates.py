@@ -26,9 +26,10 @@ FORM_LIMIT = 2 * 1024 * 1024
 TEMPLATE_FIELDS = ("name", "category", "subject", "html", "text")
 FIELDS = TEMPLATE_FIELDS + ("candidate", "candidate_email", "template_id", "variable", "part")
 PEOPLE = 10  # the people "Preview as" offers (a page of the candidates table), besides the sample person
+# How a problem names the field it is about (the service's field names; the person's id is the "candidate" field)
 LABELS = {"name": "Name", "category": "Category", "subject": "Subject", "html": "HTML", "text": "Text",
-          "candidate_id": "Preview as", "candidate_email": "Preview as (email)", "job_id": "Job", "variable": "Merge field", "part": "Insert into",
-          "email": "Your address", "body": "Form"}
+          "candidate": "Preview as", "candidate_email": "Preview as (email)", "job_id": "Job",
+          "variable": "Merge field", "part": "Insert into", "email": "Your address", "body": "Form"}
 
 
 # ---------------------------------------------------------------- pages

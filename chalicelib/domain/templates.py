@@ -463,12 +463,11 @@ def with_merge_field(template: dict, part: str, name: str) -> dict:
     if part not in PARTS:
         raise ValidationError.field("part", "one of subject, html, text")
     source = template.get(part) or ""
+    if part == "subject":  # one line: a word after the others
+        return {**template, part: " ".join(filter(None, (source.rstrip(), field.code)))}
     at = source.lower().rfind("</body>") if part == "html" else -1
-    if at < 0:
-        at = len(source.rstrip()) if part == "subject" else len(source)
-    before, after = source[:at], source[at:]
-    space = " " if part == "subject" and before and not before.endswith(" ") else ""
-    return {**template, part: before + space + field.code + after}
+    at = len(source) if at < 0 else at
+    return {**template, part: source[:at] + field.code + source[at:]}
 
 
 @dataclass(frozen=True)
