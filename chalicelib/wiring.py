@@ -340,6 +340,13 @@ def users():
 
 
 @lru_cache(maxsize=None)
+def timeline_view():
+    from .services.timeline_view import TimelineView
+
+    return TimelineView(campaign_repo(), job_repo(), key_repo())
+
+
+@lru_cache(maxsize=None)
 def first_admin() -> bool:
     """Makes the first admin (CRM_ADMIN_EMAIL) if absent, inviting them by email; once per container. The local
     stack makes its admin at start, with the password it prints (crmlocal/stack.py)."""

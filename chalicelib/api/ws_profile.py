@@ -57,12 +57,12 @@ def profile(candidate_id):
 
 
 def _profile(candidate: dict, *, limit: int, cursor: str | None, saved: str | None, adding: bool) -> Response:
-    from ..services.timeline_view import TimelineView, day, when
+    from ..services.timeline_view import day, when
     from ..web.profile_view import CHANNELS, display_name
 
     entries, next_cursor = wiring.candidates().timeline_page(candidate["id"], limit, cursor)
     # the names its entries mention: batched reads of the campaigns, the ATS's job ids and the jobs
-    timeline = TimelineView(wiring.campaign_repo(), wiring.job_repo(), wiring.key_repo()).describe(entries)
+    timeline = wiring.timeline_view().describe(entries)
     member_of, static_pools = wiring.pools().of_person(candidate["id"])
     return _show("profile.html", candidate, title=display_name(candidate), timeline=timeline, when=when, day=day,
                  next_cursor=next_cursor, older=bool(cursor), saved=saved, adding=adding, channels=CHANNELS,

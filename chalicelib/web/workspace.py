@@ -66,9 +66,17 @@ def sign_in_redirect(request) -> Response:
     path = "/dashboard"
     if request.method in ("GET", "HEAD"):
         params = request.query_params or {}
-        path = request.path + ("?" + urlencode(dict(params)) if params else "")
+        path = actual_path(request) + ("?" + urlencode(dict(params)) if params else "")
     target = SIGN_IN + ("?next=" + quote(path, safe="") if safe_next(path) and path != "/dashboard" else "")
     return redirect(target, htmx=is_htmx(request))
+
+
+def actual_path(request) -> str:
+    """The path asked for: Chalice's `request.path` is the route's template (/dashboard/candidates/{candidate_id})."""
+    path = request.path
+    for name, value in (request.uri_params or {}).items():
+        path = path.replace("{" + name + "}", quote(str(value), safe=""))
+    return path
 
 
 def safe_next(path: object) -> bool:

@@ -119,3 +119,11 @@ def test_a_weak_new_password_keeps_the_challenge_with_the_reason(client, auth):
         {"email": "np@example.com", "session": session_value, "new_password": "short"}))
     assert weak.status_code == 400 and "at least 12 characters" in weak.body.decode()
     assert "New password" in weak.body.decode()
+
+
+def test_sign_in_comes_back_to_the_record_asked_for(client, auth):
+    person = json.loads(client.http.post("/candidates", headers=auth, body=json.dumps({"email": "back@example.com"}))
+                        .body)
+    answer = client.http.get(f"/dashboard/candidates/{person['id']}?edit=1")
+    assert answer.headers["Location"] == (f"/dashboard/sign-in?next=%2Fdashboard%2Fcandidates%2F{person['id']}"
+                                          "%3Fedit%3D1")

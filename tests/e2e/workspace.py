@@ -5,7 +5,7 @@ labels, button and link text), never by ids or classes; and screenshots of every
 """
 from __future__ import annotations
 
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -29,15 +29,20 @@ def sign_in(driver, stack, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSW
 
 def wait(driver, condition, message: str = "", timeout: float = WAIT):
     try:
-        return WebDriverWait(driver, timeout).until(condition)
+        # a page being replaced (a navigation, an htmx swap) makes elements stale: look again
+        return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,
+                                                                  NoSuchElementException)).until(condition)
     except TimeoutException:
         body = driver.find_element(By.TAG_NAME, "body").text[:1500]
         raise AssertionError(f"{message or 'timed out'}; the page says:\n{body}") from None
 
 
 def heading(driver) -> str:
-    found = driver.find_elements(By.TAG_NAME, "h1")
-    return found[0].text.strip() if found else ""
+    try:
+        found = driver.find_elements(By.TAG_NAME, "h1")
+        return found[0].text.strip() if found else ""
+    except StaleElementReferenceException:  # the page is being replaced
+        return ""
 
 
 def field(driver, name: str):
