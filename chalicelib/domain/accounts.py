@@ -26,6 +26,13 @@ PERSONAL_EXPORTS = frozenset({"/candidates/export.csv", "/candidates/{candidate_
                               "/dashboard/candidates/{candidate_id}/export", "/dashboard/candidates/export.csv"})
 # Erasure: its audit entry names the person by the audit log's pseudonym, never by the erased id.
 ERASURES = frozenset({("DELETE", "/candidates/{candidate_id}"), ("POST", "/dashboard/candidates/{candidate_id}/erase")})
+# POSTs that change nothing (previews, counts, a form re-drawn): role rules apply, the audit log skips them (a
+# live preview posts on every pause in typing).
+CHANGE_NOTHING = frozenset({
+    ("POST", "/pools/preview"), ("POST", "/templates/preview"), ("POST", "/templates/{template_id}/preview"),
+    ("POST", "/dashboard/import/preview"), ("POST", "/dashboard/templates/preview"),
+    ("POST", "/dashboard/templates/insert"), ("POST", "/dashboard/pools/builder"),
+})
 # Reads that the audit log records with the writes: a full profile, and the exports.
 AUDITED_READS = PERSONAL_EXPORTS | {"/candidates/{candidate_id}", "/candidates/{candidate_id}/timeline",
                                     "/dashboard/candidates/{candidate_id}"}
@@ -72,6 +79,8 @@ def may(role: Role, method: str, route: str) -> bool:
 
 def audited(method: str, route: str) -> bool:
     """Writes, and the reads of one person's full data."""
+    if (method, route) in CHANGE_NOTHING:
+        return False
     return method not in READ_METHODS or route in AUDITED_READS
 
 
