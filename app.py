@@ -18,6 +18,9 @@ from chalicelib.settings import get_settings
 settings = get_settings()
 app = Chalice(app_name="talent-crm")
 app.api.binary_types.append("image/*")  # mail clients ask for the open pixel as image/*
+# Browser uploads reach the app as the bytes sent (API Gateway would otherwise re-encode what is not UTF-8 before
+# our checks). Not text/csv: binary types apply to answers too, and CSV downloads are text.
+app.api.binary_types.append("multipart/form-data")
 app.register_middleware(chalice_answers_in_contract_format, "http")
 for feature in (meta, signups, tracking, webhooks, workspace, users, candidates, pools, jobs, templates, campaigns,
                 analytics, ws_candidates, ws_profile, ws_import, ws_pools, ws_templates, ws_campaigns, ws_jobs, ws_goals, ws_team):
