@@ -38,7 +38,8 @@ def test_every_route_is_a_function_of_its_features_blueprint(app_module):
     assert modules[("POST", "/dev/tick")] == "chalicelib.api.local_only"
     views = {entry.view_function.__name__ for path, methods in app_module.app.routes.items()
              if path.startswith("/campaigns/{campaign_id}/") for entry in methods.values()}
-    assert views == {f"campaign_{action}" for action in ACTIONS} | {"campaign_unknown_action"}
+    # the actions, the review of who can be reached (GET), and the 404 of any other action
+    assert views == {f"campaign_{action}" for action in ACTIONS} | {"campaign_unknown_action", "campaign_review"}
 
 
 def _campaign(client, auth) -> dict:
