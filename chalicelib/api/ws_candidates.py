@@ -89,12 +89,14 @@ def _list(query: dict, paging: tuple[int, str | None, str | None], *, result: di
     from ..web.workspace import page
 
     limit, cursor, before = paging
+    if query.get("pool") and (query.get("sort") or "").lstrip("-") not in ("", "added"):
+        query = {k: v for k, v in query.items() if k != "sort"}  # a pool lists by when people were added, only
     problems = dict(errors or {})
     found = BrowsePage([])
     try:
         if cursor and before:
             raise ValidationError.field("cursor", "give cursor or before, not both")
-        found = wiring.candidates().browse(query, limit=limit, cursor=cursor, before=before)
+        found = wiring.candidates().browse({"sort": "-added", **query}, limit=limit, cursor=cursor, before=before)
     except ValidationError as error:
         problems.update(error.fields or {"query": error.message})
         status = 400

@@ -1,19 +1,21 @@
 """The browse index: people by facet value, in the orders a list sorts by (docs/architecture.md, "Browse index").
 
 Items (table `browse`):
-- one per person under "all", carrying a copy of everything the filters read, and the keys of every order:
+- one per person under "all", carrying a copy of everything the filters read and the keys of every order:
   `sk` "<created_at>#<id>" (added), `name_key`, `engagement_key`, `contact_key` (the by_name, by_engagement and
   by_contact indexes);
 - one per person per facet value (pk "skill#python", "city#berlin"...: domain/search.py `facet_values`), carrying
-  the same copy but for engagement and last contact, and the keys of the added and name orders only.
-Engagement and last contact change with every email sent and every open; kept on the "all" item alone, such a
-change rewrites one item, not one per facet. The price: ordered by engagement or last contact, a list reads "all"
-in that order and filters it, so a rare facet there gives short pages (say which in docs/architecture.md).
+  its keys only (`sk`, `name_key`: the added and name orders).
+So a change to a person rewrites their "all" item and no other, but when a facet is gained or lost (a skill
+added: one item put); a facet item is a few dozen bytes. Engagement and last contact, which change with every
+email and open, order "all" only: ordered by them, a list reads "all" and filters it, so a rare facet there gives
+short pages (docs/architecture.md says which lists are the worst).
 
-A page reads one partition (the most selective facet filtered on, else "all") in the order asked for, DynamoDB
-applying the other filters to the copies; the people found are then read (BatchGetItem) and checked again, whole
-and current, so a copy a moment behind never shows a person who no longer matches. At most READ_FACTOR x the page
-of index items is read; a page the filters leave short says where to go on (`more`).
+A page reads one partition (the most selective facet filtered on, else "all") in the order asked for. Reading
+"all", DynamoDB applies the other filters to the copies; reading a facet, the people found are checked. Either
+way the people shown are read (BatchGetItem) and checked again, whole and current, so an index a moment behind
+never shows someone who no longer matches. At most READ_FACTOR x the page of index items is read; a page the
+filters leave short says where to go on (`more`).
 
 Kept by CandidateRepository: each write of a person writes the items that changed (`write`); an erasure deletes
 them. People stored before the index existed are added by the backfill, a page at a time (`backfill_step`);
@@ -41,7 +43,6 @@ BACKFILL_PAGE = 100
 # sort -> (index, the range key that orders it); engagement and last contact: "all" items only
 ORDERS = {"added": (None, "sk"), "name": ("by_name", "name_key"), "engagement": ("by_engagement", "engagement_key"),
           "last_contact": ("by_contact", "contact_key")}
-VOLATILE = ("engagement_key", "contact_key", "engagement", "contacted")
 
 
 def _s(value: str) -> dict:
@@ -88,13 +89,12 @@ def _copy(person: dict) -> dict:
 
 
 def items_for(person: dict) -> dict[str, dict]:
-    """A person's index items (DynamoDB JSON) by partition key."""
+    """A person's index items (DynamoDB JSON) by partition key: "all" with the copy, each facet's with its keys."""
     copy = _copy(person)
-    facet_copy = {name: value for name, value in copy.items() if name not in VOLATILE}
     items = {ALL: {"pk": _s(ALL), **copy}}
     for facet, value in facet_values(person):
         pk = f"{facet}#{value}"
-        items.setdefault(pk, {"pk": _s(pk), **facet_copy})
+        items.setdefault(pk, {"pk": _s(pk), "sk": copy["sk"], "name_key": copy["name_key"]})
     return items
 
 
@@ -142,9 +142,8 @@ class _Expression:
         return placeholder
 
 
-def _filters(flt: BrowseFilter, skip: set[str], volatile: bool, ex: _Expression, now: datetime) -> list[str]:
-    """Conditions on the copies the items carry, for the filters the key does not hold already. `volatile`:
-    the items read carry engagement and last contact ("all" items)."""
+def _filters(flt: BrowseFilter, skip: set[str], ex: _Expression, now: datetime) -> list[str]:
+    """Conditions on the copy an "all" item carries, for the filters the key does not hold already."""
     parts: list[str] = []
     for facet, attribute in (("skill", "skills"), ("role", "roles"), ("tag", "tags")):
         if getattr(flt, facet) is not None and facet not in skip:
@@ -157,8 +156,6 @@ def _filters(flt: BrowseFilter, skip: set[str], volatile: bool, ex: _Expression,
     if flt.text is not None:
         text = ex.value(_s(flt.text))
         parts.append(f"(contains({ex.name('email')}, {text}) OR contains({ex.name('name')}, {text}))")
-    if not volatile:
-        return parts  # checked on the people read (BrowseFilter.matches)
     if flt.engagement is not None and "engagement" not in skip:
         parts.append(f"{ex.name('engagement')} >= {ex.value({'N': repr(flt.engagement)})}")
     if flt.contact is not None and "last_contact" not in skip:
@@ -194,6 +191,14 @@ def partition(flt: BrowseFilter, sort: Sort) -> str:
     if not facets or sort.key in ("engagement", "last_contact"):
         return ALL
     return f"{facets[0][0]}#{facets[0][1]}"
+
+
+def _next_read(missing: int, kept: int, read: int, allowance: int) -> int:
+    """How many items the next read asks for: what the share kept so far says the `missing` need, with a quarter
+    more for luck (all the allowance while nothing passed), at least the page's worth."""
+    if kept == 0:
+        return max(allowance, 1)
+    return max(1, min(allowance, max(missing, -(-missing * read * 5 // (kept * 4)))))
 
 
 class BrowseIndex:
@@ -273,8 +278,10 @@ class BrowseIndex:
         key_range, in_key = _key_range(flt, sort, ex, now)
         if key_range:
             condition += f" AND {key_range}"
-        skip = ({pk.split('#', 1)[0]} if pk != ALL else set()) | ({in_key} if in_key else set())
-        filters = _filters(flt, skip, pk == ALL, ex, now)
+        # "all" items carry the copy: DynamoDB filters them. A facet's items carry keys only: the people read are
+        # checked (below, as every page's are), so any other filter makes it a filtered read.
+        filters = _filters(flt, {in_key} if in_key else set(), ex, now) if pk == ALL else []
+        filtered = bool(filters) or (pk != ALL and set(flt.params) - {pk.split("#", 1)[0]} != set())
         keys = tuple(dict.fromkeys(("pk", "sk", range_key)))
         params: dict = {"TableName": BrowseModel.Meta.table_name, "KeyConditionExpression": condition,
                         "ProjectionExpression": ", ".join(ex.name(k) for k in keys),
@@ -300,7 +307,7 @@ class BrowseIndex:
                     for person in (found.get(_id(item)) for item in items)]
 
         raw = self._collect("query", params, limit, people, lambda item: {k: item[k] for k in keys},
-                            filtered=bool(filters))
+                            filtered=filtered)
         return replace(raw, read=raw.read + people_read[0])
 
     def _people(self, ids: list[str]) -> dict[str, dict]:
@@ -348,8 +355,8 @@ class BrowseIndex:
                  *, filtered: bool) -> _Raw:
         """Reads until `limit` items pass `check`, the items run out, or READ_FACTOR x limit were read.
         Unfiltered: one read of limit + 1 (the extra one says whether there is more). Filtered: twice the page
-        first, then the rest of the allowance. `check` is given the items read a page's worth at a time and
-        answers what to show for each (None: not shown)."""
+        first, then as many as the share that passed says the rest needs (_next_read). `check` is given the items
+        read a page's worth at a time and answers what to show for each (None: not shown)."""
         budget = READ_FACTOR * limit
         size = 2 * limit if filtered else limit + 1
         kept: list = []
@@ -377,7 +384,7 @@ class BrowseIndex:
             if not last or read >= budget:
                 return _Raw(kept, keys, last, read)
             params = dict(params, ExclusiveStartKey=last)
-            size = max(budget - read, 1)
+            size = _next_read(limit - len(kept), len(kept), read, budget - read)
 
     # ------------------------------------------------------------ backfill
 

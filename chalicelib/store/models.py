@@ -250,9 +250,10 @@ class BrowseByContact(GlobalSecondaryIndex):
 
 
 class BrowseModel(Model):
-    """The browse index (store/browse.py): one item per person per facet value they have ("skill#python",
-    "city#berlin"...) and one under "all", each carrying a copy of what the filters read. The sort key orders a
-    partition by when the person was added; the indexes order it by name, and "all" by engagement and last contact."""
+    """The browse index (store/browse.py): one item per person under "all", carrying a copy of what the filters
+    read, and one per facet value they have ("skill#python", "city#berlin"...) carrying its keys only. The sort key
+    orders a partition by when the person was added; the indexes order it by name, and "all" by engagement and
+    last contact."""
 
     class Meta(_Meta):
         table_name = _settings.table_name("browse")
@@ -261,10 +262,11 @@ class BrowseModel(Model):
     pk = UnicodeAttribute(hash_key=True)  # "all", or "<facet>#<value>"
     sk = UnicodeAttribute(range_key=True)  # "<created_at>#<candidate id>"
     name_key = UnicodeAttribute()  # "0<first last, folded>#<id>"; "1<address>#<id>" for a person without a name
-    # "all" items only (sparse indexes: a send or an open rewrites one item of the person, not one per facet)
+    # "all" items only (sparse indexes)
     engagement_key = UnicodeAttribute(null=True)  # "<score, 13 characters>#<id>"
     contact_key = UnicodeAttribute(null=True)  # "<last_contacted_at>#<id>"; "#<id>" when never contacted
-    email = UnicodeAttribute()
+    # the copy, on "all" items only
+    email = UnicodeAttribute(null=True)
     name = UnicodeAttribute(null=True)  # "first last" in lower case: what `q` looks in, with the address
     skills = ListAttribute(of=UnicodeAttribute, null=True)
     roles = ListAttribute(of=UnicodeAttribute, null=True)
@@ -274,8 +276,8 @@ class BrowseModel(Model):
     country = UnicodeAttribute(null=True)
     city = UnicodeAttribute(null=True)  # case-folded
     remote_ok = BooleanAttribute(null=True)
-    engagement = NumberAttribute(null=True)  # "all" items only, as the two keys above
-    contacted = UnicodeAttribute(null=True)  # last_contacted_at; "all" items only
+    engagement = NumberAttribute(null=True)
+    contacted = UnicodeAttribute(null=True)  # last_contacted_at
     by_name = BrowseByName()
     by_engagement = BrowseByEngagement()
     by_contact = BrowseByContact()

@@ -61,6 +61,20 @@ DESCRIPTIONS = {
     "tracking_p50_ms": "`GET /t/o/{token}` and `GET /t/c/{token}`, median",
     "ses_events_per_s": "SES events through `POST /webhooks/ses`: SNS signature verified, then recorded",
 }
+# The browse group's figures, one set per list it reads (tests/bench/browse.py SCENARIOS).
+BROWSE_LISTS = {"browse_all": "no filter, newest first", "browse_one_filter": "one filter (a skill)",
+                "browse_three_filters": "three filters (skill, country, remote)", "browse_sorted": "sorted by name",
+                "browse_rare_sorted": "a tag sorted by engagement (a rare filter in an order kept on everyone only)"}
+for _name, _list in BROWSE_LISTS.items():
+    DESCRIPTIONS.update({
+        f"{_name}_p95_ms": f"a page of the workspace's candidates list, {_list}: 95th percentile",
+        f"{_name}_p50_ms": f"a page of the candidates list, {_list}: median",
+        f"{_name}_app_p95_ms": f"a page of the candidates list, {_list}, less its time inside the emulator "
+                               "(95th percentile): what does not grow with the table",
+        f"{_name}_dynamodb_calls_per_page": f"DynamoDB calls a page of the candidates list makes, {_list}",
+        f"{_name}_items_read_per_page": f"DynamoDB items a page of the candidates list reads, {_list}: index items "
+                                        "and the people shown, in proportion to the page, not the table",
+    })
 VERDICT = {True: "meets", False: "**misses**", None: ""}
 
 
