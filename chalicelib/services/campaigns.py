@@ -104,14 +104,15 @@ class CampaignService:
         if problems:
             raise ValidationError("invalid campaign: " + ", ".join(sorted(problems)), problems)
 
-    def review(self, campaign_id: str) -> dict:
+    def review(self, campaign_id: str, budget_seconds: float | None = None) -> dict:
         """How many people the audience holds, how many can be reached, why the others cannot (bounded: it may
-        answer `complete: false`, and goes on when asked again)."""
+        answer `complete: false`, and goes on when asked again; `budget_seconds` bounds this call)."""
         campaign = self.get(campaign_id)
         missing = incomplete(campaign)
         if missing:
             raise Conflict("the campaign is not complete: " + ", ".join(sorted(missing)), missing, code="incomplete")
-        return CampaignReview(self.settings, self.candidates, self.pool_service.memberships, self.keys).review(campaign)
+        return CampaignReview(self.settings, self.candidates, self.pool_service.memberships, self.keys,
+                              budget_seconds).review(campaign)
 
     def schedule(self, campaign_id: str, send_at: str | None) -> dict:
         """The wizard's last step: a draft scheduled now (send_at None) or at `send_at`."""
