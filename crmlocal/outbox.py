@@ -55,9 +55,16 @@ def outbox() -> list[dict]:
 
 
 def outbox_list() -> list[dict]:
-    """The outbox page's rows, newest first: id, to, subject, and when it was sent (its Date header, UTC)."""
-    return [{"message_id": item["message_id"], "to": item["to"], "subject": item["subject"],
-             "when": _when(message_from_string(item["raw"], policy=policy.default))} for item in outbox()]
+    """The outbox page's rows, newest first: id, to, subject, when it was sent (its Date header, UTC), and the
+    text part's links (to follow a confirm link by hand)."""
+    rows = []
+    for item in outbox():
+        parsed = message_from_string(item["raw"], policy=policy.default)
+        text = parsed.get_body(preferencelist=("plain",))
+        links = [value for kind, value in linked(text.get_content() if text is not None else "") if kind == "link"]
+        rows.append({"message_id": item["message_id"], "to": item["to"], "subject": item["subject"],
+                     "when": _when(parsed), "links": list(dict.fromkeys(links))})
+    return rows
 
 
 def email_view(message_id: str) -> dict | None:

@@ -33,10 +33,14 @@ def dev_outbox_json():
 @routes.route("/dev/outbox", methods=["GET"])
 @api.public
 def dev_outbox():
+    """The outbox's emails (subject, to, when, the text part's links), or with ?id= one email as it is read."""
     from crmlocal.outbox import outbox_list
 
     from ..web.workspace import page
 
+    message_id = (routes.current_request.query_params or {}).get("id")
+    if message_id is not None:
+        return _email_page(message_id)
     return page("outbox/list.html", None, section="outbox", title="Local outbox", emails=outbox_list())
 
 
@@ -47,9 +51,7 @@ EMAIL_PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsa
                   "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
 
-@routes.route("/dev/outbox/{message_id}", methods=["GET"])
-@api.public
-def dev_outbox_email(message_id):
+def _email_page(message_id: str):
     from crmlocal.outbox import as_shown, email_view
 
     from ..web.workspace import page

@@ -61,7 +61,7 @@ def goal_create():
     from ..domain.errors import ValidationError
     from ..web.workspace import redirect
 
-    form: dict = {}
+    form = {}  # (read below: a form that cannot be read shows empty)
     try:
         form = read_form_or_json(routes.current_request, FORM_LIMIT)
         wiring.analytics().add_goal(goal_body(form))
@@ -82,7 +82,7 @@ def cost_create():
     from ..domain.errors import ValidationError
     from ..web.workspace import redirect
 
-    form: dict = {}
+    form = {}  # (read below: a form that cannot be read shows empty)
     try:
         form = read_form_or_json(routes.current_request, FORM_LIMIT)
         wiring.analytics().add_cost(cost_body(form))

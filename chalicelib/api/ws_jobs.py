@@ -42,7 +42,7 @@ def job_create():
     from ..domain.errors import ValidationError
     from ..web.workspace import redirect
 
-    form: dict = {}
+    form = {}  # (read below: a form that cannot be read shows empty)
     try:
         form = read_form_or_json(routes.current_request, FORM_LIMIT)
         job = wiring.jobs().create(job_body(form))

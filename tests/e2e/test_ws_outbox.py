@@ -41,7 +41,7 @@ def test_a_campaign_email_read_in_the_outbox_as_the_candidate_sees_it(stack, pag
 
     link(page, f"News {tag}").click()
     on_page(page, f"News {tag}")
-    assert page.current_url.endswith("/dev/outbox/" + sent["message_id"])
+    assert page.current_url.endswith("/dev/outbox?id=" + sent["message_id"])
     headers = {dt.text: dd.text for dt, dd in zip(page.find_elements(By.CSS_SELECTOR, ".email-headers dt"),
                                                   page.find_elements(By.CSS_SELECTOR, ".email-headers dd"))}
     assert address in headers["To"] and headers["From"] and headers["List-Unsubscribe"].startswith(f"<{stack.url}/u/")
