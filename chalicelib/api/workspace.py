@@ -17,8 +17,7 @@ from . import blueprint, current_principal
 
 routes, api = blueprint(__name__)
 WEB = Path(__file__).resolve().parent.parent / "web"
-ASSET_FOLDERS = (WEB / "workspace" / "assets", WEB / "dashboard")
-CLASSIC = WEB / "dashboard"  # the first, read-only dashboard (a hand-written script), kept until every view moves
+ASSET_FOLDERS = (WEB / "workspace" / "assets",)
 TYPES = {".js": "application/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
          ".svg": "image/svg+xml", ".html": "text/html; charset=utf-8"}
 FORM_LIMIT = 16 * 1024
@@ -211,14 +210,7 @@ def _secure() -> bool:
     return wiring.get_settings().public_url.startswith("https://")
 
 
-# ---------------------------------------------------------------- assets and the first dashboard
-
-@routes.route("/dashboard/classic", methods=["GET"])
-@api.public
-def classic():
-    # index.html has no inline script or style: the page CSP (http.secured) needs no exception for it
-    return html_response((CLASSIC / "index.html").read_text(encoding="utf-8"), headers={"Cache-Control": "no-store"})
-
+# ---------------------------------------------------------------- assets
 
 @routes.route("/dashboard/assets/{name}", methods=["GET"])
 @api.public

@@ -15,7 +15,6 @@ def html_pages(client):
     return {
         "careers": client.http.get("/careers"),
         "careers thanks": client.http.get("/careers/thanks"),
-        "dashboard": client.http.get("/dashboard/classic"),
         "workspace sign-in": client.http.get("/dashboard/sign-in"),
         "workspace overview": client.http.get("/dashboard", headers=workspace_session(client)),
         "confirm without token": client.http.get("/signups/confirm"),
@@ -67,7 +66,7 @@ def test_the_csp_cannot_be_replaced_by_a_page(client):
 def test_every_answer_is_nosniff(client, auth):
     answers = [client.http.get("/candidates", headers=auth), client.http.get("/candidates"),
                client.http.post("/candidates", headers=auth, body="{"),
-               client.http.get("/dashboard/assets/app.js"), client.http.get("/dashboard/assets/app.css"),
+               client.http.get("/dashboard/assets/htmx.min.js"), client.http.get("/dashboard/assets/workspace.css"),
                client.http.get("/dashboard/assets/nope.js"), client.http.get("/candidates/export.csv", headers=auth),
                client.http.post("/signups", headers=FORM, body="email=n%40example.com&consent=on&redirect_to="
                                 "https%3A%2F%2Fcareers.example.com%2Fthanks"),

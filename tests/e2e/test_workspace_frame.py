@@ -63,3 +63,12 @@ def test_keyboard_reaches_the_skip_link_and_the_navigation(stack, page):
     assert page.switch_to.active_element.text == "Skip to content"
     page.switch_to.active_element.send_keys("\ue004")
     assert page.switch_to.active_element.text in NAMES + ("Overview",)
+
+
+def test_the_real_server_refuses_path_tricks(stack):
+    for path in ("/dashboard/assets/..%2Fapp.py", "/dashboard/assets/..%2F..%2F..%2Fapp.py",
+                 "/dashboard/assets/%2e%2e%2fapp.py", "/dashboard/assets/nope.js", "/dashboard/assets/VENDORED.json"):
+        result = http("GET", stack.url + path)
+        assert result.status in (403, 404), (path, result.status)
+        assert b"import" not in result.body, path
+    assert http("GET", stack.url + "/dashboard/assets/htmx.min.js").status == 200
