@@ -35,7 +35,7 @@ CONTACT_CHOICES = (("", "Any time"), ("7d", "In the last 7 days"), ("30d", "In t
                    ("90d", "In the last 90 days"), ("over_30d", "Not in the last 30 days"),
                    ("over_90d", "Not in the last 90 days"), ("over_180d", "Not in the last 180 days"),
                    ("never", "Never"))
-REMOTE_CHOICES = (("", "Any"), ("yes", "Open to remote"), ("no", "Not remote"))
+REMOTE_CHOICES = (("", "Any"), ("yes", "Yes"), ("no", "No"))
 
 
 @routes.route(LIST_PATH, methods=["GET"])

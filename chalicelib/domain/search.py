@@ -30,6 +30,9 @@ FACET_ORDER = ("tag", "city", "role", "stage", "skill", "status", "country")
 FILTER_PARAMS = ("q", "skill", "role", "tag", "pool", "status", "stage", "country", "city", "remote", "engagement",
                  "last_contact")
 SORTS = ("added", "name", "engagement", "last_contact")
+# Statuses most people have (everyone imported or sourced is not subscribed; sign-ups become subscribed): never
+# selective, so not worth an index item per person; a filter on one reads everyone and checks the status.
+BROAD_STATUSES = (CandidateStatus.NOT_SUBSCRIBED.value, CandidateStatus.SUBSCRIBED.value)
 MAX_FILTER_CHARS = 200
 MAX_DAYS = 3650
 MAX_ENGAGEMENT = 1e9  # the bound pool rules hold scores to (domain/rules.py MAX_NUMBER)
@@ -75,16 +78,17 @@ def search_text(person: Mapping) -> tuple[str, str]:
 
 
 def facet_values(person: Mapping) -> list[tuple[str, str]]:
-    """Each (facet, value) a person is found under: every skill, role and tag, their status, stage, country
-    and city. Stored lists are normalized already; normalized again so a value typed around the API still
-    meets its filter."""
+    """Each (facet, value) a person is found under: every skill, role and tag, their status (unless a broad one),
+    stage, country and city. Stored lists are normalized already; normalized again so a value typed around the
+    API still meets its filter."""
     values: list[tuple[str, str]] = []
     for facet, name, normal in (("skill", "skills", normalize_skill), ("role", "roles", normalize_tag),
                                 ("tag", "tags", normalize_tag)):
         seen = {normal(v) for v in person.get(name) or () if isinstance(v, str)}
         values += [(facet, v) for v in sorted(seen) if v]
     for facet in ("status", "stage", "country"):
-        if isinstance(person.get(facet), str) and person[facet]:
+        if isinstance(person.get(facet), str) and person[facet] and not (
+                facet == "status" and person[facet] in BROAD_STATUSES):
             values.append((facet, str(person[facet])))
     city = normalize_city(person.get("city"))
     if city:
@@ -188,8 +192,9 @@ class BrowseFilter:
         return not self.params
 
     def facets(self) -> list[tuple[str, str]]:
-        """The indexed facets filtered on, the most selective first (FACET_ORDER)."""
-        return [(facet, getattr(self, facet)) for facet in FACET_ORDER if getattr(self, facet) is not None]
+        """The indexed facets filtered on, the most selective first (FACET_ORDER; a broad status is not one)."""
+        return [(facet, getattr(self, facet)) for facet in FACET_ORDER if getattr(self, facet) is not None
+                and not (facet == "status" and self.status in BROAD_STATUSES)]
 
     def matches(self, person: Mapping, now: datetime) -> bool:
         """Whether a person (a candidate, or a pool membership's copy of one) passes every filter."""

@@ -5,15 +5,16 @@ Items (table `browse`):
   `sk` "<created_at>#<id>" (added), `name_key`, `engagement_key`, `contact_key` (the by_name, by_engagement and
   by_contact indexes);
 - one per person per facet value (pk "skill#python", "city#berlin"...: domain/search.py `facet_values`), carrying
-  its keys only (`sk`, `name_key`: the added and name orders).
-So a change to a person rewrites their "all" item and no other, but when a facet is gained or lost (a skill
-added: one item put); a facet item is a few dozen bytes. Engagement and last contact, which change with every
+  its keys (`sk`, `name_key`: the added and name orders) and the copy's single values (status, stage, country,
+  city, remote).
+So most changes to a person rewrite their "all" item and no other: a facet item changes only with a facet gained
+or lost, a name, or one of those single values; it is a hundred bytes or so. Engagement and last contact, which change with every
 email and open, order "all" only: ordered by them, a list reads "all" and filters it, so a rare facet there gives
 short pages (docs/architecture.md says which lists are the worst).
 
-A page reads one partition (the most selective facet filtered on, else "all") in the order asked for. Reading
-"all", DynamoDB applies the other filters to the copies; reading a facet, the people found are checked. Either
-way the people shown are read (BatchGetItem) and checked again, whole and current, so an index a moment behind
+A page reads one partition (the most selective facet filtered on, else "all") in the order asked for, DynamoDB
+applying the other filters to the copies the items carry (a facet's: the single values); what they do not carry
+is checked on the people found. Either way the people shown are read (BatchGetItem) and checked again, whole and current, so an index a moment behind
 never shows someone who no longer matches. At most READ_FACTOR x the page of index items is read; a page the
 filters leave short says where to go on (`more`).
 
@@ -88,13 +89,18 @@ def _copy(person: dict) -> dict:
     return item
 
 
+SCALARS = ("status", "stage", "country", "city", "remote_ok")  # what a facet item carries besides its keys
+
+
 def items_for(person: dict) -> dict[str, dict]:
-    """A person's index items (DynamoDB JSON) by partition key: "all" with the copy, each facet's with its keys."""
+    """A person's index items (DynamoDB JSON) by partition key: "all" with the whole copy; each facet's with its
+    keys and the copy's single values (SCALARS), which a facet's list is most often filtered on as well."""
     copy = _copy(person)
     items = {ALL: {"pk": _s(ALL), **copy}}
+    facet_copy = {name: copy[name] for name in ("sk", "name_key", *SCALARS) if name in copy}
     for facet, value in facet_values(person):
         pk = f"{facet}#{value}"
-        items.setdefault(pk, {"pk": _s(pk), "sk": copy["sk"], "name_key": copy["name_key"]})
+        items.setdefault(pk, {"pk": _s(pk), **facet_copy})
     return items
 
 
@@ -142,17 +148,20 @@ class _Expression:
         return placeholder
 
 
-def _filters(flt: BrowseFilter, skip: set[str], ex: _Expression, now: datetime) -> list[str]:
-    """Conditions on the copy an "all" item carries, for the filters the key does not hold already."""
+def _filters(flt: BrowseFilter, skip: set[str], ex: _Expression, now: datetime, *, whole: bool) -> list[str]:
+    """Conditions on the copy the items read carry, for the filters the key does not hold already: the whole copy
+    ("all" items), or its single values only (a facet's items; the rest is checked on the people read)."""
     parts: list[str] = []
-    for facet, attribute in (("skill", "skills"), ("role", "roles"), ("tag", "tags")):
-        if getattr(flt, facet) is not None and facet not in skip:
-            parts.append(f"contains({ex.name(attribute)}, {ex.value(_s(getattr(flt, facet)))})")
     for facet in ("status", "stage", "country", "city"):
         if getattr(flt, facet) is not None and facet not in skip:
             parts.append(f"{ex.name(facet)} = {ex.value(_s(getattr(flt, facet)))}")
     if flt.remote is not None:
         parts.append(f"{ex.name('remote_ok')} = {ex.value({'BOOL': flt.remote})}")
+    if not whole:
+        return parts
+    for facet, attribute in (("skill", "skills"), ("role", "roles"), ("tag", "tags")):
+        if getattr(flt, facet) is not None and facet not in skip:
+            parts.append(f"contains({ex.name(attribute)}, {ex.value(_s(getattr(flt, facet)))})")
     if flt.text is not None:
         text = ex.value(_s(flt.text))
         parts.append(f"(contains({ex.name('email')}, {text}) OR contains({ex.name('name')}, {text}))")
@@ -182,6 +191,13 @@ def _key_range(flt: BrowseFilter, sort: Sort, ex: _Expression, now: datetime) ->
         cutoff = ex.value(_s(flt.contact.cutoff(now)))
         return (f"{key} >= {cutoff}" if flt.contact.kind == "within" else f"{key} < {cutoff}"), "last_contact"
     return None, None
+
+
+def _bounded(key: dict | None) -> dict | None:
+    """A key from a cursor, each value within DynamoDB's key size (a forged longer one is refused there: a 500)."""
+    if key and any(len(value["S"].encode("utf-8", "surrogatepass")) > 1024 for value in key.values()):
+        raise ValidationError.field("cursor", "not a cursor this list gave out")
+    return key
 
 
 def partition(flt: BrowseFilter, sort: Sort) -> str:
@@ -261,7 +277,7 @@ class BrowseIndex:
         else:
             names = tuple(dict.fromkeys(("pk", "sk", ORDERS[sort.key][1])))
             read = self._index
-        start = decode_cursor(cursor, names) if cursor else None
+        start = _bounded(decode_cursor(cursor, names)) if cursor else None
         raw = read(flt, sort, limit, start, backwards, now)
         if not backwards:
             previous = encode_cursor(raw.keys[0]) if cursor and raw.keys else None
@@ -278,10 +294,11 @@ class BrowseIndex:
         key_range, in_key = _key_range(flt, sort, ex, now)
         if key_range:
             condition += f" AND {key_range}"
-        # "all" items carry the copy: DynamoDB filters them. A facet's items carry keys only: the people read are
-        # checked (below, as every page's are), so any other filter makes it a filtered read.
-        filters = _filters(flt, {in_key} if in_key else set(), ex, now) if pk == ALL else []
-        filtered = bool(filters) or (pk != ALL and set(flt.params) - {pk.split("#", 1)[0]} != set())
+        # DynamoDB filters the copies the items carry; what a facet's items do not carry (lists, text, engagement,
+        # last contact) is checked on the people read (below, as every page's are).
+        facet = pk.split("#", 1)[0] if pk != ALL else None
+        filters = _filters(flt, {name for name in (facet, in_key) if name}, ex, now, whole=pk == ALL)
+        on_people = pk != ALL and bool(set(flt.params) - {facet, "status", "stage", "country", "city", "remote"})
         keys = tuple(dict.fromkeys(("pk", "sk", range_key)))
         params: dict = {"TableName": BrowseModel.Meta.table_name, "KeyConditionExpression": condition,
                         "ProjectionExpression": ", ".join(ex.name(k) for k in keys),
@@ -307,7 +324,7 @@ class BrowseIndex:
                     for person in (found.get(_id(item)) for item in items)]
 
         raw = self._collect("query", params, limit, people, lambda item: {k: item[k] for k in keys},
-                            filtered=filtered)
+                            filtered=bool(filters) or on_people, batch=100 if on_people else None)
         return replace(raw, read=raw.read + people_read[0])
 
     def _people(self, ids: list[str]) -> dict[str, dict]:
@@ -352,11 +369,12 @@ class BrowseIndex:
         return self._collect("scan", params, limit, people, lambda raw: {"id": raw["id"]}, filtered=not flt.empty)
 
     def _collect(self, operation: str, params: dict, limit: int, check: Callable[[list[dict]], list], key_of,
-                 *, filtered: bool) -> _Raw:
+                 *, filtered: bool, batch: int | None = None) -> _Raw:
         """Reads until `limit` items pass `check`, the items run out, or READ_FACTOR x limit were read.
         Unfiltered: one read of limit + 1 (the extra one says whether there is more). Filtered: twice the page
         first, then as many as the share that passed says the rest needs (_next_read). `check` is given the items
-        read a page's worth at a time and answers what to show for each (None: not shown)."""
+        read `batch` at a time (by default what the page still lacks) and answers what to show for each (None: not
+        shown)."""
         budget = READ_FACTOR * limit
         size = 2 * limit if filtered else limit + 1
         kept: list = []
@@ -370,9 +388,9 @@ class BrowseIndex:
             last = answer.get("LastEvaluatedKey")
             position = 0
             while position < len(items):
-                batch = items[position:position + limit - len(kept)]
-                shown = check(batch)
-                for offset, (raw, item) in enumerate(zip(batch, shown)):
+                chunk = items[position:position + (batch or limit - len(kept))]
+                shown = check(chunk)
+                for offset, (raw, item) in enumerate(zip(chunk, shown)):
                     if item is None:
                         continue
                     kept.append(item)
@@ -380,7 +398,7 @@ class BrowseIndex:
                     if len(kept) == limit:
                         end = position + offset == len(items) - 1
                         return _Raw(kept, keys, last if end else key_of(raw), read)
-                position += len(batch)
+                position += len(chunk)
             if not last or read >= budget:
                 return _Raw(kept, keys, last, read)
             params = dict(params, ExclusiveStartKey=last)

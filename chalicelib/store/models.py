@@ -251,9 +251,9 @@ class BrowseByContact(GlobalSecondaryIndex):
 
 class BrowseModel(Model):
     """The browse index (store/browse.py): one item per person under "all", carrying a copy of what the filters
-    read, and one per facet value they have ("skill#python", "city#berlin"...) carrying its keys only. The sort key
-    orders a partition by when the person was added; the indexes order it by name, and "all" by engagement and
-    last contact."""
+    read, and one per facet value they have ("skill#python", "city#berlin"...) carrying its keys and the copy's
+    single values (status, stage, country, city, remote_ok). The sort key orders a partition by when the person was
+    added; the indexes order it by name, and "all" by engagement and last contact."""
 
     class Meta(_Meta):
         table_name = _settings.table_name("browse")
@@ -265,7 +265,7 @@ class BrowseModel(Model):
     # "all" items only (sparse indexes)
     engagement_key = UnicodeAttribute(null=True)  # "<score, 13 characters>#<id>"
     contact_key = UnicodeAttribute(null=True)  # "<last_contacted_at>#<id>"; "#<id>" when never contacted
-    # the copy, on "all" items only
+    # the copy: all of it on "all" items; status, stage, country, city and remote_ok on facet items too
     email = UnicodeAttribute(null=True)
     name = UnicodeAttribute(null=True)  # "first last" in lower case: what `q` looks in, with the address
     skills = ListAttribute(of=UnicodeAttribute, null=True)

@@ -78,7 +78,7 @@ def test_browse_filter_sort_page_and_add_to_a_pool(stack, page):
 
     # more filters at once: country and remote (selects), applied with the button
     field(page, "Country").send_keys("gb")
-    Select(field(page, "Remote")).select_by_visible_text("Open to remote")
+    Select(field(page, "Remote")).select_by_visible_text("Yes")
     button(page, "Apply filters").click()
     wait(page, lambda d: query(d).get("country") == "gb" and len(listed(d)) == 2)
     assert set(listed(page)) == {f"ada.{token}@example.com", f"alan.{token}@example.com"}
