@@ -36,6 +36,9 @@ CONTACT_CHOICES = (("", "Any time"), ("7d", "In the last 7 days"), ("30d", "In t
                    ("over_90d", "Not in the last 90 days"), ("over_180d", "Not in the last 180 days"),
                    ("never", "Never"))
 REMOTE_CHOICES = (("", "Any"), ("yes", "Yes"), ("no", "No"))
+SORT_CHOICES = (("-added", "Newest first"), ("added", "Oldest first"), ("name", "Name, A to Z"),
+                ("-name", "Name, Z to A"), ("-engagement", "Most engaged first"), ("engagement", "Least engaged first"),
+                ("-last_contact", "Contacted most recently"), ("last_contact", "Contacted longest ago"))
 
 
 @routes.route(LIST_PATH, methods=["GET"])
@@ -114,7 +117,8 @@ def _list(query: dict, paging: tuple[int, str | None, str | None], *, result: di
                 back=urlencode({**listed, **({"cursor": cursor} if cursor else {}), **({"before": before} if before else {})}),
                 result=result, picked=set(picked or ()), filtered=any(values.get(n) for n in values if n != "sort"),
                 statuses=_statuses(), stages=_stages(), engagement_choices=ENGAGEMENT_CHOICES,
-                contact_choices=CONTACT_CHOICES, remote_choices=REMOTE_CHOICES, limit=limit, page_size=PAGE_SIZE)
+                contact_choices=CONTACT_CHOICES, remote_choices=REMOTE_CHOICES, sort_choices=SORT_CHOICES,
+                limit=limit, page_size=PAGE_SIZE)
 
 
 def _paging(request) -> tuple[int, str | None, str | None]:

@@ -156,6 +156,7 @@ def test_the_page_shows_filters_sortable_columns_and_links_to_profiles(client, a
     html = text(answer)
     assert answer.status_code == 200
     assert '<label for="f-skill">Skill</label>' in html and 'value="python"' in html
+    assert '<label for="f-sort">Sort by</label>' in html and '<option value="name" selected>' in html
     assert '<a class="button button-link" href="/dashboard/import">Import CSV</a>' in html
     assert emails_on(answer) == ["ada@example.com", "cy@example.com", "eve@example.com"]
     assert f'href="/dashboard/candidates/{people["ada"]["id"]}">ada@example.com</a>' in html

@@ -84,6 +84,9 @@ def test_browse_filter_sort_page_and_add_to_a_pool(stack, page):
     assert set(listed(page)) == {f"ada.{token}@example.com", f"alan.{token}@example.com"}
     assert query(page)["sort"] == "-name"  # the order is kept while filtering
     shots(page, "candidates-filtered")
+    Select(field(page, "Sort by")).select_by_visible_text("Name, A to Z")  # the order on a phone (no headers)
+    button(page, "Apply filters").click()
+    wait(page, lambda d: query(d).get("sort") == "name" and listed(d)[0] == f"ada.{token}@example.com")
 
     # paging: two a page, forward to the end and back again
     page.get(stack.url + f"/dashboard/candidates?skill={skill}&sort=name&limit=2")
