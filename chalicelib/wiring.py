@@ -185,7 +185,8 @@ def campaign_sender():
     settings = get_settings()
     return CampaignSender(settings, campaign_repo(), template_repo(), candidate_repo(), campaign_sends(),
                           enrollment_repo(), job_repo(), mailer(), send_rate_limiter(), send_queue(), sms_sender(),
-                          threads=send_threads(settings.ses_max_rate), stats=stats_repo(), timeline=timeline_repo())
+                          threads=send_threads(settings.ses_max_rate), stats=stats_repo(), timeline=timeline_repo(),
+                          memberships=membership_sync())
 
 
 @lru_cache(maxsize=None)

@@ -133,8 +133,10 @@ def test_overview_source_of_hire_time_to_fill_cost_and_offers(client, auth):
     assert figures["source_of_hire"]["pool_share"] == 0.6667
     assert figures["time_to_fill_days"] == {"pool_hires": 30.0, "other": 60.0, "all": 40.0, "jobs_filled": 3}
     assert figures["offer_acceptance"] == {"pool": 0.5, "other": 1.0, "accepted": 3, "declined": 1}
-    assert figures["cost_per_hire"]["sourced"] == {"cost": 3000.0, "hires": 2, "cost_per_hire": 1500.0}
-    assert figures["cost_per_hire"]["ats"] == {"cost": 1500.0, "hires": 1, "cost_per_hire": 1500.0}
+    # every amount says its currency (the default, USD, when a cost names none)
+    assert figures["cost_per_hire"]["sourced"] == {"cost": 3000.0, "hires": 2, "cost_per_hire": 1500.0,
+                                                   "currency": "USD"}
+    assert figures["cost_per_hire"]["ats"] == {"cost": 1500.0, "hires": 1, "cost_per_hire": 1500.0, "currency": "USD"}
     assert figures["cost_per_hire"]["all"]["cost_per_hire"] == 1500.0
 
     goal = client.http.post("/goals", headers=auth, body=json.dumps({
