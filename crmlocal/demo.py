@@ -94,7 +94,8 @@ def main() -> None:
         sys.exit(1)
     print(f"""
 The stack is still running:
-  Dashboard      http://127.0.0.1:{settings.port}/dashboard   (API key: {settings.api_key})
+  Workspace      http://127.0.0.1:{settings.port}/dashboard   (sign in as {settings.admin_email}, password
+                 {settings.admin_password}, or use the API key {settings.api_key})
   Local outbox   http://127.0.0.1:{settings.port}/dev/outbox
 Press Ctrl-C to stop.""", flush=True)
     done = threading.Event()

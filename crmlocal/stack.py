@@ -203,7 +203,7 @@ class LocalStack:
 Talent CRM is running (stage local)
   API            http://127.0.0.1:{s.port}            health: http://127.0.0.1:{s.port}/health
   Careers page   http://127.0.0.1:{s.port}/careers
-  Dashboard      http://127.0.0.1:{s.port}/dashboard   (sign in with the API key below)
+  Workspace      http://127.0.0.1:{s.port}/dashboard   (sign in as the admin below)
   Admin          {s.admin_email}   password: {s.admin_password}   (kept in {s.data_dir}/{SECRETS_FILE})
   Local outbox   http://127.0.0.1:{s.port}/dev/outbox   (JSON: /dev/outbox.json)
   Run jobs now   curl -X POST http://127.0.0.1:{s.port}/dev/tick
