@@ -12,7 +12,7 @@ from pathlib import Path
 from chalice import Response
 
 from .. import wiring
-from ..http import ALL_TYPES, client_ip, html_response, json_response, read_form_or_json, secured
+from ..http import ALL_TYPES, client_ip, json_response, read_form_or_json, secured
 from . import blueprint, current_principal
 
 routes, api = blueprint(__name__)
