@@ -20,7 +20,7 @@ import random
 import time
 
 from ._child import run, say
-from ._emulator import ROOT, Emulator, EmulatorClock
+from ._emulator import ROOT, Emulator, EmulatorClock, bench_key
 from .calls import CallCounter
 
 ROWS = 10_000
@@ -140,9 +140,8 @@ def main(options) -> dict:
     body = make_csv(rows)
     say(f"CSV: {rows} rows, {len(body) / 1e6:.2f} MB" + (" (stock moto)" if options.stock_moto else ""))
     emulator = Emulator(stock_moto=options.stock_moto).start()  # logging at the deployed default, INFO
-    from chalicelib import wiring
 
-    wiring.api_keys().ensure(API_KEY, "bench")
+    bench_key(API_KEY)
     counter, clock = CallCounter().install(), EmulatorClock(emulator)
     runs, profile_lines, problems = {}, [], []
     try:
@@ -194,9 +193,9 @@ def main(options) -> dict:
                 f"FAILED (created={again['result']['created']}, updated={again['result']['updated']})"))
     if not reimport_clean:
         problems.append("re-importing the same file wrote changes")
-    writes = [op for op in again["calls"] if op not in ("BatchGetItem", "GetItem", "Query", "Scan")]
-    if writes:
-        problems.append(f"re-import made write calls: {writes}")
+    writes = {op: n for op, n in again["calls"].items() if op not in ("BatchGetItem", "GetItem", "Query", "Scan")}
+    if writes != {"PutItem": 1}:  # the one write: the audit log's entry of the import itself
+        problems.append(f"re-import made write calls besides its audit entry: {writes}")
     return {
         "figures": {
             "csv_import_rows_per_s": round(rows / first["seconds"], 1),
