@@ -46,7 +46,8 @@ SORT_CHOICES = (("-added", "Newest first"), ("added", "Oldest first"), ("name", 
 def candidates_list():
     request = routes.current_request
     params = request.query_params or {}
-    return _list(browse_query(request), _paging(request), result=_result(params))
+    return _list(browse_query(request), _paging(request), result=_result(params),
+                 erased=params.get("notice") == "erased")
 
 
 @routes.route(LIST_PATH + "/add-to-pool", methods=["POST"], content_types=ALL_TYPES)
@@ -87,7 +88,8 @@ def candidates_add_to_pool():
 # ---------------------------------------------------------------- the page
 
 def _list(query: dict, paging: tuple[int, str | None, str | None], *, result: dict | None = None,
-          errors: dict | None = None, status: int = 200, picked: list | None = None) -> Response:
+          errors: dict | None = None, status: int = 200, picked: list | None = None,
+          erased: bool = False) -> Response:
     from ..domain.search import BrowsePage, Sort
     from ..web.workspace import page
 
@@ -108,7 +110,7 @@ def _list(query: dict, paging: tuple[int, str | None, str | None], *, result: di
     listed = {**query, **({"limit": str(limit)} if limit != PAGE_SIZE else {})}  # what every link keeps
     values = {name: query.get(name, "") for name in LIST_PARAMS[:-4]}
     return page("candidates/list.html", current_principal(), section="candidates", title="Candidates",
-                status=status, people=[_row(person) for person in found.items], found=found, values=values,
+                status=status, erased=erased, people=[_row(person) for person in found.items], found=found, values=values,
                 errors=problems, pools=pools, static_pools=[p for p in pools if p.get("kind") == "static"],
                 pool_names={p["id"]: p["name"] for p in pools}, columns=_headers(listed, sort),
                 first_href=_href(listed) if (cursor or before) else None,
