@@ -24,8 +24,8 @@ from .vocabulary import (CampaignAction, CampaignStatus, CandidateStatus, Catego
 
 # What may end a person's place in a campaign (`exit_on`), and what does when the campaign does not say.
 EXITS = (DecisionReason.UNSUBSCRIBED, DecisionReason.BOUNCED, DecisionReason.APPLIED, DecisionReason.HIRED,
-         DecisionReason.CLICKED)
-DEFAULT_EXITS = EXITS[:4]
+         DecisionReason.REPLIED, DecisionReason.CLICKED)
+DEFAULT_EXITS = EXITS[:5]
 MAX_STEPS = 10
 CAP_WINDOW = timedelta(days=7)
 # Stages that count as having applied (`exit_on: applied`).

@@ -100,6 +100,8 @@ class DecisionReason(StrEnum):
     HIRED = "hired"
     APPLIED = "applied"
     CLICKED = "clicked"
+    REPLIED = "replied"  # the person answered one of the campaign's emails (a person's reply, not an automatic one)
+    SEND_WINDOW = "send_window"  # outside the campaign's send window: deferred to its next opening
     CANCELLED = "cancelled"
     NOT_SUBSCRIBED = "not_subscribed"
     NO_CONSENT = "no_consent"

@@ -174,7 +174,7 @@ def test_every_problem_is_told_at_once_with_the_texts_callers_read():
         "audience.pools": "a non-empty list of pool ids", "steps[0].template_id": "a template id",
         "steps[0].delay": "'soon' is not an ISO 8601 duration such as P3D, PT2H or P1Y",
         "steps[0].condition": "the first step has no previous step: use always",
-        "enrollment": "once or continuous", "exit_on": "a list of: unsubscribed, bounced, applied, hired, clicked",
+        "enrollment": "once or continuous", "exit_on": "a list of: unsubscribed, bounced, applied, hired, replied, clicked",
         "send_at": "an ISO 8601 time such as 2026-12-01T09:00:00Z", "zz": "unknown field"}
     with pytest.raises(ValidationError) as caught:
         validate_campaign({"name": 5})
