@@ -383,6 +383,12 @@ class InMemoryMemberships:
         more = len(ids) > limit
         return ids[:limit], _cursor(pool_id=pool_id, candidate_id=ids[limit - 1]) if more else None
 
+    def dates_page(self, pool_id: str, *, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+        from chalicelib.store.pools import MEMBER_DATES
+
+        page, next_cursor = self.page(pool_id, limit=limit, cursor=cursor)
+        return [{name: member.get(name) for name in MEMBER_DATES} for member in page], next_cursor
+
     def joined_since(self, pool_id: str, since: str, *, limit: int,
                      cursor: str | None) -> tuple[list[str], str | None]:
         start = _start(cursor, ("pool_id", "candidate_id", "joined_at"))

@@ -199,6 +199,9 @@ class MembershipStore(Protocol):
 
     def ids_page(self, pool_id: str, *, limit: int, cursor: str | None) -> tuple[list[str], str | None]: ...
 
+    def dates_page(self, pool_id: str, *, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+        """Members' last_engaged_at, last_contacted_at and updated_at only (None where unset), a page at a time."""
+
     def joined_since(self, pool_id: str, since: str, *, limit: int,
                      cursor: str | None) -> tuple[list[str], str | None]:
         """Candidate ids that joined at or after `since`, a page at a time."""

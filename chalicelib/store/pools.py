@@ -172,6 +172,14 @@ class MembershipRepository:
         ids = [item.candidate_id for item in query]
         return ids, encode_cursor(query.last_evaluated_key)
 
+    def dates_page(self, pool_id: str, *, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+        """The members' dates only (a pool's figures): last engaged, last contacted, last updated."""
+        start = decode_cursor(cursor, ("pool_id", "candidate_id"))
+        query = MembershipModel.query(pool_id, limit=limit, last_evaluated_key=start, page_size=limit,
+                                      attributes_to_get=["candidate_id", *MEMBER_DATES])
+        items = [{name: getattr(item, name) for name in MEMBER_DATES} for item in query]
+        return items, encode_cursor(query.last_evaluated_key)
+
     def joined_since(self, pool_id: str, since: str, *, limit: int, cursor: str | None) -> tuple[list[str], str | None]:
         """Candidate ids that joined the pool at or after `since`, a page at a time."""
         start = decode_cursor(cursor, ("pool_id", "candidate_id", "joined_at"))
@@ -192,6 +200,9 @@ class MembershipRepository:
             for candidate_id in keys:
                 batch.delete(MembershipModel(pool_id, candidate_id))
         return len(keys)
+
+
+MEMBER_DATES = ("last_engaged_at", "last_contacted_at", "updated_at")
 
 
 def _item(pool_id: str, person: dict, joined_at: str) -> MembershipModel:

@@ -10,7 +10,8 @@
                                                # (~6 minutes) instead of extrapolating from 40,000
     python -m tests.bench --only campaigns     # campaign sending (~3 minutes, 72 s of it at 14 emails/s)
     python -m tests.bench --only browse        # a page of the candidates list over 10,000 people (~3 minutes);
-                                               # --people 100000 for the size (moto then times out)
+                                               # --people 100000 for the size
+    python -m tests.bench --only pages         # every workspace page at 100,000 people (~5 minutes)
 
 Figures are measurements, never pass/fail: the exit status is 0 whenever every group produced its
 figures, whatever they are; 1 if a group failed to run.
@@ -31,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "build" / "bench.json"
-GROUPS = ("cold_import", "signup", "csv_import", "pools", "campaigns", "tracking", "browse")
+GROUPS = ("cold_import", "signup", "csv_import", "pools", "campaigns", "tracking", "browse", "pages")
 GROUP_TIMEOUT = 900  # seconds; stock moto with 10,000 rows would need far longer
 UNITS = (("_rows_per_s", "rows/s"), ("_ms", "ms"), ("_ratio", "x"), ("_per_100_rows", "req"),
          ("_per_signup", "calls"), ("_us", "µs"), ("_events_per_s", "events/s"), ("_per_event", "writes"),

@@ -388,6 +388,21 @@ def test_ids_and_newcomers_page_through_a_pool(members):
     assert newcomers == ["cand_0003", "cand_0002", "cand_0001"]  # by when they joined
 
 
+def test_dates_pages_carry_only_the_members_dates(members):
+    people = [person(n, last_contacted_at=f"2026-02-0{n}T00:00:00.000Z" if n % 2 else None) for n in range(1, 6)]
+    members.join([("pool_a", p, "2026-01-01T00:00:00.000Z") for p in people])
+    members.join([("pool_b", people[0], "2026-01-01T00:00:00.000Z")])
+    found, cursor = [], None
+    for _ in range(10):
+        page, cursor = members.dates_page("pool_a", limit=2, cursor=cursor)
+        assert len(page) <= 2
+        found += page
+        if cursor is None:
+            break
+    assert found == [{"last_engaged_at": None, "updated_at": "2026-01-01T00:00:00.000Z",
+                      "last_contacted_at": f"2026-02-0{n}T00:00:00.000Z" if n % 2 else None} for n in range(1, 6)]
+
+
 def test_a_pool_is_emptied_in_chunks(members):
     members.join([("pool_a", person(n), "2026-01-01T00:00:00.000Z") for n in range(1, 6)])
     members.join([("pool_b", person(1), "2026-01-01T00:00:00.000Z")])
