@@ -17,6 +17,8 @@ from .clock import is_id, iso, parse_iso
 from .durations import parse_duration
 from .emails import normalize_email
 from .errors import Conflict, ValidationError
+from .send_window import SendWindow
+from .subject_tests import SUBJECTS_PROBLEM, Winner, checked_subjects
 from .templates import CATEGORY_PROBLEM
 from .text import unsafe_reason
 from .vocabulary import (CampaignAction, CampaignStatus, CandidateStatus, Category, Channel, DecisionAction,
@@ -53,6 +55,10 @@ class Step(Body):
     delay: str = Field("P0D", description="a duration must be text such as P3D or PT2H")
     condition: Annotated[StepCondition, CHOICE] = Field(StepCondition.ALWAYS,
                                                      description="one of " + ", ".join(StepCondition))
+    # a subject test (subject_tests.py): these subjects replace the template's, one per recipient
+    subjects: Annotated[list[str] | None, BeforeValidator(lambda v: None if v is None else checked_subjects(v))] = \
+        Field(None, description=SUBJECTS_PROBLEM)
+    winner: Winner | None = Field(None, description="an object with metric, test_share and after")
 
     @model_validator(mode="before")
     @classmethod
@@ -60,6 +66,12 @@ class Step(Body):
         if not isinstance(value, dict):
             raise ValueError(STEP_PROBLEM)
         return value
+
+    @model_validator(mode="after")
+    def _winner_needs_subjects(self) -> "Step":
+        if self.winner is not None and not self.subjects:
+            raise ValueError("a winner picks among subjects: give the step two to four subjects")
+        return self
 
     @field_validator("template_id")
     @classmethod
@@ -96,6 +108,49 @@ def _exits(value: Any) -> list[DecisionReason]:
     return [DecisionReason(e) for e in dict.fromkeys(value)]
 
 
+SENDER_PROBLEM = "an object with user_id (a team member), or with name and email"
+
+
+class Sender(Body):
+    """Who a campaign's emails come from: a team member, or a name and an address (a verified SES identity:
+    the service checks it when the campaign is scheduled)."""
+    user_id: str | None = Field(None, description="a team member's id (user_...)")
+    name: str | None = Field(None, max_length=100, description="one line of at most 100 characters")
+    email: Annotated[str | None, BeforeValidator(lambda v: v if v is None else problem_of(normalize_email)(v))] = \
+        Field(None, description="an email address")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise ValueError(SENDER_PROBLEM)
+        return value
+
+    @field_validator("user_id")
+    @classmethod
+    def _user(cls, value: str | None) -> str | None:
+        if value is not None and not is_id(value, "user"):
+            raise ValueError("a team member's id (user_...)")
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        if value is not None and (not value.strip() or unsafe_reason(value, single_line=True)
+                                  or any(ch in value for ch in '"<>')):
+            raise ValueError("one line of at most 100 characters, without quotes or angle brackets")
+        return None if value is None else " ".join(value.split())
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "Sender":
+        if (self.user_id is None) == (self.email is None) or (self.user_id is not None and self.name is not None):
+            raise ValueError(SENDER_PROBLEM)
+        return self
+
+    def stored(self) -> dict:
+        return self.model_dump(exclude_none=True)
+
+
 class CampaignBody(Body):
     """The contract's campaign. Template and pool ids are checked by the service (they must exist)."""
     name: str = Field(max_length=200, description=NAME_PROBLEM)
@@ -108,6 +163,8 @@ class CampaignBody(Body):
     enrollment: Annotated[EnrollmentMode, CHOICE] = Field(EnrollmentMode.ONCE, description="once or continuous")
     exit_on: Annotated[list[DecisionReason], BeforeValidator(_exits)] = Field(
         default_factory=lambda: list(DEFAULT_EXITS), description=EXIT_PROBLEM)
+    sender: Sender | None = Field(None, description=SENDER_PROBLEM)
+    send_window: SendWindow | None = Field(None, description="an object with start, end, days and timezone")
 
     @field_validator("name")
     @classmethod
@@ -145,8 +202,10 @@ def _definition(campaign: CampaignBody) -> dict:
     return {
         "name": campaign.name, "channel": campaign.channel, "category": campaign.category,
         "audience": {"pools": audience.pools, "exclude_pools": audience.exclude_pools} if audience else None,
-        "steps": [step.model_dump() for step in campaign.steps] if campaign.steps is not None else None,
+        "steps": [step.model_dump(exclude_none=True) for step in campaign.steps] if campaign.steps is not None else None,
         "send_at": campaign.send_at, "enrollment": campaign.enrollment, "exit_on": campaign.exit_on,
+        "sender": campaign.sender.stored() if campaign.sender else None,
+        "send_window": campaign.send_window.stored() if campaign.send_window else None,
     }
 
 

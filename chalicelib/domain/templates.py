@@ -158,6 +158,11 @@ def validate_template(body: object, *, partial: bool = False, current: dict | No
     return result
 
 
+def subject_problem(source: str) -> str | None:
+    """Why a subject's source (Jinja2, as a template's subject) cannot be saved, or None."""
+    return _source_problem(source, False)
+
+
 def _source_problem(source: str, autoescape: bool) -> str | None:
     """Why a part's source cannot be saved: syntax (with the line), tags reaching for other
     templates, unknown variables, or what the compiler refuses (unknown filters)."""
