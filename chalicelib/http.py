@@ -139,6 +139,17 @@ def read_form_or_json(request, limit: int) -> dict:
     raise UnsupportedMediaType(f"send {FORM} (an HTML form) or {JSON}")
 
 
+def form_text(form: dict, name: str, *, strict: bool = True) -> str:
+    """A form field's text ("" when absent). A repeated field (a list) or a JSON non-string is refused (no page
+    sends one) or, not strict, read as no text (sign-in answers with its own page, never an error body)."""
+    value = form.get(name, "")
+    if isinstance(value, str):
+        return value
+    if strict:
+        raise ValidationError.field(name, "one value, as text")
+    return ""
+
+
 def _parse_form(body: bytes) -> dict[str, list[str]]:
     """A urlencoded form, strictly UTF-8 (percent-encoded bytes too: no lone surrogates), no control
     characters but tab and line breaks (which single-line fields collapse), a bounded number of fields."""

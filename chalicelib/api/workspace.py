@@ -7,12 +7,13 @@ server-rendered (chalicelib/web/workspace.py). Sign-in sets the session cookie t
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
 
 from chalice import Response
 
 from .. import wiring
-from ..http import ALL_TYPES, client_ip, json_response, read_form_or_json, secured
+from ..http import ALL_TYPES, client_ip, form_text, json_response, read_form_or_json, secured
 from . import blueprint, current_principal
 
 routes, api = blueprint(__name__)
@@ -126,14 +127,14 @@ def sign_in():
     from ..web.workspace import page, safe_next
 
     request = routes.current_request
-    form = read_form_or_json(request, FORM_LIMIT)
-    target = _text(form, "next") if safe_next(_text(form, "next")) else "/dashboard"
-    key = _text(form, "api_key").strip()
-    email = _text(form, "email").strip()
+    text = partial(form_text, read_form_or_json(request, FORM_LIMIT), strict=False)  # sign-in answers with its page
+    target = text("next") if safe_next(text("next")) else "/dashboard"
+    key = text("api_key").strip()
+    email = text("email").strip()
     if key:
         return _with_key(key, target, email)
     try:
-        answer = wiring.auth().sign_in({"email": email, "password": _text(form, "password")}, client_ip(request))
+        answer = wiring.auth().sign_in({"email": email, "password": text("password")}, client_ip(request))
     except CrmError as error:
         message = "Wrong email or password." if error.status == 401 else _problem(error)
         return page("sign_in.html", None, section="", title="Sign in", next=target, email=email, message=message,
@@ -148,12 +149,12 @@ def new_password():
     from ..web.workspace import page, safe_next
 
     request = routes.current_request
-    form = read_form_or_json(request, FORM_LIMIT)
-    target = _text(form, "next") if safe_next(_text(form, "next")) else "/dashboard"
-    email, session = _text(form, "email"), _text(form, "session")
+    text = partial(form_text, read_form_or_json(request, FORM_LIMIT), strict=False)  # sign-in answers with its page
+    target = text("next") if safe_next(text("next")) else "/dashboard"
+    email, session = text("email"), text("session")
     try:
         answer = wiring.auth().new_password({"email": email, "session": session,
-                                             "new_password": _text(form, "new_password")}, client_ip(request))
+                                             "new_password": text("new_password")}, client_ip(request))
     except CrmError as error:
         if error.status == 401:  # the challenge's session lasts minutes: start again
             return page("sign_in.html", None, section="", title="Sign in", next=target, email=email,
@@ -193,12 +194,6 @@ def _with_key(key: str, target: str, email: str) -> Response:
         return page("sign_in.html", None, section="", title="Sign in", next=target, email=email,
                     message="That API key was not accepted.", challenge=False, api_key_open=True, status=401)
     return redirect(target, headers={"Set-Cookie": session_cookie(key, 12 * 3600, _secure())})
-
-
-def _text(form: dict, name: str) -> str:
-    """A form field's text; a repeated field (a list) or a JSON non-string is no text."""
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
 
 
 def _problem(error) -> str:

@@ -20,7 +20,7 @@ from ..domain.clock import iso, utcnow
 from ..domain.errors import CrmError, ValidationError
 from ..domain.vocabulary import (CampaignAction, CampaignStatus, Category, DecisionReason, EnrollmentMode,
                                  StepCondition)
-from ..http import ALL_TYPES, read_form_or_json
+from ..http import ALL_TYPES, form_text, read_form_or_json
 from . import blueprint, current_principal
 
 routes, api = blueprint(__name__)
@@ -124,7 +124,8 @@ def campaign_audience_save(campaign_id):
 
 
 def _audience_values(form: dict) -> dict:
-    return {"name": _text(form, "name"), "pools": _ids(form, "pools"), "exclude_pools": _ids(form, "exclude_pools")}
+    return {"name": form_text(form, "name"), "pools": _ids(form, "pools"),
+            "exclude_pools": _ids(form, "exclude_pools")}
 
 
 def _with_pools_problem(values: dict, save):
@@ -174,9 +175,9 @@ def campaign_steps_save(campaign_id):
     service = wiring.campaigns()
     campaign = service.get(campaign_id)
     form = _form()
-    action = _text(form, "action")
-    pending = {"template_id": _text(form, "template_id"), "delay": _text(form, "delay"),
-               "condition": _text(form, "condition") or StepCondition.ALWAYS}
+    action = form_text(form, "action")
+    pending = {"template_id": form_text(form, "template_id"), "delay": form_text(form, "delay"),
+               "condition": form_text(form, "condition") or StepCondition.ALWAYS}
     steps = list(campaign["steps"])
     try:
         if action.startswith("remove:"):
@@ -258,7 +259,7 @@ def campaign_settings_save(campaign_id):
 
     campaign = wiring.campaigns().get(campaign_id)
     form = _form()
-    values = {"category": _text(form, "category"), "enrollment": _text(form, "enrollment"),
+    values = {"category": form_text(form, "category"), "enrollment": form_text(form, "enrollment"),
               "exit_on": _choices(form, "exit_on")}
     try:
         wiring.campaigns().patch(campaign_id, values)
@@ -316,7 +317,7 @@ def campaign_schedule(campaign_id):
     service = wiring.campaigns()
     campaign = service.get(campaign_id)
     form = _form()
-    values = {"send_at": _text(form, "send_at"), "timezone": _text(form, "timezone") or "UTC"}
+    values = {"send_at": form_text(form, "send_at"), "timezone": form_text(form, "timezone") or "UTC"}
     try:  # no time: now
         at = send_time(values["send_at"], values["timezone"], utcnow()) if values["send_at"].strip() else None
         service.schedule(campaign_id, at)
@@ -491,14 +492,6 @@ def _form() -> dict:
 def _query(name: str) -> str | None:
     params = routes.current_request.query_params
     return (params.get(name) if params else None) or None
-
-
-def _text(form: dict, name: str) -> str:
-    """A form field's text; a repeated field (a list) or a JSON non-string is refused (no page sends one)."""
-    value = form.get(name, "")
-    if not isinstance(value, str):
-        raise ValidationError.field(name, "one value, as text")
-    return value
 
 
 def _choices(form: dict, name: str) -> list[str]:

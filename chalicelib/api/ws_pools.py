@@ -26,7 +26,7 @@ from ..domain.rule_form import (
 from ..domain.pools import validate_pool
 from ..domain.rules import describe
 from ..domain.vocabulary import PoolStatus
-from ..http import ALL_TYPES, read_form_or_json
+from ..http import ALL_TYPES, form_text, read_form_or_json
 from . import blueprint, current_principal
 
 routes, api = blueprint(__name__)
@@ -64,9 +64,9 @@ def pool_create():
     from ..web.workspace import redirect
 
     form = read_form_or_json(routes.current_request, FORM_LIMIT)
-    values = {"name": _text(form, "name"), "description": _text(form, "description"),
-              "kind": _text(form, "kind") or "dynamic"}
-    action = _text(form, "action")
+    values = {"name": form_text(form, "name"), "description": form_text(form, "description"),
+              "kind": form_text(form, "kind") or "dynamic"}
+    action = form_text(form, "action")
     tree = read_builder(form, None if action == "save" else action)
     if action != "save":  # a builder button without htmx: the same page, changed
         return _form_page(new=True, values=values, tree=tree)
@@ -92,7 +92,7 @@ def pool_builder():
     from ..web.workspace import fragment
 
     form = read_form_or_json(routes.current_request, FORM_LIMIT)
-    tree = read_builder(form, _text(form, "action"))
+    tree = read_builder(form, form_text(form, "action"))
     return fragment("pools/_rules.html", **_rules_values(tree))
 
 
@@ -150,8 +150,8 @@ def pool_save(pool_id):
     service = wiring.pools()
     pool = service.get(pool_id)
     form = read_form_or_json(routes.current_request, FORM_LIMIT)
-    values = {"name": _text(form, "name"), "description": _text(form, "description"), "kind": pool["kind"]}
-    action = _text(form, "action")
+    values = {"name": form_text(form, "name"), "description": form_text(form, "description"), "kind": pool["kind"]}
+    action = form_text(form, "action")
     tree = read_builder(form, None if action == "save" else action)
     if action != "save":
         return _form_page(new=False, values=values, tree=tree, pool=pool)
@@ -290,10 +290,3 @@ def _query(name: str) -> str | None:
     params = routes.current_request.query_params
     return (params.get(name) or None) if params else None
 
-
-def _text(form: dict, name: str) -> str:
-    """A form field's text; a repeated field (a list) or a JSON non-string is refused (no page sends one)."""
-    value = form.get(name, "")
-    if not isinstance(value, str):
-        raise ValidationError.field(name, "one value, as text")
-    return value

@@ -194,3 +194,13 @@ def test_a_viewer_reads_the_overview_without_the_links_to_set_things(client, aut
         {"email": "vi@example.com", "session": body(first)["session"], "new_password": "Viewer-own-pass-2"}))
     html = page(client, workspace_session(client, "vi@example.com", "Viewer-own-pass-2"))
     assert "Hiring funnel" in html and "/dashboard/goals/new" not in html and "/dashboard/goals/costs/new" not in html
+
+
+def test_a_sign_in_whose_fields_are_not_text_answers_with_the_sign_in_page(client):
+    """Sign-in reads a repeated field or a JSON non-string as no text: its own page says what is missing, never an
+    error body (the other workspace forms refuse such a field with a 400 naming it)."""
+    answer = client.http.post("/dashboard/sign-in", headers={"Content-Type": "application/json"},
+                              body=json.dumps({"email": ["admin@example.com"], "password": 5, "next": ["/dashboard"]}))
+    html = answer.body.decode()
+    assert answer.status_code == 400 and answer.headers["Content-Type"].startswith("text/html")
+    assert ">Sign in</h1>" in html and 'role="alert">email:' in html and "Set-Cookie" not in answer.headers
