@@ -58,16 +58,8 @@ def goal_new():
 @routes.route("/dashboard/goals", methods=["POST"], content_types=ALL_TYPES)
 @api.page
 def goal_create():
-    from ..domain.errors import ValidationError
-    from ..web.workspace import redirect
-
-    form = {}  # (read below: a form that cannot be read shows empty)
-    try:
-        form = read_form_or_json(routes.current_request, FORM_LIMIT)
-        wiring.analytics().add_goal(goal_body(form))
-    except ValidationError as error:  # the form again, each problem beside its field
-        return _goal_form(form, _placed(error, GOAL_PLACES), status=400)
-    return redirect("/dashboard/goals")
+    return _saved(lambda form: wiring.analytics().add_goal(goal_body(form)), _goal_form, GOAL_PLACES,
+                  "/dashboard/goals")
 
 
 @routes.route("/dashboard/goals/costs/new", methods=["GET"])
@@ -79,16 +71,22 @@ def cost_new():
 @routes.route("/dashboard/goals/costs", methods=["POST"], content_types=ALL_TYPES)
 @api.page
 def cost_create():
+    return _saved(lambda form: wiring.analytics().add_cost(cost_body(form)), _cost_form, COST_PLACES,
+                  "/dashboard/goals#costs")
+
+
+def _saved(save, form_page, places: dict[str, str], done: str):
+    """Saves what the form says and goes to `done`; a problem shows the form again, each beside its field."""
     from ..domain.errors import ValidationError
     from ..web.workspace import redirect
 
     form = {}  # (read below: a form that cannot be read shows empty)
     try:
         form = read_form_or_json(routes.current_request, FORM_LIMIT)
-        wiring.analytics().add_cost(cost_body(form))
+        save(form)
     except ValidationError as error:
-        return _cost_form(form, _placed(error, COST_PLACES), status=400)
-    return redirect("/dashboard/goals#costs")
+        return form_page(form, _placed(error, places), status=400)
+    return redirect(done)
 
 
 # ---------------------------------------------------------------- forms to bodies
@@ -150,24 +148,26 @@ def _placed(error, places: dict[str, str]) -> dict[str, str]:
 
 def _goal_form(values: dict, errors: dict, status: int = 200):
     from ..domain.analytics import GOAL_METRICS
-    from ..domain.currencies import CURRENCIES, DEFAULT_CURRENCY
-    from ..web.workspace import page
 
     metrics = [(metric.value, METRIC_LABELS.get(metric.value, metric.value), what)
                for metric, (_, _, what) in GOAL_METRICS.items()]
-    return page("goals/goal_form.html", current_principal(), section="goals", title="New goal", status=status,
-                values=values, errors=errors, metrics=metrics, currencies=sorted(CURRENCIES),
-                default_currency=DEFAULT_CURRENCY, fields=("name", "metric", "target", "currency", "from", "to",
-                                                           "department"))
+    return _form_page("goals/goal_form.html", "New goal", values, errors, status, metrics=metrics,
+                      fields=("name", "metric", "target", "currency", "from", "to", "department"))
 
 
 def _cost_form(values: dict, errors: dict, status: int = 200):
+    return _form_page("goals/cost_form.html", "Add a cost", values, errors, status,
+                      fields=("source", "amount", "currency", "from", "to"))
+
+
+def _form_page(template: str, title: str, values: dict, errors: dict, status: int, **extra):
+    """A goals-area form: what was typed, the problems, the currencies to pick from (`fields`: those with a place
+    on the form; the others are listed above it)."""
     from ..domain.currencies import CURRENCIES, DEFAULT_CURRENCY
     from ..web.workspace import page
 
-    return page("goals/cost_form.html", current_principal(), section="goals", title="Add a cost", status=status,
-                values=values, errors=errors, currencies=sorted(CURRENCIES), default_currency=DEFAULT_CURRENCY,
-                fields=("source", "amount", "currency", "from", "to"))
+    return page(template, current_principal(), section="goals", title=title, status=status, values=values,
+                errors=errors, currencies=sorted(CURRENCIES), default_currency=DEFAULT_CURRENCY, **extra)
 
 
 # ---------------------------------------------------------------- figures as people read them
