@@ -14,30 +14,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from .support import API_KEY, confirm_link, http, unique_email
-from .workspace import button, field, heading, link, shots, sign_in, text, wait
-
-
-def api(stack, method: str, path: str, body=None, expect=(200, 201)):
-    headers = {"Authorization": f"Bearer {API_KEY}", "Accept": "application/json"}
-    data = None
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-        data = json.dumps(body).encode()
-    result = http(method, stack.url + path, headers=headers, data=data, timeout=30)
-    assert result.status in expect, f"{method} {path}: HTTP {result.status}: {result.text[:800]}"
-    return result.json()
-
-
-def subscriber(stack, **fields) -> dict:
-    """A person who signed up on the careers page and confirmed: marketing email may go to them."""
-    address = unique_email("camp")
-    answer = http("POST", stack.url + "/signups", headers={"Content-Type": "application/json"},
-                  data=json.dumps({"email": address, "consent": True, **fields}).encode())
-    assert answer.status == 202, answer.text
-    assert http("GET", confirm_link(stack.wait_for_email(address), stack.url)).status == 200
-    [person] = stack.candidates_with_email(address)
-    return person
+from .support import unique_email
+from .workspace import (api, button, email_with_subject, field, heading, link, on_page, shots, sign_in, subscriber,
+                        text, wait)
 
 
 def signed_in(page, stack) -> None:
@@ -54,15 +33,6 @@ def signed_in(page, stack) -> None:
         wait(page, away, "signing in failed")
 
 
-def on_page(page, title: str) -> None:
-    def headed(driver) -> bool:
-        try:
-            return heading(driver) == title
-        except StaleElementReferenceException:
-            return False
-    wait(page, headed, f"no page headed {title!r}")
-
-
 def page_says(page, words: str, timeout: float = 30.0, tick=None) -> None:
     """Waits until the page's main text holds `words` (the page updates itself; `tick` runs the workers)."""
     deadline = time.monotonic() + timeout
@@ -76,17 +46,6 @@ def page_says(page, words: str, timeout: float = 30.0, tick=None) -> None:
         if tick is not None:
             tick()
         time.sleep(0.5)
-
-
-def email_with_subject(stack, to: str, subject: str, timeout: float = 30.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = [m for m in stack.outbox() if to in m["to"] and m["subject"] == subject]
-        if found:
-            return found[0]
-        assert time.monotonic() < deadline, f"no email {subject!r} to {to}: {[m['subject'] for m in stack.outbox()]}"
-        stack.tick()
-        time.sleep(0.3)
 
 
 def test_a_sequence_from_the_wizard_to_the_outbox_then_paused_resumed_cancelled(stack, page):

@@ -4,7 +4,6 @@ people ticked and added to a static pool (checked against the API), keyboard onl
 the list at 1280 and 390 px (build/workspace-candidates*-*.png)."""
 from __future__ import annotations
 
-import json
 import uuid
 from urllib.parse import parse_qs, urlparse
 
@@ -13,19 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from .support import API_KEY, http
-from .workspace import button, field, heading, link, shots, sign_in, text, wait
-
-
-def api(stack, method: str, path: str, body=None, expect=(200, 201)):
-    headers = {"Authorization": f"Bearer {API_KEY}", "Accept": "application/json"}
-    data = None
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-        data = json.dumps(body).encode()
-    result = http(method, stack.url + path, headers=headers, data=data, timeout=30)
-    assert result.status in expect, f"{method} {path}: HTTP {result.status}: {result.text[:800]}"
-    return result.json()
+from .workspace import api, button, field, heading, link, shots, sign_in, text, wait
 
 
 def listed(page) -> list[str]:

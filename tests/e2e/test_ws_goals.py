@@ -8,8 +8,7 @@ import uuid
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from .test_ws_jobs import api, on_page
-from .workspace import button, field, link, shots, sign_in, text, wait
+from .workspace import api, button, field, link, on_page, shots, sign_in, text, wait
 
 
 def test_a_cost_and_a_goal_from_their_forms_with_progress_and_currency(stack, page):

@@ -12,8 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from .support import API_KEY, http
-from .workspace import button, field, heading, link, shots, sign_in, text, wait
+from .workspace import api, button, field, heading, link, shots, sign_in, text, wait
 
 PEOPLE = 1_200  # more than two parts (ws_import.PART_SIZE): the bar moves
 
@@ -33,17 +32,12 @@ def spreadsheet(tmp_path, tag: str):
     return path
 
 
-def api(stack, path: str):
-    answer = http("GET", stack.url + path, headers={"Authorization": f"Bearer {API_KEY}"})
-    assert answer.status == 200, answer.text
-    return answer.json()
-
-
 def find(stack, q: str) -> list[dict]:
     """People the API's search finds, every page (a filtered page may be empty and still have a next one)."""
     found, cursor = [], ""
     for _ in range(200):
-        answer = api(stack, f"/candidates?limit=500&q={quote(q)}" + (f"&cursor={quote(cursor)}" if cursor else ""))
+        answer = api(stack, "GET", f"/candidates?limit=500&q={quote(q)}" + (f"&cursor={quote(cursor)}" if cursor else ""),
+                     expect=(200,))
         found += answer["items"]
         cursor = answer.get("next_cursor")
         if not cursor:

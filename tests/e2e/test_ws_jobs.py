@@ -3,67 +3,20 @@ and why, send a job alert after its confirmation, by the visible names; checked 
 Screenshots of every jobs page at 1280 and 390 px (build/workspace-jobs-*.png)."""
 from __future__ import annotations
 
-import json
-import time
 import uuid
 
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from .support import API_KEY, confirm_link, http, unique_email
-from .workspace import button, field, heading, link, shots, sign_in, text, wait
-
-
-def api(stack, method: str, path: str, body=None, expect=(200, 201)):
-    headers = {"Authorization": f"Bearer {API_KEY}", "Accept": "application/json"}
-    data = None
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-        data = json.dumps(body).encode()
-    result = http(method, stack.url + path, headers=headers, data=data, timeout=30)
-    assert result.status in expect, f"{method} {path}: HTTP {result.status}: {result.text[:800]}"
-    return result.json()
-
-
-def subscribed_person(stack, **fields) -> str:
-    """Signs up through the API as the careers page does and follows the confirmation link: a subscriber."""
-    address = unique_email("sub")
-    answer = http("POST", stack.url + "/signups", headers={"Content-Type": "application/json"},
-                  data=json.dumps({"email": address, "consent": True, **fields}).encode())
-    assert answer.status == 202, answer.text
-    link = confirm_link(stack.wait_for_email(address), stack.url)
-    assert http("GET", link).status == 200
-    return address
-
-
-def on_page(page, title: str) -> None:
-    """Waits for the page headed `title`; an element of the page before may vanish while it is read."""
-    def headed(driver) -> bool:
-        try:
-            return heading(driver) == title
-        except StaleElementReferenceException:
-            return False
-    wait(page, headed, f"no page headed {title!r}")
-
-
-def email_with_subject(stack, to: str, subject: str, timeout: float = 20.0) -> dict:
-    """The email to `to` with `subject`, running the workers (POST /dev/tick) until it is in the outbox."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = [m for m in stack.outbox() if to in m["to"] and m["subject"] == subject]
-        if found:
-            return found[0]
-        assert time.monotonic() < deadline, f"no email {subject!r} to {to}: {[m['subject'] for m in stack.outbox()]}"
-        stack.tick()
-        time.sleep(0.3)
+from .support import unique_email
+from .workspace import api, button, email_with_subject, field, link, on_page, shots, sign_in, subscriber, text, wait
 
 
 def test_a_job_from_its_form_to_a_job_alert(stack, page):
     tag = "e2e" + uuid.uuid4().hex[:8]
     pool = api(stack, "POST", "/pools", {"name": f"Python people {tag}", "kind": "dynamic",
                                           "rules": {"field": "tags", "op": "contains_any", "value": [tag]}})
-    fan = subscribed_person(stack, first_name="Ada", skills="python, terraform", city="London", tags=tag)
+    fan = subscriber(stack, first_name="Ada", skills="python, terraform", city="London", tags=tag)["email"]
     sourced = unique_email("sourced")
     api(stack, "POST", "/candidates", {"email": sourced, "first_name": "Sam", "skills": ["python"], "city": "Leeds",
                                        "tags": [tag]})

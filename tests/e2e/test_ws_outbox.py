@@ -7,8 +7,7 @@ import uuid
 
 from selenium.webdriver.common.by import By
 
-from .test_ws_jobs import api, email_with_subject, on_page, subscribed_person
-from .workspace import link, shots, sign_in, text, wait
+from .workspace import api, email_with_subject, link, on_page, shots, sign_in, subscriber, text, wait
 
 HTML = ("<html><body style=\"font-family:Arial,sans-serif;color:#1f2933\">"
         "<h1 style=\"color:#0b6e4f\">Hello {{ candidate.first_name | default('there') }}</h1>"
@@ -20,8 +19,8 @@ HTML = ("<html><body style=\"font-family:Arial,sans-serif;color:#1f2933\">"
 
 def test_a_campaign_email_read_in_the_outbox_as_the_candidate_sees_it(stack, page):
     tag = uuid.uuid4().hex[:8]
-    address = subscribed_person(stack, first_name="Grace", skills="python")
-    [person] = stack.candidates_with_email(address)
+    person = subscriber(stack, first_name="Grace", skills="python")
+    address = person["email"]
     pool = api(stack, "POST", "/pools", {"name": f"Outbox {tag}", "kind": "static"})
     api(stack, "POST", f"/pools/{pool['id']}/members", {"candidate_ids": [person["id"]]})
     template = api(stack, "POST", "/templates", {"name": f"Outbox {tag}", "category": "company_news",

@@ -4,29 +4,14 @@ numbers a keyboard opens, a wrong period said at the form. Screenshots at 1280 a
 (build/workspace-overview-*.png)."""
 from __future__ import annotations
 
-import json
-import time
 import uuid
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from .support import http
-from .test_ws_jobs import api, on_page
-from .workspace import button, field, link, shots, sign_in, text, wait
+from .workspace import api, ats, button, field, link, on_page, shots, sign_in, text, wait
 
 PERIOD = ("2024-03-01", "2024-03-31")  # a month no other test writes to: its figures are this test's
-
-
-def ats(stack, event: dict) -> None:
-    from chalicelib.domain.ats import signature
-
-    secret = json.loads((stack.data_dir / "secrets.json").read_text())["CRM_ATS_SECRET"]
-    raw = json.dumps(event).encode()
-    stamp = int(time.time())
-    answer = http("POST", stack.url + "/webhooks/ats", data=raw, headers={
-        "Content-Type": "application/json", "X-CRM-Signature": f"t={stamp},v1={signature(secret, stamp, raw)}"})
-    assert answer.status == 200, answer.text
 
 
 def hiring_story(stack, tag: str) -> None:

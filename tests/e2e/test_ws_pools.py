@@ -4,7 +4,6 @@ saved, read back in words, edited; a static pool's members removed; a pool delet
 Screenshots of every pools page at 1280 and 390 px (build/workspace-pool*-*.png)."""
 from __future__ import annotations
 
-import json
 import re
 import time
 import uuid
@@ -15,28 +14,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from .support import API_KEY, http
-from .workspace import button, field, heading, link, shots, sign_in, text, wait
-
-
-def api(stack, method: str, path: str, body=None, expect=(200, 201)):
-    headers = {"Authorization": f"Bearer {API_KEY}", "Accept": "application/json"}
-    data = None
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-        data = json.dumps(body).encode()
-    result = http(method, stack.url + path, headers=headers, data=data, timeout=30)
-    assert result.status in expect, f"{method} {path}: HTTP {result.status}: {result.text[:800]}"
-    return result.json()
-
-
-def on_page(page, title: str) -> None:
-    def headed(driver) -> bool:
-        try:
-            return heading(driver) == title
-        except StaleElementReferenceException:
-            return False
-    wait(page, headed, f"no page headed {title!r}")
+from .workspace import api, button, field, link, on_page, shots, sign_in, text, wait
 
 
 def controls(page, name: str) -> list:

@@ -4,7 +4,6 @@ a touchpoint, a static pool joined and left, the export, a viewer's read-only pa
 Each change is checked through the API afterwards; screenshots at 1280 and 390 px."""
 from __future__ import annotations
 
-import json
 import re
 import time
 from datetime import datetime, timezone
@@ -17,8 +16,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from .support import ADMIN_EMAIL, ADMIN_PASSWORD, API_KEY, confirm_link, http, unique_email
-from .workspace import button, field, heading, link, shots, text, wait
+from .support import ADMIN_EMAIL, ADMIN_PASSWORD, confirm_link, http, unique_email
+from .workspace import api, ats, button, field, heading, link, shots, text, wait
 
 SUBJECT = "A Rust meetup for you"
 
@@ -32,14 +31,7 @@ class Api:
         self.stack = stack
 
     def call(self, method: str, path: str, body=None, expect=(200, 201)):
-        headers = {"Authorization": f"Bearer {API_KEY}", "Accept": "application/json"}
-        data = None
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-            data = json.dumps(body).encode()
-        result = http(method, self.stack.url + path, headers=headers, data=data, timeout=30)
-        assert result.status in expect, f"{method} {path}: HTTP {result.status}: {result.text[:800]}"
-        return result.json()
+        return api(self.stack, method, path, body, expect)
 
     def get(self, path: str):
         return self.call("GET", path)
@@ -55,17 +47,6 @@ def until(what: str, check, tick, timeout: float = 60.0):
         tick()
         time.sleep(0.3)
     return value
-
-
-def ats(stack, event: dict) -> None:
-    from chalicelib.domain.ats import signature
-
-    secret = json.loads((stack.data_dir / "secrets.json").read_text())["CRM_ATS_SECRET"]
-    raw = json.dumps(event).encode()
-    stamp = int(time.time())
-    result = http("POST", stack.url + "/webhooks/ats", data=raw, headers={
-        "Content-Type": "application/json", "X-CRM-Signature": f"t={stamp},v1={signature(secret, stamp, raw)}"})
-    assert result.status == 200, result.text
 
 
 @pytest.fixture(scope="module")

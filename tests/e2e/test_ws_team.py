@@ -15,8 +15,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from .support import http
-from .test_ws_jobs import api, on_page
-from .workspace import button, field, link, shots, sign_in, text, wait
+from .workspace import api, button, field, link, on_page, shots, sign_in, text, wait
 
 
 def member_by_email(stack, email: str) -> dict | None:

@@ -4,40 +4,17 @@ styled in its sandboxed frame), a merge field inserted from the keyboard, a test
 saved; checked through the API afterwards. Screenshots of the list and the editor at 1280 and 390 px."""
 from __future__ import annotations
 
-import json
 
-from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from .support import ADMIN_EMAIL, API_KEY, http, unique_email
-from .workspace import button, field, heading, link, shots, sign_in, text, wait
+from .support import ADMIN_EMAIL, unique_email
+from .workspace import api, button, field, link, on_page, shots, sign_in, text, wait
 
 NAME = "Meetup invitation (e2e)"
 BROKEN = '<html><body>\n<p style="color: #b91c1c">Hello {{ candidate.first_name }}</p>\n<p>{{ candidate.city }</p>\n</body></html>'
 FIXED = '<html><body>\n<p style="color: #b91c1c">Hello {{ candidate.first_name }}</p>\n<p>See you in {{ candidate.city }}</p>\n</body></html>'
-
-
-def api(stack, method: str, path: str, body=None) -> dict:
-    headers = {"Authorization": f"Bearer {API_KEY}", "Accept": "application/json"}
-    data = None
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-        data = json.dumps(body).encode()
-    result = http(method, stack.url + path, headers=headers, data=data, timeout=30)
-    assert result.status in (200, 201), f"{method} {path}: HTTP {result.status}: {result.text[:800]}"
-    return result.json()
-
-
-def heading_is(name: str):
-    """A wait condition: the page's heading reads `name` (a page being replaced reads as not yet)."""
-    def check(driver) -> bool:
-        try:
-            return heading(driver) == name
-        except WebDriverException:  # the element went with the page it was on
-            return False
-    return check
 
 
 def preview_text(driver) -> str:
@@ -55,9 +32,9 @@ def test_write_preview_insert_test_and_save_a_template(stack, page):
     person = api(stack, "POST", "/candidates", {"email": email, "first_name": "Eve", "last_name": "Templeton",
                                                 "city": "Lisbon"})
     sign_in(page, stack, path="/dashboard/templates")
-    wait(page, heading_is("Templates"))
+    on_page(page, "Templates")
     button(page, "New template").click()
-    wait(page, heading_is("New template"))
+    on_page(page, "New template")
 
     typed(page, "Name", NAME)
     Select(field(page, "Category")).select_by_visible_text("Event invite")
@@ -103,7 +80,7 @@ def test_write_preview_insert_test_and_save_a_template(stack, page):
     shots(page, "template-editor")
 
     button(page, "Save template").click()
-    wait(page, heading_is(NAME), "saved, the editor shows the template")
+    on_page(page, NAME)  # saved, the editor shows the template
     assert "Template saved." in text(page)
     assert "Eve, join our meetup" in preview_text(page)  # still as the person chosen
     shots(page, "template-saved")
@@ -114,11 +91,11 @@ def test_write_preview_insert_test_and_save_a_template(stack, page):
     assert preview["subject"].startswith("Eve, join our meetup")
 
     link(page, "All templates").click()
-    wait(page, heading_is("Templates"))
+    on_page(page, "Templates")
     assert NAME in text(page) and "Event invite" in text(page)
     shots(page, "templates")
     link(page, NAME).click()
-    wait(page, heading_is(NAME))
+    on_page(page, NAME)
     wait(page, lambda d: "Ada, join our meetup" in preview_text(d))
     refused = [entry["message"] for entry in page.get_log("browser") if "Content Security Policy" in entry["message"]]
     assert not refused, refused  # the preview's styles are allowed, and nothing else was tried
@@ -126,7 +103,7 @@ def test_write_preview_insert_test_and_save_a_template(stack, page):
 
 def test_the_editor_works_from_the_keyboard(stack, page):
     sign_in(page, stack, path="/dashboard/templates/new")
-    wait(page, heading_is("New template"))
+    on_page(page, "New template")
     field(page, "Name").click()
     active = page.switch_to.active_element
     for _ in range(3):  # Name, Category, Subject: Tab goes through them in order

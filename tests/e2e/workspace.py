@@ -2,14 +2,20 @@
 labels, button and link text), never by ids or classes; and screenshots of every page at 1280 and 390 px.
 
     from tests.e2e.workspace import sign_in, field, button, link, shots
+
+And what the workspace's tests share beside the browser: the JSON API as the admin's key, a confirmed subscriber,
+a signed ATS event, an email waited for in the outbox.
 """
 from __future__ import annotations
+
+import json
+import time
 
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from .support import ADMIN_EMAIL, ADMIN_PASSWORD, save_screenshot
+from .support import ADMIN_EMAIL, ADMIN_PASSWORD, API_KEY, confirm_link, http, save_screenshot, unique_email
 
 WAIT = 15
 WIDTHS = (1280, 390)
@@ -43,6 +49,11 @@ def heading(driver) -> str:
         return found[0].text.strip() if found else ""
     except StaleElementReferenceException:  # the page is being replaced
         return ""
+
+
+def on_page(driver, title: str) -> None:
+    """Waits for the page headed `title` (a page being replaced reads as not yet)."""
+    wait(driver, lambda d: heading(d) == title, f"no page headed {title!r}")
 
 
 def field(driver, name: str):
@@ -88,3 +99,53 @@ def shots(driver, name: str) -> None:
         assert scroll[0] <= scroll[1] + 1, f"{name} at {width}px scrolls sideways: {scroll}"
         save_screenshot(driver, f"workspace-{name}-{width}")
     driver.set_window_size(size["width"], size["height"])
+
+
+# ---------------------------------------------------------------- the stack beside the browser
+
+def api(stack, method: str, path: str, body=None, expect=(200, 201)):
+    """The JSON API as the stack's admin key: the answer's body, once its status is one of `expect`."""
+    headers = {"Authorization": f"Bearer {API_KEY}", "Accept": "application/json"}
+    data = None
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+        data = json.dumps(body).encode()
+    result = http(method, stack.url + path, headers=headers, data=data, timeout=30)
+    assert result.status in expect, f"{method} {path}: HTTP {result.status}: {result.text[:800]}"
+    return result.json()
+
+
+def subscriber(stack, **fields) -> dict:
+    """A person who signed up as the careers page does and followed the confirmation link: marketing email may go
+    to them."""
+    address = unique_email("sub")
+    answer = http("POST", stack.url + "/signups", headers={"Content-Type": "application/json"},
+                  data=json.dumps({"email": address, "consent": True, **fields}).encode())
+    assert answer.status == 202, answer.text
+    assert http("GET", confirm_link(stack.wait_for_email(address), stack.url)).status == 200
+    [person] = stack.candidates_with_email(address)
+    return person
+
+
+def ats(stack, event: dict) -> None:
+    """An ATS event, signed with the stack's secret as the ATS signs it."""
+    from chalicelib.domain.ats import signature
+
+    secret = json.loads((stack.data_dir / "secrets.json").read_text())["CRM_ATS_SECRET"]
+    raw = json.dumps(event).encode()
+    stamp = int(time.time())
+    answer = http("POST", stack.url + "/webhooks/ats", data=raw, headers={
+        "Content-Type": "application/json", "X-CRM-Signature": f"t={stamp},v1={signature(secret, stamp, raw)}"})
+    assert answer.status == 200, answer.text
+
+
+def email_with_subject(stack, to: str, subject: str, timeout: float = 30.0) -> dict:
+    """The email to `to` with `subject`, running the workers (POST /dev/tick) until it is in the outbox."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [m for m in stack.outbox() if to in m["to"] and m["subject"] == subject]
+        if found:
+            return found[0]
+        assert time.monotonic() < deadline, f"no email {subject!r} to {to}: {[m['subject'] for m in stack.outbox()]}"
+        stack.tick()
+        time.sleep(0.3)
