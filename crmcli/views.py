@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+from chalicelib.domain.currencies import format_money
+
 from .tables import cell, flatten, key_values, pct, render, when
 
 COUNTS = ("sent", "delivered", "bounced", "complained", "opened", "clicked", "unsubscribed", "applied", "hired",
@@ -137,7 +139,8 @@ def overview(data: dict) -> str:
     if costs:
         parts.append("cost per hire\n" + render(
             ["source", "cost", "hires", "cost per hire"],
-            [[name, c.get("cost"), c.get("hires"), c.get("cost_per_hire")] for name, c in costs.items()],
+            [[name, _money(c.get("cost"), c.get("currency")), c.get("hires"),
+              _money(c.get("cost_per_hire"), c.get("currency"))] for name, c in costs.items()],
             right={1, 2, 3}))
     categories = data.get("campaigns_by_category") or {}
     if categories:
@@ -149,19 +152,26 @@ def overview(data: dict) -> str:
     return "\n\n".join(parts)
 
 
+def _money(amount, currency: str | None) -> str:
+    """An amount with its currency code, as the API's overview and the workspace write it ("1,500.00 EUR")."""
+    return "-" if amount is None else format_money(amount, currency)
+
+
 def goals(items: list[dict]) -> str:
-    def value(number, metric: str) -> str:
+    def value(number, goal: dict) -> str:
+        metric = goal.get("metric") or ""
         if number is None:
             return "-"
+        if metric == "cost_per_hire":
+            return _money(number, goal.get("currency"))
         return pct(number) if metric.endswith(("_share", "_rate")) else cell(number)
 
     rows = []
     for g in items:
         progress = g.get("progress") or {}
-        metric = g.get("metric") or ""
-        target = ("≤ " if g.get("direction") == "down" else "≥ ") + value(g.get("target"), metric)
-        rows.append([g.get("name"), metric, target,
-                     value(progress.get("value"), metric), pct(progress.get("progress")), progress.get("status"),
+        target = ("≤ " if g.get("direction") == "down" else "≥ ") + value(g.get("target"), g)
+        rows.append([g.get("name"), g.get("metric") or "", target,
+                     value(progress.get("value"), g), pct(progress.get("progress")), progress.get("status"),
                      when((g.get("period") or {}).get("to"))[:10]])
     return render(["goal", "metric", "target", "now", "progress", "status", "deadline"], rows, right={3, 4})
 

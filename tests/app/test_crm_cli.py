@@ -11,6 +11,7 @@ import pytest
 from crmcli import commands, importer
 from crmcli.client import TransportError
 from crmcli.csvchunks import Records, chunks
+from tests.app.ats_signing import signed
 from tests.app.campaign_helpers import subscriber, template
 from tests.app.helpers import outbox, tick
 
@@ -292,6 +293,29 @@ def test_stats_campaign_table(crm, client, auth):
     assert code == 0 and "size" in out and "not contacted in 90 days" in out
     assert crm("stats", "overview", "--from", "2026-01-01T00:00:00Z")[0] == 0
     assert crm("goals", "list") == (0, "(none)\n", "")
+
+
+def test_cost_per_hire_is_printed_with_its_currency(crm, client, auth):
+    """The overview's costs and a cost-per-hire goal read as the API and the workspace write money: "750.00 EUR"."""
+    for n in (1, 2):
+        answer = signed(client, {"id": f"cli-hire-{n}", "type": "candidate.hired",
+                                 "occurred_at": "2026-10-15T00:00:00Z",
+                                 "data": {"email": f"hire{n}@example.com", "job_id": f"job-{n}"}})
+        assert answer.status_code in (200, 202), answer.body
+    cost = {"source": "agency", "amount": 1500, "currency": "EUR", "from": "2026-10-01T00:00:00Z",
+            "to": "2026-10-31T23:59:59Z"}
+    assert client.http.post("/costs", headers=auth, body=json.dumps(cost)).status_code == 201
+    goal = {"metric": "cost_per_hire", "target": 2000, "currency": "EUR",
+            "period": {"from": "2026-10-01T00:00:00Z", "to": "2026-10-31T23:59:59Z"}}
+    assert client.http.post("/goals", headers=auth, body=json.dumps(goal)).status_code == 201
+
+    code, out, _ = crm("stats", "overview", "--from", "2026-10-01T00:00:00Z", "--to", "2026-10-31T23:59:59Z")
+    assert code == 0
+    rows = {line.split()[0]: line.split()[1:] for line in out[out.index("cost per hire\n"):].split("\n\n")[0].splitlines()}
+    assert rows["agency"] == ["1,500.00", "EUR", "0", "-"]  # no hires from it: no cost per hire
+    assert rows["all"] == ["1,500.00", "EUR", "2", "750.00", "EUR"]
+    code, out, _ = crm("goals", "list")
+    assert code == 0 and "≤ 2,000.00 EUR" in out and "750.00 EUR" in out, out
 
 
 # ------------------------------------------------------------------------------ errors and keys
