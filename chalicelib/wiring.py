@@ -260,7 +260,8 @@ def scheduler():
 def templates():
     from .services.templates import TemplateService
 
-    return TemplateService(get_settings(), template_repo(), candidate_repo(), keys=key_repo(), jobs=jobs())
+    return TemplateService(get_settings(), template_repo(), candidate_repo(), keys=key_repo(), jobs=jobs(),
+                           mailer=mailer(), tombstones=tombstones())
 
 
 @lru_cache(maxsize=None)

@@ -141,8 +141,7 @@ def template_test():
     template = _saved_template(values)
     me = current_principal().email
     try:
-        sent = wiring.templates().test_draft(_draft(values), to=me, mailer=wiring.mailer(),
-                                             tombstones=wiring.tombstones())
+        sent = wiring.templates().test_draft(_draft(values), to=me)
         result, status = {"sent": sent, "problems": []}, 200
     except CrmError as error:
         result, status = {"sent": None, "problems": _problems(error, values)}, error.status

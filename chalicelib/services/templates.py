@@ -40,12 +40,14 @@ def _an_id(value: object) -> bool:
 
 
 class TemplateService:
-    def __init__(self, settings, templates, candidates, keys, jobs):
+    def __init__(self, settings, templates, candidates, keys, jobs, mailer, tombstones):
         self.settings = settings
         self.templates = templates
         self.candidates = candidates
         self.keys = keys
         self.jobs = jobs  # the job service: a preview may be for a job alert
+        self.mailer = mailer  # a draft's test send
+        self.tombstones = tombstones  # no test send to an erased person's address
 
     def sender(self) -> Sender:
         s = self.settings
@@ -119,22 +121,22 @@ class TemplateService:
                           company=sender.company, unsubscribe_url=link, preferences_url=link)
         return {"subject": rendered.subject, "html": rendered.html, "text": rendered.text}
 
-    def test_draft(self, body: object, *, to: str, mailer, tombstones) -> dict:
+    def test_draft(self, body: object, *, to: str) -> dict:
         """A draft as its preview shows it, sent to `to` (the member's own address) the way a campaign's test
         send goes: "[Test]" subject, no tracking, outside the statistics; never to a suppressed or erased
         address; TESTS_PER_HOUR per address and hour."""
         draft = parse_as(DraftBody, body, "invalid template")
-        self.refuse_test_recipient(to, tombstones)
+        self.refuse_test_recipient(to)
         until = utcnow() + timedelta(hours=1)
         if not self.keys.hit(f"rate#template-test#{to}#{utcnow():%Y%m%d%H}", TESTS_PER_HOUR, until):
             raise RateLimited(f"at most {TESTS_PER_HOUR} test sends an hour", retry_after=3600 - utcnow().minute * 60)
         person = dict(self._person(draft), id=new_id("cand"), email=to)  # its links are no one's
         built = self.test_email(draft.template(), person, self._job(draft), new_id("camp"))
-        message_id = mailer.send_raw(from_email=self.settings.from_email, to=to, raw=built.raw,
-                                     tags={"kind": "test"})
+        message_id = self.mailer.send_raw(from_email=self.settings.from_email, to=to, raw=built.raw,
+                                          tags={"kind": "test"})
         return {"sent": True, "to": to, "message_id": message_id, "subject": built.subject}
 
-    def refuse_test_recipient(self, email: str, tombstones) -> None:
+    def refuse_test_recipient(self, email: str) -> None:
         """Conflict if `email` may get no email, tests included: a suppressed person's or an erased one's."""
         known = self.candidates.id_for_email(email)
         candidate = self.candidates.get(known) if known else None
@@ -142,7 +144,7 @@ class TemplateService:
             raise Conflict(f"{email} is {candidate['status']}: it gets no email, tests included",
                            {"email": f"{candidate['status']}: suppressed"}, code="suppressed")
         if candidate is None:
-            tombstones.refuse_erased(email)
+            self.tombstones.refuse_erased(email)
 
     def person_id(self, email: str) -> str | None:
         """The id of the person with this address; None if none has it, or it is no address."""
