@@ -14,6 +14,7 @@ from ..domain.suppression import is_suppressed
 from ..domain.vocabulary import CampaignAction, CampaignStatus, Category, Channel, EnrollmentMode
 from ..observability import logger
 from .campaign_review import CampaignReview
+from .jobs import ALERT_MATCHES
 
 VIEW = ("id", "name", "channel", "category", "audience", "steps", "send_at", "enrollment", "exit_on",
         "status", "job_id", "created_at", "updated_at", "started_at", "finished_at")
@@ -188,7 +189,7 @@ class CampaignService:
     def job_alert(self, job_id: str) -> dict:
         """A job_alert campaign to the job's matches who may be emailed, scheduled now."""
         job = self.jobs.get(job_id)
-        matches = [m for m in self.jobs.matches(job_id, pool=None, limit=500) if m["emailable"]]
+        matches = [m for m in self.jobs.matches(job_id, pool=None, limit=ALERT_MATCHES) if m["emailable"]]
         if not matches:
             raise Conflict("no match for this job may be emailed", {"matches": "none subscribed"},
                            code="no_emailable_matches")
