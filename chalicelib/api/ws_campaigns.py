@@ -41,6 +41,7 @@ ENROLLMENTS = {EnrollmentMode.ONCE: ("Once", "The people in the audience when th
                                                           "until you cancel it.")}
 EXIT_LABELS = {DecisionReason.UNSUBSCRIBED: "They unsubscribe", DecisionReason.BOUNCED: "Their address bounces",
                DecisionReason.APPLIED: "They apply for a job", DecisionReason.HIRED: "They are hired",
+               DecisionReason.REPLIED: "They reply to one of its emails",
                DecisionReason.CLICKED: "They click a link in this campaign"}
 # Why a person is not emailed (the review, a campaign's skips), in words.
 REASONS = {
@@ -51,7 +52,8 @@ REASONS = {
     DecisionReason.CATEGORY_OPT_OUT: "Opted out of this category",
     DecisionReason.FREQUENCY_CAP: "Over the frequency cap (emails in the last 7 days)",
     DecisionReason.APPLIED: "Applied (leaves the campaign)", DecisionReason.HIRED: "Hired (leaves the campaign)",
-    DecisionReason.CLICKED: "Clicked (leaves the campaign)",
+    DecisionReason.CLICKED: "Clicked (leaves the campaign)", DecisionReason.REPLIED: "Replied (leaves the campaign)",
+    DecisionReason.SEND_WINDOW: "Outside the send window (sent when it opens)",
     DecisionReason.OPENED_PREVIOUS_STEP: "Opened the previous email",
     DecisionReason.CLICKED_PREVIOUS_STEP: "Clicked the previous email",
     DecisionReason.NO_SMS_CONSENT: "No consent to texts", DecisionReason.NO_PHONE: "No usable phone number",

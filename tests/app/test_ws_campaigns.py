@@ -99,6 +99,7 @@ def test_the_wizard_from_audience_to_schedule(client, auth, browser, world):
 
     settings = get(client, browser, f"/dashboard/campaigns/{camp}/settings")
     assert '<option value="career_advice" selected>' in settings  # the first email's category, to begin with
+    assert 'value="replied" checked>' in settings and "They reply to one of its emails</label>" in settings
     post(client, browser, f"/dashboard/campaigns/{camp}/settings",
          {"category": "job_alert", "enrollment": "once", "exit_on": ["unsubscribed", "hired"]})
     assert api_campaign(client, auth, camp)["exit_on"] == ["unsubscribed", "hired"]
