@@ -17,7 +17,7 @@ from .clock import is_id, iso, parse_iso
 from .durations import parse_duration
 from .emails import normalize_email
 from .errors import Conflict, ValidationError
-from .send_window import SendWindow
+from .send_window import SendWindow, next_opening, zone_for
 from .subject_tests import SUBJECTS_PROBLEM, Winner, checked_subjects
 from .templates import CATEGORY_PROBLEM
 from .text import unsafe_reason
@@ -29,6 +29,8 @@ EXITS = (DecisionReason.UNSUBSCRIBED, DecisionReason.BOUNCED, DecisionReason.APP
          DecisionReason.REPLIED, DecisionReason.CLICKED)
 DEFAULT_EXITS = EXITS[:5]
 MAX_STEPS = 10
+# What a campaign is defined by besides its name, channel and category (kept together: store/campaigns.py)
+DEFINITION = ("audience", "steps", "send_at", "enrollment", "exit_on", "sender", "send_window")
 CAP_WINDOW = timedelta(days=7)
 # Stages that count as having applied (`exit_on: applied`).
 APPLIED_OR_LATER = (Stage.APPLIED, Stage.INTERVIEWING, Stage.OFFER, Stage.HIRED)
@@ -345,7 +347,8 @@ def decide(*, candidate: dict | None, campaign: dict, step_index: int, now: date
     """Whether this person gets this step now. The caller re-checks nothing: this is the rule.
 
     For SMS `cap` is the SMS cap; the person also needs SMS consent and a usable number, and is
-    never texted in their local night (the step waits for their morning).
+    never texted in their local night (the step waits for their morning). Outside the campaign's send window
+    (send_window.py) the step waits for its next opening in the person's time.
     """
     if candidate is None:
         return Decision(DecisionAction.EXIT, DecisionReason.ERASED)
@@ -397,6 +400,11 @@ def decide(*, candidate: dict | None, campaign: dict, step_index: int, now: date
             until = parse_iso(sent[len(sent) - cap]) + CAP_WINDOW
             return Decision(DecisionAction.DEFER, DecisionReason.FREQUENCY_CAP, iso(until))
         return Decision(DecisionAction.SKIP, DecisionReason.FREQUENCY_CAP)
+    window = campaign.get("send_window")
+    if window:
+        opening = next_opening(window, zone_for(window, candidate), now)
+        if opening > now:
+            return Decision(DecisionAction.DEFER, DecisionReason.OUTSIDE_SEND_WINDOW, iso(opening))
     return Decision(DecisionAction.SEND)
 
 
@@ -404,7 +412,8 @@ def reachable(decision: Decision) -> DecisionReason | None:
     """A campaign's review of its audience, read off the sender's decision for the first step: None when the
     person gets it (now, or a text at their morning), else why not. Over the cap, a sequence's person waits
     for the cap to allow it: not reachable now, for that reason."""
-    if decision.action == DecisionAction.SEND or decision.reason == DecisionReason.QUIET_HOURS:
+    if decision.action == DecisionAction.SEND or decision.reason in (DecisionReason.QUIET_HOURS,
+                                                                      DecisionReason.OUTSIDE_SEND_WINDOW):
         return None
     return decision.reason or DecisionReason.NOT_SUBSCRIBED
 

@@ -33,7 +33,7 @@ TOUCHPOINT_CHANNELS: tuple[str, ...] = get_args(TouchpointChannel)
 LIST_FIELDS = ("skills", "roles", "tags")
 # Everything the API shows of a candidate, in this order.
 PUBLIC_FIELDS = (
-    "id", "email", "first_name", "last_name", "phone", "city", "country", "remote_ok", "skills",
+    "id", "email", "first_name", "last_name", "phone", "city", "country", "timezone", "remote_ok", "skills",
     "roles", "tags", "linkedin_url", "portfolio_url", "seniority", "source", "status", "stage",
     "sms_consent", "utm", "consent", "preferences", "engagement_score", "last_contacted_at",
     "last_engaged_at", "confirmed_at", "created_at", "updated_at",
@@ -145,6 +145,16 @@ def _country(value: object, field: str) -> str | None:
     return code
 
 
+def _zone(value: object, field: str) -> str | None:
+    """An IANA time zone name (the one the send window reads first), as the tz database spells it."""
+    from .send_window import known_zone
+
+    text = _text(value, field)
+    if text and not known_zone(text):
+        raise ValidationError.field(field, "a time zone name such as Europe/Berlin")
+    return text
+
+
 def parse_time(value: object, field: str) -> str | None:
     from .clock import MAX_YEAR, MIN_YEAR, iso, parse_iso
 
@@ -177,6 +187,7 @@ Text = Annotated[str | None, checked(_text)]
 Choice = Annotated[str | None, checked(_key)]
 Country = Annotated[str | None, checked(_country)]
 Flag = Annotated[bool | None, checked(parse_bool)]
+Zone = Annotated[str | None, checked(_zone)]
 Url = Annotated[str | None, checked(_url)]
 Skills = Annotated[list[str], checked(lambda value, field: _list(value, field, normalize_skill))]
 Tags = Annotated[list[str], checked(lambda value, field: _list(value, field, normalize_tag))]
@@ -218,6 +229,7 @@ class Profile(SignupProfile):
     stage: StageField = Field(None, description=_choices(tuple(Stage)))
     status: StatusField = Field(None, description=_choices(RECRUITER_STATUSES))
     last_contacted_at: Time = None
+    timezone: Zone = None
 
 
 class NewCandidate(Profile):

@@ -37,6 +37,7 @@ HEADER_ALIASES = {
     "telephone": "phone", "tel": "phone",
     "city": "city", "town": "city",
     "country": "country", "countrycode": "country",
+    "timezone": "timezone", "tz": "timezone",
     "remote": "remote_ok", "remoteok": "remote_ok", "opentoremote": "remote_ok",
     "skills": "skills", "skill": "skills", "keyskills": "skills",
     "roles": "roles", "role": "roles", "desiredroles": "roles", "jobtitle": "roles",
@@ -56,7 +57,7 @@ FULL_NAME_HEADERS = frozenset({"name", "fullname", "candidatename", "contactname
 # What a column may be imported as: the address, a whole name, or a profile field.
 TARGETS = ("email", FULL_NAME, *PROFILE_FIELDS)
 EXPORT_COLUMNS = (
-    "id", "email", "first_name", "last_name", "phone", "city", "country", "remote_ok", "skills",
+    "id", "email", "first_name", "last_name", "phone", "city", "country", "timezone", "remote_ok", "skills",
     "roles", "tags", "linkedin_url", "portfolio_url", "seniority", "source", "status", "stage",
     "sms_consent", "engagement_score", "last_contacted_at", "last_engaged_at", "created_at",
     "updated_at",

@@ -101,7 +101,7 @@ class DecisionReason(StrEnum):
     APPLIED = "applied"
     CLICKED = "clicked"
     REPLIED = "replied"  # the person answered one of the campaign's emails (a person's reply, not an automatic one)
-    SEND_WINDOW = "send_window"  # outside the campaign's send window: deferred to its next opening
+    OUTSIDE_SEND_WINDOW = "outside_send_window"  # deferred to the send window's next opening
     CANCELLED = "cancelled"
     NOT_SUBSCRIBED = "not_subscribed"
     NO_CONSENT = "no_consent"

@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 from ..domain.bodies import parse_body
-from ..domain.campaigns import (DEFAULT_EXITS, CampaignTestBody, check_transition, incomplete, validate_campaign,
+from ..domain.campaigns import (DEFAULT_EXITS, DEFINITION, CampaignTestBody, check_transition, incomplete, validate_campaign,
                                 validate_campaign_patch)
 from ..domain.clock import iso, new_id, utcnow
 from ..domain.errors import Conflict, NotFound, RateLimited, ValidationError
@@ -16,12 +16,10 @@ from ..observability import logger
 from .campaign_review import CampaignReview
 from .jobs import ALERT_MATCHES
 
-VIEW = ("id", "name", "channel", "category", "audience", "steps", "send_at", "enrollment", "exit_on",
-        "status", "job_id", "created_at", "updated_at", "started_at", "finished_at")
+VIEW = ("id", "name", "channel", "category", *DEFINITION, "status", "job_id", "created_at", "updated_at",
+        "started_at", "finished_at")
 TESTS_PER_HOUR = 20
-# The store's layout of a campaign's definition (store/campaigns.py DEFINITION: one JSON attribute), which a
-# draft's change rewrites; and the category a draft holds before its settings give it one (the store needs text).
-DEFINITION = ("audience", "steps", "send_at", "enrollment", "exit_on")
+# The category a draft holds before its settings give it one (the store needs text).
 NO_CATEGORY = ""
 
 

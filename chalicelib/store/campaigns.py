@@ -8,6 +8,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 
 from .candidates import decode_cursor, encode_cursor
+from ..domain.campaigns import DEFINITION
 from ..domain.vocabulary import EnrollmentStatus
 from .connection import condition_failed, create_all
 from .convert import from_dict, to_dict
@@ -15,7 +16,6 @@ from .models import CampaignModel, EnrollmentModel, TemplateModel
 
 CAMPAIGN_SHARDS = 4
 ENROLLMENT_SHARDS = 8
-DEFINITION = ("audience", "steps", "send_at", "enrollment", "exit_on")
 
 
 def shard_of(key: str, shards: int) -> str:

@@ -44,6 +44,7 @@ class CandidateModel(Model):
     phone = UnicodeAttribute(null=True)
     city = UnicodeAttribute(null=True)
     country = UnicodeAttribute(null=True)
+    timezone = UnicodeAttribute(null=True)  # IANA: whose time a send window is read in
     remote_ok = BooleanAttribute(null=True)
     skills = ListAttribute(of=UnicodeAttribute, null=True)
     roles = ListAttribute(of=UnicodeAttribute, null=True)

@@ -28,7 +28,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ...domain.campaign_email import Sender
-from ...domain.clock import iso
+from ...domain import clock
+from ...domain.clock import iso, parse_iso
 from ...domain.vocabulary import BatchOutcome, CampaignStatus, Channel, DecisionReason, EnrollmentStatus
 from .channels import EmailChannel, Outcome, SmsChannel
 from .claims import Claims, Read
@@ -37,6 +38,7 @@ from .recorder import Recorder
 CHUNK = 50  # recipients claimed and sent together; the deadline is checked between chunks
 SAFETY_MS = 8_000  # stop taking new chunks when less than this is left of the invocation
 PAUSED_DELAY = 60  # a paused campaign's messages come back after this many seconds
+MAX_QUEUE_DELAY = 900  # SQS's longest message delay: a message waiting longer comes round this often
 MAX_SEND_THREADS = 25  # 430-457 sends/s at 50 ms per SES call (worker_sends_per_s_at_50ms)
 SES_SECONDS = 0.05  # an SES call, as the bench's worker figure takes it
 COUNTS = tuple(BatchOutcome)  # a message's summary, in this order
@@ -69,6 +71,16 @@ class _Sending:
     futures of Outcome lists."""
     read: Read
     sending: list
+
+
+def _seconds_until(moment: object) -> int:
+    """Whole seconds from now to an ISO time a message waits for (0: due, absent or unreadable)."""
+    if not isinstance(moment, str):
+        return 0
+    try:
+        return max(0, math.ceil((parse_iso(moment) - clock.utcnow()).total_seconds()))
+    except ValueError:
+        return 0
 
 
 def _run_each(work: list) -> list[Outcome]:
@@ -198,6 +210,10 @@ class CampaignSender:
         if campaign["status"] == CampaignStatus.PAUSED:
             self.send_queue.send(body, delay_seconds=PAUSED_DELAY)
             return "deferred:paused"
+        wait = _seconds_until(body.get("not_before"))
+        if wait > 0:  # people waiting for their send window to open: on the queue until then, unread
+            self.send_queue.send(body, delay_seconds=min(MAX_QUEUE_DELAY, wait))
+            return "deferred:send_window"
         return _Message(index, body, campaign, int(body["step"]), list(dict.fromkeys(body.get("recipients") or [])))
 
     def _hand_back(self, rest: list) -> None:
