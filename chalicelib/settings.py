@@ -57,6 +57,15 @@ def _email(name: str, default: str) -> str:
     return value.lower()
 
 
+def _domain(name: str, default: str) -> str:
+    """A DNS name of ours (the reply domain): lower-case labels of letters, digits and hyphens."""
+    value = os.environ.get(name, default).strip().lower().rstrip(".")
+    label = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+    if len(value) > 190 or not re.fullmatch(rf"{label}(?:\.{label})+", value):
+        raise SettingsError(f"{name} must be a domain name such as reply.example.com, not {value[:60]!r}")
+    return value
+
+
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip().rstrip("/") for part in value.split(",") if part.strip())
 
@@ -71,6 +80,8 @@ class Settings:
     allowed_origins: tuple[str, ...]
     ses_topic_arn: str
     sns_trusted_cert: str
+    reply_domain: str
+    inbound_topic_arn: str
     ats_secret: str
     frequency_cap: int
     sms_frequency_cap: int
@@ -130,6 +141,8 @@ def get_settings() -> Settings:
         allowed_origins=_csv(env("CRM_ALLOWED_ORIGINS", "http://127.0.0.1:8000")),
         ses_topic_arn=env("CRM_SES_TOPIC_ARN", "arn:aws:sns:us-east-1:000000000000:crm-ses-events"),
         sns_trusted_cert=env("CRM_SNS_TRUSTED_CERT", ""),
+        reply_domain=_domain("CRM_REPLY_DOMAIN", "reply.example.com"),
+        inbound_topic_arn=env("CRM_INBOUND_TOPIC_ARN", "arn:aws:sns:us-east-1:000000000000:crm-inbound"),
         ats_secret=env("CRM_ATS_SECRET", ""),
         frequency_cap=_number("CRM_FREQUENCY_CAP", "3", int, 1, 1000),
         sms_frequency_cap=_number("CRM_SMS_FREQUENCY_CAP", "1", int, 0, 1000),

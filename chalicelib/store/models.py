@@ -147,6 +147,8 @@ class SendModel(Model):
     bounced_at = UnicodeAttribute(null=True)
     complained_at = UnicodeAttribute(null=True)
     delayed_at = UnicodeAttribute(null=True)
+    own_message_id = UnicodeAttribute(null=True)  # the Message-ID we wrote (it carries the reply token)
+    replied_at = UnicodeAttribute(null=True)  # the person's first reply (not an automatic one)
     by_candidate = SendsByCandidate()
     by_message = SendsByMessage()
 

@@ -3,7 +3,7 @@
 Each channel does two things: `prepare` renders the message when the recipient is read (ahead of
 the claim; an email whose claim is lost is never sent), and `send` hands it to its port
 (services/ports.py) on a send thread, turning the answer into an Outcome:
-- sent: the provider took it (its message id is recorded);
+- sent: the provider took it (its message id is recorded, and for an email our own Message-ID);
 - failed: a render error or a refusal for good (recorded, never retried);
 - retry: a retryable refusal that outlasted the client's own retries (chalicelib/aws/clients.py);
   the pipeline then releases the claim, since the provider surely did not take it, and the person
@@ -32,6 +32,7 @@ class Outcome:
     message_id: str | None = None
     error: str | None = None
     links: list | None = None
+    own_message_id: str | None = None  # the Message-ID we wrote (SES sends under its own, `message_id`)
 
 
 @dataclass
@@ -53,18 +54,20 @@ def _refused(campaign: dict, step: int, person: dict, refused: Refused) -> Outco
 
 
 class EmailChannel:
-    """Campaign emails through the Mailer port (SES), each under the global send rate."""
+    """Campaign emails through the Mailer port (SES), each under the global send rate. `reply_domain`
+    (CRM_REPLY_DOMAIN): each email's Reply-To is reply+<its send's token> there, so replies come back to us."""
 
-    def __init__(self, sender: Sender, mailer: Mailer, limiter):
+    def __init__(self, sender: Sender, mailer: Mailer, limiter, reply_domain: str = ""):
         self.sender = sender
         self.mailer = mailer
         self.limiter = limiter
+        self.reply_domain = reply_domain
 
     def prepare(self, campaign: dict, step: int, template: dict, job: dict | None,
                 person: dict) -> BuiltEmail | Outcome:
         try:
             return build_campaign_email(self.sender, template, candidate=person, job=job,
-                                        campaign_id=campaign["id"], step=step)
+                                        campaign_id=campaign["id"], step=step, reply_domain=self.reply_domain)
         except Exception as exc:  # a template that cannot render for this person: recorded, not retried
             logger().error("campaign email did not render", extra={"candidate_id": person["id"], "error": str(exc)})
             return _failed(campaign, step, person, f"render: {exc}")
@@ -80,7 +83,7 @@ class EmailChannel:
                 count("SendThrottled")
             return _refused(campaign, step, person, refused)
         return Outcome(send_key(campaign["id"], step, person["id"]), person["id"], BatchOutcome.SENT,
-                       message_id=message_id, links=email.links)
+                       message_id=message_id, links=email.links, own_message_id=email.message_id)
 
 
 class SmsChannel:

@@ -79,7 +79,7 @@ class Recorder:
             claim = read.claims[outcome.candidate_id]
             if outcome.status == BatchOutcome.SENT:
                 records.append(dict(claim, status=SendStatus.SENT, sent_at=iso(), message_id=outcome.message_id,
-                                    links=outcome.links or None))
+                                    links=outcome.links or None, own_message_id=outcome.own_message_id))
             elif outcome.status == BatchOutcome.FAILED:
                 records.append(dict(claim, status=SendStatus.FAILED, error=outcome.error))
             else:
@@ -191,15 +191,21 @@ class Recorder:
             self._enroll(campaign, step, updates)
 
     def _enroll(self, campaign: dict, step: int, updates: list[dict]) -> None:
+        """Writes where each person is now; someone who left the sequence while this step was on its way (a
+        reply, an application: services/sequences.py) stays out."""
         if step == 0:
             created = set(self.enrollments.enroll(updates))
             existing = [u for u in updates if u["candidate_id"] not in created]
             if existing:  # a redelivered first step: keep where they are unless this moves them on
                 current = self.enrollments.get_many(campaign["id"], [u["candidate_id"] for u in existing])
-                self.enrollments.put_many([u for u in existing
-                                           if current.get(u["candidate_id"], {}).get("step", 0) <= step])
+                self.enrollments.put_many([u for u in existing if not _left(current.get(u["candidate_id"]))
+                                           and current.get(u["candidate_id"], {}).get("step", 0) <= step])
             return
         current = self.enrollments.get_many(campaign["id"], [u["candidate_id"] for u in updates])
         for update in updates:
             update["enrolled_at"] = current.get(update["candidate_id"], {}).get("enrolled_at", update["enrolled_at"])
-        self.enrollments.put_many(updates)
+        self.enrollments.put_many([u for u in updates if not _left(current.get(u["candidate_id"]))])
+
+
+def _left(enrollment: dict | None) -> bool:
+    return enrollment is not None and enrollment.get("status") == EnrollmentStatus.EXITED
