@@ -180,13 +180,19 @@ def send_rate_limiter():
 
 @lru_cache(maxsize=None)
 def campaign_sender():
+    from .domain.vocabulary import Channel
+    from .services.sending.channels import EmailChannel
     from .services.sending.pipeline import CampaignSender, send_threads
 
     settings = get_settings()
-    return CampaignSender(settings, campaign_repo(), template_repo(), candidate_repo(), campaign_sends(),
-                          enrollment_repo(), job_repo(), mailer(), send_rate_limiter(), send_queue(), sms_sender(),
-                          threads=send_threads(settings.ses_max_rate), stats=stats_repo(), timeline=timeline_repo(),
-                          memberships=membership_sync())
+    sender = CampaignSender(settings, campaign_repo(), template_repo(), candidate_repo(), campaign_sends(),
+                            enrollment_repo(), job_repo(), mailer(), send_rate_limiter(), send_queue(), sms_sender(),
+                            threads=send_threads(settings.ses_max_rate), stats=stats_repo(), timeline=timeline_repo(),
+                            memberships=membership_sync())
+    email = sender.channels[Channel.EMAIL]
+    if isinstance(email, EmailChannel):  # replies come back through the reply domain (pipeline.py makes the channel)
+        email.reply_domain = settings.reply_domain
+    return sender
 
 
 @lru_cache(maxsize=None)
@@ -213,7 +219,16 @@ def ses_webhook():
 
     return SesWebhookService(get_settings(), key_repo(), TrackingSends(), candidate_repo(), timeline_repo(),
                              membership_sync(), stats_repo(), sns_verify.verify, sns_verify.confirm_subscription,
-                             sequence_exits())
+                             sequence_exits(), replies())
+
+
+@lru_cache(maxsize=None)
+def replies():
+    from .services.replies import ReplyService
+    from .store.sends import TrackingSends
+
+    return ReplyService(get_settings(), key_repo(), TrackingSends(), candidate_repo(), timeline_repo(),
+                        membership_sync(), stats_repo(), sequence_exits(), campaign_repo(), mailer())
 
 
 @lru_cache(maxsize=None)

@@ -9,8 +9,9 @@ Machine activity (docs/api.md, analytics):
   machine click.
 Gmail's image proxy fetches when the person opens the email, so it counts as human.
 
-Score: each event adds a weight (open 1, click 3, touchpoint 2, application 10, hire 10) and the
-score halves every 30 days: score(t) = score(t0) x 0.5^((t - t0) / 30 days) + weight.
+Score: each event adds a weight (open 1, click 3, touchpoint 2, reply 6, application 10, hire 10) and
+the score halves every 30 days: score(t) = score(t0) x 0.5^((t - t0) / 30 days) + weight. A person's reply
+(never an automatic one) counts above a click: the most honest signal an email gets.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from datetime import datetime
 
 from .clock import parse_iso
 
-WEIGHTS = {"open": 1.0, "click": 3.0, "touchpoint": 2.0, "application": 10.0, "hire": 10.0}
+WEIGHTS = {"open": 1.0, "click": 3.0, "touchpoint": 2.0, "reply": 6.0, "application": 10.0, "hire": 10.0}
 HALF_LIFE_DAYS = 30.0
 _APPLE = ipaddress.ip_network("17.0.0.0/8")
 _MACHINE_OPEN_AGENTS = re.compile(r"yahoomailproxy|outlook-ios-linkpreview|bot\b|crawler|spider|preview|"

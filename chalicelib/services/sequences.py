@@ -1,6 +1,7 @@
 """Ends a person's running sequences at once when an exit condition happens (applied, hired,
-unsubscribed, bounced...). The worker checks again at every step, so this is about not leaving
-people waiting in a sequence they have left."""
+unsubscribed, bounced, replied...). The worker checks again at every step, so this is about not leaving
+people waiting in a sequence they have left; a reply is known only here (services/replies.py), so for
+`replied` this is what stops the next step."""
 from __future__ import annotations
 
 from ..domain.clock import iso

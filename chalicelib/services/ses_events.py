@@ -5,6 +5,9 @@ suppressed after 3 within 30 days. Complaint: unsubscribed and suppressed (statu
 Delivery, Reject, DeliveryDelay and Rendering Failure update the send. Everything ties back to the
 send through the SES message id (the message tags help when present). A redelivered SNS message
 (same MessageId) and a duplicate event change nothing.
+
+Replies come through here too: SES receiving notifications from CRM_INBOUND_TOPIC_ARN, verified the same way
+and handed to the reply service (services/replies.py). Each topic's subscription is confirmed.
 """
 from __future__ import annotations
 
@@ -26,9 +29,10 @@ SOFT_BOUNCES_TO_SUPPRESS = 3
 
 class SesWebhookService:
     def __init__(self, settings, keys, sends, candidates, timeline, memberships, stats, verifier, confirmer,
-                 exits=None):
+                 exits=None, replies=None):
         self.settings = settings
         self.exits = exits
+        self.replies = replies  # ReplyService: the inbound topic's notifications
         self.keys = keys
         self.sends = sends
         self.candidates = candidates
@@ -41,7 +45,7 @@ class SesWebhookService:
     def receive(self, raw: bytes) -> tuple[int, dict]:
         envelope = parse_envelope(raw)
         try:
-            self.verify(envelope, topic_arn=self.settings.ses_topic_arn, trusted_cert=self.settings.sns_trusted_cert)
+            self.verify(envelope, topic_arn=self._topic(envelope), trusted_cert=self.settings.sns_trusted_cert)
             subscribe_url = envelope.get("SubscribeURL")
             if envelope["Type"] == "SubscriptionConfirmation" and not trusted_sns_url(subscribe_url, pem=False):
                 raise NotVerified("untrusted SubscribeURL")
@@ -56,6 +60,12 @@ class SesWebhookService:
         except Exception:
             self.keys.delete(guard)  # let SNS's retry do it again
             raise
+
+    def _topic(self, envelope: dict) -> str:
+        """The topic the envelope must be from: the inbound one when it names it (and replies are handled)."""
+        inbound = self.settings.inbound_topic_arn
+        return inbound if self.replies is not None and envelope.get("TopicArn") == inbound else \
+            self.settings.ses_topic_arn
 
     def _handle(self, envelope: dict) -> dict:
         kind = envelope["Type"]
@@ -75,6 +85,8 @@ class SesWebhookService:
         if not isinstance(message, dict):
             logger().warning("SNS notification is not an SES event: ignored", extra={"problem": "not an object"})
             return {"status": "ignored"}
+        if self.replies is not None and envelope.get("TopicArn") == self.settings.inbound_topic_arn:
+            return {"status": self.replies.receive(message)}
         return {"status": self.handle_event(message)}
 
     # ------------------------------------------------------------ one SES event

@@ -65,11 +65,11 @@ def test_campaign_funnel_rates_steps_and_series(client, auth, trusted):
 
     figures = body(client.http.get(f"/analytics/campaigns/{made['id']}", headers=auth))
     expected = {"audience": 4, "sent": 4, "delivered": 3, "bounced": 1, "complained": 0, "opened": 2, "clicked": 1,
-                "unsubscribed": 1, "applied": 1, "hired": 0, "opens": 3, "clicks": 1}
+                "replied": 0, "unsubscribed": 1, "applied": 1, "hired": 0, "opens": 3, "clicks": 1}
     assert {k: figures[k] for k in expected} == expected
     assert figures["machine"] == {"opens": 1, "clicks": 0}
     assert figures["rates"] == {"open": 0.6667, "click": 0.3333, "click_to_open": 0.5, "bounce": 0.25,
-                                "unsubscribe": 0.3333, "application": 0.3333}
+                                "unsubscribe": 0.3333, "application": 0.3333, "reply": 0.0}
     [step] = figures["steps"]
     assert (step["step"], step["sent"], step["opened"], step["clicked"]) == (0, 4, 2, 1)
     series = figures["series"]
