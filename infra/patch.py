@@ -17,8 +17,8 @@ So this module discovers them in the generated template instead of hard-coding t
   (`infra.resources.send_concurrency`);
 - every role Chalice declared for the functions gets, in place of the placeholder policy from
   `.chalice/policy-lambda.json`, the least-privilege policy below;
-- the SES events topic is subscribed (https) to the API's `POST /webhooks/ses` (a warning if
-  app.py has no such route: the subscription would never be confirmed).
+- the SES events topic and the inbound topic (replies) are subscribed (https) to the API's
+  `POST /webhooks/ses` (a warning if app.py has no such route: the subscriptions would never be confirmed).
 
 The policy allows exactly what the code does: DynamoDB item actions (TransactWriteItems and
 TransactGetItems are authorized per item as Put/Update/Delete/ConditionCheck/GetItem) on the
@@ -38,6 +38,7 @@ from typing import Any
 
 from .resources import (
     COGNITO_ACTIONS,
+    INBOUND_TOPIC_LOGICAL_ID,
     INJECTED_ENVIRONMENT,
     TOPIC_LOGICAL_ID,
     USER_POOL_LOGICAL_ID,
@@ -306,13 +307,11 @@ def _subscribe_ses_webhook(template: dict[str, Any]) -> list[str]:
     # subscription confirmation.
     url = f"https://${{{REST_API_ID}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/${{Stage}}"
     endpoint = {"Fn::Sub": [url + SES_WEBHOOK_PATH, {"Stage": {"Ref": f"{REST_API_ID}.Stage"}}]}
-    resources["SesEventsWebhookSubscription"] = {
-        "Type": "AWS::SNS::Subscription",
-        "Properties": {
-            "TopicArn": {"Ref": TOPIC_LOGICAL_ID},
-            "Protocol": "https",
-            "Endpoint": endpoint,
-        },
-    }
+    for lid, topic in (("SesEventsWebhookSubscription", TOPIC_LOGICAL_ID),
+                       ("InboundWebhookSubscription", INBOUND_TOPIC_LOGICAL_ID)):
+        resources[lid] = {
+            "Type": "AWS::SNS::Subscription",
+            "Properties": {"TopicArn": {"Ref": topic}, "Protocol": "https", "Endpoint": copy.deepcopy(endpoint)},
+        }
     template.setdefault("Outputs", {})["SesWebhookUrl"] = {"Value": copy.deepcopy(endpoint)}
     return warnings

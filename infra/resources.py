@@ -27,6 +27,14 @@ Decisions:
   (`DeletionPolicy`/`UpdateReplacePolicy: Retain`), and prod tables have deletion protection.
 - The SNS topic is not KMS-encrypted: SES can only publish to an encrypted topic through a customer
   managed key whose policy admits SES; add one (and `KmsMasterKeyId`) if the event data must be.
+- Replies: an SES receipt rule set (`<prefix>-inbound`) with one rule for CRM_REPLY_DOMAIN whose SNS action
+  publishes each email to the inbound topic (`<prefix>-inbound`, CRM_INBOUND_TOPIC_ARN: its `Ref`), which is
+  subscribed to POST /webhooks/ses like the events topic (`infra.patch`). The action's encoding is Base64: the
+  email's bytes arrive exactly as received, whatever charset or 8-bit content it has (UTF-8 would replace what
+  is not UTF-8). SES's spam and virus scan is on (the webhook ignores a FAILED verdict). The topic policy lets
+  SES publish from this account's rule only. CloudFormation cannot make a rule set the active one (one per
+  account and region): `aws ses set-active-receipt-rule-set --rule-set-name <prefix>-inbound` does, once, and
+  the reply domain needs an MX record to `inbound-smtp.<region>.amazonaws.com` (a region with SES receiving).
 """
 from __future__ import annotations
 
@@ -67,6 +75,8 @@ SECRET_PARAMETERS = {
     "CrmAtsSecret": ("CRM_ATS_SECRET", "shared secret for /webhooks/ats signatures", 16),
 }
 TOPIC_LOGICAL_ID = "SesEventsTopic"
+INBOUND_TOPIC_LOGICAL_ID = "InboundTopic"  # replies: SES receiving's SNS action publishes here
+RECEIPT_RULE_SET_LOGICAL_ID, RECEIPT_RULE_LOGICAL_ID = "InboundReceiptRuleSet", "InboundReceiptRule"
 USER_POOL_LOGICAL_ID, USER_POOL_CLIENT_LOGICAL_ID = "UserPool", "UserPoolClient"
 
 # The team's Cognito user pool, as boto3's create_user_pool takes it: the local stack makes it from this
@@ -99,6 +109,7 @@ COGNITO_ACTIONS = [  # what services/users.py and services/auth.py call, on the 
 # What `merge_template()` adds to every function's environment (name -> CloudFormation value).
 INJECTED_ENVIRONMENT: dict[str, Any] = {
     "CRM_SES_TOPIC_ARN": {"Ref": TOPIC_LOGICAL_ID},
+    "CRM_INBOUND_TOPIC_ARN": {"Ref": INBOUND_TOPIC_LOGICAL_ID},
     "CRM_USER_POOL_ID": {"Ref": USER_POOL_LOGICAL_ID},
     "CRM_USER_POOL_CLIENT_ID": {"Ref": USER_POOL_CLIENT_LOGICAL_ID},
     **{env: {"Ref": param} for param, (env, _, _) in SECRET_PARAMETERS.items()},
@@ -160,6 +171,12 @@ class AppResources:
     ses_topic_name: str
     from_email: str
     send_concurrency: int  # the send queue's MaximumConcurrency, from CRM_SES_MAX_RATE
+    reply_domain: str = "reply.example.com"  # CRM_REPLY_DOMAIN: the receipt rule's recipient domain
+
+    @property
+    def inbound_name(self) -> str:
+        """The inbound topic's and the receipt rule set's name."""
+        return f"{self.prefix}-inbound"
 
     @classmethod
     def load(cls, expected_stage: str | None = None) -> "AppResources":
@@ -193,6 +210,7 @@ class AppResources:
             ses_topic_name=f"{settings.resource_prefix}-ses-events",
             from_email=settings.from_email,
             send_concurrency=send_concurrency(settings.ses_max_rate),
+            reply_domain=settings.reply_domain,
         )
 
     def queue_by_name(self, name: str) -> QueueSpec | None:
@@ -364,6 +382,59 @@ def _ses_resources(app: AppResources) -> dict[str, Any]:
     }
 
 
+def _inbound_resources(app: AppResources) -> dict[str, Any]:
+    """Replies: the receipt rule set and rule on the reply domain, its SNS action, the topic and its policy."""
+    rule_arn = {"Fn::Sub": f"arn:${{AWS::Partition}}:ses:${{AWS::Region}}:${{AWS::AccountId}}:receipt-rule-set/"
+                           f"{app.inbound_name}:receipt-rule/{app.inbound_name}-replies"}
+    return {
+        INBOUND_TOPIC_LOGICAL_ID: {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"TopicName": app.inbound_name},
+        },
+        "InboundTopicPolicy": {
+            "Type": "AWS::SNS::TopicPolicy",
+            "Properties": {
+                "Topics": [{"Ref": INBOUND_TOPIC_LOGICAL_ID}],
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "SesReceivingPublishesReplies",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "ses.amazonaws.com"},
+                            "Action": "sns:Publish",
+                            "Resource": {"Ref": INBOUND_TOPIC_LOGICAL_ID},
+                            "Condition": {
+                                "StringEquals": {"AWS:SourceAccount": {"Ref": "AWS::AccountId"}},
+                                "ArnLike": {"AWS:SourceArn": rule_arn},
+                            },
+                        }
+                    ],
+                },
+            },
+        },
+        RECEIPT_RULE_SET_LOGICAL_ID: {
+            "Type": "AWS::SES::ReceiptRuleSet",
+            "Properties": {"RuleSetName": app.inbound_name},
+        },
+        RECEIPT_RULE_LOGICAL_ID: {
+            "Type": "AWS::SES::ReceiptRule",
+            "DependsOn": "InboundTopicPolicy",  # SES checks it may publish when the rule is made
+            "Properties": {
+                "RuleSetName": {"Ref": RECEIPT_RULE_SET_LOGICAL_ID},
+                "Rule": {
+                    "Name": f"{app.inbound_name}-replies",
+                    "Enabled": True,
+                    "Recipients": [app.reply_domain],
+                    "ScanEnabled": True,
+                    "TlsPolicy": "Optional",
+                    "Actions": [{"SNSAction": {"TopicArn": {"Ref": INBOUND_TOPIC_LOGICAL_ID}, "Encoding": "Base64"}}],
+                },
+            },
+        },
+    }
+
+
 def _user_pool_resources(app: AppResources) -> dict[str, Any]:
     pool_props = {"UserPoolName": f"{app.prefix}-users", **USER_POOL_POLICY,
                   "DeletionProtection": "ACTIVE" if app.stage == "prod" else "INACTIVE"}
@@ -387,10 +458,13 @@ def merge_template(app: AppResources) -> dict[str, Any]:
         outputs[f"{queue.logical_id}Url"] = {"Value": {"Ref": queue.logical_id}}
         outputs[f"{queue.dlq_logical_id}Url"] = {"Value": {"Ref": queue.dlq_logical_id}}
     resources.update(_ses_resources(app))
+    resources.update(_inbound_resources(app))
     resources.update(_user_pool_resources(app))
     outputs["UserPoolId"] = {"Value": {"Ref": USER_POOL_LOGICAL_ID}}
     outputs["UserPoolClientId"] = {"Value": {"Ref": USER_POOL_CLIENT_LOGICAL_ID}}
     outputs["SesEventsTopicArn"] = {"Value": {"Ref": TOPIC_LOGICAL_ID}}
+    outputs["InboundTopicArn"] = {"Value": {"Ref": INBOUND_TOPIC_LOGICAL_ID}}
+    outputs["InboundReceiptRuleSetName"] = {"Value": {"Ref": RECEIPT_RULE_SET_LOGICAL_ID}}
     outputs["SesConfigurationSetName"] = {"Value": {"Ref": "SesConfigurationSet"}}
 
     parameters: dict[str, Any] = {}

@@ -253,22 +253,41 @@ def check_ses(template: dict[str, Any], stage: str) -> None:
     assert set(event_destination["MatchingEventTypes"]) == SES_EVENT_TYPES
     assert event_destination["SnsDestination"]["TopicARN"] == {"Ref": topic_id}
 
-    (policy,) = of_type(template, "AWS::SNS::TopicPolicy").values()
-    assert policy["Properties"]["Topics"] == [{"Ref": topic_id}]
-    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
-    assert statement["Principal"] == {"Service": "ses.amazonaws.com"} and statement["Action"] == "sns:Publish"
+    inbound_id, _ = by_property(template, "AWS::SNS::Topic", "TopicName", f"{prefix(stage)}-inbound")
+    policies = {p["Properties"]["Topics"][0]["Ref"]: p for p in of_type(template, "AWS::SNS::TopicPolicy").values()}
+    assert set(policies) == {topic_id, inbound_id}
+    for policy in policies.values():
+        (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+        assert statement["Principal"] == {"Service": "ses.amazonaws.com"} and statement["Action"] == "sns:Publish"
 
-    (subscription,) = of_type(template, "AWS::SNS::Subscription").values()
-    assert subscription["Properties"]["Protocol"] == "https"
-    assert subscription["Properties"]["TopicArn"] == {"Ref": topic_id}
-    endpoint, variables = subscription["Properties"]["Endpoint"]["Fn::Sub"]
-    assert endpoint.startswith("https://${RestAPI}.execute-api.")
-    assert endpoint.endswith("/${Stage}/webhooks/ses")
-    assert variables == {"Stage": {"Ref": "RestAPI.Stage"}}
+    subscriptions = {s["Properties"]["TopicArn"]["Ref"]: s for s in of_type(template, "AWS::SNS::Subscription").values()}
+    assert set(subscriptions) == {topic_id, inbound_id}  # SES events and replies, both to the webhook
+    for subscription in subscriptions.values():
+        assert subscription["Properties"]["Protocol"] == "https"
+        endpoint, variables = subscription["Properties"]["Endpoint"]["Fn::Sub"]
+        assert endpoint.startswith("https://${RestAPI}.execute-api.")
+        assert endpoint.endswith("/${Stage}/webhooks/ses")
+        assert variables == {"Stage": {"Ref": "RestAPI.Stage"}}
     assert template["Resources"]["RestAPI"]["Properties"]["StageName"] == CONFIG["api_gateway_stage"]
 
     injected = template["Globals"]["Function"]["Environment"]["Variables"]
     assert injected["CRM_SES_TOPIC_ARN"] == {"Ref": topic_id}
+    assert injected["CRM_INBOUND_TOPIC_ARN"] == {"Ref": inbound_id}
+    check_replies(template, stage, inbound_id)
+
+
+def check_replies(template: dict[str, Any], stage: str, inbound_id: str) -> None:
+    """SES receiving on the reply domain: one rule set, one rule whose SNS action publishes to the inbound topic."""
+    (rule_set_id, rule_set), = of_type(template, "AWS::SES::ReceiptRuleSet").items()
+    assert rule_set["Properties"]["RuleSetName"] == f"{prefix(stage)}-inbound"
+    (receipt_rule,) = of_type(template, "AWS::SES::ReceiptRule").values()
+    assert receipt_rule["Properties"]["RuleSetName"] == {"Ref": rule_set_id}
+    rule = receipt_rule["Properties"]["Rule"]
+    assert rule["Enabled"] is True and rule["ScanEnabled"] is True
+    assert rule["Recipients"] == [stage_env(stage).get("CRM_REPLY_DOMAIN", "reply.example.com")]
+    assert rule["Actions"] == [{"SNSAction": {"TopicArn": {"Ref": inbound_id}, "Encoding": "Base64"}}]
+    statement = template["Resources"]["InboundTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    assert rule["Name"] in statement["Condition"]["ArnLike"]["AWS:SourceArn"]["Fn::Sub"]
 
 
 def check_functions_and_secrets(template: dict[str, Any], stage: str) -> None:
@@ -281,7 +300,7 @@ def check_functions_and_secrets(template: dict[str, Any], stage: str) -> None:
         props = function["Properties"]
         variables = props["Environment"]["Variables"]
         assert variables["CRM_STAGE"] == stage, lid
-        assert not (set(variables) & (secrets | {"CRM_SES_TOPIC_ARN"})), lid
+        assert not (set(variables) & (secrets | {"CRM_SES_TOPIC_ARN", "CRM_INBOUND_TOPIC_ARN"})), lid
         assert props["FunctionName"].startswith(prefix(stage) + "-")
         log_group = template["Resources"][f"{lid}LogGroup"]["Properties"]
         assert log_group["LogGroupName"] == f"/aws/lambda/{props['FunctionName']}"
