@@ -280,11 +280,18 @@ def templates():
 
 
 @lru_cache(maxsize=None)
+def senders():
+    from .services.senders import Senders
+
+    return Senders(get_settings(), user_repo(), mailer())
+
+
+@lru_cache(maxsize=None)
 def campaigns():
     from .services.campaigns import CampaignService
 
     return CampaignService(get_settings(), campaign_repo(), template_repo(), pool_repo(), candidate_repo(),
-                           mailer(), templates(), jobs(), pools(), key_repo(), tombstones())
+                           mailer(), templates(), jobs(), pools(), key_repo(), tombstones(), senders())
 
 
 @lru_cache(maxsize=None)

@@ -37,3 +37,19 @@ class SesMailer:
             error = exc.response.get("Error", {})
             code = error.get("Code", "Unknown")
             raise SendRefused(code, error.get("Message", ""), code in _RETRYABLE) from None
+
+    def sendable(self, address: str) -> bool:
+        """Whether SES sends From `address`: the address's own identity, or its domain's, is verified."""
+        from botocore.exceptions import ClientError
+
+        for identity in (address, address.rsplit("@", 1)[-1]):
+            try:
+                found = client("sesv2").get_email_identity(EmailIdentity=identity)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") in ("NotFoundException", "BadRequestException"):
+                    continue
+                raise
+            # VerificationStatus: what the emulator sets; on AWS VerifiedForSendingStatus follows it
+            if found.get("VerifiedForSendingStatus") or found.get("VerificationStatus") == "SUCCESS":
+                return True
+        return False

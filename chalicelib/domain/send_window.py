@@ -103,7 +103,7 @@ def zone_for(window: dict, candidate: dict | None) -> str:
         return window["timezone"]
     person = candidate or {}
     own = person.get("timezone")
-    if known_zone(own):
+    if isinstance(own, str) and known_zone(own):
         return own
     return zone_for_candidate(person) or window.get("fallback_timezone") or FALLBACK
 

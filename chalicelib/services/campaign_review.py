@@ -60,7 +60,7 @@ class CampaignReview:
         tally = self.tallies.load(key, fingerprint(campaign))
         position = Position.of(tally.position)
         counts = Counter(tally.counts)
-        reading: list = []  # a page whose people are being read while the next page of ids is
+        reading: list[tuple[list[str], list[Future]]] = []  # a page being read while the next page of ids is
 
         def step() -> bool:
             nonlocal position
@@ -68,13 +68,13 @@ class CampaignReview:
                 return True
             ids, position = self.audience.page(campaign, position)
             if reading:
-                self._count(campaign, *reading.pop(), counts)
+                self._count(campaign, reading.pop(), counts)
             reading.append((ids, self._read(ids)))
             return position.done
 
         within(self.budget_seconds, step)
         if reading:  # the position saved is after every page counted
-            self._count(campaign, *reading.pop(), counts)
+            self._count(campaign, reading.pop(), counts)
         tally.position, tally.counts, tally.done = position.view(), dict(counts), position.done
         self.tallies.save(key, tally)
         return self._answer(campaign, tally)
@@ -84,7 +84,8 @@ class CampaignReview:
         return [_readers().submit(self.candidates.batch_get, ids[start:start + BATCH])
                 for start in range(0, len(ids), BATCH)]
 
-    def _count(self, campaign: dict, ids: list[str], reads: list[Future], counts: Counter) -> None:
+    def _count(self, campaign: dict, page: tuple[list[str], list[Future]], counts: Counter) -> None:
+        ids, reads = page
         people: dict = {}
         for read in reads:
             people.update(read.result())

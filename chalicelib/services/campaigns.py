@@ -25,8 +25,9 @@ NO_CATEGORY = ""
 
 class CampaignService:
     def __init__(self, settings, campaigns, templates, pools, candidates, mailer, template_service, jobs,
-                 pool_service, keys, tombstones):
+                 pool_service, keys, tombstones, senders=None):
         self.settings = settings
+        self.senders = senders  # services/senders.py: who the emails come from, checked when scheduled
         self.tombstones = tombstones
         self.campaigns = campaigns
         self.templates = templates
@@ -137,6 +138,8 @@ class CampaignService:
         missing = incomplete(campaign) if action == CampaignAction.SCHEDULE else {}
         if missing:  # a draft started in the workspace and not finished
             raise ValidationError("the campaign is not complete: " + ", ".join(sorted(missing)), missing)
+        if action == CampaignAction.SCHEDULE and self.senders is not None:
+            self.senders.check(campaign.get("sender"))  # never start sending as an address SES refuses
         now = iso()
         if action == CampaignAction.SCHEDULE:
             due = max(campaign.get("send_at") or now, now) if campaign.get("send_at") else now

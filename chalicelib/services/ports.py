@@ -26,6 +26,9 @@ class Mailer(Protocol):
     def send_raw(self, *, from_email: str, to: str, raw: bytes, tags: dict[str, str] | None = None) -> str:
         """Sends one raw MIME email; returns the provider's message id or raises Refused."""
 
+    def sendable(self, address: str) -> bool:
+        """Whether the provider sends From this address (its identity or its domain's is verified)."""
+
 
 class SmsGateway(Protocol):
     def send(self, phone_e164: str, text: str, *, sender_id: str | None = None) -> str:
