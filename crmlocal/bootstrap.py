@@ -50,7 +50,8 @@ def ensure_email() -> None:
     existing = sesv2.list_configuration_sets().get("ConfigurationSets", [])
     if settings.ses_configuration_set not in existing:
         sesv2.create_configuration_set(ConfigurationSetName=settings.ses_configuration_set)
-    client("sns").create_topic(Name=settings.ses_topic_arn.rsplit(":", 1)[-1])
+    for topic_arn in (settings.ses_topic_arn, settings.inbound_topic_arn):  # SES events; replies (SES receiving)
+        client("sns").create_topic(Name=topic_arn.rsplit(":", 1)[-1])
 
 
 def ensure_user_pool() -> str:

@@ -52,6 +52,12 @@ def prepare_environment(root: Path) -> dict:
         stored.setdefault(name, os.environ.get(name) or make())  # a key given on a fresh folder is the one kept
         os.environ.setdefault(name, stored[name])
     write_secrets(data_dir, stored)
+    from .fake_sns import CERT_FILE, FakeSns
+
+    # SNS deliveries signed by the stack's own signer verify (the outbox's "Reply as the candidate" sends one)
+    FakeSns.kept(data_dir)
+    os.environ.setdefault("CRM_SNS_TRUSTED_CERT", str(data_dir / CERT_FILE))
+    os.environ.setdefault("CRM_INBOUND_TOPIC_ARN", "arn:aws:sns:us-east-1:000000000000:crm-inbound")
     api_port = os.environ.setdefault("CRM_PORT", "8000")
     # links in emails and the careers page point at this stack unless told otherwise
     os.environ.setdefault("CRM_PUBLIC_URL", f"http://127.0.0.1:{api_port}")

@@ -6,6 +6,7 @@ deployed package, which holds app.py and chalicelib/ only, imports this module w
 from __future__ import annotations
 
 import sys
+from urllib.parse import urlencode
 
 from ..http import ALL_TYPES, json_response
 from . import blueprint
@@ -38,20 +39,62 @@ def dev_outbox():
 
     from ..web.workspace import page
 
-    message_id = (routes.current_request.query_params or {}).get("id")
+    params = routes.current_request.query_params or {}
+    message_id = params.get("id")
     if message_id is not None:
-        return _email_page(message_id)
+        return _email_page(message_id, REPLY_OUTCOMES.get(params.get("replied") or ""))
     return page("outbox/list.html", None, section="outbox", title="Local outbox", emails=outbox_list())
+
+
+# What the webhook made of a reply sent from an email's page, in words (the page after the form says it).
+REPLY_OUTCOMES = {
+    "replied": "Reply received: it is on the person's timeline, counted in the campaign's analytics, the person left "
+               "the sequences that stop on a reply, and it was forwarded to the sender's mailbox (see the outbox).",
+    "auto_replied": "Automatic reply received: it is on the person's timeline as an out-of-office; their sequences "
+                    "go on.",
+    "duplicate": "That reply had been received already: nothing changed.",
+    "unknown": "The reply matched no email we sent (the person may have been erased since): ignored.",
+}
+
+
+@routes.route("/dev/outbox", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+@api.public
+def dev_outbox_reply():
+    """"Reply as the candidate" on an email's page: the candidate's reply goes through POST /webhooks/ses's own
+    path (a signed SNS delivery of an SES receiving notification); then the email's page again, saying what
+    became of it."""
+    from crmlocal.replies import CannotReply, reply_from_outbox
+
+    from ..domain.errors import Forbidden, ValidationError
+    from ..http import form_text, read_form_or_json, same_origin
+    from ..settings import get_settings
+    from ..web.workspace import redirect
+
+    request = routes.current_request
+    if not same_origin(request, get_settings().public_url):
+        raise Forbidden("a reply must come from the outbox's own page", code="cross_site")
+    form = read_form_or_json(request, 64 * 1024)
+    message_id, text = form_text(form, "id").strip(), form_text(form, "reply").strip()
+    if not message_id:
+        raise ValidationError.field("id", "required: the outbox email replied to")
+    if not text:
+        return _email_page(message_id, None, reply_problem="Write the reply first.")
+    try:
+        outcome = reply_from_outbox(message_id, text, out_of_office=form_text(form, "out_of_office") == "on")
+    except CannotReply as refused:
+        return _email_page(message_id, None, reply_problem=str(refused))
+    return redirect(f"/dev/outbox?{urlencode({'id': message_id, 'replied': outcome})}")
 
 
 # The page of one email shows its HTML part in a sandboxed srcdoc frame, which runs under this page's policy:
 # the email's own inline styles must apply (the candidate's mail client applies them) and its remote images
-# load. Scripts stay forbidden (and the frame's sandbox has no allow-scripts). Local only, never deployed.
+# load. Scripts stay forbidden (and the frame's sandbox has no allow-scripts); forms post to this page only (the
+# frame's sandbox has no allow-forms either). Local only, never deployed.
 EMAIL_PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; "
-                  "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+                  "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
-def _email_page(message_id: str):
+def _email_page(message_id: str, reply_outcome: str | None, reply_problem: str | None = None):
     from crmlocal.outbox import as_shown, email_view
 
     from ..web.workspace import page
@@ -62,4 +105,6 @@ def _email_page(message_id: str):
                     message_id=message_id)
     return page("outbox/email.html", None, section="outbox", title=email["subject"] or "(no subject)", email=email,
                 frame=as_shown(email["html"]) if email["html"] is not None else None,
+                can_reply=any(name == "Reply-To" for name, _ in email["headers"]), reply_outcome=reply_outcome,
+                reply_problem=reply_problem, status=400 if reply_problem else 200,
                 headers={"Content-Security-Policy": EMAIL_PAGE_CSP})

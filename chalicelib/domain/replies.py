@@ -440,13 +440,13 @@ def _before_wrote(lines: list[str]) -> list[str]:
 
 
 def forward_email(*, original: bytes, mail: Mail, text: str, context: str, from_email: str, from_name: str,
-                  to: str, reply_to: str) -> bytes:
+                  to: str, reply_to: str, name: str = "") -> bytes:
     """A new email to the sender's mailbox: From our address, Reply-To the person (answering it goes to them),
     the reply's words quoted and the email as received attached (reply.eml). It carries Auto-Submitted (no
     auto-responder answers it) and X-CRM-Forwarded (should it ever reach our reply domain, it is not a reply
-    again), and a Message-ID of its own that names no send."""
+    again), and a Message-ID of its own that names no send. `name`: who wrote, when their email does not say."""
     message = EmailMessage(policy=policy.SMTP)
-    sender = one_line(mail.from_name or "") or reply_to
+    sender = one_line(mail.from_name or name) or reply_to
     message["From"] = _address_header(f"{sender} via {from_name}"[:150], from_email)
     message["To"] = to
     message["Reply-To"] = reply_to

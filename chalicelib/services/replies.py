@@ -171,7 +171,8 @@ class ReplyService:
         context = f"the campaign “{campaign.get('name') or send['campaign_id']}”" + (f", step {step + 1}" if step else "")
         email = forward_email(original=raw, mail=mail, text=text, context=context, to=to,
                               from_email=self.settings.from_email, from_name=self.settings.company_name,
-                              reply_to=self._reply_to(mail, person))
+                              reply_to=self._reply_to(mail, person),
+                              name=" ".join(filter(None, (person.get("first_name"), person.get("last_name")))))
         try:
             self.mailer.send_raw(from_email=self.settings.from_email, to=to, raw=email,
                                  tags={"kind": "reply_forward", "campaign_id": send["campaign_id"]})
