@@ -333,6 +333,23 @@ def _queue_resources(queue: QueueSpec) -> dict[str, Any]:
     }
 
 
+def _ses_may_publish(topic_id: str, sid: str, conditions: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A topic policy letting SES publish to the topic, on behalf of this account only (and `conditions`)."""
+    statement = {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"Service": "ses.amazonaws.com"},
+        "Action": "sns:Publish",
+        "Resource": {"Ref": topic_id},
+        "Condition": {"StringEquals": {"AWS:SourceAccount": {"Ref": "AWS::AccountId"}}, **(conditions or {})},
+    }
+    return {
+        "Type": "AWS::SNS::TopicPolicy",
+        "Properties": {"Topics": [{"Ref": topic_id}],
+                       "PolicyDocument": {"Version": "2012-10-17", "Statement": [statement]}},
+    }
+
+
 def _ses_resources(app: AppResources) -> dict[str, Any]:
     return {
         "SesConfigurationSet": {
@@ -347,25 +364,7 @@ def _ses_resources(app: AppResources) -> dict[str, Any]:
             "Type": "AWS::SNS::Topic",
             "Properties": {"TopicName": app.ses_topic_name},
         },
-        "SesEventsTopicPolicy": {
-            "Type": "AWS::SNS::TopicPolicy",
-            "Properties": {
-                "Topics": [{"Ref": TOPIC_LOGICAL_ID}],
-                "PolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "SesPublishesEvents",
-                            "Effect": "Allow",
-                            "Principal": {"Service": "ses.amazonaws.com"},
-                            "Action": "sns:Publish",
-                            "Resource": {"Ref": TOPIC_LOGICAL_ID},
-                            "Condition": {"StringEquals": {"AWS:SourceAccount": {"Ref": "AWS::AccountId"}}},
-                        }
-                    ],
-                },
-            },
-        },
+        "SesEventsTopicPolicy": _ses_may_publish(TOPIC_LOGICAL_ID, "SesPublishesEvents"),
         "SesEventDestination": {
             "Type": "AWS::SES::ConfigurationSetEventDestination",
             "DependsOn": "SesEventsTopicPolicy",
@@ -391,28 +390,8 @@ def _inbound_resources(app: AppResources) -> dict[str, Any]:
             "Type": "AWS::SNS::Topic",
             "Properties": {"TopicName": app.inbound_name},
         },
-        "InboundTopicPolicy": {
-            "Type": "AWS::SNS::TopicPolicy",
-            "Properties": {
-                "Topics": [{"Ref": INBOUND_TOPIC_LOGICAL_ID}],
-                "PolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "SesReceivingPublishesReplies",
-                            "Effect": "Allow",
-                            "Principal": {"Service": "ses.amazonaws.com"},
-                            "Action": "sns:Publish",
-                            "Resource": {"Ref": INBOUND_TOPIC_LOGICAL_ID},
-                            "Condition": {
-                                "StringEquals": {"AWS:SourceAccount": {"Ref": "AWS::AccountId"}},
-                                "ArnLike": {"AWS:SourceArn": rule_arn},
-                            },
-                        }
-                    ],
-                },
-            },
-        },
+        "InboundTopicPolicy": _ses_may_publish(INBOUND_TOPIC_LOGICAL_ID, "SesReceivingPublishesReplies",
+                                               {"ArnLike": {"AWS:SourceArn": rule_arn}}),
         RECEIPT_RULE_SET_LOGICAL_ID: {
             "Type": "AWS::SES::ReceiptRuleSet",
             "Properties": {"RuleSetName": app.inbound_name},
