@@ -188,10 +188,11 @@ def campaign_sender():
     sender = CampaignSender(settings, campaign_repo(), template_repo(), candidate_repo(), campaign_sends(),
                             enrollment_repo(), job_repo(), mailer(), send_rate_limiter(), send_queue(), sms_sender(),
                             threads=send_threads(settings.ses_max_rate), stats=stats_repo(), timeline=timeline_repo(),
-                            memberships=membership_sync())
+                            memberships=membership_sync(), keys=key_repo())
     email = sender.channels[Channel.EMAIL]
     if isinstance(email, EmailChannel):  # replies come back through the reply domain (pipeline.py makes the channel)
         email.reply_domain = settings.reply_domain
+        email.senders = senders()  # a campaign sends as its recruiter
     return sender
 
 
@@ -228,7 +229,7 @@ def replies():
     from .store.sends import TrackingSends
 
     return ReplyService(get_settings(), key_repo(), TrackingSends(), candidate_repo(), timeline_repo(),
-                        membership_sync(), stats_repo(), sequence_exits(), campaign_repo(), mailer())
+                        membership_sync(), stats_repo(), sequence_exits(), campaign_repo(), mailer(), senders())
 
 
 @lru_cache(maxsize=None)

@@ -46,6 +46,8 @@ def ensure_queues() -> list[str]:
 def ensure_email() -> None:
     settings = get_settings()
     client("ses").verify_email_identity(EmailAddress=settings.from_email)
+    # the stage's domain identity (infra/ declares it): any recruiter's address at it may send
+    client("ses").verify_domain_identity(Domain=settings.from_email.rsplit("@", 1)[-1])
     sesv2 = client("sesv2")
     existing = sesv2.list_configuration_sets().get("ConfigurationSets", [])
     if settings.ses_configuration_set not in existing:

@@ -53,7 +53,7 @@ REASONS = {
     DecisionReason.FREQUENCY_CAP: "Over the frequency cap (emails in the last 7 days)",
     DecisionReason.APPLIED: "Applied (leaves the campaign)", DecisionReason.HIRED: "Hired (leaves the campaign)",
     DecisionReason.CLICKED: "Clicked (leaves the campaign)", DecisionReason.REPLIED: "Replied (leaves the campaign)",
-    DecisionReason.SEND_WINDOW: "Outside the send window (sent when it opens)",
+    DecisionReason.OUTSIDE_SEND_WINDOW: "Outside the send window (sent when it opens)",
     DecisionReason.OPENED_PREVIOUS_STEP: "Opened the previous email",
     DecisionReason.CLICKED_PREVIOUS_STEP: "Clicked the previous email",
     DecisionReason.NO_SMS_CONSENT: "No consent to texts", DecisionReason.NO_PHONE: "No usable phone number",

@@ -44,7 +44,8 @@ TOTALS = ("created", "updated", "unchanged", "failed")
 # What each field is called on the page (the select's options), in the order they are offered.
 LABELS = {"": "Don't import", "email": "Email", FULL_NAME: "Full name (split into first and last)",
           "first_name": "First name", "last_name": "Last name", "phone": "Phone", "city": "City",
-          "country": "Country", "remote_ok": "Open to remote", "skills": "Skills", "roles": "Roles", "tags": "Tags",
+          "country": "Country", "timezone": "Time zone", "remote_ok": "Open to remote", "skills": "Skills",
+          "roles": "Roles", "tags": "Tags",
           "linkedin_url": "LinkedIn URL", "portfolio_url": "Portfolio URL", "seniority": "Seniority",
           "source": "Source", "stage": "Stage", "status": "Status", "sms_consent": "SMS consent",
           "last_contacted_at": "Last contacted"}

@@ -49,6 +49,12 @@ def ratio(part: float, whole: float) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+def counters(metric: str, step: int, variant: int | None = None, amount: int = 1) -> dict[str, int]:
+    """What one campaign event adds to the campaign's counters: in all, for its step, for its subject variant."""
+    names = [metric, f"{metric}_s{step}"] + ([f"{metric}_s{step}_v{variant}"] if variant is not None else [])
+    return dict.fromkeys(names, amount)
+
+
 def funnel(totals: Counter, suffix: str = "") -> dict:
     """Counts and rates from a campaign's counters (suffix `_s0` for one step)."""
     def get(name: str) -> int:
@@ -57,6 +63,8 @@ def funnel(totals: Counter, suffix: str = "") -> dict:
     counts = {
         "sent": get("sent"), "delivered": get("delivered"), "bounced": get("bounced"),
         "complained": get("complained"), "opened": get("opens_unique"), "clicked": get("clicks_unique"),
+        # people's replies, once per email (never automatic ones: auto_replied)
+        "replied": get("replied"), "auto_replied": get("auto_replied"),
         "unsubscribed": get("unsubscribed"), "applied": get("applied"), "hired": get("hired"),
         "skipped": get("skipped"),
         "opens": get("opens"), "clicks": get("clicks"),
@@ -68,6 +76,7 @@ def funnel(totals: Counter, suffix: str = "") -> dict:
         "after_open_only": {"applied": get("applied_after_open"), "hired": get("hired_after_open")},
         "rates": {
             "open": ratio(counts["opened"], reached), "click": ratio(counts["clicked"], reached),
+            "reply": ratio(counts["replied"], reached),
             "click_to_open": ratio(counts["clicked"], counts["opened"]),
             "bounce": ratio(counts["bounced"], counts["sent"]),
             "unsubscribe": ratio(counts["unsubscribed"], reached),

@@ -11,12 +11,13 @@ from .templates import render
 from .tracking import Token, TokenMaker, add_pixel, make_token, rewrite_links
 
 
-@dataclass
+@dataclass(frozen=True)
 class Sender:
     public_url: str
     secret: str
     from_email: str
     company: dict  # name, careers_url, address
+    from_name: str | None = None  # the From header's name (a recruiter's "Ada Lovelace at Acme"); None: the company's
 
 
 @dataclass
@@ -52,7 +53,7 @@ def build_campaign_email(sender: Sender, template: dict, *, candidate: dict, job
     if reply_domain:
         headers["Reply-To"] = f"<{reply_address(reply_token, reply_domain)}>"
     raw = build_mime(
-        from_email=sender.from_email, from_name=sender.company.get("name"), to=candidate["email"],
+        from_email=sender.from_email, from_name=sender.from_name or sender.company.get("name"), to=candidate["email"],
         subject=rendered.subject, text=text, html_body=html, headers=headers,
     )
     message_id = reply_message_id(reply_token, sender.from_email.rpartition("@")[2], f"{random.getrandbits(40):x}")

@@ -408,12 +408,15 @@ def decide(*, candidate: dict | None, campaign: dict, step_index: int, now: date
     return Decision(DecisionAction.SEND)
 
 
+# Reasons a person waits for a step, and gets it later: reachable, as far as a review counts
+WAITING = (DecisionReason.QUIET_HOURS, DecisionReason.OUTSIDE_SEND_WINDOW, DecisionReason.AWAITING_SUBJECT_WINNER)
+
+
 def reachable(decision: Decision) -> DecisionReason | None:
     """A campaign's review of its audience, read off the sender's decision for the first step: None when the
     person gets it (now, or a text at their morning), else why not. Over the cap, a sequence's person waits
     for the cap to allow it: not reachable now, for that reason."""
-    if decision.action == DecisionAction.SEND or decision.reason in (DecisionReason.QUIET_HOURS,
-                                                                      DecisionReason.OUTSIDE_SEND_WINDOW):
+    if decision.action == DecisionAction.SEND or decision.reason in WAITING:
         return None
     return decision.reason or DecisionReason.NOT_SUBSCRIBED
 

@@ -1,6 +1,7 @@
 """Time and identifiers: ISO 8601 UTC with Z, prefixed ULIDs."""
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timezone
 
@@ -39,6 +40,16 @@ def parse_iso(text: object) -> datetime:
     if not MIN_YEAR <= moment.year <= MAX_YEAR:  # 1900-01-01T00:00+01:00 is 1899 in UTC
         raise ValueError(f"dates must be between the years {MIN_YEAR} and {MAX_YEAR}")
     return moment
+
+
+def seconds_until(moment: object, now: datetime) -> int:
+    """Whole seconds from `now` to an ISO time (0: past, absent or unreadable)."""
+    if not isinstance(moment, str):
+        return 0
+    try:
+        return max(0, math.ceil((parse_iso(moment) - now).total_seconds()))
+    except ValueError:
+        return 0
 
 
 def new_id(prefix: str) -> str:

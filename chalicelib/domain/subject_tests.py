@@ -45,7 +45,8 @@ def in_test(campaign_id: str, step: int, candidate_id: str, share: float) -> boo
 
 
 def pick_winner(results: list[dict], metric: str) -> int:
-    """The best variant's index by `metric` per email sent; results[i] = {"sent", "clicked", "replied"}."""
+    """The best variant's index by `metric` per email sent; results[i]: the variant's funnel (domain/analytics.py:
+    its "sent", "clicked" and "replied")."""
     field = "clicked" if metric == "clicks" else "replied"
 
     def rate(index: int) -> tuple[float, int]:
@@ -105,3 +106,30 @@ def checked_subjects(value: Any) -> list[str]:
         if problem:
             raise ValueError(f"subject {number}: {problem}")
     return subjects
+
+
+def chosen_variant(step: dict, campaign_id: str, step_index: int, candidate_id: str,
+                   winner: int | None) -> int | None:
+    """The subject (0-based) this recipient gets: None for a step without subjects; the winner once there is one,
+    for everyone outside the test group; else the variant their id hashes to."""
+    subjects = step.get("subjects") or []
+    if len(subjects) < MIN_VARIANTS:
+        return None
+    rule = step.get("winner")
+    if rule and winner is not None and not in_test(campaign_id, step_index, candidate_id, rule["test_share"]):
+        return min(winner, len(subjects) - 1)
+    return variant_for(campaign_id, step_index, candidate_id, len(subjects))
+
+
+def waits_for_winner(step: dict, campaign_id: str, step_index: int, candidate_id: str, winner: int | None) -> bool:
+    """Whether this recipient waits: outside the test group of a step whose winner is not known yet."""
+    rule = step.get("winner")
+    return bool(rule and step.get("subjects") and winner is None
+                and not in_test(campaign_id, step_index, candidate_id, rule["test_share"]))
+
+
+def with_subject(template: dict, step: dict, variant: int | None) -> dict:
+    """The template as this recipient gets it: the variant's subject in place of the template's."""
+    if variant is None:
+        return template
+    return dict(template, subject=step["subjects"][variant])

@@ -102,6 +102,7 @@ class DecisionReason(StrEnum):
     CLICKED = "clicked"
     REPLIED = "replied"  # the person answered one of the campaign's emails (a person's reply, not an automatic one)
     OUTSIDE_SEND_WINDOW = "outside_send_window"  # deferred to the send window's next opening
+    AWAITING_SUBJECT_WINNER = "awaiting_subject_winner"  # outside a subject test's group: waits for its winner
     CANCELLED = "cancelled"
     NOT_SUBSCRIBED = "not_subscribed"
     NO_CONSENT = "no_consent"

@@ -28,15 +28,6 @@ def skips_by_reason(totals: Counter, suffix: str = "") -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
-def with_replies(figures: dict, totals: Counter, suffix: str = "") -> dict:
-    """A funnel with its replies: `replied` (people's replies, once per email; never automatic ones),
-    `auto_replied`, and `rates.reply` over the emails that reached people, beside the open and click rates."""
-    replied = int(totals.get(f"replied{suffix}", 0))
-    reached = figures["delivered"] or figures["sent"]
-    return {**figures, "replied": replied, "auto_replied": int(totals.get(f"auto_replied{suffix}", 0)),
-            "rates": {**figures["rates"], "reply": ratio(replied, reached)}}
-
-
 class AnalyticsService:
     def __init__(self, campaigns, stats, pools, memberships, outcomes, jobs, keys):
         self.campaigns = campaigns
@@ -57,11 +48,21 @@ class AnalyticsService:
         return {
             "campaign_id": campaign_id, "name": campaign["name"], "category": campaign["category"] or None,
             "status": campaign["status"], "audience": int(campaign.get("enqueued") or 0),
-            **with_replies(funnel(totals), totals), "skipped_by_reason": skips_by_reason(totals),
-            "steps": [{"step": i, **with_replies(funnel(totals, f"_s{i}"), totals, f"_s{i}"),
-                       "skipped_by_reason": skips_by_reason(totals, f"_s{i}")} for i in range(len(campaign["steps"]))],
+            **funnel(totals), "skipped_by_reason": skips_by_reason(totals),
+            "steps": [{"step": i, **funnel(totals, f"_s{i}"), "skipped_by_reason": skips_by_reason(totals, f"_s{i}"),
+                       **self._subject_test(campaign, i, totals)} for i in range(len(campaign["steps"]))],
             "series": hourly_series(totals, campaign.get("started_at")),
         }
+
+    def _subject_test(self, campaign: dict, step: int, totals: Counter) -> dict:
+        """A step's subject test: each subject's funnel (sent, opened, clicked, replied, applied and the rates) and
+        the winner once picked (its index; null while the test runs or without a winner rule)."""
+        subjects = campaign["steps"][step].get("subjects") or []
+        if not subjects:
+            return {}
+        winner = ((self.keys.get(f"subjectwinner#{campaign['id']}#{step}") or {}).get("data") or {}).get("variant")
+        return {"subjects": [{"subject": subject, **funnel(totals, f"_s{step}_v{v}")}
+                             for v, subject in enumerate(subjects)], "winner": winner}
 
     def sent(self, campaign_ids: list[str]) -> dict[str, int]:
         """How many emails (or texts) each campaign sent: a list of campaigns shows it (one read each)."""
@@ -156,7 +157,7 @@ class AnalyticsService:
             totals[campaign["category"]].update(self.stats.totals(f"campaign#{campaign['id']}"))
         result = {}
         for category, counts in sorted(totals.items()):
-            figures = with_replies(funnel(counts), counts)
+            figures = funnel(counts)
             result[category] = {"campaigns": counts["campaigns"], "sent": figures["sent"], "opened": figures["opened"],
                                 "clicked": figures["clicked"], "replied": figures["replied"],
                                 "applied": figures["applied"], "hired": figures["hired"], "rates": figures["rates"]}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+from ..domain.analytics import counters
 from ..domain.ats import next_stage, parse_event, verify_signature
 from ..domain.candidates import validate_profile
 from ..domain.clock import iso, new_id, parse_iso, utcnow
@@ -149,7 +150,8 @@ class AtsService:
                            "data": {k: v for k, v in data.items() if k in ("job_id", "offer_id", "stage")}})
         metric = "applied" if kind == OutcomeKind.APPLICATION else "hired"
         if clicked:
-            self.stats.add(f"campaign#{clicked['campaign_id']}", {metric: 1, f"{metric}_s{clicked.get('step', 0)}": 1})
+            self.stats.add(f"campaign#{clicked['campaign_id']}",
+                           counters(metric, clicked.get("step", 0), clicked.get("variant")))
             campaign = self.campaigns.get(clicked["campaign_id"])
             for pool_id in (campaign or {}).get("audience", {}).get("pools", []):
                 self.stats.add(f"pool#{pool_id}", {metric: 1})

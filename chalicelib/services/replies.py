@@ -17,10 +17,11 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
+from ..domain.analytics import counters
 from ..domain.clock import iso, parse_iso, utcnow
 from ..domain.emails import normalize_email
 from ..domain.engagement import add_event
-from ..domain.errors import ValidationError
+from ..domain.errors import CrmError, ValidationError
 from ..domain.replies import (BadReplyToken, Mail, Received, forward_email, read_mail, read_received,
                               read_reply_token, reply_text, ses_message_id, token_of_message_id, tokens_in)
 from ..domain.vocabulary import DecisionReason
@@ -32,7 +33,7 @@ REPLY_GUARD = timedelta(days=14)  # SES's retries of one email are minutes apart
 
 class ReplyService:
     def __init__(self, settings, keys, sends, candidates, timeline, memberships, stats, exits, campaigns,
-                 mailer: Mailer):
+                 mailer: Mailer, senders=None):
         self.settings = settings
         self.keys = keys
         self.sends = sends  # TrackingSends: get, by_message, mark_first
@@ -43,6 +44,7 @@ class ReplyService:
         self.exits = exits
         self.campaigns = campaigns
         self.mailer = mailer
+        self.senders = senders  # services/senders.py: whose mailbox a campaign's replies go to
 
     def receive(self, message: dict) -> str:
         """One SNS notification from the inbound topic; returns what became of it."""
@@ -146,8 +148,7 @@ class ReplyService:
         return "replied"
 
     def _count(self, send: dict, metric: str) -> None:
-        step = send.get("step", 0)
-        self.stats.add(f"campaign#{send['campaign_id']}", {metric: 1, f"{metric}_s{step}": 1})
+        self.stats.add(f"campaign#{send['campaign_id']}", counters(metric, send.get("step", 0), send.get("variant")))
 
     def _engaged(self, candidate_id: str, at: str) -> None:
         """A reply counts above a click (domain/engagement.py); the pools' copies follow."""
@@ -166,7 +167,7 @@ class ReplyService:
         """The reply to the sender's mailbox: the campaign's sender when it has one, else CRM_FROM_EMAIL. A
         refusal is logged, not retried: the reply is on the timeline either way."""
         campaign = self.campaigns.get(send["campaign_id"]) or {}
-        to = _sender_mailbox(campaign) or self.settings.from_email
+        to = self._sender_mailbox(campaign)
         step = int(send.get("step") or 0)
         context = f"the campaign “{campaign.get('name') or send['campaign_id']}”" + (f", step {step + 1}" if step else "")
         email = forward_email(original=raw, mail=mail, text=text, context=context, to=to,
@@ -183,6 +184,16 @@ class ReplyService:
             return False
         return True
 
+    def _sender_mailbox(self, campaign: dict) -> str:
+        """The campaign's sender's address (a recruiter's own mailbox), else CRM_FROM_EMAIL; a sender who cannot be
+        resolved any more (a member removed since) gets the company's mailbox."""
+        if campaign.get("sender") and self.senders is not None:
+            try:
+                return self.senders.resolve(campaign["sender"]).email
+            except CrmError:
+                pass
+        return self.settings.from_email
+
     @staticmethod
     def _reply_to(mail: Mail, person: dict) -> str:
         """Who answering the forward writes to: the address the reply came from, else the person's own."""
@@ -194,10 +205,3 @@ class ReplyService:
 
 def _about(send: dict) -> dict:
     return {"campaign_id": send["campaign_id"], "step": int(send.get("step") or 0)}
-
-
-def _sender_mailbox(campaign: dict) -> str | None:
-    """The campaign's `sender` address ({"name", "email"}); a sender given as a user is not read here yet."""
-    sender = campaign.get("sender")
-    email = sender.get("email") if isinstance(sender, dict) else None
-    return email if isinstance(email, str) and "@" in email else None

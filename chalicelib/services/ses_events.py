@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from ..domain.analytics import counters
 from ..domain.clock import iso, utcnow
 from ..domain.emails import normalize_email
 from ..domain.errors import ValidationError
@@ -125,7 +126,7 @@ class SesWebhookService:
 
     def _count(self, send, metric: str) -> None:
         if send and send.get("campaign_id"):
-            self.stats.add(f"campaign#{send['campaign_id']}", {metric: 1, f"{metric}_s{send.get('step', 0)}": 1})
+            self.stats.add(f"campaign#{send['campaign_id']}", counters(metric, send.get("step", 0), send.get("variant")))
 
     def _suppress(self, candidate_id: str, status: CandidateStatus, reason: str, at: str) -> None:
         def change(current: dict) -> dict:

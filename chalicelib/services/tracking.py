@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..domain.clock import iso
-from ..domain.analytics import hour_key, within_series
+from ..domain.analytics import counters, hour_key, within_series
 from ..domain.engagement import machine_click, machine_open
 from ..domain.templates import CATEGORIES
 from ..domain.tracking import BadToken, Token, read_token
@@ -112,12 +112,11 @@ class TrackingService:
             machine = machine_open(event.get("user_agent"), event.get("ip"), sent_at, now)
         else:
             machine = machine_click(event.get("user_agent"), event.get("method", "GET"), sent_at, now)
-        first = self.sends.count(event["key"], event["kind"], event["at"], machine)
+        first, variant = self.sends.count(event["key"], event["kind"], event["at"], machine)
         metric = event["kind"] + "s"
         step = event["step"]
-        counts = {f"{metric}_machine": 1, f"{metric}_machine_s{step}": 1} if machine else {
-            metric: 1, f"{metric}_s{step}": 1,
-            **({f"{metric}_unique": 1, f"{metric}_unique_s{step}": 1} if first else {})}
+        counts = counters(f"{metric}_machine", step) if machine else {
+            **counters(metric, step, variant), **(counters(f"{metric}_unique", step, variant) if first else {})}
         if not machine and within_series(sent_at, event["at"]):  # the hourly series of the first 7 days
             counts[f"{metric}_{hour_key(event['at'])}"] = 1
         self.stats.add(f"campaign#{event['campaign_id']}", counts)

@@ -149,6 +149,7 @@ class SendModel(Model):
     delayed_at = UnicodeAttribute(null=True)
     own_message_id = UnicodeAttribute(null=True)  # the Message-ID we wrote (it carries the reply token)
     replied_at = UnicodeAttribute(null=True)  # the person's first reply (not an automatic one)
+    variant = NumberAttribute(null=True)  # a subject test's subject this send carried (0-based)
     by_candidate = SendsByCandidate()
     by_message = SendsByMessage()
 

@@ -133,8 +133,9 @@ class TrackingSends:
         except DoesNotExist:
             return None
 
-    def count(self, key: str, kind: str, now: str, machine: bool) -> bool:
-        """Counts an open or click on the send. True if it was the send's first human one."""
+    def count(self, key: str, kind: str, now: str, machine: bool) -> tuple[bool, int | None]:
+        """Counts an open or click on the send: (whether it was the send's first human one, the subject test
+        variant the send carries), both read off the update's answer (no extra read)."""
         from pynamodb.exceptions import UpdateError
 
         first_at = SendModel.opened_at if kind == "open" else SendModel.clicked_at
@@ -146,9 +147,10 @@ class TrackingSends:
             item.update(actions=actions, condition=SendModel.pk.exists())
         except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False  # no such send (erased since): nothing to count
+                return False, None  # no such send (erased since): nothing to count
             raise
-        return not machine and getattr(item, first_at.attr_name) == now
+        variant = getattr(item, "variant", None)
+        return not machine and getattr(item, first_at.attr_name) == now, None if variant is None else int(variant)
 
     def mark_unsubscribed(self, key: str, now: str) -> bool:
         return self.mark_first(key, "unsubscribed_at", now)

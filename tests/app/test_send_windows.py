@@ -31,6 +31,17 @@ def due_now():
             message.delayed_until = 0.0
 
 
+def waiting() -> list[dict]:
+    """The bodies of the send queue's messages."""
+    import json
+
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sqs.models import sqs_backends
+
+    queues = sqs_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].queues
+    return [json.loads(m.body) for name, queue in queues.items() if name.endswith("send") for m in queue._messages]
+
+
 def recipients() -> list[str]:
     return sorted(address for item in outbox() for address in item["to"])
 
@@ -50,6 +61,11 @@ def test_a_window_defers_each_person_to_their_own_morning(client, auth, clock):
     tick()
     assert recipients() == []  # a Saturday: everyone waits, nobody is skipped
     assert wiring.campaigns().get(made["id"])["status"] == "sending"
+    assert sorted(message["not_before"] for message in waiting()) == [
+        "2026-11-30T08:00:00.000Z", "2026-11-30T09:00:00.000Z", "2026-11-30T14:00:00.000Z"]  # one per opening
+    due_now()
+    tick()  # still Saturday: the messages go round again, unsent
+    assert recipients() == [] and len(waiting()) == 3
     review = wiring.campaigns().review(made["id"])
     assert review["emailable"] == 3  # waiting for the window is reachable
 

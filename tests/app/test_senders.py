@@ -60,3 +60,25 @@ def test_a_team_member_sends_as_themselves_and_a_gone_one_is_refused(client, aut
     gone = schedule(client, auth, missing["id"])
     assert gone.status_code == 409 and body(gone)["error"]["code"] == "sender_unknown"
     assert json.loads(gone.body)["error"]["fields"] == {"sender": "not an active team member"}
+
+
+def test_the_emails_come_from_the_recruiter_at_the_company(client, auth):
+    from email import message_from_string, policy
+
+    from chalicelib.settings import get_settings
+    from tests.app.campaign_helpers import act, subscriber
+    from tests.app.helpers import outbox, tick
+
+    settings = get_settings()
+    domain = settings.from_email.rsplit("@", 1)[-1]
+    audience = pool(client, auth)
+    tick()
+    subscriber("candidate@example.org", skills=["go"])
+    made = campaign(client, auth, [audience["id"]], [{"template_id": template(client, auth)["id"]}],
+                    sender={"name": "Ada Lovelace", "email": f"ada@{domain}"})
+    act(client, auth, made["id"], "schedule")
+    tick()
+    [email] = [item for item in outbox() if item["to"] == ["candidate@example.org"]]
+    header = message_from_string(email["raw"], policy=policy.default)["From"]
+    assert header.addresses[0].display_name == f"Ada Lovelace at {settings.company_name}"
+    assert header.addresses[0].addr_spec == f"ada@{domain}"

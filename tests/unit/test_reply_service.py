@@ -80,8 +80,10 @@ def world():
     parts = SimpleNamespace(keys=InMemoryKeys(), sends=Sends([send]), candidates=people, timeline=InMemoryTimeline(),
                             memberships=SimpleNamespace(apply=lambda changes: None), stats=Stats(), exits=Exits(),
                             campaigns=SimpleNamespace(get=campaigns.get), mailer=Mailer())
+    from chalicelib.services.senders import Senders
+
     service = ReplyService(settings, parts.keys, parts.sends, parts.candidates, parts.timeline, parts.memberships,
-                           parts.stats, parts.exits, parts.campaigns, parts.mailer)
+                           parts.stats, parts.exits, parts.campaigns, parts.mailer, Senders(settings, None, None))
     token = make_reply_token(SECRET, campaign_id, 1, ada["id"])
     return SimpleNamespace(service=service, ada=ada, send=send, token=token, definitions=campaigns, **vars(parts))
 

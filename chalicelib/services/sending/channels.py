@@ -11,12 +11,13 @@ the claim; an email whose claim is lost is never sent), and `send` hands it to i
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ...domain.campaign_email import BuiltEmail, Sender, build_campaign_email, unsubscribe_url
 from ...domain.quiet_hours import normalize_phone
 from ...domain.templates import render
 from ...domain.tracking import send_key
+from ...domain.errors import CrmError
 from ...domain.vocabulary import BatchOutcome
 from ...observability import count, logger
 from ..ports import Mailer, Refused, SmsGateway
@@ -57,16 +58,38 @@ class EmailChannel:
     """Campaign emails through the Mailer port (SES), each under the global send rate. `reply_domain`
     (CRM_REPLY_DOMAIN): each email's Reply-To is reply+<its send's token> there, so replies come back to us."""
 
-    def __init__(self, sender: Sender, mailer: Mailer, limiter, reply_domain: str = ""):
+    def __init__(self, sender: Sender, mailer: Mailer, limiter, reply_domain: str = "", senders=None):
         self.sender = sender
         self.mailer = mailer
         self.limiter = limiter
         self.reply_domain = reply_domain
+        self.senders = senders  # services/senders.py: a campaign's own sender (a recruiter), resolved
+        self._as: dict[str, Sender] = {}  # campaign id -> who its emails come from, for one invocation
+
+    def forget(self) -> None:
+        """A new invocation reads the campaigns' senders again (a renamed recruiter signs with the new name)."""
+        self._as = {}
+
+    def sender_of(self, campaign: dict) -> Sender:
+        """Who the campaign's emails come from: its sender, else the company's address. A sender who cannot be
+        resolved any more (a member removed after scheduling) falls back to the company's, and says so."""
+        if campaign["id"] not in self._as:
+            chosen = self.sender
+            if campaign.get("sender") and self.senders is not None:
+                try:
+                    resolved = self.senders.resolve(campaign["sender"])
+                    chosen = replace(self.sender, from_email=resolved.email,
+                                     from_name=resolved.display(self.sender.company.get("name") or ""))
+                except CrmError as problem:
+                    logger().warning("campaign sender unavailable: sent from the company's address",
+                                     extra={"campaign_id": campaign["id"], "problem": problem.message})
+            self._as[campaign["id"]] = chosen
+        return self._as[campaign["id"]]
 
     def prepare(self, campaign: dict, step: int, template: dict, job: dict | None,
                 person: dict) -> BuiltEmail | Outcome:
         try:
-            return build_campaign_email(self.sender, template, candidate=person, job=job,
+            return build_campaign_email(self.sender_of(campaign), template, candidate=person, job=job,
                                         campaign_id=campaign["id"], step=step, reply_domain=self.reply_domain)
         except Exception as exc:  # a template that cannot render for this person: recorded, not retried
             logger().error("campaign email did not render", extra={"candidate_id": person["id"], "error": str(exc)})
@@ -76,7 +99,7 @@ class EmailChannel:
         self.limiter.acquire()
         try:
             message_id = self.mailer.send_raw(
-                from_email=self.sender.from_email, to=person["email"], raw=email.raw,
+                from_email=self.sender_of(campaign).from_email, to=person["email"], raw=email.raw,
                 tags={"campaign_id": campaign["id"], "step": str(step), "candidate_id": person["id"]})
         except Refused as refused:
             if refused.retryable:

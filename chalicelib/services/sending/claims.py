@@ -18,6 +18,7 @@ from datetime import datetime
 from ...domain import clock
 from ...domain.campaigns import Decision, decide, recent, with_send
 from ...domain.clock import iso
+from ...domain.subject_tests import chosen_variant, waits_for_winner
 from ...domain.tracking import send_key
 from ...domain.vocabulary import Channel, DecisionAction, DecisionReason, SendStatus, StepCondition
 from ...observability import logger
@@ -41,10 +42,17 @@ class Read:
 
 
 class Claims:
-    def __init__(self, settings, candidates, sends):
+    def __init__(self, settings, candidates, sends, tests=None):
         self.settings = settings
         self.candidates = candidates
         self.sends = sends
+        self.tests = tests  # services/subject_tests.py: a step's subject test, its start and winner
+
+    def variant(self, campaign: dict, step: int, candidate_id: str, now: datetime) -> int | None:
+        """Which of the step's subjects this person gets (None: the step has one subject, its template's)."""
+        definition = campaign["steps"][step]
+        winner = self.tests.winner(campaign, step, now) if self.tests is not None else None
+        return chosen_variant(definition, campaign["id"], step, candidate_id, winner)
 
     def read(self, campaign: dict, step: int, template: dict, job: dict | None, ids: list[str], prepare) -> Read:
         """Reads and decides the chunk; `prepare(person)` renders for each person to send to."""
@@ -65,19 +73,40 @@ class Claims:
             earlier = self.sends.get_many([send_key(campaign["id"], s, i) for s in range(step) for i in ids])
             clicked = {s["candidate_id"] for s in earlier.values() if s.get("clicked_at")}
         cap = self.settings.sms_frequency_cap if campaign["channel"] == Channel.SMS else self.settings.frequency_cap
-        return {i: decide(candidate=people.get(i), campaign=campaign, step_index=step, now=now, cap=cap,
-                          previous_send=previous.get(send_key(campaign["id"], step - 1, i)),
-                          clicked_campaign=i in clicked, sequence=sequence) for i in ids}
+        decisions = {i: decide(candidate=people.get(i), campaign=campaign, step_index=step, now=now, cap=cap,
+                               previous_send=previous.get(send_key(campaign["id"], step - 1, i)),
+                               clicked_campaign=i in clicked, sequence=sequence) for i in ids}
+        return self._wait_for_winner(campaign, step, decisions, now)
+
+    def _wait_for_winner(self, campaign: dict, step: int, decisions: dict[str, Decision], now: datetime) -> dict:
+        """Outside a subject test's group, people wait for its winner (deferred to the end of its wait)."""
+        definition = campaign["steps"][step]
+        if self.tests is None or not definition.get("winner") or not definition.get("subjects"):
+            return decisions
+        winner = self.tests.winner(campaign, step, now)
+        until = None
+        for candidate_id, decision in decisions.items():
+            if decision.action == DecisionAction.SEND and waits_for_winner(definition, campaign["id"], step,
+                                                                           candidate_id, winner):
+                until = until or iso(self.tests.ends_at(campaign, step, now))
+                decisions[candidate_id] = Decision(DecisionAction.DEFER, DecisionReason.AWAITING_SUBJECT_WINNER, until)
+        return decisions
 
     def claim(self, campaign: dict, step: int, read: Read, prepare) -> list[str]:
         """Claims the chunk's sends; returns who was claimed (in `read.claims`: every claim tried).
         People who changed since read are settled here (`read` is updated with what was read again)."""
         to_send = [i for i in read.ids if read.decisions[i].action == DecisionAction.SEND]
-        read.claims = {i: self.item(campaign, step, read.people[i], read.now, read.template) for i in to_send}
+        read.claims = {i: self._item(campaign, step, read.people[i], read) for i in to_send}
         claimed, lost = self._claim(campaign, step, to_send, read)
         if lost:  # changed since read, or claimed already (a redelivery)
             claimed += self._settle_lost(campaign, step, read, lost, prepare)
+        if claimed and self.tests is not None and campaign["steps"][step].get("winner"):
+            self.tests.start(campaign, step, read.now)  # the test's wait counts from its first send
         return claimed
+
+    def _item(self, campaign: dict, step: int, person: dict, read: Read) -> dict:
+        return self.item(campaign, step, person, read.now, read.template,
+                         self.variant(campaign, step, person["id"], read.now))
 
     def _settle_lost(self, campaign: dict, step: int, read: Read, lost: list[str], prepare) -> list[str]:
         claimed: list[str] = []
@@ -93,7 +122,7 @@ class Claims:
             read.decisions.update(self.decide(campaign, step, changed, fresh, read.now, read.sequence))
             to_send = [i for i in changed if read.decisions[i].action == DecisionAction.SEND]
             read.prepared.update({i: prepare(fresh[i]) for i in to_send})
-            read.claims.update({i: self.item(campaign, step, fresh[i], read.now, read.template) for i in to_send})
+            read.claims.update({i: self._item(campaign, step, fresh[i], read) for i in to_send})
             got, lost = self._claim(campaign, step, to_send, read)
             claimed += got
             if not lost:
@@ -120,12 +149,15 @@ class Claims:
         return [by_key[k]["candidate_id"] for k in claimed_keys], [by_key[k]["candidate_id"] for k in lost_keys]
 
     @staticmethod
-    def item(campaign: dict, step: int, person: dict, now: datetime, template: dict) -> dict:
-        """The send item of a claim (and of a skip record)."""
+    def item(campaign: dict, step: int, person: dict, now: datetime, template: dict,
+             variant: int | None = None) -> dict:
+        """The send item of a claim (and of a skip record); `variant`: the subject test's subject it carries."""
+        subject = template.get("subject") if variant is None else campaign["steps"][step]["subjects"][variant]
         return {"pk": send_key(campaign["id"], step, person["id"]), "kind": "campaign",
                 "candidate_id": person["id"], "status": SendStatus.CLAIMED, "created_at": iso(now),
                 "campaign_id": campaign["id"], "step": step, "channel": campaign["channel"],
-                "category": campaign["category"], "subject": template.get("subject")}
+                "category": campaign["category"], "subject": subject,
+                **({"variant": variant} if variant is not None else {})}
 
     def release(self, campaign: dict, step: int, candidate_id: str) -> None:
         """The channel surely did not take it: free the claim and the cap slot it held."""

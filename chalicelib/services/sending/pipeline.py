@@ -28,17 +28,18 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ...domain.campaign_email import Sender
+from ...domain.subject_tests import with_subject
 from ...domain import clock
-from ...domain.clock import iso, parse_iso
+from ...domain.clock import iso, seconds_until
 from ...domain.vocabulary import BatchOutcome, CampaignStatus, Channel, DecisionReason, EnrollmentStatus
 from .channels import EmailChannel, Outcome, SmsChannel
 from .claims import Claims, Read
-from .recorder import Recorder
+from .recorder import MAX_QUEUE_DELAY, Recorder
+from ..subject_tests import SubjectTests
 
 CHUNK = 50  # recipients claimed and sent together; the deadline is checked between chunks
 SAFETY_MS = 8_000  # stop taking new chunks when less than this is left of the invocation
 PAUSED_DELAY = 60  # a paused campaign's messages come back after this many seconds
-MAX_QUEUE_DELAY = 900  # SQS's longest message delay: a message waiting longer comes round this often
 MAX_SEND_THREADS = 25  # 430-457 sends/s at 50 ms per SES call (worker_sends_per_s_at_50ms)
 SES_SECONDS = 0.05  # an SES call, as the bench's worker figure takes it
 COUNTS = tuple(BatchOutcome)  # a message's summary, in this order
@@ -73,16 +74,6 @@ class _Sending:
     sending: list
 
 
-def _seconds_until(moment: object) -> int:
-    """Whole seconds from now to an ISO time a message waits for (0: due, absent or unreadable)."""
-    if not isinstance(moment, str):
-        return 0
-    try:
-        return max(0, math.ceil((parse_iso(moment) - clock.utcnow()).total_seconds()))
-    except ValueError:
-        return 0
-
-
 def _run_each(work: list) -> list[Outcome]:
     return [function(*args) for function, args in work]
 
@@ -92,7 +83,7 @@ class CampaignSender:
 
     def __init__(self, settings, campaigns, templates, candidates, sends, enrollments, jobs, mailer,
                  limiter, send_queue, sms=None, threads: int = MAX_SEND_THREADS, stats=None, timeline=None,
-                 memberships=None):
+                 memberships=None, keys=None):
         self.campaigns = campaigns
         self.templates = templates
         self.candidates = candidates
@@ -103,7 +94,7 @@ class CampaignSender:
                              {"name": settings.company_name, "careers_url": f"{settings.public_url}/careers"})
         self.channels: dict[str, EmailChannel | SmsChannel] = {Channel.EMAIL: EmailChannel(self.sender, mailer, limiter),
                                                                Channel.SMS: SmsChannel(self.sender, sms)}
-        self.claims = Claims(settings, candidates, sends)
+        self.claims = Claims(settings, candidates, sends, SubjectTests(keys, stats) if keys is not None else None)
         self.recorder = Recorder(self.claims, campaigns, sends, enrollments, send_queue, stats, timeline, memberships)
         self._threads = threads
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="send")
@@ -123,6 +114,11 @@ class CampaignSender:
         """The messages of one invocation, in order: for each, a summary or the exception that failed
         it (only that message goes back to the queue)."""
         self._templates, self._jobs = {}, {}
+        if self.claims.tests is not None:
+            self.claims.tests.forget()
+        email = self.channels[Channel.EMAIL]
+        if isinstance(email, EmailChannel):
+            email.forget()
         outcomes: list = [None] * len(messages)
         opened: list[_Message] = []
         chunks = self._chunks(messages, outcomes, opened)
@@ -210,7 +206,7 @@ class CampaignSender:
         if campaign["status"] == CampaignStatus.PAUSED:
             self.send_queue.send(body, delay_seconds=PAUSED_DELAY)
             return "deferred:paused"
-        wait = _seconds_until(body.get("not_before"))
+        wait = seconds_until(body.get("not_before"), clock.utcnow())
         if wait > 0:  # people waiting for their send window to open: on the queue until then, unread
             self.send_queue.send(body, delay_seconds=min(MAX_QUEUE_DELAY, wait))
             return "deferred:send_window"
@@ -240,7 +236,12 @@ class CampaignSender:
 
     def _preparer(self, campaign: dict, step: int, template: dict, job: dict | None):
         channel = self.channels[campaign["channel"]]
-        return lambda person: channel.prepare(campaign, step, template, job, person)
+        definition = campaign["steps"][step]
+
+        def prepare(person: dict):
+            variant = self.claims.variant(campaign, step, person["id"], clock.utcnow())
+            return channel.prepare(campaign, step, with_subject(template, definition, variant), job, person)
+        return prepare
 
     def _claim_chunk(self, campaign: dict, step: int, read: Read) -> _Sending:
         """Claims the chunk's sends; the claimed ones start going out on the send threads."""

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ...domain.analytics import hour_key
+from ...domain.analytics import counters, hour_key
 from ...domain.campaigns import Decision, next_step_due
-from ...domain.clock import iso
+from ...domain import clock
+from ...domain.clock import iso, seconds_until
 from ...domain.vocabulary import (BatchOutcome, CampaignStatus, DecisionAction, DecisionReason, EnrollmentMode,
                                   EnrollmentStatus, SendStatus)
 from ...observability import count, logger
@@ -27,6 +28,8 @@ from .channels import Outcome
 from .claims import Claims, Read
 
 RETRY_QUEUE_DELAY = 30  # seconds before retried or deferred recipients come back through the queue
+UNTIL_A_MOMENT = (DecisionReason.OUTSIDE_SEND_WINDOW, DecisionReason.AWAITING_SUBJECT_WINNER)
+MAX_QUEUE_DELAY = 900  # SQS's longest message delay: a message waiting longer comes round this often, unread
 QUIET_HOURS_DELAY = 900  # a broadcast SMS deferred to the person's morning comes back after this
 # skips that stay enrolled
 NOT_ADVANCED = (DecisionReason.OPENED_PREVIOUS_STEP, DecisionReason.CLICKED_PREVIOUS_STEP,
@@ -98,13 +101,22 @@ class Recorder:
         return retry
 
     def _requeue(self, message: dict, waiting: list[str], decisions: dict[str, Decision]) -> None:
-        """A broadcast's deferred people back on the queue: a text in someone's night, or a person who kept changing."""
-        by_delay: dict[int, list[str]] = {}
+        """A broadcast's deferred people back on the queue: a text in someone's night, a person who kept changing,
+        or people waiting for a moment (their send window's opening, a subject test's winner): those ride the
+        queue unread until then (the message's `not_before`, pipeline.py), a message per moment."""
+        by_delay: dict[tuple[int, str | None], list[str]] = {}
         for i in waiting:
-            delay = QUIET_HOURS_DELAY if decisions[i].reason == DecisionReason.QUIET_HOURS else RETRY_QUEUE_DELAY
-            by_delay.setdefault(delay, []).append(i)
-        for delay, again in by_delay.items():
-            self.send_queue.send({**message, "recipients": again}, delay_seconds=delay)
+            decision = decisions[i]
+            key: tuple[int, str | None]
+            if decision.reason in UNTIL_A_MOMENT and decision.until:
+                key = (RETRY_QUEUE_DELAY, decision.until)
+            else:
+                key = (QUIET_HOURS_DELAY if decision.reason == DecisionReason.QUIET_HOURS else RETRY_QUEUE_DELAY, None)
+            by_delay.setdefault(key, []).append(i)
+        for (delay, until), again in by_delay.items():
+            body = {**message, "recipients": again, **({"not_before": until} if until else {})}
+            wait = min(MAX_QUEUE_DELAY, max(1, seconds_until(until, clock.utcnow()))) if until else delay
+            self.send_queue.send(body, delay_seconds=wait)
 
     def _count(self, campaign: dict, step: int, read: Read, outcomes: list[Outcome], skipped: list[str]) -> None:
         sent = len([o for o in outcomes if o.status == BatchOutcome.SENT])
@@ -114,9 +126,14 @@ class Recorder:
                 reason = read.decisions[candidate_id].reason
                 for name in (f"skipped_{reason}", f"skipped_{reason}_s{step}"):
                     reasons[name] = reasons.get(name, 0) + 1
+            variants: dict[str, int] = {}  # a subject test's sends per subject
+            for outcome in outcomes:
+                variant = read.claims[outcome.candidate_id].get("variant")
+                if outcome.status == BatchOutcome.SENT and variant is not None:
+                    variants[f"sent_s{step}_v{variant}"] = variants.get(f"sent_s{step}_v{variant}", 0) + 1
             self.stats.add(f"campaign#{campaign['id']}", {
-                "sent": sent, f"sent_s{step}": sent, f"sent_{hour_key(iso(read.now))}": sent,
-                "skipped": len(skipped), f"skipped_s{step}": len(skipped), **reasons})
+                **counters("sent", step, amount=sent), f"sent_{hour_key(iso(read.now))}": sent, **variants,
+                **counters("skipped", step, amount=len(skipped)), **reasons})
         if sent:
             count("CampaignEmailSent", sent)
 
