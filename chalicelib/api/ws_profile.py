@@ -127,16 +127,16 @@ def edit(candidate_id):
 @routes.route("/dashboard/candidates/{candidate_id}/tags", methods=["POST"], content_types=ALL_TYPES)
 @api.page
 def tags(candidate_id):
-    from ..web.profile_view import display_name, new_tags
+    from ..web.profile_view import display_name, tag_change
 
     form = _form()
     service = wiring.candidates()
     current = service.get(candidate_id)
-    tags = new_tags(list(current.get("tags") or []), form)
+    change = tag_change(form)
     try:
-        if tags is None:
+        if change is None:
             raise ValidationError.field("tags", "type one or more tags, separated by commas")
-        service.patch(candidate_id, {"tags": tags})
+        service.edit_tags(candidate_id, add=change[0], remove=change[1])
     except ValidationError as error:
         typed = form.get("add") if isinstance(form.get("add"), str) else ""
         return _show("tags.html", current, title=f"Tags of {display_name(current)}", status=400, typed=typed,

@@ -74,6 +74,19 @@ class CandidateService:
 
         return self._change(candidate_id, patched, "updated", iso())
 
+    def edit_tags(self, candidate_id: str, *, add: list[str], remove: list[str]) -> dict:
+        """Tags added and removed against the person as stored at the write (two recruiters tagging at once both
+        keep their tags). The tags added are checked as a PATCH's; ValidationError names `tags`."""
+        added = validate_patch({"tags": add})["tags"] if add else []
+
+        def edited(c: dict) -> dict:
+            kept = [tag for tag in c.get("tags") or [] if tag not in remove]
+            tags = kept + [tag for tag in added if tag not in kept]
+            return apply_patch(c, validate_patch({"tags": tags}))
+
+        self.get(candidate_id)
+        return self._change(candidate_id, edited, "updated", iso())
+
     def lift_suppression(self, candidate_id: str, body: object) -> dict:
         """A recruiter lifts a bounce or complaint suppression, with a reason, on the record. The
         person becomes `not_subscribed`: marketing email needs their own consent again."""

@@ -61,12 +61,13 @@ def patch_body(form: dict) -> dict:
     return body
 
 
-def new_tags(current: list[str], form: dict) -> list[str] | None:
-    """The tags after the form's "add" (comma-separated text) or "remove" (one tag); None: nothing asked."""
+def tag_change(form: dict) -> tuple[list[str], list[str]] | None:
+    """(tags to add, tags to remove) the form asks for: "add" (comma-separated text) or "remove" (one tag);
+    None: nothing asked."""
     if "remove" in form:
-        return [tag for tag in current if tag != form["remove"]]
+        return [], [tag for tag in _values(form["remove"]) if isinstance(tag, str)]
     added = [tag for value in _values(form.get("add")) for tag in split_list(value)]
-    return current + added if added else None
+    return (added, []) if added else None
 
 
 def touchpoint_body(form: dict) -> dict:

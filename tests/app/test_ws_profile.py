@@ -414,3 +414,15 @@ def test_hostile_ids_are_4xx(client, session, candidate_id):
         assert 400 <= page(client, session, path).status_code < 500, path
     answer = post(client, session, f"/dashboard/candidates/{candidate_id}/touchpoints", {"channel": "note"})
     assert 400 <= answer.status_code < 500
+
+
+def test_tag_edits_apply_to_the_person_as_stored_so_two_recruiters_keep_both(client):
+    from chalicelib import wiring
+
+    person, _ = wiring.candidates().upsert({"email": "tags@example.com", "tags": ["campus"]})
+    service = wiring.candidates()
+    service.edit_tags(person["id"], add=["Referral"], remove=[])  # one recruiter's form...
+    service.edit_tags(person["id"], add=["go-to-market", "campus"], remove=[])  # ...another's, read before it
+    assert service.get(person["id"])["tags"] == ["campus", "referral", "go-to-market"]
+    service.edit_tags(person["id"], add=[], remove=["campus", "nothing"])
+    assert service.get(person["id"])["tags"] == ["referral", "go-to-market"]
