@@ -66,7 +66,7 @@ def funnel(totals: Counter, suffix: str = "") -> dict:
         # people's replies, once per email (never automatic ones: auto_replied)
         "replied": get("replied"), "auto_replied": get("auto_replied"),
         "unsubscribed": get("unsubscribed"), "applied": get("applied"), "hired": get("hired"),
-        "skipped": get("skipped"),
+        "skipped": get("skipped"), "deferred": get("deferred"),  # deferred: each time a person waited for a step
         "opens": get("opens"), "clicks": get("clicks"),
     }
     reached = counts["delivered"] or counts["sent"]  # before SES reports deliveries, sent stands in

@@ -17,12 +17,12 @@ def period_bounds(start: str | None, end: str | None) -> tuple[str, str]:
     return period(start, end, utcnow())
 
 
-def skips_by_reason(totals: Counter, suffix: str = "") -> dict[str, int]:
-    """The skips the workers counted by reason (suffix `_s0` for one step), most first. Skips counted before
-    reasons were (a campaign sent by an older version) are `unrecorded`."""
-    counts = {str(reason): int(totals.get(f"skipped_{reason}{suffix}", 0)) for reason in DecisionReason}
+def skips_by_reason(totals: Counter, suffix: str = "", kind: str = "skipped") -> dict[str, int]:
+    """The skips (or deferrals: kind "deferred") the workers counted by reason (suffix `_s0` for one step), most
+    first. Skips counted before reasons were (a campaign sent by an older version) are `unrecorded`."""
+    counts = {str(reason): int(totals.get(f"{kind}_{reason}{suffix}", 0)) for reason in DecisionReason}
     counts = {reason: n for reason, n in counts.items() if n}
-    unrecorded = int(totals.get(f"skipped{suffix}", 0)) - sum(counts.values())
+    unrecorded = int(totals.get(f"{kind}{suffix}", 0)) - sum(counts.values())
     if unrecorded > 0:
         counts["unrecorded"] = unrecorded
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
@@ -49,7 +49,9 @@ class AnalyticsService:
             "campaign_id": campaign_id, "name": campaign["name"], "category": campaign["category"] or None,
             "status": campaign["status"], "audience": int(campaign.get("enqueued") or 0),
             **funnel(totals), "skipped_by_reason": skips_by_reason(totals),
+            "deferred_by_reason": skips_by_reason(totals, kind="deferred"),
             "steps": [{"step": i, **funnel(totals, f"_s{i}"), "skipped_by_reason": skips_by_reason(totals, f"_s{i}"),
+                       "deferred_by_reason": skips_by_reason(totals, f"_s{i}", kind="deferred"),
                        **self._subject_test(campaign, i, totals)} for i in range(len(campaign["steps"]))],
             "series": hourly_series(totals, campaign.get("started_at")),
         }

@@ -58,3 +58,19 @@ def workspace_session(client, email: str = "admin@example.com", password: str = 
                               body=urlencode({"email": email, "password": password}))
     assert answer.status_code == 303, answer.body
     return {"Cookie": answer.headers["Set-Cookie"].split(";")[0], "Sec-Fetch-Site": "same-origin"}
+
+
+def fixed_clock(monkeypatch, at) -> dict:
+    """The app's clock held at `at` (change `clock["at"]` to move it). Every app module is imported first: one
+    imported while the clock is patched would keep the patched function for good (`from .clock import utcnow`)."""
+    import importlib
+    import pkgutil
+
+    import chalicelib
+
+    for module in pkgutil.walk_packages(chalicelib.__path__, "chalicelib."):
+        importlib.import_module(module.name)
+    clock = {"at": at}
+    for name in ("chalicelib.domain.clock", "chalicelib.services.scheduler"):  # the send path reads domain.clock
+        monkeypatch.setattr(f"{name}.utcnow", lambda: clock["at"])
+    return clock

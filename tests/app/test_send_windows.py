@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import pytest
 
 from tests.app.campaign_helpers import act, campaign, pool, subscriber, template
-from tests.app.helpers import outbox, tick
+from tests.app.helpers import fixed_clock, body, outbox, tick
 
 SATURDAY_NOON = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 MONDAY = {hour: datetime(2026, 11, 30, hour, 30, tzinfo=timezone.utc) for hour in range(24)}
@@ -15,10 +15,7 @@ WINDOW = {"start": "09:00", "end": "17:00", "days": ["mon", "tue", "wed", "thu",
 
 @pytest.fixture
 def clock(monkeypatch):
-    now = {"at": SATURDAY_NOON}
-    for module in ("chalicelib.domain.clock", "chalicelib.services.scheduler"):
-        monkeypatch.setattr(f"{module}.utcnow", lambda: now["at"])
-    return now
+    return fixed_clock(monkeypatch, SATURDAY_NOON)
 
 
 def due_now():
@@ -68,6 +65,8 @@ def test_a_window_defers_each_person_to_their_own_morning(client, auth, clock):
     assert recipients() == [] and len(waiting()) == 3
     review = wiring.campaigns().review(made["id"])
     assert review["emailable"] == 3  # waiting for the window is reachable
+    report = body(client.http.get(f"/analytics/campaigns/{made['id']}", headers=auth))
+    assert report["deferred"] == 3 and report["deferred_by_reason"] == {"outside_send_window": 3}
 
     for hour, expected in ((7, []), (8, ["berlin@example.com"]), (9, ["berlin@example.com", "nowhere@example.com"]),
                            (14, ["berlin@example.com", "newyork@example.com", "nowhere@example.com"])):

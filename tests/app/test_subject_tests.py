@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tests.app.campaign_helpers import act, campaign, email_links, pool, subscriber, template
-from tests.app.helpers import body, outbox, tick
+from tests.app.helpers import fixed_clock, body, outbox, tick
 from tests.app.test_send_windows import due_now
 
 HUMAN = {"User-Agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Safari/605.1.15"}
@@ -15,10 +15,7 @@ SUBJECTS = ["Hello {{ candidate.first_name | default('there') }}", "A role you m
 
 @pytest.fixture
 def clock(monkeypatch):
-    now = {"at": START}
-    for module in ("chalicelib.domain.clock", "chalicelib.services.scheduler"):
-        monkeypatch.setattr(f"{module}.utcnow", lambda: now["at"])
-    return now
+    return fixed_clock(monkeypatch, START)
 
 
 def audience(client, auth, count):

@@ -120,12 +120,16 @@ class Recorder:
 
     def _count(self, campaign: dict, step: int, read: Read, outcomes: list[Outcome], skipped: list[str]) -> None:
         sent = len([o for o in outcomes if o.status == BatchOutcome.SENT])
-        if self.stats is not None and (sent or skipped):
+        # deferrals (a send window, a subject test, quiet hours, the cap of a sequence): each time a person waits
+        deferred = [i for i in read.ids if read.decisions[i].action == DecisionAction.DEFER
+                    and read.decisions[i].reason != DecisionReason.CHANGING]
+        if self.stats is not None and (sent or skipped or deferred):
             reasons: dict[str, int] = {}
-            for candidate_id in skipped:  # skips by reason, in all and per step (the campaign page's breakdown)
-                reason = read.decisions[candidate_id].reason
-                for name in (f"skipped_{reason}", f"skipped_{reason}_s{step}"):
-                    reasons[name] = reasons.get(name, 0) + 1
+            for kind, people in (("skipped", skipped), ("deferred", deferred)):  # by reason, in all and per step
+                for candidate_id in people:
+                    reason = read.decisions[candidate_id].reason
+                    for name in (f"{kind}_{reason}", f"{kind}_{reason}_s{step}"):
+                        reasons[name] = reasons.get(name, 0) + 1
             variants: dict[str, int] = {}  # a subject test's sends per subject
             for outcome in outcomes:
                 variant = read.claims[outcome.candidate_id].get("variant")
@@ -133,7 +137,8 @@ class Recorder:
                     variants[f"sent_s{step}_v{variant}"] = variants.get(f"sent_s{step}_v{variant}", 0) + 1
             self.stats.add(f"campaign#{campaign['id']}", {
                 **counters("sent", step, amount=sent), f"sent_{hour_key(iso(read.now))}": sent, **variants,
-                **counters("skipped", step, amount=len(skipped)), **reasons})
+                **counters("skipped", step, amount=len(skipped)), **counters("deferred", step, amount=len(deferred)),
+                **reasons})
         if sent:
             count("CampaignEmailSent", sent)
 
