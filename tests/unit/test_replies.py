@@ -248,3 +248,21 @@ def test_the_forward_is_from_us_replies_to_the_person_and_attaches_the_email():
     [attachment] = parsed.iter_attachments()
     assert attachment.get_filename() == "reply.eml" and attachment.get_content() == raw
     assert replies.read_mail(forward).forwarded_by_us and all(len(line) <= 998 for line in forward.split(b"\r\n"))
+
+
+# ---------------------------------------------------------------- the reply domain setting
+
+@pytest.mark.parametrize("value", ["", "reply", "reply..example.com", "-reply.example.com", "reply.example.com/x",
+                                   "reply example.com", "r\u00e9ply.example.com"])
+def test_a_malformed_reply_domain_stops_the_start(monkeypatch, value):
+    from chalicelib import settings
+
+    settings.get_settings.cache_clear()
+    monkeypatch.setenv("CRM_REPLY_DOMAIN", value)
+    try:
+        with pytest.raises(settings.SettingsError, match="CRM_REPLY_DOMAIN"):
+            settings.get_settings()
+        monkeypatch.setenv("CRM_REPLY_DOMAIN", " Replies.Example.COM. ")
+        assert settings.get_settings().reply_domain == "replies.example.com"
+    finally:
+        settings.get_settings.cache_clear()
