@@ -30,6 +30,7 @@ from ..http import ALL_TYPES, form_text, read_form_or_json
 from . import blueprint, current_principal
 
 routes, api = blueprint(__name__)
+FIGURES_SECONDS = 0.25  # a figures request's share of counting a big pool's members (it polls for the rest)
 FORM_LIMIT = 64 * 1024  # a builder of 30 conditions is a few KB
 POOLS_PAGE = 50
 MEMBERS_PAGE = 25
@@ -126,10 +127,12 @@ def pool_status(pool_id):
 @routes.route("/dashboard/pools/{pool_id}/figures", methods=["GET"])
 @api.page
 def pool_figures(pool_id):
-    """The pool's analytics (GET /analytics/pools/{id}), loaded after the page: they read every member."""
+    """The pool's analytics (GET /analytics/pools/{id}), loaded after the page: they read every member, a bounded
+    piece per request (services/pool_figures.py); the fragment polls itself until the count is complete."""
     from ..web.workspace import fragment
 
-    return fragment("pools/_figures.html", data=wiring.analytics().pool(pool_id), chart=_history_chart)
+    return fragment("pools/_figures.html", data=wiring.analytics().pool(pool_id, FIGURES_SECONDS),
+                    chart=_history_chart)
 
 
 # ---------------------------------------------------------------- editing

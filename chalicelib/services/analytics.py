@@ -3,13 +3,26 @@ counters and outcome records the events wrote; nothing here writes except goals 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import timedelta
 
-from ..domain.analytics import (GOAL_METRICS, cost_currency, funnel, goal_currency, goal_progress, hourly_series,
-                                in_currency, median, period, ratio, reporting_currency, validate_cost, validate_goal)
+from ..domain.analytics import (
+    GOAL_METRICS,
+    cost_currency,
+    funnel,
+    goal_currency,
+    goal_progress,
+    hourly_series,
+    in_currency,
+    median,
+    period,
+    ratio,
+    reporting_currency,
+    validate_cost,
+    validate_goal,
+)
 from ..domain.clock import iso, new_id, utcnow
 from ..domain.errors import NotFound
 from ..domain.vocabulary import DecisionReason, GoalMetric, OutcomeKind
+from .pool_figures import PoolFigures
 
 
 def period_bounds(start: str | None, end: str | None) -> tuple[str, str]:
@@ -37,6 +50,7 @@ class AnalyticsService:
         self.outcomes = outcomes
         self.jobs = jobs
         self.keys = keys
+        self.pool_figures = PoolFigures(memberships, keys)
 
     # ------------------------------------------------------------ campaigns
 
@@ -73,18 +87,15 @@ class AnalyticsService:
 
     # ------------------------------------------------------------ pools
 
-    def pool(self, pool_id: str) -> dict:
+    def pool(self, pool_id: str, budget_seconds: float | None = None) -> dict:
+        """A pool's figures. Its members' are counted to the end (the API), or for at most `budget_seconds` going
+        on from the last request's count (the workspace's pool page: `complete` false while it polls)."""
         pool = self.pools.get(pool_id)
         if pool is None:
             raise NotFound(f"no pool {pool_id}")
-        now = utcnow()
-        recent, year_ago = iso(now - timedelta(days=90)), iso(now - timedelta(days=365))
-        size = engaged = contacted = stale = 0
-        for member in self.memberships.iterate(pool_id):
-            size += 1
-            engaged += (member.get("last_engaged_at") or "") >= recent
-            contacted += (member.get("last_contacted_at") or "") >= recent
-            stale += bool(member.get("updated_at")) and member["updated_at"] < year_ago
+        members = self.pool_figures.count(pool, budget_seconds)
+        size, engaged, contacted = members["size"], members["engaged_90d"], members["contacted_90d"]
+        stale = members["stale_profiles"]
         applications = [o for o in self.outcomes.all_of(OutcomeKind.APPLICATION) if pool_id in (o.get("pools") or [])]
         hires = [o for o in self.outcomes.all_of(OutcomeKind.HIRE) if pool_id in (o.get("pools") or [])]
         credited = self.stats.totals(f"pool#{pool_id}")
@@ -97,6 +108,7 @@ class AnalyticsService:
             "stale_profiles": stale, "stale_share": ratio(stale, size),
             "applications": len(applications), "hires": len(hires),
             "credited_to_campaigns": {"applied": int(credited.get("applied", 0)), "hired": int(credited.get("hired", 0))},
+            "complete": members["complete"], "as_of": members["as_of"],
         }
 
     def record_pool_sizes(self) -> int:
