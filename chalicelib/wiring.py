@@ -94,7 +94,7 @@ def job_repo():
 def jobs():
     from .services.jobs import JobService
 
-    return JobService(job_repo(), pool_repo(), membership_repo(), candidate_repo())
+    return JobService(job_repo(), pool_repo(), membership_repo(), candidate_repo(), key_repo())
 
 
 @lru_cache(maxsize=None)

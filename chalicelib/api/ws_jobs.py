@@ -54,8 +54,7 @@ def job_create():
 @routes.route("/dashboard/jobs/{job_id}", methods=["GET"])
 @api.page
 def job_page(job_id):
-    from ..domain.clock import utcnow
-    from ..domain.matching import in_words, not_emailable_reason
+    """The job; its ranked matches load after the page (matches_fragment): ranking reads up to MAX_RANKED people."""
     from ..services.jobs import ALERT_MATCHES
     from ..web.workspace import page
 
@@ -63,16 +62,33 @@ def job_page(job_id):
     shown, _ = page_params(request, default=SHOWN_MATCHES, maximum=ALERT_MATCHES)
     service = wiring.jobs()
     job = service.view(service.get(job_id))
-    ranked = service.matches(job_id, pool=None, limit=ALERT_MATCHES)
-    now = utcnow()
-    matches = [{**match, "words": in_words(job, match["candidate"], now),
-                "why_not": None if match["emailable"] else not_emailable_reason(match["candidate"].get("status"))}
-               for match in ranked[:shown]]
     alert = (request.query_params or {}).get("alert")
-    return page("jobs/job.html", current_principal(), section="jobs", title=job["title"], job=job,
-                matches=matches, ranked=len(ranked), emailable=sum(1 for m in ranked if m["emailable"]),
-                shown=shown, more=min(ALERT_MATCHES, shown + SHOWN_MATCHES) if len(ranked) > shown else None,
+    return page("jobs/job.html", current_principal(), section="jobs", title=job["title"], job=job, shown=shown,
                 pool_names=_pool_names(), alert=alert if _campaign_id(alert) else None)
+
+
+@routes.route("/dashboard/jobs/{job_id}/matches", methods=["GET"])
+@api.page
+def matches_fragment(job_id):
+    """The job's ranked matches (JobService.ranking: kept a while), the first `limit` of them with reasons."""
+    from ..domain.accounts import may
+    from ..domain.clock import utcnow
+    from ..domain.matching import in_words, not_emailable_reason
+    from ..services.jobs import ALERT_MATCHES
+    from ..web.workspace import fragment
+
+    shown, _ = page_params(routes.current_request, default=SHOWN_MATCHES, maximum=ALERT_MATCHES)
+    service = wiring.jobs()
+    job = service.view(service.get(job_id))
+    ranking = service.ranked_page(job_id, shown)
+    now = utcnow()
+    matches = [{**m, "words": in_words(job, m["candidate"], now),
+                "why_not": None if m["emailable"] else not_emailable_reason(m["status"])} for m in ranking["matches"]]
+    principal = current_principal()
+    return fragment("jobs/_matches.html", job=job, matches=matches, ranked=ranking["ranked"],
+                    emailable=ranking["emailable"], as_of=ranking["as_of"],
+                    can_write=bool(principal and may(principal.role, "POST", "/candidates")),
+                    more=min(ALERT_MATCHES, shown + SHOWN_MATCHES) if ranking["ranked"] > shown else None)
 
 
 @routes.route("/dashboard/jobs/{job_id}/alert", methods=["GET"])

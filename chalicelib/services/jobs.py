@@ -5,9 +5,10 @@ import base64
 import builtins
 import json
 from collections import Counter
+from datetime import timedelta
 
 from ..domain.candidates import public_view
-from ..domain.clock import iso, new_id
+from ..domain.clock import iso, new_id, utcnow
 from ..domain.errors import NotFound, ValidationError
 from ..domain.jobs import validate_job
 from ..domain.matching import not_emailable_reason, rank
@@ -18,12 +19,16 @@ MAX_RANKED = 20_000  # people read to rank one job; beyond that narrow the job t
 ALERT_MATCHES = 500  # a job alert goes to the best this many matches who may be emailed
 
 
+RANKING_FRESH = timedelta(minutes=10)  # a job's ranking is shown this long, then ranked again
+
+
 class JobService:
-    def __init__(self, jobs, pools, memberships, candidates):
+    def __init__(self, jobs, pools, memberships, candidates, keys=None):
         self.jobs = jobs
         self.pools = pools
         self.memberships = memberships
         self.candidates = candidates
+        self.keys = keys  # where a ranking is kept a while (the job's page opens again at once)
 
     def create(self, body: object, *, source: str = "api", external_id: str | None = None) -> dict:
         job = validate_job(body)
@@ -85,6 +90,38 @@ class JobService:
                 if len(people) >= MAX_RANKED:
                     break
         return rank(job, list(people.values()))[:limit]
+
+
+    def ranking(self, job_id: str) -> dict:
+        """The job's best ALERT_MATCHES matches, kept RANKING_FRESH in the key store (ranking reads up to
+        MAX_RANKED people: the workspace's job page loads it after the page, and opens again at once):
+        {"matches": [{"candidate_id", "score", "reasons", "emailable", "status"}], "as_of"}. A change to what
+        ranking reads of the job (skills, place, pools) ranks again at once."""
+        job = self.get(job_id)
+        about = json.dumps([job.get(k) for k in ("skills", "city", "country", "remote", "pools")], default=str)
+        key = f"ranking#{job_id}"
+        kept = ((self.keys.get(key) or {}).get("data") or {}) if self.keys is not None else {}
+        if kept.get("about") == about and kept.get("as_of", "") >= iso(utcnow() - RANKING_FRESH):
+            return kept
+        ranked = self.matches(job_id, pool=None, limit=ALERT_MATCHES)
+        data = {"about": about, "as_of": iso(), "matches": [
+            {"candidate_id": m["candidate"]["id"], "score": m["score"], "reasons": m["reasons"],
+             "emailable": m["emailable"], "status": m["candidate"].get("status")} for m in ranked]}
+        if self.keys is not None:
+            self.keys.put(key, data=data, created_at=data["as_of"], expires_at=utcnow() + RANKING_FRESH)
+        return data
+
+
+    def ranked_page(self, job_id: str, shown: int) -> dict:
+        """The ranking's first `shown` matches, each with the person as stored now (public_view; erased since:
+        left out), how many are ranked and how many of them may get a job alert."""
+        ranking = self.ranking(job_id)
+        ranked = ranking["matches"]
+        people = self.candidates.batch_get([m["candidate_id"] for m in ranked[:shown]])
+        return {"matches": [{**m, "candidate": public_view(people[m["candidate_id"]])}
+                            for m in ranked[:shown] if people.get(m["candidate_id"])],
+                "ranked": len(ranked), "emailable": sum(1 for m in ranked if m["emailable"]),
+                "as_of": ranking["as_of"]}
 
 
 def _cursor(job_id: str) -> str:

@@ -91,8 +91,10 @@ def test_a_job_page_ranks_matches_in_words_and_the_alert_says_who_gets_it(client
     job = create(client, auth, "/jobs", {"title": "Platform engineer", "skills": ["python", "terraform"],
                                         "city": "London", "pools": [pool["id"]]})
     page = client.http.get(f"/dashboard/jobs/{job['id']}", headers=session)
-    html = page.body.decode()
-    assert page.status_code == 200
+    assert page.status_code == 200 and f'hx-get="/dashboard/jobs/{job["id"]}/matches?limit=50"' in page.body.decode()
+    matches = client.http.get(f"/dashboard/jobs/{job['id']}/matches?limit=50", headers=session)
+    html = matches.body.decode()  # the ranking, loaded after the page
+    assert matches.status_code == 200
     assert "2 people match" in html and "1 can get a job alert" in html
     assert html.index("Ada") < html.index("Sam")  # ranked
     assert "Has 2 of the job&#39;s 2 skills: python, terraform." in html
@@ -147,7 +149,7 @@ def test_a_viewer_reads_jobs_but_may_not_add_one_or_send_an_alert(client, auth):
     job = create(client, auth, "/jobs", {"title": "Analyst"})
     listed = client.http.get("/dashboard/jobs", headers=viewer).body.decode()
     assert "Analyst" in listed and "New job" not in listed
-    assert "Send job alert" not in client.http.get(f"/dashboard/jobs/{job['id']}", headers=viewer).body.decode()
+    assert "Send job alert" not in client.http.get(f"/dashboard/jobs/{job['id']}/matches", headers=viewer).body.decode()
     assert post_form(client, viewer, "/dashboard/jobs", {"title": "Sneaky"}).status_code == 403
     assert post_form(client, viewer, f"/dashboard/jobs/{job['id']}/alert", {}).status_code == 403
     assert [j["title"] for j in jobs_of(client, auth)] == ["Analyst"]
@@ -200,5 +202,7 @@ def test_a_job_page_refuses_a_wrong_limit_and_an_alert_for_no_job_changes_nothin
     job = create(client, auth, "/jobs", {"title": "Designer"})
     for limit in ("0", "501", "x", "1e3"):
         assert client.http.get(f"/dashboard/jobs/{job['id']}?limit={limit}", headers=session).status_code == 400
+        assert client.http.get(f"/dashboard/jobs/{job['id']}/matches?limit={limit}", headers=session).status_code == 400
+    assert client.http.get("/dashboard/jobs/job_nope/matches", headers=session).status_code == 404
     assert post_form(client, session, "/dashboard/jobs/job_nope/alert", {}).status_code == 404
     assert body(client.http.get("/campaigns", headers=auth))["items"] == []
