@@ -190,13 +190,14 @@ class CampaignService:
     def job_alert(self, job_id: str) -> dict:
         """A job_alert campaign to the job's matches who may be emailed, scheduled now."""
         job = self.jobs.get(job_id)
-        matches = [m for m in self.jobs.matches(job_id, pool=None, limit=ALERT_MATCHES) if m["emailable"]]
+        # the ranking the job's page shows (kept a while): the alert goes to the people the recruiter saw
+        matches = [m for m in self.jobs.ranking(job_id)["matches"][:ALERT_MATCHES] if m["emailable"]]
         if not matches:
             raise Conflict("no match for this job may be emailed", {"matches": "none subscribed"},
                            code="no_emailable_matches")
         pool = self.pool_service.create({"name": f"Job alert: {job['title']}"[:100], "kind": "static",
                                          "description": f"Matches for {job_id} on {iso()[:10]}"})
-        self.pool_service.add_members(pool["id"], {"candidate_ids": [m["candidate"]["id"] for m in matches]})
+        self.pool_service.add_members(pool["id"], {"candidate_ids": [m["candidate_id"] for m in matches]})
         template = self.template_service.builtin_job_alert()
         created = self.create({"name": f"Job alert: {job['title']}"[:200], "channel": Channel.EMAIL,
                                "category": Category.JOB_ALERT, "audience": {"pools": [pool["id"]]},

@@ -68,8 +68,8 @@ class JobService:
     def alert_audience(self, job_id: str) -> dict:
         """Who a job alert would go to, before it is sent: the matches it considers, how many may be emailed,
         and why the others may not (counts by reason)."""
-        ranked = self.matches(job_id, pool=None, limit=ALERT_MATCHES)
-        others = Counter(not_emailable_reason(m["candidate"].get("status")) for m in ranked if not m["emailable"])
+        ranked = self.ranking(job_id)["matches"]  # what the job's page shows
+        others = Counter(not_emailable_reason(m["status"]) for m in ranked if not m["emailable"])
         return {"matches": len(ranked), "emailable": len(ranked) - sum(others.values()),
                 "not_emailable": dict(others.most_common()), "limit": ALERT_MATCHES}
 
