@@ -80,6 +80,9 @@ class InMemoryCandidates:
         self.claims: dict[str, str] = {}  # normalized address -> candidate id
         self.lock = threading.Lock()
 
+    def approximate_count(self) -> int:
+        return len(self.people)
+
     def get(self, candidate_id: str) -> dict | None:
         return copy.deepcopy(self.people.get(candidate_id))
 

@@ -189,8 +189,12 @@ class PoolService:
         matches = preview_rules(body).bind()
         people, everyone = self._people_read()
         matched = [person for person in people if _matches(matches, person)]
-        return {"count": len(matched), "exact": everyone, "read": len(people),
-                "sample": [sample_view(person) for person in matched[:PREVIEW_SAMPLE]]}
+        answer = {"count": len(matched), "exact": everyone, "read": len(people),
+                  "sample": [sample_view(person) for person in matched[:PREVIEW_SAMPLE]]}
+        if not everyone and people:  # a sample: what it says of everyone, roughly
+            total = max(self.candidates.approximate_count(), len(people))
+            answer.update(estimate=round(len(matched) * total / len(people)), of_about=total)
+        return answer
 
     def _people_read(self) -> tuple[builtins.list[dict], bool]:
         """The first PREVIEW_READ people the table gives, and whether that is everyone. A sample of a big table is

@@ -69,6 +69,9 @@ class CandidateStore(Protocol):
 
     def get(self, candidate_id: str) -> dict | None: ...
 
+    def approximate_count(self) -> int:
+        """About how many people there are (DynamoDB's item count, updated every few hours): for estimates."""
+
     def batch_get(self, candidate_ids) -> dict[str, dict]: ...
 
     def id_for_email(self, email: str) -> str | None: ...

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from typing import Iterable, Iterator
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
@@ -56,6 +57,10 @@ def search_condition(model, search):
                 match = match | name_field.contains(variant)
         condition = match if condition is None else condition & match
     return condition
+
+
+APPROXIMATE_FOR = 300  # seconds an approximate count is kept in the container
+_approximate: dict[str, tuple[float, int]] = {}
 
 
 class CandidateRepository:
@@ -213,6 +218,15 @@ class CandidateRepository:
             transaction.delete(CandidateModel(candidate["id"]))
             transaction.delete(KeyModel(email_key(candidate["email"])), condition=KeyModel.ref == candidate["id"])
         self._indexed([(candidate, None)])
+
+    def approximate_count(self) -> int:
+        """DynamoDB's item count of the people table (refreshed by DynamoDB about every six hours), kept a few
+        minutes here: one DescribeTable, not a scan."""
+        now = time.monotonic()
+        kept = _approximate.get("count")
+        if kept is None or now - kept[0] > APPROXIMATE_FOR:
+            kept = _approximate["count"] = (now, int(CandidateModel.describe_table().get("ItemCount") or 0))
+        return kept[1]
 
     def scan(self, *, limit: int, cursor: str | None, search=None) -> tuple[list[dict], str | None]:
         """A page of people matching `search` (a PeopleSearch); the cursor resumes after the last one returned."""

@@ -102,12 +102,17 @@ def test_the_builder_adapts_operators_and_values_to_the_field(client, browser, p
     assert "Condition 1: a number such as 10" in wrong and "a number such as 10</p>" in wrong
 
 
-def test_a_big_table_gives_a_count_labelled_as_a_lower_bound(client, browser, people, monkeypatch):
+def test_a_big_table_gives_an_estimate_from_a_sample_and_says_so(client, browser, people, monkeypatch):
     from chalicelib.services import pools as service
+    from chalicelib.store import candidates
 
     monkeypatch.setattr(service, "PREVIEW_READ", 2)
+    monkeypatch.setattr(candidates, "APPROXIMATE_FOR", 0)
     text = html(post(client, browser, "/dashboard/pools/builder", {**PYTHON, "g0.c0.op": "exists"}))
-    assert "At least 2 people match" in text and "2 of a sample of 2 people (100.0%)" in text
+    assert "About 3 people match" in text and "2 of a sample of 2 people (100.0%) of about 3" in text
+    rare = html(post(client, browser, "/dashboard/pools/builder",
+                     {"g0.op": "all", "g0.c0.field": "city", "g0.c0.op": "eq", "g0.c0.value": "Lisbon"}))
+    assert "No match in a sample of 2 people" in rare and "At least 0" not in rare
 
 
 def test_the_json_preview_route(client, auth, people):

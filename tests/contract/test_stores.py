@@ -77,6 +77,15 @@ def test_one_person_per_address(people):
         "p3@example.com": "cand_0003", "p5@example.com": "cand_0005"}
 
 
+def test_an_approximate_count_of_people(people, monkeypatch):
+    from chalicelib.store import candidates
+
+    monkeypatch.setattr(candidates, "APPROXIMATE_FOR", 0)  # the emulator's count is live; DynamoDB's lags hours
+    assert people.approximate_count() == 0
+    people.create_many([person(n) for n in range(1, 4)])
+    assert people.approximate_count() == 3
+
+
 def test_writes_are_optimistic(people):
     people.create(person(1))
     read = people.get("cand_0001")
