@@ -180,19 +180,13 @@ def send_rate_limiter():
 
 @lru_cache(maxsize=None)
 def campaign_sender():
-    from .domain.vocabulary import Channel
-    from .services.sending.channels import EmailChannel
     from .services.sending.pipeline import CampaignSender, send_threads
 
     settings = get_settings()
     sender = CampaignSender(settings, campaign_repo(), template_repo(), candidate_repo(), campaign_sends(),
                             enrollment_repo(), job_repo(), mailer(), send_rate_limiter(), send_queue(), sms_sender(),
                             threads=send_threads(settings.ses_max_rate), stats=stats_repo(), timeline=timeline_repo(),
-                            memberships=membership_sync(), keys=key_repo())
-    email = sender.channels[Channel.EMAIL]
-    if isinstance(email, EmailChannel):  # replies come back through the reply domain (pipeline.py makes the channel)
-        email.reply_domain = settings.reply_domain
-        email.senders = senders()  # a campaign sends as its recruiter
+                            memberships=membership_sync(), keys=key_repo(), senders=senders())
     return sender
 
 

@@ -343,7 +343,8 @@ def _exit_or_skip(exits: bool, reason: DecisionReason) -> Decision:
 
 
 def decide(*, candidate: dict | None, campaign: dict, step_index: int, now: datetime, cap: int,
-           previous_send: dict | None = None, clicked_campaign: bool = False, sequence: bool = False) -> Decision:
+           previous_send: dict | None = None, clicked_campaign: bool = False, replied_campaign: bool = False,
+           sequence: bool = False) -> Decision:
     """Whether this person gets this step now. The caller re-checks nothing: this is the rule.
 
     For SMS `cap` is the SMS cap; the person also needs SMS consent and a usable number, and is
@@ -367,6 +368,8 @@ def decide(*, candidate: dict | None, campaign: dict, step_index: int, now: date
         return Decision(DecisionAction.EXIT, DecisionReason.APPLIED)
     if clicked_campaign and DecisionReason.CLICKED in exit_on:
         return Decision(DecisionAction.EXIT, DecisionReason.CLICKED)
+    if replied_campaign and DecisionReason.REPLIED in exit_on:
+        return Decision(DecisionAction.EXIT, DecisionReason.REPLIED)
     if status != CandidateStatus.SUBSCRIBED:
         return Decision(DecisionAction.SKIP, DecisionReason.NOT_SUBSCRIBED)
     consent = candidate.get("consent") or {}

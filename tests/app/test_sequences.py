@@ -234,3 +234,26 @@ def test_continuous_enrollment_takes_in_people_who_join_later(client, auth, late
     tick()
     assert len(outbox()) == 2  # the sweep overlaps, the claims keep it to one each
     assert body(client.http.get(f"/campaigns/{made['id']}", headers=auth))["status"] == "sending"
+
+
+def test_a_reply_marked_on_an_earlier_send_ends_the_sequence_at_the_next_step(client, auth, later):
+    """A reply that arrives after the next step was queued (its exit did not reach the enrollment in time): the
+    worker reads the earlier send's replied_at and ends the sequence instead of sending."""
+    from chalicelib import wiring
+    from chalicelib.store.models import SendModel
+
+    first = template(client, auth, name="first", subject="Step one")
+    second = template(client, auth, name="second", subject="Step two")
+    audience = pool(client, auth)
+    tick()
+    person = subscriber("answers@example.com", skills=["go"])
+    made = campaign(client, auth, [audience["id"]], [{"template_id": first["id"]},
+                                                     {"template_id": second["id"], "delay": "P1D"}])
+    act(client, auth, made["id"], "schedule")
+    tick()
+    SendModel(f"{made['id']}#0#{person['id']}").update(actions=[SendModel.replied_at.set("2026-01-01T00:00:00.000Z")])
+    later(days=1, minutes=1)
+    tick()
+    assert subjects() == [("answers@example.com", "Step one")]
+    enrollment = wiring.enrollment_repo().get_many(made["id"], [person["id"]])[person["id"]]
+    assert (enrollment["status"], enrollment["reason"]) == ("exited", "replied")

@@ -69,13 +69,17 @@ class Claims:
         condition = campaign["steps"][step].get("condition", StepCondition.ALWAYS)
         if step > 0 and condition != StepCondition.ALWAYS:
             previous = self.sends.get_many([send_key(campaign["id"], step - 1, i) for i in ids])
-        if DecisionReason.CLICKED in campaign["exit_on"] and step > 0:
+        replied: set[str] = set()
+        if step > 0 and {DecisionReason.CLICKED, DecisionReason.REPLIED} & set(campaign["exit_on"]):
+            # an earlier step clicked or answered (a reply that came after this step was queued)
             earlier = self.sends.get_many([send_key(campaign["id"], s, i) for s in range(step) for i in ids])
             clicked = {s["candidate_id"] for s in earlier.values() if s.get("clicked_at")}
+            replied = {s["candidate_id"] for s in earlier.values() if s.get("replied_at")}
         cap = self.settings.sms_frequency_cap if campaign["channel"] == Channel.SMS else self.settings.frequency_cap
         decisions = {i: decide(candidate=people.get(i), campaign=campaign, step_index=step, now=now, cap=cap,
                                previous_send=previous.get(send_key(campaign["id"], step - 1, i)),
-                               clicked_campaign=i in clicked, sequence=sequence) for i in ids}
+                               clicked_campaign=i in clicked, replied_campaign=i in replied, sequence=sequence)
+                     for i in ids}
         return self._wait_for_winner(campaign, step, decisions, now)
 
     def _wait_for_winner(self, campaign: dict, step: int, decisions: dict[str, Decision], now: datetime) -> dict:

@@ -83,7 +83,7 @@ class CampaignSender:
 
     def __init__(self, settings, campaigns, templates, candidates, sends, enrollments, jobs, mailer,
                  limiter, send_queue, sms=None, threads: int = MAX_SEND_THREADS, stats=None, timeline=None,
-                 memberships=None, keys=None):
+                 memberships=None, keys=None, senders=None):
         self.campaigns = campaigns
         self.templates = templates
         self.candidates = candidates
@@ -92,8 +92,9 @@ class CampaignSender:
         self.send_queue = send_queue
         self.sender = Sender(settings.public_url, settings.secret, settings.from_email,
                              {"name": settings.company_name, "careers_url": f"{settings.public_url}/careers"})
-        self.channels: dict[str, EmailChannel | SmsChannel] = {Channel.EMAIL: EmailChannel(self.sender, mailer, limiter),
-                                                               Channel.SMS: SmsChannel(self.sender, sms)}
+        email = EmailChannel(self.sender, mailer, limiter, reply_domain=getattr(settings, "reply_domain", ""),
+                             senders=senders)  # replies come back through the reply domain; sent as the recruiter
+        self.channels: dict[str, EmailChannel | SmsChannel] = {Channel.EMAIL: email, Channel.SMS: SmsChannel(self.sender, sms)}
         self.claims = Claims(settings, candidates, sends, SubjectTests(keys, stats) if keys is not None else None)
         self.recorder = Recorder(self.claims, campaigns, sends, enrollments, send_queue, stats, timeline, memberships)
         self._threads = threads
