@@ -270,7 +270,8 @@ class Api:
         self.app = app
         self._gate = gate
 
-    def public(self, view):
+    def public(self, view, *, params_checked: bool = False):
+        """`params_checked`: the view checks the parameters itself (a page answers a bad one with a page)."""
         @wraps(view)
         def wrapper(*args, **kwargs):
             from .observability import bind_correlation_id
@@ -279,7 +280,8 @@ class Api:
             context = getattr(request, "context", None) or {}
             bind_correlation_id(context.get("requestId"))
             try:
-                check_params(request)
+                if not params_checked:
+                    check_params(request)
                 result = view(*args, **kwargs)
                 return secured(result) if isinstance(result, Response) else result
             except CrmError as error:
@@ -315,6 +317,7 @@ class Api:
         def shown(*args, **kwargs):
             request = self.app.current_request
             try:
+                check_params(request)
                 principal = self._gate.admit(request)
                 result = view(*args, **kwargs)
             except CrmError as error:
@@ -322,7 +325,7 @@ class Api:
             self._gate.done(request, principal, kwargs, result)
             return secured(result) if isinstance(result, Response) else result
 
-        return self.public(shown)
+        return self.public(shown, params_checked=True)
 
 
 def route_of(request) -> tuple[str, str]:

@@ -183,6 +183,14 @@ def test_hostile_period_parameters_are_4xx_never_500(client, session, query):
     assert 400 <= answer.status_code < 500, answer.body.decode()[:300]
 
 
+@pytest.mark.parametrize("path", ["/dashboard/candidates?skill=a%0d%0ab", "/dashboard/pools?x=" + "9" * 5000,
+                                  "/dashboard/jobs/job%00x"])
+def test_a_bad_parameter_on_a_page_is_a_page_not_json(client, session, path):
+    answer = client.http.get(path, headers=session)
+    assert answer.status_code == 400 and answer.headers["Content-Type"].startswith("text/html"), answer.body[:200]
+    assert "<html" in answer.body.decode() and '{"error"' not in answer.body.decode()
+
+
 def test_a_viewer_reads_the_overview_without_the_links_to_set_things(client, auth):
     from chalicelib import wiring
 
