@@ -72,13 +72,11 @@ def main() -> None:
     data_dir = root / ".local-demo"
     shutil.rmtree(data_dir, ignore_errors=True)
     from .fake_sns import FakeSns
-    from .private import private_dir, write_private
 
-    private_dir(data_dir)
-    sns = FakeSns()
-    write_private(data_dir / "sns-test-cert.pem", sns.certificate_pem.encode())
+    # the stack's own signer (kept in the data folder): the demo's SES events and the outbox's "Reply as the
+    # candidate" are signed alike, and the stack trusts that one certificate
+    sns = FakeSns.kept(data_dir)
     os.environ.update(CRM_STAGE="local", CRM_DATA_DIR=str(data_dir),
-                      CRM_SNS_TRUSTED_CERT=str(data_dir / "sns-test-cert.pem"),
                       CRM_COMPANY_NAME=os.environ.get("CRM_COMPANY_NAME", "Acme Robotics"))
     from .stack import LocalStack
 
