@@ -48,6 +48,7 @@ def test_a_job_from_its_form_to_a_job_alert(stack, page):
     assert job["skills"] == ["python", "terraform"] and job["pools"] == [pool["id"]] and job["remote"] is True
     assert job["department"] == "Engineering" and job["country"] == "GB"
 
+    wait(page, lambda d: "people match" in text(d))  # the ranking loads after the page
     shown = text(page)
     assert "2 people match" in shown and "1 can get a job alert" in shown
     assert "Has 2 of the job's 2 skills: python, terraform." in shown
