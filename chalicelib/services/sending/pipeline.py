@@ -27,15 +27,15 @@ import math
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from ...domain.campaign_email import Sender
-from ...domain.subject_tests import with_subject
 from ...domain import clock
+from ...domain.campaign_email import Sender
 from ...domain.clock import iso, seconds_until
+from ...domain.subject_tests import with_subject
 from ...domain.vocabulary import BatchOutcome, CampaignStatus, Channel, DecisionReason, EnrollmentStatus
+from ..subject_tests import SubjectTests
 from .channels import EmailChannel, Outcome, SmsChannel
 from .claims import Claims, Read
 from .recorder import MAX_QUEUE_DELAY, Recorder
-from ..subject_tests import SubjectTests
 
 CHUNK = 50  # recipients claimed and sent together; the deadline is checked between chunks
 SAFETY_MS = 8_000  # stop taking new chunks when less than this is left of the invocation
