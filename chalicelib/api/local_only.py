@@ -108,3 +108,47 @@ def _email_page(message_id: str, reply_outcome: str | None, reply_problem: str |
                 can_reply=any(name == "Reply-To" for name, _ in email["headers"]), reply_outcome=reply_outcome,
                 reply_problem=reply_problem, status=400 if reply_problem else 200,
                 headers={"Content-Security-Policy": EMAIL_PAGE_CSP})
+
+
+# POST /dev/clock's operations (CONTRACT: local-only routes). "now" is the contract's word for "set"; both work.
+CLOCK_OPERATIONS = ("set", "now", "advance", "reset")
+
+
+@routes.route("/dev/clock", methods=["GET"])
+@api.public
+def dev_clock_get():
+    from ..domain.clock import iso
+
+    return json_response({"now": iso()})
+
+
+@routes.route("/dev/clock", methods=["POST"])
+@api.public
+def dev_clock_set():
+    """Moves the app's clock (domain/clock.py) for the whole local stack: {"set"|"now": ISO time}, {"advance": ISO
+    duration} or {"reset": true}; answers {"now"}."""
+    from ..domain import clock
+    from ..domain.durations import parse_duration
+    from ..domain.errors import ValidationError
+    from ..http import read_json
+
+    body = read_json(routes.current_request, 4 * 1024)
+    if not isinstance(body, dict):
+        raise ValidationError("body must be a JSON object", {"body": "must be an object"})
+    given = [name for name in CLOCK_OPERATIONS if name in body]
+    unknown = sorted(set(body) - set(CLOCK_OPERATIONS))
+    if unknown or len(given) != 1:
+        raise ValidationError("give exactly one of set, advance or reset",
+                              {name: "unknown field" for name in unknown[:10]} or {"body": "one of set, advance, reset"})
+    name, value = given[0], body[given[0]]
+    try:
+        if name == "reset":
+            if value is not True:
+                raise ValueError("must be true")
+            return json_response({"now": clock.iso(clock.reset())})
+        moment = parse_duration(value).after(clock.utcnow()) if name == "advance" else clock.parse_iso(value)
+        if not clock.MIN_YEAR <= moment.year <= clock.MAX_YEAR:  # what every date the app reads must stay within
+            raise ValueError(f"the clock must stay between the years {clock.MIN_YEAR} and {clock.MAX_YEAR}")
+    except ValueError as problem:
+        raise ValidationError.field(name, str(problem)) from None
+    return json_response({"now": clock.iso(clock.set_now(moment))})

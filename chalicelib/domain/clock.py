@@ -1,15 +1,46 @@
-"""Time and identifiers: ISO 8601 UTC with Z, prefixed ULIDs."""
+"""Time and identifiers: ISO 8601 UTC with Z, prefixed ULIDs.
+
+`utcnow()` is the app's clock: every date the app computes or stores reads it. Locally, `POST /dev/clock`
+moves it by an offset from real time (`set_now`, `reset`): a module global, so every thread of
+the local stack's one process (API, queue workers, schedules) sees the same time, and a restart returns to
+real time. Only the local-only blueprint (registered when CRM_STAGE is `local`) ever changes the offset;
+in a deployed function it stays zero.
+"""
 from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timezone
+import threading
+from datetime import datetime, timedelta, timezone
 
 from ulid import ULID
 
+_offset = timedelta()
+_offset_lock = threading.Lock()
+
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(timezone.utc) + _offset
+
+
+def set_now(moment: datetime) -> datetime:
+    """The app's clock reads `moment` now and runs on from there (an aware datetime)."""
+    global _offset
+    with _offset_lock:
+        _offset = moment - datetime.now(timezone.utc)
+    return utcnow()
+
+
+def reset() -> datetime:
+    """Back to real time."""
+    global _offset
+    with _offset_lock:
+        _offset = timedelta()
+    return utcnow()
+
+
+def offset() -> timedelta:
+    return _offset
 
 
 def iso(moment: datetime | None = None) -> str:

@@ -20,7 +20,7 @@ def test_dev_routes_exist_only_locally():
     local, deployed = routes_for("local"), routes_for("prod")
     assert "/dev/tick" in local and "/dev/outbox.json" in local
     assert not [r for r in deployed if r.startswith("/dev")]
-    assert set(local) - set(deployed) == {"/dev/tick", "/dev/outbox", "/dev/outbox.json"}
+    assert set(local) - set(deployed) == {"/dev/tick", "/dev/outbox", "/dev/outbox.json", "/dev/clock"}
 
 
 def test_importing_the_app_loads_no_aws_sdk():
