@@ -102,6 +102,11 @@ class Settings:
     user_pool_client_id: str
     cognito_jwks_url: str
     sign_in_limit: int
+    # The other two configuration sets the template declares beside ses_configuration_set (marketing); the
+    # app sends everything with ses_configuration_set for now (issue 16: transactional and one-to-one apart).
+    ses_transactional_configuration_set: str = "crm-events-transactional"
+    ses_outreach_configuration_set: str = "crm-events-outreach"
+    mail_from_domain: str = "bounce.example.com"  # SES's custom MAIL FROM: the Return-Path's domain, for SPF
 
     @property
     def is_local(self) -> bool:
@@ -119,6 +124,11 @@ class Settings:
         return f"{self.resource_prefix}-api"
 
     @property
+    def sending_domain(self) -> str:
+        """The From domain: the SES domain identity, DKIM's d= and DMARC's domain."""
+        return self.from_email.rpartition("@")[2].lower()
+
+    @property
     def send_queue_name(self) -> str:
         return f"{self.resource_prefix}-send"
 
@@ -132,12 +142,14 @@ def get_settings() -> Settings:
     env = os.environ.get
     stage = _stage(env("CRM_STAGE"))
     public_url = _url("CRM_PUBLIC_URL", "http://127.0.0.1:8000")
+    from_email = env("CRM_FROM_EMAIL", "talent@example.com")
+    configuration_set = env("CRM_SES_CONFIGURATION_SET", "crm-events")
     return Settings(
         stage=stage,
         api_key=env("CRM_API_KEY", ""),
         secret=env("CRM_SECRET", ""),
         public_url=public_url,
-        from_email=env("CRM_FROM_EMAIL", "talent@example.com"),
+        from_email=from_email,
         allowed_origins=_csv(env("CRM_ALLOWED_ORIGINS", "http://127.0.0.1:8000")),
         ses_topic_arn=env("CRM_SES_TOPIC_ARN", "arn:aws:sns:us-east-1:000000000000:crm-ses-events"),
         sns_trusted_cert=env("CRM_SNS_TRUSTED_CERT", ""),
@@ -148,7 +160,11 @@ def get_settings() -> Settings:
         sms_frequency_cap=_number("CRM_SMS_FREQUENCY_CAP", "1", int, 0, 1000),
         signup_limit=_number("CRM_SIGNUP_LIMIT", "20", int, 1, 1_000_000),
         ses_max_rate=_number("CRM_SES_MAX_RATE", "14", float, 0.1, 100_000),
-        ses_configuration_set=env("CRM_SES_CONFIGURATION_SET", "crm-events"),
+        ses_configuration_set=configuration_set,
+        ses_transactional_configuration_set=env("CRM_SES_TRANSACTIONAL_CONFIGURATION_SET",
+                                                f"{configuration_set}-transactional"),
+        ses_outreach_configuration_set=env("CRM_SES_OUTREACH_CONFIGURATION_SET", f"{configuration_set}-outreach"),
+        mail_from_domain=_domain("CRM_MAIL_FROM_DOMAIN", "bounce." + from_email.rpartition("@")[2].lower()),
         aws_port=_number("CRM_AWS_PORT", "5100", int, 1, 65535),
         data_dir=env("CRM_DATA_DIR", ".local"),
         port=_number("CRM_PORT", "8000", int, 1, 65535),

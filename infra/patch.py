@@ -239,7 +239,7 @@ def lambda_policy(app: AppResources, log_group_ids: list[str], tracing: bool) ->
     ses_resources = [_sub(f"{ses_prefix}:identity/{app.from_email}")]
     if domain and domain != app.from_email:
         ses_resources.append(_sub(f"{ses_prefix}:identity/{domain}"))
-    ses_resources.append(_sub(f"{ses_prefix}:configuration-set/{app.ses_configuration_set}"))
+    ses_resources.extend(_sub(f"{ses_prefix}:configuration-set/{name}") for name in app.configuration_sets.values())
     statements = [
         {"Sid": "DynamoDBTables", "Effect": "Allow", "Action": DYNAMODB_ACTIONS, "Resource": table_arns},
         {

@@ -3,7 +3,8 @@
 Nothing here repeats a name: tables come from the PynamoDB models (`Model.Meta.table_name`, key
 schema, indexes and projections from `Model._get_schema()`, TTL from
 `chalicelib.store.models.TTL_ATTRIBUTES`), queues from every `*_queue_name` property of
-`chalicelib.settings.Settings`, the SES configuration set from `settings.ses_configuration_set`, and
+`chalicelib.settings.Settings`, the SES configuration sets (marketing, transactional, one-to-one outreach)
+from `settings.ses_*configuration_set`, the SES domain identity from CRM_FROM_EMAIL's domain, and
 all of them for the stage whose environment (from `.chalice/config.json`) is in `os.environ` when
 `AppResources.load()` runs.
 
@@ -23,6 +24,13 @@ Decisions:
   rest, but whoever may call lambda:GetFunctionConfiguration can read them; moving the secrets to
   SSM Parameter Store / Secrets Manager would need the app to read them at start-up.
 - The topic policy lets SES publish only on behalf of this account (`AWS:SourceAccount`).
+- The sending domain: an SES domain identity for CRM_FROM_EMAIL's domain with Easy DKIM (2048-bit keys) and
+  the custom MAIL FROM CRM_MAIL_FROM_DOMAIN (default `bounce.<domain>`; if its MX is missing SES falls back to
+  amazonses.com rather than refusing mail). One identity per domain per account and region: two stages in one
+  account need two From domains. The outputs `Dns*` are every record to publish (zone-file lines); `crm doctor`
+  checks them (chalicelib/domain/doctor.py computes both). Three configuration sets keep marketing, transactional
+  and one-to-one outreach apart, each publishing events to the one topic; the app still sends everything with
+  CRM_SES_CONFIGURATION_SET (marketing) until the send path chooses per kind.
 - Tables keep their data when the stack is deleted or a change would replace them
   (`DeletionPolicy`/`UpdateReplacePolicy: Retain`), and prod tables have deletion protection.
 - The SNS topic is not KMS-encrypted: SES can only publish to an encrypted topic through a customer
@@ -75,6 +83,9 @@ SECRET_PARAMETERS = {
     "CrmAtsSecret": ("CRM_ATS_SECRET", "shared secret for /webhooks/ats signatures", 16),
 }
 TOPIC_LOGICAL_ID = "SesEventsTopic"
+IDENTITY_LOGICAL_ID = "SendingIdentity"  # the SES domain identity of CRM_FROM_EMAIL's domain
+# The records after the DKIM CNAMEs, in chalicelib.domain.doctor.sending_records's order.
+DNS_OUTPUT_IDS = ("DnsMailFromMx", "DnsMailFromSpf", "DnsDmarc", "DnsReplyMx")
 INBOUND_TOPIC_LOGICAL_ID = "InboundTopic"  # replies: SES receiving's SNS action publishes here
 RECEIPT_RULE_SET_LOGICAL_ID, RECEIPT_RULE_LOGICAL_ID = "InboundReceiptRuleSet", "InboundReceiptRule"
 USER_POOL_LOGICAL_ID, USER_POOL_CLIENT_LOGICAL_ID = "UserPool", "UserPoolClient"
@@ -172,6 +183,20 @@ class AppResources:
     from_email: str
     send_concurrency: int  # the send queue's MaximumConcurrency, from CRM_SES_MAX_RATE
     reply_domain: str = "reply.example.com"  # CRM_REPLY_DOMAIN: the receipt rule's recipient domain
+    ses_transactional_configuration_set: str = "crm-events-transactional"
+    ses_outreach_configuration_set: str = "crm-events-outreach"
+    mail_from_domain: str = "bounce.example.com"  # CRM_MAIL_FROM_DOMAIN: the identity's custom MAIL FROM
+
+    @property
+    def sending_domain(self) -> str:
+        """CRM_FROM_EMAIL's domain: the SES domain identity."""
+        return self.from_email.rpartition("@")[2].lower()
+
+    @property
+    def configuration_sets(self) -> dict[str, str]:
+        """Logical id prefix -> name: marketing (CRM_SES_CONFIGURATION_SET), transactional, one-to-one outreach."""
+        return {"Ses": self.ses_configuration_set, "SesTransactional": self.ses_transactional_configuration_set,
+                "SesOutreach": self.ses_outreach_configuration_set}
 
     @property
     def inbound_name(self) -> str:
@@ -198,6 +223,10 @@ class AppResources:
                     f"{table.model_name} table {table.name!r} is not under the prefix "
                     f"{settings.resource_prefix!r} (models imported with another stage's settings?)"
                 )
+        domain = settings.sending_domain
+        if not settings.mail_from_domain.endswith("." + domain):
+            raise InfraError(f"CRM_MAIL_FROM_DOMAIN {settings.mail_from_domain!r} must be a subdomain of the From "
+                             f"domain {domain!r} (SES's rule, and what makes SPF align with From)")
         unknown_ttl = set(models_mod.TTL_ATTRIBUTES) - set(models_mod.ALL_MODELS)
         if unknown_ttl:
             raise InfraError(f"TTL_ATTRIBUTES names models not in ALL_MODELS: {unknown_ttl}")
@@ -211,6 +240,9 @@ class AppResources:
             from_email=settings.from_email,
             send_concurrency=send_concurrency(settings.ses_max_rate),
             reply_domain=settings.reply_domain,
+            ses_transactional_configuration_set=settings.ses_transactional_configuration_set,
+            ses_outreach_configuration_set=settings.ses_outreach_configuration_set,
+            mail_from_domain=settings.mail_from_domain,
         )
 
     def queue_by_name(self, name: str) -> QueueSpec | None:
@@ -351,25 +383,28 @@ def _ses_may_publish(topic_id: str, sid: str, conditions: dict[str, Any] | None 
 
 
 def _ses_resources(app: AppResources) -> dict[str, Any]:
-    return {
-        "SesConfigurationSet": {
-            "Type": "AWS::SES::ConfigurationSet",
-            "Properties": {
-                "Name": app.ses_configuration_set,
-                "ReputationOptions": {"ReputationMetricsEnabled": True},
-                "SendingOptions": {"SendingEnabled": True},
-            },
-        },
+    resources: dict[str, Any] = {
         TOPIC_LOGICAL_ID: {
             "Type": "AWS::SNS::Topic",
             "Properties": {"TopicName": app.ses_topic_name},
         },
         "SesEventsTopicPolicy": _ses_may_publish(TOPIC_LOGICAL_ID, "SesPublishesEvents"),
-        "SesEventDestination": {
+        IDENTITY_LOGICAL_ID: _identity_resource(app),
+    }
+    for prefix, name in app.configuration_sets.items():  # each kind of mail apart, every one publishing events
+        resources[f"{prefix}ConfigurationSet"] = {
+            "Type": "AWS::SES::ConfigurationSet",
+            "Properties": {
+                "Name": name,
+                "ReputationOptions": {"ReputationMetricsEnabled": True},
+                "SendingOptions": {"SendingEnabled": True},
+            },
+        }
+        resources[f"{prefix}EventDestination"] = {
             "Type": "AWS::SES::ConfigurationSetEventDestination",
             "DependsOn": "SesEventsTopicPolicy",
             "Properties": {
-                "ConfigurationSetName": {"Ref": "SesConfigurationSet"},
+                "ConfigurationSetName": {"Ref": f"{prefix}ConfigurationSet"},
                 "EventDestination": {
                     "Name": "sns-events",
                     "Enabled": True,
@@ -377,8 +412,41 @@ def _ses_resources(app: AppResources) -> dict[str, Any]:
                     "SnsDestination": {"TopicARN": {"Ref": TOPIC_LOGICAL_ID}},
                 },
             },
+        }
+    return resources
+
+
+def _identity_resource(app: AppResources) -> dict[str, Any]:
+    """The From domain's identity: Easy DKIM with 2048-bit keys, and a MAIL FROM subdomain so SPF aligns. Kept when
+    the stack goes or the resource is replaced: a new identity has new DKIM keys, and the published CNAMEs break."""
+    return {
+        "Type": "AWS::SES::EmailIdentity",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            "EmailIdentity": app.sending_domain,
+            "DkimAttributes": {"SigningEnabled": True},
+            "DkimSigningAttributes": {"NextSigningKeyLength": "RSA_2048_BIT"},
+            "MailFromAttributes": {"MailFromDomain": app.mail_from_domain,
+                                   "BehaviorOnMxFailure": "USE_DEFAULT_VALUE"},
         },
     }
+
+
+def dns_outputs(app: AppResources) -> dict[str, Any]:
+    """Every DNS record to publish, one output each, as a zone-file line (name. TYPE value)."""
+    from chalicelib.domain.doctor import sending_records
+
+    outputs: dict[str, Any] = {}
+    for n in (1, 2, 3):
+        outputs[f"DnsDkim{n}"] = {
+            "Description": "DKIM (Easy DKIM, 2048-bit): publish as a CNAME",
+            "Value": {"Fn::Sub": f"${{{IDENTITY_LOGICAL_ID}.DkimDNSTokenName{n}}}. CNAME "
+                                 f"${{{IDENTITY_LOGICAL_ID}.DkimDNSTokenValue{n}}}"}}
+    records = sending_records(app.sending_domain, app.mail_from_domain, app.reply_domain, "${AWS::Region}")
+    for output_id, record in zip(DNS_OUTPUT_IDS, records, strict=True):
+        outputs[output_id] = {"Description": record.purpose, "Value": {"Fn::Sub": record.line()}}
+    return outputs
 
 
 def _inbound_resources(app: AppResources) -> dict[str, Any]:
@@ -444,7 +512,10 @@ def merge_template(app: AppResources) -> dict[str, Any]:
     outputs["SesEventsTopicArn"] = {"Value": {"Ref": TOPIC_LOGICAL_ID}}
     outputs["InboundTopicArn"] = {"Value": {"Ref": INBOUND_TOPIC_LOGICAL_ID}}
     outputs["InboundReceiptRuleSetName"] = {"Value": {"Ref": RECEIPT_RULE_SET_LOGICAL_ID}}
-    outputs["SesConfigurationSetName"] = {"Value": {"Ref": "SesConfigurationSet"}}
+    for prefix in app.configuration_sets:
+        outputs[f"{prefix}ConfigurationSetName"] = {"Value": {"Ref": f"{prefix}ConfigurationSet"}}
+    outputs["SendingIdentityName"] = {"Value": {"Ref": IDENTITY_LOGICAL_ID}}
+    outputs.update(dns_outputs(app))
 
     parameters: dict[str, Any] = {}
     for name, (env, description, min_length) in SECRET_PARAMETERS.items():

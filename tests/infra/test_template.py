@@ -243,15 +243,20 @@ def check_send_concurrency(template: dict[str, Any], expected: int) -> None:
 
 def check_ses(template: dict[str, Any], stage: str) -> None:
     env = stage_env(stage)
-    config_set_name = env.get("CRM_SES_CONFIGURATION_SET", "crm-events")
-    config_set_id, _ = by_property(template, "AWS::SES::ConfigurationSet", "Name", config_set_name)
+    marketing = env.get("CRM_SES_CONFIGURATION_SET", "crm-events")
+    config_set_names = [marketing, env.get("CRM_SES_TRANSACTIONAL_CONFIGURATION_SET", f"{marketing}-transactional"),
+                        env.get("CRM_SES_OUTREACH_CONFIGURATION_SET", f"{marketing}-outreach")]
+    config_set_ids = [by_property(template, "AWS::SES::ConfigurationSet", "Name", name)[0] for name in config_set_names]
+    assert len(of_type(template, "AWS::SES::ConfigurationSet")) == 3  # marketing, transactional, outreach apart
     topic_id, _ = by_property(template, "AWS::SNS::Topic", "TopicName", f"{prefix(stage)}-ses-events")
-    (destination,) = of_type(template, "AWS::SES::ConfigurationSetEventDestination").values()
-    assert destination["Properties"]["ConfigurationSetName"] == {"Ref": config_set_id}
-    event_destination = destination["Properties"]["EventDestination"]
-    assert event_destination["Enabled"] is True
-    assert set(event_destination["MatchingEventTypes"]) == SES_EVENT_TYPES
-    assert event_destination["SnsDestination"]["TopicARN"] == {"Ref": topic_id}
+    destinations = of_type(template, "AWS::SES::ConfigurationSetEventDestination").values()
+    assert sorted(d["Properties"]["ConfigurationSetName"]["Ref"] for d in destinations) == sorted(config_set_ids)
+    for destination in destinations:  # every set publishes the same events to the one topic
+        event_destination = destination["Properties"]["EventDestination"]
+        assert event_destination["Enabled"] is True
+        assert set(event_destination["MatchingEventTypes"]) == SES_EVENT_TYPES
+        assert event_destination["SnsDestination"]["TopicARN"] == {"Ref": topic_id}
+    check_sending_identity(template, stage)
 
     inbound_id, _ = by_property(template, "AWS::SNS::Topic", "TopicName", f"{prefix(stage)}-inbound")
     policies = {p["Properties"]["Topics"][0]["Ref"]: p for p in of_type(template, "AWS::SNS::TopicPolicy").values()}
@@ -274,6 +279,42 @@ def check_ses(template: dict[str, Any], stage: str) -> None:
     assert injected["CRM_SES_TOPIC_ARN"] == {"Ref": topic_id}
     assert injected["CRM_INBOUND_TOPIC_ARN"] == {"Ref": inbound_id}
     check_replies(template, stage, inbound_id)
+
+
+def check_sending_identity(template: dict[str, Any], stage: str) -> None:
+    """CRM_FROM_EMAIL's domain as an SES identity (Easy DKIM 2048, MAIL FROM), and every DNS record as an output."""
+    env = stage_env(stage)
+    domain = env.get("CRM_FROM_EMAIL", "talent@example.com").rpartition("@")[2]
+    mail_from = env.get("CRM_MAIL_FROM_DOMAIN", f"bounce.{domain}")
+    reply_domain = env.get("CRM_REPLY_DOMAIN", "reply.example.com")
+    (identity_id, identity), = of_type(template, "AWS::SES::EmailIdentity").items()
+    props = identity["Properties"]
+    assert props["EmailIdentity"] == domain
+    assert props["DkimSigningAttributes"] == {"NextSigningKeyLength": "RSA_2048_BIT"}
+    assert props["DkimAttributes"] == {"SigningEnabled": True}
+    assert props["MailFromAttributes"] == {"MailFromDomain": mail_from, "BehaviorOnMxFailure": "USE_DEFAULT_VALUE"}
+    assert identity["DeletionPolicy"] == "Retain"  # new keys would break the published CNAMEs
+
+    outputs = {lid: output["Value"]["Fn::Sub"] for lid, output in template["Outputs"].items() if lid.startswith("Dns")}
+    for n in (1, 2, 3):
+        assert outputs.pop(f"DnsDkim{n}") == (f"${{{identity_id}.DkimDNSTokenName{n}}}. CNAME "
+                                              f"${{{identity_id}.DkimDNSTokenValue{n}}}")
+    assert outputs == {
+        "DnsMailFromMx": f"{mail_from}. MX 10 feedback-smtp.${{AWS::Region}}.amazonses.com",
+        "DnsMailFromSpf": f'{mail_from}. TXT "v=spf1 include:amazonses.com ~all"',
+        "DnsDmarc": f'_dmarc.{domain}. TXT "v=DMARC1; p=none; rua=mailto:dmarc@{domain}"',
+        "DnsReplyMx": f"{reply_domain}. MX 10 inbound-smtp.${{AWS::Region}}.amazonaws.com",
+    }
+
+    # every role may send as the identity, with each configuration set
+    ses_prefix = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:"
+    for role in of_type(template, "AWS::IAM::Role").values():
+        (policy,) = role["Properties"]["Policies"]
+        (send,) = [s for s in policy["PolicyDocument"]["Statement"] if s.get("Sid") == "SesSend"]
+        arns = {r["Fn::Sub"] for r in send["Resource"]}
+        assert f"{ses_prefix}identity/{domain}" in arns
+        names = [o["Properties"]["Name"] for o in of_type(template, "AWS::SES::ConfigurationSet").values()]
+        assert {f"{ses_prefix}configuration-set/{name}" for name in names} <= arns
 
 
 def check_replies(template: dict[str, Any], stage: str, inbound_id: str) -> None:
