@@ -1,7 +1,8 @@
 """`crm`: the command line for recruiters and operators, over the HTTP API.
 
 Exit codes: 0 done, 1 the API answered with an error, 2 usage, files or connection, 130 interrupted.
-`crm apikey ...` and `crm dlq ...` are crmcli.operators's operator commands (AWS directly, no HTTP).
+`crm apikey ...` and `crm dlq ...` are crmcli.operators's operator commands (AWS directly, no HTTP);
+`crm doctor` is crmcli.doctor's (the sending domain's DNS and SES account, for a stage).
 """
 from __future__ import annotations
 
@@ -326,7 +327,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, text in (("apikey", "API keys: create --name N [--user EMAIL] | list | revoke ID (operators)"),
                        ("admin", "the first admin (CRM_ADMIN_EMAIL), made and invited if absent (operators)"),
-                       ("dlq", "dead-letter queues: status | redrive --queue send|jobs (operators)")):
+                       ("dlq", "dead-letter queues: status | redrive --queue send|jobs (operators)"),
+                       ("doctor", "the sending domain: DNS records, DMARC alignment, SES account, unsubscribe headers "
+                                  "[--stage dev] [--received FILE.eml] (operators)")):
         command = groups.add_parser(name, help=text, add_help=False, description=text)
         command.add_argument("rest", nargs=argparse.REMAINDER)
         command.set_defaults(handler=cmd_delegated)
@@ -337,6 +340,10 @@ def main(argv: list[str] | None = None, *, transport: Transport | None = None) -
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in DELEGATED:
         return delegate(argv)
+    if argv and argv[0] == "doctor":
+        from .doctor import main as doctor
+
+        return doctor(argv[1:])
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as done:
