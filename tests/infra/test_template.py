@@ -623,3 +623,20 @@ def test_the_team_user_pool_and_its_client_are_declared_and_only_they_are_reacha
                                             (s["Action"] if isinstance(s["Action"], list) else [s["Action"]]))]
     assert cognito and all(s["Resource"] == {"Fn::GetAtt": [pool_id, "Arn"]} for s in cognito)
     assert all(a in COGNITO_ACTIONS for s in cognito for a in s["Action"])
+
+
+@pytest.mark.parametrize("mail_from", ["bounce.other.test", "example.com", "notexample.com"])
+def test_a_mail_from_domain_outside_the_from_domain_is_refused(monkeypatch, mail_from):
+    """SES accepts only a subdomain of the identity, and only that makes SPF align with From (DMARC)."""
+    from chalicelib.settings import get_settings
+    from infra.resources import AppResources, InfraError
+
+    monkeypatch.setenv("CRM_FROM_EMAIL", "talent@example.com")
+    monkeypatch.setenv("CRM_MAIL_FROM_DOMAIN", mail_from)
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(InfraError, match="CRM_MAIL_FROM_DOMAIN"):
+            AppResources.load()
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
