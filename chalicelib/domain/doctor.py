@@ -144,15 +144,15 @@ def _identity_check(facts: Facts) -> Check:
     if identity is None:
         return Check("identity", title, "fix", f"SES has no identity {facts.domain}: deploy the stack (infra/ "
                                                 "declares it) in this account and region")
-    if identity.key_length not in (None, RSA_2048):
-        return Check("identity", title, "warn", f"DKIM keys are {identity.key_length}; Gmail advises 2048 bits "
-                                                "(the template asks for RSA_2048_BIT)")
     if identity.dkim_status != "SUCCESS" and facts.local:
         return Check("identity", title, "skipped", f"the emulator holds the identity {identity.domain} but signs "
                                                     f"nothing (DKIM {identity.dkim_status}); a deployed stage's is checked")
     if identity.dkim_status != "SUCCESS":
         return Check("identity", title, "fix", f"DKIM is {identity.dkim_status}: publish the three DKIM CNAMEs below; "
                                                 "SES checks them for up to 72 hours")
+    if identity.key_length not in (None, RSA_2048):
+        return Check("identity", title, "warn", f"DKIM keys are {identity.key_length}; Gmail advises 2048 bits "
+                                                "(the template asks for RSA_2048_BIT)")
     return Check("identity", title, "ok", f"DKIM verified ({identity.key_length or 'key length unknown'})")
 
 
