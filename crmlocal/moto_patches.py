@@ -21,7 +21,7 @@ to moto's code for anything unusual):
 - The 400 KB item limit measured once per item, not once per attribute.
 - A raw email's headers parsed, not its whole MIME tree (SES reads From/To/Cc/Bcc of it).
 - A scan copies the items it returns, not every item it reads.
-- A query reads the partition asked for, not the whole table.
+- A query reads the partition asked for, not the whole table; a big partition's order is kept until a write.
 - A request's service looked up once per host (moto listed its package folder on disk every time),
   handler method lists cached, request ids drawn in one call; the cyclic GC run less often.
 
@@ -561,7 +561,35 @@ def _scan_copies_what_it_returns() -> None:
 
 READ_ACTIONS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems", "DescribeTable",
                           "ListTables", "DescribeTimeToLive", "DescribeContinuousBackups", "ListTagsOfResource"})
-_writes = {"count": 0}  # DynamoDB writes served so far: what an index's grouping below was made at
+_writes: dict[str, int] = {"*": 0}  # writes served per table ("*": to tables not known): what a kept order is of
+SORTED_FROM = 1000  # partitions of at least this many items keep their order between queries (until a write)
+
+
+def _written_tables(body) -> set[str] | None:
+    """The tables a DynamoDB write request names (None: not known, so every table counts as written). `body`:
+    the request as moto's handler keeps it after answering (its parsed parameters), or its JSON text."""
+    import json
+
+    try:
+        request = body if isinstance(body, dict) else json.loads(body or "{}")
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(request, dict):
+        return None
+    if "TableName" in request:
+        return {request["TableName"]}
+    if "RequestItems" in request:
+        return set(request["RequestItems"])
+    if "TransactItems" in request:
+        try:
+            return {op.get("TableName") for item in request["TransactItems"] for op in item.values()}
+        except AttributeError:
+            return None
+    return None
+
+
+def _version(table) -> int:
+    return _writes.get(table.name, 0) + _writes["*"]
 
 
 def _query_reads_one_partition() -> None:
@@ -571,20 +599,27 @@ def _query_reads_one_partition() -> None:
     60-second read timeout. Here moto's own query runs over the items of that partition only: the
     table's items under the hash key asked for (a query on the table, or on an index whose partition key
     is the table's), or, for an index keyed on another attribute, the items holding the value asked for,
-    grouped once per index and grouped again after any write. Same order, pages, counts, filters and
-    last keys, since moto sorts, pages and filters what it is given; any other shape: moto's way."""
+    grouped once per index and grouped again after a write to the table. A big partition's order (moto
+    sorts a partition on every query; DynamoDB keeps it in key order) is kept until the table is written.
+    Same order, pages, counts, filters and last keys, since moto sorts, pages and filters what it is given
+    (and an order kept is the one its own sort gave); any other shape: moto's way."""
     from moto.dynamodb.models.table import Table
     from moto.dynamodb.responses import DynamoHandler
 
     original, handler_call, put, delete = Table.query, DynamoHandler.call_action, Table.put_item, Table.delete_item
-    grouped: dict = {}  # (table id, index name) -> (writes count, {hash value: [items]})
+    grouped: dict = {}  # (table id, index name) -> (version, {hash value: [items]})
+    ordered: dict = {}  # (table id, index name, hash value) -> (version, [items in moto's order])
 
-    def wrote(function):  # counted after the write: a grouping made meanwhile is then made again
+    def counted(tables: set[str] | None) -> None:
+        for name in tables if tables is not None else ("*",):
+            _writes[name] = _writes.get(name, 0) + 1
+
+    def wrote(function):  # counted after the write: an order or grouping made meanwhile is then made again
         def written(self, *args, **kwargs):
             try:
                 return function(self, *args, **kwargs)
             finally:
-                _writes["count"] += 1
+                counted({self.name})
         return written
 
     def call_action(self):
@@ -592,58 +627,91 @@ def _query_reads_one_partition() -> None:
             return handler_call(self)
         finally:
             if self._get_action() not in READ_ACTIONS:
-                _writes["count"] += 1
+                counted(_written_tables(self.body))
 
     def by_value(table, index_name: str, attribute: str) -> dict:
         made = grouped.get((id(table), index_name))
-        if made is None or made[0] != _writes["count"]:
+        if made is None or made[0] != _version(table):
             groups: dict = {}
             for items in table.items.values():
                 for item in (items.values() if table.range_key_attr else (items,)):
                     value = item.attrs.get(attribute)
                     if value is not None:
                         groups.setdefault(value, []).append(item)
-            made = grouped[(id(table), index_name)] = (_writes["count"], groups)
+            made = grouped[(id(table), index_name)] = (_version(table), groups)
         return made[1]
 
-    def partition_of(table, hash_key, index_name, hash_key_conditions) -> list | None:
+    def partition_of(table, hash_key, index_name, hash_key_conditions) -> tuple[object, list] | None:
+        """(the partition's hash value, its items), or None for a shape this shortcut leaves to moto."""
         if not index_name:
             found = table.items.get(hash_key) if hash_key is not None else None
+            value = hash_key
         else:
             index = {i.name: i for i in table.all_indexes()}.get(index_name)
             keys = [k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"] if index else []
             asked = dict(hash_key_conditions or ())
             if len(keys) != 1 or set(asked) != set(keys):
                 return None
+            value = asked[keys[0]]
             if keys[0] != table.hash_key_attr:
-                return list(by_value(table, index_name, keys[0]).get(asked[keys[0]], ()))
-            found = table.items.get(asked[keys[0]])
+                return value, list(by_value(table, index_name, keys[0]).get(value, ()))
+            found = table.items.get(value)
         if found is None:
-            return []
-        return list(found.values()) if table.range_key_attr else [found]
+            return value, []
+        return value, list(found.values()) if table.range_key_attr else [found]
+
+    def in_order(table, index_name, value, items: list) -> list | None:
+        """The partition as moto's query sorts it, kept until the table is written; None: not kept (small, or
+        an index shape whose sort this does not repeat)."""
+        if len(items) < SORTED_FROM:
+            return None
+        key = (id(table), index_name or "", value)
+        kept = ordered.get(key)
+        if kept is not None and kept[0] == _version(table):
+            return kept[1]
+        if not index_name:
+            if not table.range_key_attr:
+                return None
+            order = sorted(items, key=lambda item: item.range_key)
+        else:
+            index = {i.name: i for i in table.all_indexes()}[index_name]
+            ranges = [k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"]
+            hashes = [k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"]
+            if len(ranges) != 1:
+                return None
+            order = table.sorted_items(hashes + [table.hash_key_attr], ranges + [table.range_key_attr],
+                                       [item for item in items if item.attrs.get(ranges[0])])
+        ordered[key] = (_version(table), order)
+        return order
 
     def query(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key, scan_index_forward,
               projection_expressions, index_name=None, *args, **kwargs):
         try:
-            partition = partition_of(self, hash_key, index_name, kwargs.get("hash_key_conditions"))
+            found = partition_of(self, hash_key, index_name, kwargs.get("hash_key_conditions"))
+            order = in_order(self, index_name, *found) if found is not None else None
         except (KeyError, TypeError):  # a shape this shortcut does not read: moto's way
-            partition = None
-        if partition is not None:
-            self.all_items = lambda: partition  # this call only: the request lock is held (DYNAMODB_LOCK)
+            found, order = None, None
+        if found is not None:  # for this call only: the request lock is held (DYNAMODB_LOCK)
+            partition = order if order is not None else found[1]
+            self.all_items = lambda: partition
+            if order is not None:
+                self.sorted_items = lambda hash_attrs, range_attrs, items: items  # in moto's order already
         try:
             return original(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key,
                             scan_index_forward, projection_expressions, index_name, *args, **kwargs)
         finally:
-            if partition is not None:
-                del self.all_items
+            vars(self).pop("all_items", None)
+            vars(self).pop("sorted_items", None)
 
     _patch(Table, "query", query)
     _patch(Table, "put_item", wrote(put))
     _patch(Table, "delete_item", wrote(delete))
     _patch(DynamoHandler, "call_action", call_action)
     _undo.append(grouped.clear)
+    _undo.append(ordered.clear)
 
 
 _SHORTCUTS = (_parse_conditions_once, _parse_updates_once, _plain_updates_directly, _backend_by_host_once,
               _less_per_request_work, _raw_email_headers_only, _scan_copies_what_it_returns,
-              _query_reads_one_partition, _plain_json_responses, _plain_json_requests, _item_size_checked_once, _fewer_collections)
+              _query_reads_one_partition, _plain_json_responses, _plain_json_requests, _item_size_checked_once,
+              _fewer_collections)

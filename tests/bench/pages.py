@@ -37,6 +37,9 @@ from .pools import make_person, moto_table
 
 PEOPLE = 100_000
 ROUNDS = 5
+# Fragments a page polls after it is shown, each counting for a budget of seconds by design (no target here):
+# the review's figures count up to services/campaign_review.py BUDGET_SECONDS a poll, reading on four threads
+POLLS = ("campaign_review_figures",)
 DYNAMODB_CALL_MS = 10.0  # a conservative DynamoDB request on AWS (single-digit ms typical for a page of items)
 API_KEY = "crm_bench_pages_key_0123456789"
 
@@ -96,7 +99,7 @@ def pages(ids: dict[str, str]) -> dict[str, str]:
         "campaign": f"/dashboard/campaigns/{ids['campaign']}",
         "campaign_audience": f"/dashboard/campaigns/{ids['campaign']}/audience",
         "campaign_review": f"/dashboard/campaigns/{ids['campaign']}/review",
-        "campaign_review_figures": f"/dashboard/campaigns/{ids['campaign']}/review/figures",  # each poll
+        "campaign_review_figures": f"/dashboard/campaigns/{ids['campaign']}/review/figures",  # a poll: POLLS
         "jobs": "/dashboard/jobs",
         "job": f"/dashboard/jobs/{ids['job']}",
         "job_matches": f"/dashboard/jobs/{ids['job']}/matches",  # after the first: the ranking kept ten minutes
@@ -171,7 +174,8 @@ def main(options) -> dict:
                 f"the emulator), {cold['calls']} calls, {cold['items']} items")
             for name, path in pages(ids).items():
                 result = measure(client, emulator, path, ROUNDS)
-                outside = [t - i for t, i in zip(result["timings"], result["inside"])]
+                # outside the emulator; reads on parallel threads overlap inside it, so never below zero
+                outside = [max(0.0, t - i) for t, i in zip(result["timings"], result["inside"])]
                 calls = max(result["calls"])
                 key = f"pages_{name}"
                 figures[f"{key}_p95_ms"] = round(percentile(result["timings"], 95), 1)
@@ -181,7 +185,8 @@ def main(options) -> dict:
                 figures[f"{key}_dynamodb_calls"] = calls
                 figures[f"{key}_items_read"] = max(result["items"])
                 units[f"{key}_dynamodb_calls"], units[f"{key}_items_read"] = "calls", "items"
-                targets[f"{key}_aws_p95_ms"] = {"max": 300}
+                if name not in POLLS:
+                    targets[f"{key}_aws_p95_ms"] = {"max": 300}
                 notes[f"{key}_aws_p95_ms"] = (f"GET {path.split('?')[0]}: app p95 {percentile(outside, 95):.0f} ms + "
                                               f"{calls} DynamoDB calls x {DYNAMODB_CALL_MS:.0f} ms")
                 notes[f"{key}_p95_ms"] = (f"{ROUNDS} requests after a warm one, {n:,} people; median "
