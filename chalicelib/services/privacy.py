@@ -11,6 +11,7 @@ from ..domain.errors import NotFound
 from ..domain.vocabulary import CandidateStatus
 from ..observability import count, logger
 from .ports import SendStore, TimelineStore
+from .reply_list import unlist
 
 
 class PrivacyService:
@@ -55,6 +56,7 @@ class PrivacyService:
         now = iso()
         # The tombstone goes first: an import running meanwhile must not re-add the address.
         self.tombstones.record(candidate["email"], now)
+        unlisted = unlist(self.timeline, self.timeline.all(candidate_id))  # their replies on campaigns' lists
         removed = {
             "timeline": self.timeline.delete_all(candidate_id),
             "sends": self.sends.delete_for_candidate(candidate_id),
@@ -64,7 +66,7 @@ class PrivacyService:
         }
         self.memberships.apply([(candidate, None)])
         self.candidates.delete(candidate)
-        logger().info("candidate erased", extra={"candidate_id": candidate_id, **removed})
+        logger().info("candidate erased", extra={"candidate_id": candidate_id, "replies_unlisted": unlisted, **removed})
         count("CandidateErased")
         return {"erased": True, "id": candidate_id, "erased_at": now, "removed": removed}
 

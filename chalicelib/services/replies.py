@@ -6,7 +6,8 @@ To, Cc, Delivered-To, X-Original-To), else by In-Reply-To / References (our Mess
 own `<id@...amazonses.com>` is looked up by SES's message id). Then:
 - a person's reply: the send marked replied (`replied` counted once per send), every sequence whose exit_on has
   `replied` left, the person's engagement up, `email_replied` on their timeline with what they wrote (the quoted
-  history left out), and the email forwarded to the sender's mailbox, where the conversation goes on;
+  history left out), filed under its campaign (reply_list.py), and the email forwarded to the sender's mailbox,
+  where the conversation goes on;
 - an automatic reply (out of office, an auto-responder): `auto_replied` on the timeline, the sequence goes on;
 - a delivery report arriving as a reply, and our own forward: ignored (SES's bounce events handle bounces);
 - an unknown or forged token, or a spam or virus verdict that FAILED: ignored and logged.
@@ -27,6 +28,7 @@ from ..domain.replies import (BadReplyToken, Mail, Received, forward_email, read
 from ..domain.vocabulary import DecisionReason
 from ..observability import count, logger
 from .ports import Mailer, Refused
+from .reply_list import file_reply
 
 REPLY_GUARD = timedelta(days=14)  # SES's retries of one email are minutes apart
 
@@ -140,8 +142,9 @@ class ReplyService:
         left = self.exits.end(person["id"], DecisionReason.REPLIED) if self.exits is not None else []
         self._engaged(person["id"], at)
         text = reply_text(mail.body)
-        self.timeline.add(person["id"], "email_replied", {**_about(send), "subject": mail.subject[:200],
-                                                           "text": text, "from": mail.from_address}, at=at)
+        entry = self.timeline.add(person["id"], "email_replied", {**_about(send), "subject": mail.subject[:200],
+                                                                   "text": text, "from": mail.from_address}, at=at)
+        file_reply(self.timeline, entry, person["id"], send["campaign_id"], _about(send)["step"])  # its campaign's list
         forwarded = self._forward(send, person, mail, raw, text)
         logger().info("reply recorded", extra={**_about(send), "sequences_left": len(left), "forwarded": forwarded})
         count("ReplyReceived")
