@@ -10,22 +10,27 @@ Steps are numbered 1..n on every page (the API's `step` is that number less one)
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 from chalice import Response
 
 from .. import wiring
-from ..domain.campaigns import (EXITS, MAX_STEPS, TRANSITIONS, delay_words, read_delay, send_time)
+from ..domain.campaigns import (EXITS, MAX_STEPS, TRANSITIONS, delay_words, read_delay, send_time,
+                                 validate_campaign_patch)
 from ..domain.clock import iso, utcnow
-from ..domain.errors import CrmError, ValidationError
+from ..domain.errors import Conflict, CrmError, ValidationError
 from ..domain.vocabulary import (CampaignAction, CampaignStatus, Category, DecisionReason, EnrollmentMode,
                                  StepCondition)
-from ..http import ALL_TYPES, form_text, read_form_or_json
+from ..http import ALL_TYPES, form_text, json_response, page_params, read_form_or_json
+from ..http import page as listed
+from ..web import campaign_view as view
+from ..web.zones import time_zones
 from . import blueprint, current_principal
 
 routes, api = blueprint(__name__)
 FORM_LIMIT = 32 * 1024
 CAMPAIGNS_PAGE = 50
+LATEST_REPLIES = 5  # on a campaign's page; its replies page shows REPLIES_PAGE at a time
+REPLIES_PAGE = 25
+SENDER_PROBLEMS = ("sender_unverified", "sender_unknown")  # a schedule refused for its sender: the review says why
 OPTIONS_LIMIT = 500  # pools and templates offered in the wizard
 FIRST_COUNT_SECONDS = 0.15  # the review page's own share of the count: shown at once, its figures poll for the rest
 WIZARD = (("audience", "Audience"), ("steps", "Steps"), ("settings", "Settings"), ("review", "Review"))
@@ -73,10 +78,10 @@ def campaign_list():
 
     cursor = _query("cursor")
     campaigns, next_cursor = wiring.campaigns().list(CAMPAIGNS_PAGE, cursor)
-    sent = wiring.analytics().sent([c["id"] for c in campaigns if c["status"] != CampaignStatus.DRAFT])
+    funnels = wiring.analytics().funnels([c["id"] for c in campaigns if c["status"] != CampaignStatus.DRAFT])
     return page("campaigns/list.html", current_principal(), section="campaigns", title="Campaigns",
-                campaigns=campaigns, sent=sent, pools=_pool_names(), next_cursor=next_cursor, paged=bool(cursor),
-                **_words())
+                campaigns=campaigns, funnels=funnels, pools=_pool_names(), next_cursor=next_cursor,
+                paged=bool(cursor), **_words())
 
 
 # ---------------------------------------------------------------- 1. audience
@@ -164,29 +169,38 @@ def campaign_steps(campaign_id):
     campaign = _draft(campaign_id)
     if isinstance(campaign, Response):
         return campaign
-    return _steps_page(campaign, {"template_id": "", "delay": "", "condition": StepCondition.ALWAYS})
+    return _steps_page(campaign, {"template_id": "", "delay": "", "condition": StepCondition.ALWAYS,
+                                  **view.test_values()})
 
 
 @routes.route("/dashboard/campaigns/{campaign_id}/steps", methods=["POST"], content_types=ALL_TYPES)
 @api.page
 def campaign_steps_save(campaign_id):
-    """`action`: add (the step in the form), next (it too, if a template is chosen; then the settings), or
-    remove:<n> (step n, counted from 1)."""
+    """`action`: add (the step in the form), next (it too, if a template is chosen; then the settings),
+    remove:<n> (step n, counted from 1), or test:<n> (step n's subject test, from its own form)."""
     from ..web.workspace import redirect
 
     service = wiring.campaigns()
     campaign = service.get(campaign_id)
     form = _form()
     action = form_text(form, "action")
+    typed = view.typed_test(lambda name: form_text(form, name))
     pending = {"template_id": form_text(form, "template_id"), "delay": form_text(form, "delay"),
-               "condition": form_text(form, "condition") or StepCondition.ALWAYS}
+               "condition": form_text(form, "condition") or StepCondition.ALWAYS, **typed}
     steps = list(campaign["steps"])
+    editing = None
     try:
         if action.startswith("remove:"):
             del steps[_step_number(action.partition(":")[2], len(steps)) - 1]
             _keep_first_always(steps)
             service.patch(campaign_id, {"steps": steps})
             return redirect(f"/dashboard/campaigns/{campaign_id}/steps")
+        if action.startswith("test:"):
+            editing = _step_number(action.partition(":")[2], len(steps))
+            kept = {k: v for k, v in steps[editing - 1].items() if k not in ("subjects", "winner")}
+            steps[editing - 1] = {**kept, **view.test_body(typed)}
+            service.patch(campaign_id, {"steps": steps})
+            return redirect(f"/dashboard/campaigns/{campaign_id}/steps#step-{editing}")
         if action not in ("add", "next"):
             raise ValidationError.field("action", "add, next or remove a step")
         if action == "add" or pending["template_id"]:
@@ -197,23 +211,31 @@ def campaign_steps_save(campaign_id):
                 raise ValidationError.field("template_id", "choose a template for the first step")
             return redirect(f"/dashboard/campaigns/{campaign_id}/settings")
     except ValidationError as error:
-        return _steps_page(campaign, pending, error)
+        return _steps_page(campaign, pending, error, editing)
     return redirect(f"/dashboard/campaigns/{campaign_id}/steps")
 
 
 def _step(pending: dict, index: int) -> dict:
-    """The step the form describes, as the campaign holds it (its delay in ISO 8601)."""
+    """The step the form describes, as the campaign holds it (its delay in ISO 8601, its subject test's share and
+    wait as the body has them). The form's problems together; the service checks the rest."""
+    problems = {}
     if not pending["template_id"]:
-        raise ValidationError.field("template_id", "choose a template")
-    if len(pending["template_id"]) > 100:
-        raise ValidationError.field("template_id", "choose a template from the list")
-    if index >= MAX_STEPS:
-        raise ValidationError.field("template_id", f"a campaign has at most {MAX_STEPS} steps")
+        problems["template_id"] = "choose a template"
+    elif len(pending["template_id"]) > 100:
+        problems["template_id"] = "choose a template from the list"
+    elif index >= MAX_STEPS:
+        problems["template_id"] = f"a campaign has at most {MAX_STEPS} steps"
     try:
         delay = read_delay(pending["delay"])
     except ValueError as exc:
-        raise ValidationError.field("delay", str(exc)) from None
-    return {"template_id": pending["template_id"], "delay": delay, "condition": pending["condition"]}
+        problems["delay"] = str(exc)
+    try:
+        subject_test = view.test_body(pending)
+    except ValidationError as error:
+        problems.update(error.fields)
+    if problems:
+        raise ValidationError("invalid step: " + ", ".join(sorted(problems)), problems)
+    return {"template_id": pending["template_id"], "delay": delay, "condition": pending["condition"], **subject_test}
 
 
 def _keep_first_always(steps: list[dict]) -> None:
@@ -228,17 +250,23 @@ def _step_number(text: str, count: int) -> int:
     return int(text)
 
 
-def _steps_page(campaign: dict, pending: dict, error: CrmError | None = None) -> Response:
+def _steps_page(campaign: dict, pending: dict, error: CrmError | None = None, editing: int | None = None) -> Response:
+    """The steps so far (each with its subject test's form) and the next step's form. `editing`: the step (from 1)
+    whose subject test form sent `pending` (its problems shown there), else the next step's form did."""
     from ..web.workspace import page
 
     templates = _templates()
-    index = len(campaign["steps"])
+    index = len(campaign["steps"]) if editing is None else editing - 1
     places = {f"steps[{index}].{name}": name for name in ("template_id", "delay", "condition")}
-    problems = _problems(error, places)
+    places.update({f"steps[{index}].subjects": "subjects", f"steps[{index}]": "subjects",
+                   f"steps[{index}].winner": "winner_metric", f"steps[{index}].winner.metric": "winner_metric",
+                   f"steps[{index}].winner.test_share": "winner_share", f"steps[{index}].winner.after": "winner_after"})
+    problems = {name: view.test_problem(name, text) for name, text in _problems(error, places).items()}
     return page("campaigns/steps.html", current_principal(), section="campaigns", title=f"Steps: {campaign['name']}",
                 campaign=campaign, templates=templates, template_names={t["id"]: t["name"] for t in templates},
-                pending=pending, problems=problems, error=error,
-                max_steps=MAX_STEPS, status=400 if error else 200, **_wizard("steps", campaign), **_words())
+                pending=pending, problems=problems, error=error, editing=editing, test_values=view.test_values,
+                letters=view.SUBJECT_LETTERS, max_steps=MAX_STEPS,
+                status=400 if error else 200, **_wizard("steps", campaign), **_words())
 
 
 # ---------------------------------------------------------------- 3. settings
@@ -250,7 +278,8 @@ def campaign_settings(campaign_id):
     if isinstance(campaign, Response):
         return campaign
     category = campaign.get("category") or _first_template_category(campaign)
-    values = {"category": category, "enrollment": campaign["enrollment"], "exit_on": campaign["exit_on"]}
+    values = {"category": category, "enrollment": campaign["enrollment"], "exit_on": campaign["exit_on"],
+              **view.sender_values(campaign.get("sender")), **view.window_values(campaign.get("send_window"))}
     return _settings_page(campaign, values)
 
 
@@ -262,12 +291,41 @@ def campaign_settings_save(campaign_id):
     campaign = wiring.campaigns().get(campaign_id)
     form = _form()
     values = {"category": form_text(form, "category"), "enrollment": form_text(form, "enrollment"),
-              "exit_on": _choices(form, "exit_on")}
+              "exit_on": _choices(form, "exit_on"),
+              **{name: form_text(form, name) for name in ("sender", "sender_user_id", "sender_name", "sender_email",
+                                                          "window", "window_start", "window_end", "window_whose",
+                                                          "window_timezone", "window_fallback")},
+              "window_days": _choices(form, "window_days")}
     try:
-        wiring.campaigns().patch(campaign_id, values)
+        wiring.campaigns().patch(campaign_id, _settings_body(values))
     except ValidationError as error:
         return _settings_page(campaign, values, error)
     return redirect(f"/dashboard/campaigns/{campaign_id}/review")
+
+
+def _settings_body(values: dict) -> dict:
+    """The change the settings form stands for. A sender the form cannot read (no team member chosen) is said with
+    the service's problems with the rest of the form, and nothing is stored."""
+    problems = {}
+    try:
+        sender = view.sender_body(values, _members() if values["sender"] == "member" else {})
+    except ValidationError as error:
+        problems, sender = error.fields, None
+    body = {"category": values["category"], "enrollment": values["enrollment"], "exit_on": values["exit_on"],
+            "sender": sender, "send_window": view.window_body(values)}
+    if problems:
+        try:
+            validate_campaign_patch(body)
+        except ValidationError as error:
+            problems = {**error.fields, **problems}
+        raise ValidationError("invalid campaign: " + ", ".join(sorted(problems)), problems)
+    return body
+
+
+def _members() -> dict[str, str]:
+    """The team members a campaign may send as (not disabled): id -> "Name <address>"."""
+    return {user["id"]: view.from_line(user.get("name") or user["email"], user["email"])
+            for user in wiring.users().list() if user.get("status") != "disabled"}
 
 
 def _first_template_category(campaign: dict) -> str:
@@ -280,13 +338,27 @@ def _first_template_category(campaign: dict) -> str:
     return ""
 
 
+SETTINGS_PLACES = {"sender.user_id": "sender_user_id", "sender.name": "sender_name", "sender.email": "sender_email",
+                   "send_window.start": "window_start", "send_window.end": "window_end",
+                   "send_window.days": "window_days", "send_window.timezone": "window_timezone",
+                   "send_window.fallback_timezone": "window_fallback"}
+
+
 def _settings_page(campaign: dict, values: dict, error: CrmError | None = None) -> Response:
     from ..web.workspace import page
 
+    settings = wiring.get_settings()
+    problems = _problems(error, SETTINGS_PLACES)
+    for name in ("window_timezone", "window_fallback"):  # the service names zones and days as the API takes them
+        if name in problems:
+            problems[name] = "choose a time zone from the list"
+    if "window_days" in problems and not values.get("window_days"):
+        problems["window_days"] = "tick at least one day"
     return page("campaigns/settings.html", current_principal(), section="campaigns",
-                title=f"Settings: {campaign['name']}", campaign=campaign, values=values,
-                problems=_problems(error, {}), error=error, exits=EXITS, status=400 if error else 200,
-                **_wizard("settings", campaign), **_words())
+                title=f"Settings: {campaign['name']}", campaign=campaign, values=values, problems=problems,
+                error=error, exits=EXITS, members=_members(), zones=time_zones(), days=view.DAY_LABELS,
+                company_from=view.from_line(settings.company_name, settings.from_email),
+                status=400 if error else 200, **_wizard("settings", campaign), **_words())
 
 
 # ---------------------------------------------------------------- 4. review and schedule
@@ -325,6 +397,10 @@ def campaign_schedule(campaign_id):
         service.schedule(campaign_id, at)
     except ValidationError as error:
         return _review_page(campaign, values, error)
+    except Conflict as conflict:  # SES does not send as its sender (yet): the review says what to do, 409
+        if conflict.code not in SENDER_PROBLEMS:
+            raise
+        return _review_page(service.get(campaign_id), values, conflict)
     return redirect(f"/dashboard/campaigns/{campaign_id}")
 
 
@@ -339,8 +415,20 @@ def _review_page(campaign: dict, values: dict, error: CrmError | None = None) ->
     problems = _problems(error, {})
     return page("campaigns/review.html", current_principal(), section="campaigns", title=f"Review: {campaign['name']}",
                 campaign=campaign, figures=figures, incomplete=incomplete, values=values, problems=problems,
-                error=error, zones=_zones(), pools=_pool_names(), templates=_template_names(),
-                status=400 if error else 200, **_wizard("review", campaign), **_words())
+                error=error, zones=time_zones(), pools=_pool_names(), templates=_template_names(),
+                sender=_sender_line(campaign), status=error.status if error else 200, **_wizard("review", campaign),
+                **_words())
+
+
+def _sender_line(campaign: dict) -> dict:
+    """Who the emails come from, as the candidate's mail program shows it ({"line"}), or why nobody can be
+    ({"problem"}: a team member removed since)."""
+    settings = wiring.get_settings()
+    try:
+        sender = wiring.senders().resolve(campaign.get("sender"))
+    except Conflict as conflict:
+        return {"line": None, "problem": conflict.fields.get("sender") or conflict.message}
+    return {"line": view.from_line(sender.display(settings.company_name), sender.email), "problem": None}
 
 
 # ---------------------------------------------------------------- a campaign's page
@@ -354,9 +442,43 @@ def campaign_page(campaign_id):
     stored = service.get(campaign_id)
     campaign = service.view(stored)
     data = wiring.analytics().campaign(campaign_id)
+    replies, more = _replies().page(campaign_id, LATEST_REPLIES, None)
     return page("campaigns/campaign.html", current_principal(), section="campaigns", title=campaign["name"],
                 campaign=campaign, data=data, pools=_pool_names(), templates=_template_names(),
-                actions=_allowed(campaign["status"]), live=_live(campaign), phase=_phase(stored), **_words())
+                actions=_allowed(campaign["status"]), live=_live(campaign), phase=_phase(stored),
+                sender=_sender_line(stored), window=stored.get("send_window"), replies=replies,
+                more_replies=bool(more), **_words())
+
+
+# ---------------------------------------------------------------- a campaign's replies
+
+@routes.route("/dashboard/campaigns/{campaign_id}/replies", methods=["GET"])
+@api.page
+def campaign_replies_page(campaign_id):
+    """Every reply to the campaign, newest first, a page at a time."""
+    from ..web.workspace import page
+
+    campaign = wiring.campaigns().get(campaign_id)
+    cursor = _query("cursor")
+    replies, next_cursor = _replies().page(campaign_id, REPLIES_PAGE, cursor)
+    return page("campaigns/replies.html", current_principal(), section="campaigns",
+                title=f"Replies: {campaign['name']}", campaign=campaign, replies=replies, next_cursor=next_cursor,
+                paged=bool(cursor), **_words())
+
+
+@routes.route("/analytics/campaigns/{campaign_id}/replies", methods=["GET"])
+@api.recruiter
+def campaign_replies(campaign_id):
+    """The JSON API's list of a campaign's replies (the campaign page's, for API users): `?limit=` up to 100,
+    `?cursor=`."""
+    limit, cursor = page_params(routes.current_request, 50, 100)
+    return json_response(listed(*_replies().page(campaign_id, limit, cursor)))
+
+
+def _replies():
+    from ..services.reply_list import ReplyList
+
+    return ReplyList(wiring.campaign_repo(), wiring.timeline_repo(), wiring.candidate_repo())
 
 
 @routes.route("/dashboard/campaigns/{campaign_id}/status", methods=["GET"])
@@ -456,8 +578,9 @@ def _wizard(current: str, campaign: dict | None) -> dict:
 
 def _words() -> dict:
     return {"categories": CATEGORIES, "conditions": CONDITIONS, "enrollments": ENROLLMENTS,
-            "exit_labels": EXIT_LABELS, "reasons": REASONS, "status_words": STATUS_WORDS,
-            "delay_words": delay_words, "number": _number, "percent": _percent}
+            "exit_labels": EXIT_LABELS, "reasons": REASONS, "status_words": STATUS_WORDS, "waiting": view.WAITING,
+            "delay_words": delay_words, "window_words": view.window_words, "test_words": view.test_words,
+            "metrics": view.METRICS, "number": _number, "percent": _percent, "when": _when, "excerpt": _excerpt}
 
 
 def _problems(error: CrmError | None, places: dict[str, str]) -> dict[str, str]:
@@ -478,13 +601,6 @@ def _templates() -> list[dict]:
 
 def _template_names() -> dict[str, str]:
     return {t["id"]: t["name"] for t in _templates()}
-
-
-@lru_cache(maxsize=1)
-def _zones() -> list[str]:
-    from zoneinfo import available_timezones
-
-    return sorted(zone for zone in available_timezones() if "/" in zone or zone == "UTC")
 
 
 def _form() -> dict:
@@ -515,3 +631,10 @@ def _number(value) -> str:
 
 def _percent(rate) -> str:
     return "n/a" if rate is None else f"{rate * 100:.1f}%"
+
+
+def _excerpt(text: str, lines: int = 3, chars: int = 280) -> str:
+    """The first lines of a reply, as a list shows it."""
+    every = [line.rstrip() for line in (text or "").strip().splitlines()]
+    kept = "\n".join(every[:lines])
+    return kept[:chars].rstrip() + "…" if len(every) > lines or len(kept) > chars else kept

@@ -80,10 +80,10 @@ class AnalyticsService:
         return {"subjects": [{"subject": subject, **funnel(totals, f"_s{step}_v{v}")}
                              for v, subject in enumerate(subjects)], "winner": winner}
 
-    def sent(self, campaign_ids: list[str]) -> dict[str, int]:
-        """How many emails (or texts) each campaign sent: a list of campaigns shows it (one read each)."""
-        return {campaign_id: int(self.stats.totals(f"campaign#{campaign_id}").get("sent", 0))
-                for campaign_id in campaign_ids}
+    def funnels(self, campaign_ids: list[str]) -> dict[str, dict]:
+        """Each campaign's funnel (sent, and the rates: open, click, reply...): a list of campaigns shows them (one
+        read each)."""
+        return {campaign_id: funnel(self.stats.totals(f"campaign#{campaign_id}")) for campaign_id in campaign_ids}
 
     # ------------------------------------------------------------ pools
 

@@ -230,7 +230,8 @@ def test_removing_a_step_renumbers_and_keeps_the_first_always(client, auth, brow
     assert "Step 1: Welcome" in page and "Step 2: Welcome" in page and "Step 3" in page  # the form's next step
 
 
-def test_a_viewer_reads_but_changes_nothing(client, auth, world):
+def viewer_session(client, auth) -> dict:
+    """A viewer (Vic) signed in to the workspace: the browser's headers."""
     from chalicelib import wiring
 
     wiring.users().create({"email": "vic@example.com", "name": "Vic", "role": "viewer",
@@ -241,7 +242,11 @@ def test_a_viewer_reads_but_changes_nothing(client, auth, world):
     if session:
         client.http.post("/auth/new-password", headers=auth, body=json.dumps(
             {"email": "vic@example.com", "session": session, "new_password": "Viewer-own-pass-2"}))
-    viewer = workspace_session(client, "vic@example.com", "Viewer-own-pass-2")
+    return workspace_session(client, "vic@example.com", "Viewer-own-pass-2")
+
+
+def test_a_viewer_reads_but_changes_nothing(client, auth, world):
+    viewer = viewer_session(client, auth)
     made = campaign(client, auth, [world["pool"]["id"]], [{"template_id": world["template"]["id"]}])
     listed = get(client, viewer, "/dashboard/campaigns")
     assert "New campaign" not in listed
