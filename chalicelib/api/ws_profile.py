@@ -58,11 +58,12 @@ def profile(candidate_id):
 
 def _profile(candidate: dict, *, limit: int, cursor: str | None, saved: str | None, adding: bool) -> Response:
     from ..services.timeline_view import day, when
-    from ..web.profile_view import CHANNELS, display_name
+    from ..web.profile_view import CHANNELS, display_name, timeline_entry
 
     entries, next_cursor = wiring.candidates().timeline_page(candidate["id"], limit, cursor)
     # the names its entries mention: batched reads of the campaigns, the ATS's job ids and the jobs
-    timeline = wiring.timeline_view().describe(entries)
+    names = wiring.timeline_view().names(entries)
+    timeline = [timeline_entry(entry, names) for entry in entries]
     member_of, static_pools = wiring.pools().of_person(candidate["id"])
     return _show("profile.html", candidate, title=display_name(candidate), timeline=timeline, when=when, day=day,
                  next_cursor=next_cursor, older=bool(cursor), saved=saved, adding=adding, channels=CHANNELS,
@@ -97,9 +98,11 @@ def _edit_form(candidate: dict, values: dict, problems: dict, *, status: int = 2
                message: str | None = None) -> Response:
     from ..web.profile_view import EDIT_FIELDS, display_name, status_field
 
+    from ..web.zones import time_zones
+
     return _show("edit.html", candidate, title=f"Edit {display_name(candidate)}", status=status, values=values,
                  problems=problems, message=message, fields=EDIT_FIELDS, status_field=status_field(candidate.get("status")),
-                 path=_path(candidate["id"]))
+                 zones=time_zones(), path=_path(candidate["id"]))
 
 
 @routes.route("/dashboard/candidates/{candidate_id}/edit", methods=["POST"], content_types=ALL_TYPES)

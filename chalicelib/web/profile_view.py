@@ -5,17 +5,20 @@ Pure: the pages in chalicelib/api/ws_profile.py read the services and hand their
 """
 from __future__ import annotations
 
+from numbers import Number
+
 from ..domain.candidates import RECRUITER_STATUSES, SENIORITIES
 from ..domain.skills import split_list
 from ..domain.vocabulary import CandidateStatus, Stage
-from ..services.timeline_view import CHANNEL_LABELS, STAGE_LABELS, STATUS_LABELS, day, humanize
+from ..services.timeline_view import CHANNEL_LABELS, STAGE_LABELS, STATUS_LABELS, Names, day, describe, humanize
 from .preferences import LABELS as CATEGORY_LABELS
 
 LIST_FIELDS = ("skills", "roles", "tags")
 
 
-def field(name: str, label: str, help: str = "", options: tuple[tuple[str, str], ...] = ()) -> dict:
-    return {"name": name, "label": label, "help": help, "options": options}
+def field(name: str, label: str, help: str = "", options: tuple[tuple[str, str], ...] = (), choices: str = "") -> dict:
+    """A form field; `choices`: the id of a datalist of suggestions (typed values are checked by the service)."""
+    return {"name": name, "label": label, "help": help, "options": options, "choices": choices}
 
 
 # The edit form, in its order. A select's first option is "no value" (it clears the field), except the
@@ -24,6 +27,8 @@ EDIT_FIELDS = (
     field("first_name", "First name"), field("last_name", "Last name"),
     field("phone", "Phone", "With + and the country code, or as dialled in their country"),
     field("city", "City"), field("country", "Country", "Two letters, such as GB or US"),
+    field("timezone", "Time zone", "Such as Europe/Berlin: a campaign's send window reads their time in it. Empty: "
+                                   "the zone of their city and country, if it has one", choices="zones"),
     field("remote_ok", "Open to remote work", options=(("", "Not said"), ("true", "Yes"), ("false", "No"))),
     field("seniority", "Seniority", options=(("", "Not said"),) + tuple((s, humanize(s)) for s in SENIORITIES)),
     field("stage", "Stage", options=(("", "None"),) + tuple((str(s), STAGE_LABELS[s]) for s in Stage)),
@@ -106,6 +111,28 @@ def _as_text(value: object) -> str:
 
 # ---------------------------------------------------------------- words
 
+def timeline_entry(entry: dict, names: Names) -> dict:
+    """A timeline entry in words (services/timeline_view.py), a reply as what the person wrote: "Replied to the
+    campaign “X”:" and their text; an automatic reply as an out of office."""
+    described = describe(entry, names)
+    data = entry["data"] if isinstance(entry.get("data"), dict) else {}
+    where = f"{names.campaign(data.get('campaign_id'))}{_step_note(data.get('step'))}"
+    if described["kind"] == "email_replied":
+        return {**described, "title": "Replied", "text": f"Replied to {where}:",
+                "note": str(data.get("text") or "").strip() or "(no text)", "tone": "good"}
+    if described["kind"] == "auto_replied":
+        subject = f" (“{data['subject']}”)" if data.get("subject") else ""
+        return {**described, "title": "Automatic reply (out of office)",
+                "text": f"An automatic reply to {where}{subject}: not a reply, the campaign goes on", "tone": "info"}
+    return described
+
+
+def _step_note(step: object) -> str:
+    """Step 2 and on, counted from 1 (stored from 0: an int, or a Decimal as DynamoDB gives it back)."""
+    number = int(step) if isinstance(step, Number) and not isinstance(step, bool) else 0  # type: ignore[call-overload]
+    return f", step {number + 1}" if number > 0 else ""
+
+
 def display_name(candidate: dict) -> str:
     name = " ".join(str(candidate[k]) for k in ("first_name", "last_name") if candidate.get(k))
     return name or str(candidate.get("email") or "Unnamed person")
@@ -120,6 +147,7 @@ def present(candidate: dict) -> dict:
         "stage": candidate.get("stage"),
         "stage_label": STAGE_LABELS.get(str(candidate.get("stage")), humanize(candidate.get("stage"))),
         "place": ", ".join(str(candidate[k]) for k in ("city", "country") if candidate.get(k)),
+        "timezone": str(candidate.get("timezone") or "").replace("_", " "),
         "remote": {True: "Yes", False: "No"}.get(candidate.get("remote_ok"), "Not said"),  # type: ignore[arg-type]
         "phone": candidate.get("phone"), "seniority": humanize(candidate.get("seniority")),
         "skills": candidate.get("skills") or [], "roles": candidate.get("roles") or [],
