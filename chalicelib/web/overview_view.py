@@ -11,7 +11,8 @@ from datetime import date
 from ..domain.currencies import format_money
 from .charts import Bar, Group, Step, bar_chart, funnel_chart
 
-RATES = (("Open rate", "open", "blue"), ("Click rate", "click", "amber"), ("Application rate", "application", "green"))
+RATES = (("Open rate", "open", "blue"), ("Click rate", "click", "amber"), ("Reply rate", "reply", "teal"),
+         ("Application rate", "application", "green"))
 
 
 # ---------------------------------------------------------------- figures in words
@@ -138,12 +139,12 @@ def campaigns_by_category(data: dict) -> dict:
                                           for label, key, tone in RATES))
               for name, row in categories.items()]
     rows = [[humanize(name), number(row["campaigns"]), number(row["sent"]), number(row["opened"]),
-             number(row["clicked"]), number(row["applied"]), number(row["hired"]),
+             number(row["clicked"]), number(row["replied"]), number(row["applied"]), number(row["hired"]),
              *(percent(row["rates"].get(key)) for _, key, _ in RATES)] for name, row in categories.items()]
     return {"id": "chart-categories", "title": "Campaigns by category",
-            "caption": "Open, click and application rates of campaigns started in the period, by category.",
+            "caption": "Open, click, reply and application rates of campaigns started in the period, by category.",
             "svg": bar_chart("chart-categories-svg", "Campaign rates by category", groups, scale=1) if groups else None,
-            "headers": ["Category", "Campaigns", "Sent", "Opened", "Clicked", "Applied", "Hired",
+            "headers": ["Category", "Campaigns", "Sent", "Opened", "Clicked", "Replied", "Applied", "Hired",
                         *(label for label, _, _ in RATES)], "rows": rows}
 
 
