@@ -275,6 +275,13 @@ def templates():
 
 
 @lru_cache(maxsize=None)
+def reply_list():
+    from .services.reply_list import ReplyList
+
+    return ReplyList(campaign_repo(), timeline_repo(), candidate_repo())
+
+
+@lru_cache(maxsize=None)
 def senders():
     from .services.senders import Senders
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import wiring
-from ..http import ALL_TYPES, json_response, page, read_json
+from ..http import ALL_TYPES, json_response, page, page_params, read_json
 from . import blueprint
 
 routes, api = blueprint(__name__)
@@ -12,6 +12,14 @@ routes, api = blueprint(__name__)
 @api.recruiter
 def analytics_campaign(campaign_id):
     return json_response(wiring.analytics().campaign(campaign_id))
+
+
+@routes.route("/analytics/campaigns/{campaign_id}/replies", methods=["GET"])
+@api.recruiter
+def analytics_campaign_replies(campaign_id):
+    """A campaign's replies, newest first (the campaign page's list): `?limit=` up to 100, `?cursor=`."""
+    limit, cursor = page_params(routes.current_request, 50, 100)
+    return json_response(page(*wiring.reply_list().page(campaign_id, limit, cursor)))
 
 
 @routes.route("/analytics/pools/{pool_id}", methods=["GET"])

@@ -19,8 +19,7 @@ from ..domain.clock import iso, utcnow
 from ..domain.errors import Conflict, CrmError, ValidationError
 from ..domain.vocabulary import (CampaignAction, CampaignStatus, Category, DecisionReason, EnrollmentMode,
                                  StepCondition)
-from ..http import ALL_TYPES, form_text, json_response, page_params, read_form_or_json
-from ..http import page as listed
+from ..http import ALL_TYPES, form_text, read_form_or_json
 from ..web import campaign_view as view
 from ..web.zones import time_zones
 from . import blueprint, current_principal
@@ -442,7 +441,7 @@ def campaign_page(campaign_id):
     stored = service.get(campaign_id)
     campaign = service.view(stored)
     data = wiring.analytics().campaign(campaign_id)
-    replies, more = _replies().page(campaign_id, LATEST_REPLIES, None)
+    replies, more = wiring.reply_list().page(campaign_id, LATEST_REPLIES, None)
     return page("campaigns/campaign.html", current_principal(), section="campaigns", title=campaign["name"],
                 campaign=campaign, data=data, pools=_pool_names(), templates=_template_names(),
                 actions=_allowed(campaign["status"]), live=_live(campaign), phase=_phase(stored),
@@ -460,25 +459,10 @@ def campaign_replies_page(campaign_id):
 
     campaign = wiring.campaigns().get(campaign_id)
     cursor = _query("cursor")
-    replies, next_cursor = _replies().page(campaign_id, REPLIES_PAGE, cursor)
+    replies, next_cursor = wiring.reply_list().page(campaign_id, REPLIES_PAGE, cursor)
     return page("campaigns/replies.html", current_principal(), section="campaigns",
                 title=f"Replies: {campaign['name']}", campaign=campaign, replies=replies, next_cursor=next_cursor,
                 paged=bool(cursor), **_words())
-
-
-@routes.route("/analytics/campaigns/{campaign_id}/replies", methods=["GET"])
-@api.recruiter
-def campaign_replies(campaign_id):
-    """The JSON API's list of a campaign's replies (the campaign page's, for API users): `?limit=` up to 100,
-    `?cursor=`."""
-    limit, cursor = page_params(routes.current_request, 50, 100)
-    return json_response(listed(*_replies().page(campaign_id, limit, cursor)))
-
-
-def _replies():
-    from ..services.reply_list import ReplyList
-
-    return ReplyList(wiring.campaign_repo(), wiring.timeline_repo(), wiring.candidate_repo())
 
 
 @routes.route("/dashboard/campaigns/{campaign_id}/status", methods=["GET"])
