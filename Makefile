@@ -55,9 +55,9 @@ e2e: install
 demo: install
 	$(BIN)/python -m crmlocal.demo
 
-## bench: benchmark figures, printed and written to build/bench.json, then rendered into docs/benchmarks.md
+## bench: benchmark figures (emulator shortcuts on unless EMULATOR_SHORTCUTS=off) in build/bench.json and docs/benchmarks.md
 bench: install
-	$(BIN)/python -m tests.bench
+	EMULATOR_SHORTCUTS=$${EMULATOR_SHORTCUTS:-on} $(BIN)/python -m tests.bench
 	$(BIN)/python -m tests.bench.report
 
 ## package: CloudFormation templates and the Lambda zip into build/, checked with cfn-lint
