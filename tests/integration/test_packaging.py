@@ -65,7 +65,7 @@ def test_app_and_every_chalicelib_module_import_without_the_local_tooling(tmp_pa
     assert Path(seen["chalicelib"]).parent == copy / "chalicelib"  # the copy, not the project
     assert seen["tooling"] == [] and seen["modules"] > 50
     dev_routes = [route for route in seen["routes"] if route.startswith("/dev")]
-    assert dev_routes == ([] if stage != "local" else ["/dev/outbox", "/dev/outbox.json", "/dev/tick"])
+    assert dev_routes == ([] if stage != "local" else ["/dev/clock", "/dev/outbox", "/dev/outbox.json", "/dev/tick"])
 
 
 def test_the_blocker_does_stop_an_import_of_the_tooling(tmp_path):
