@@ -7,8 +7,8 @@ import copy
 import json
 import threading
 from collections import Counter
-from datetime import datetime, timezone
 
+from chalicelib.domain import clock
 from chalicelib.domain.clock import iso, new_id
 from chalicelib.domain.errors import Conflict, EmailTaken, NotFound, ValidationError, VersionConflict
 from chalicelib.domain.pools import SNAPSHOT_FIELDS
@@ -24,7 +24,7 @@ class InMemoryKeys:
 
     def _live(self, key: str) -> dict | None:
         item = self.items.get(key)
-        if item and item.get("expires_at") and item["expires_at"] < datetime.now(timezone.utc):
+        if item and item.get("expires_at") and item["expires_at"] < clock.utcnow():
             return None
         return item
 

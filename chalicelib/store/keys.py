@@ -1,10 +1,11 @@
 """Small keyed items: rate-limit counters, API key hashes, erased-address tombstones."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
+from ..domain import clock
 from .convert import storable
 from .models import KeyModel
 
@@ -48,7 +49,7 @@ class KeyRepository:
             item = KeyModel.get(key, consistent_read=True)
         except DoesNotExist:
             return None
-        if item.expires_at and item.expires_at < datetime.now(timezone.utc):
+        if item.expires_at and item.expires_at < clock.utcnow():  # the app's clock: it wrote expires_at
             return None  # DynamoDB deletes expired items within days, not at once
         return {
             "pk": item.pk, "ref": item.ref, "count": item.count,
@@ -62,7 +63,7 @@ class KeyRepository:
     def refs(self, keys: list[str]) -> dict[str, str]:
         """key -> ref of those keys that exist, hold a ref and have not expired (batched reads)."""
         keys = list(dict.fromkeys(keys))
-        now = datetime.now(timezone.utc)
+        now = clock.utcnow()
         items = KeyModel.batch_get(keys, attributes_to_get=["pk", "ref", "expires_at"]) if keys else []
         return {item.pk: item.ref for item in items if item.ref and not (item.expires_at and item.expires_at < now)}
 

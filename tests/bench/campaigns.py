@@ -199,6 +199,17 @@ class FakeCandidates:
     def batch_get(self, ids) -> dict[str, dict]:
         return {i: dict(self.people[i]) for i in dict.fromkeys(ids) if i in self.people}
 
+    def save_many(self, candidates: list[dict]) -> list[dict]:
+        """Optimistic writes, as the store's: those whose version moved on since read are lost (returned)."""
+        lost = []
+        for candidate in candidates:
+            current = self.people.get(candidate["id"])
+            if current is None or (current.get("version") or 1) != (candidate.get("version") or 1):
+                lost.append(candidate)
+            else:
+                self.people[candidate["id"]] = dict(candidate, version=(candidate.get("version") or 1) + 1)
+        return lost
+
     def update(self, candidate_id: str, change):
         current = self.people.get(candidate_id)
         if current is None:
