@@ -10,10 +10,10 @@ from chalicelib.domain.currencies import format_money
 
 from .tables import cell, flatten, key_values, pct, render, when
 
-COUNTS = ("sent", "delivered", "bounced", "complained", "opened", "clicked", "unsubscribed", "applied", "hired",
-          "skipped")
-RATES = (("open", "open"), ("click", "click"), ("click_to_open", "click to open"), ("bounce", "bounce"),
-         ("unsubscribe", "unsubscribe"), ("application", "application"))
+COUNTS = ("sent", "delivered", "bounced", "complained", "opened", "clicked", "replied", "auto_replied",
+          "unsubscribed", "applied", "hired", "skipped", "deferred")
+RATES = (("open", "open"), ("click", "click"), ("reply", "reply"), ("click_to_open", "click to open"),
+         ("bounce", "bounce"), ("unsubscribe", "unsubscribe"), ("application", "application"))
 
 
 def _name(person: dict) -> str:
@@ -145,10 +145,11 @@ def overview(data: dict) -> str:
     categories = data.get("campaigns_by_category") or {}
     if categories:
         parts.append("campaigns by category\n" + render(
-            ["category", "campaigns", "sent", "opened", "clicked", "applied", "hired", "open rate", "click rate"],
-            [[name, c.get("campaigns"), c.get("sent"), c.get("opened"), c.get("clicked"), c.get("applied"),
-              c.get("hired"), pct((c.get("rates") or {}).get("open")), pct((c.get("rates") or {}).get("click"))]
-             for name, c in categories.items()], right=set(range(1, 9))))
+            ["category", "campaigns", "sent", "opened", "clicked", "replied", "applied", "hired", "open rate",
+             "click rate", "reply rate"],
+            [[name, c.get("campaigns"), c.get("sent"), c.get("opened"), c.get("clicked"), c.get("replied"),
+              c.get("applied"), c.get("hired")] + [pct((c.get("rates") or {}).get(k)) for k in ("open", "click", "reply")]
+             for name, c in categories.items()], right=set(range(1, 11))))
     return "\n\n".join(parts)
 
 

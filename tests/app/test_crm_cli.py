@@ -287,6 +287,8 @@ def test_stats_campaign_table(crm, client, auth):
     assert next(line for line in counts if line.startswith("sent")).split() == ["sent", "2", "2"]
     rates = rest[rest.index("") + 1:]
     assert rates[1].split() == ["open", "rate", "0.0%", "0.0%"]
+    assert rates[3].split() == ["reply", "rate", "0.0%", "0.0%"]  # beside open and click
+    assert next(line for line in counts if line.startswith("replied")).split() == ["replied", "0", "0"]
     assert json.loads(crm("stats", "campaign", made["id"], "--json")[1])["sent"] == 2
 
     code, out, _ = crm("stats", "pool", pool_id)
