@@ -117,6 +117,14 @@ class DecisionReason(StrEnum):
     NO_PHONE = "no_phone"  # an SMS step: no valid number, or none we can place in time
 
 
+class PausedReason(StrEnum):
+    """Why a campaign is paused (CONTRACT: GET /campaigns/{id} `paused_reason`); only a person resumes it."""
+    MANUAL = "manual"  # a recruiter paused it
+    BOUNCE_RATE = "bounce_rate"  # its bounces reached CRM_AUTOPAUSE_BOUNCE
+    COMPLAINT_RATE = "complaint_rate"  # its complaints reached CRM_AUTOPAUSE_COMPLAINT
+    ACCOUNT = "account"  # all marketing sending paused account-wide
+
+
 class Category(StrEnum):
     """What a template or campaign is about; a person may opt out of each (CONTRACT: templates)."""
     COMPANY_NEWS = "company_news"

@@ -11,13 +11,13 @@ from ..domain.campaigns import (DEFAULT_EXITS, DEFINITION, CampaignTestBody, che
 from ..domain.clock import iso, new_id, utcnow
 from ..domain.errors import Conflict, NotFound, RateLimited, ValidationError
 from ..domain.suppression import is_suppressed
-from ..domain.vocabulary import CampaignAction, CampaignStatus, Category, Channel, EnrollmentMode
+from ..domain.vocabulary import CampaignAction, CampaignStatus, Category, Channel, EnrollmentMode, PausedReason
 from ..observability import logger
 from .campaign_review import CampaignReview
 from .jobs import ALERT_MATCHES
 
-VIEW = ("id", "name", "channel", "category", *DEFINITION, "status", "job_id", "created_at", "updated_at",
-        "started_at", "finished_at")
+VIEW = ("id", "name", "channel", "category", *DEFINITION, "status", "paused_reason", "job_id", "created_at",
+        "updated_at", "started_at", "finished_at")
 TESTS_PER_HOUR = 20
 # The category a draft holds before its settings give it one (the store needs text).
 NO_CATEGORY = ""
@@ -147,15 +147,15 @@ class CampaignService:
                                                 updated_at=now)
         elif action == CampaignAction.PAUSE:
             changed = self.campaigns.transition(campaign_id, status, CampaignStatus.PAUSED, due_at=None,
-                                                paused_from=status, updated_at=now)
+                                                paused_from=status, paused_reason=PausedReason.MANUAL, updated_at=now)
         elif action == CampaignAction.RESUME:
             back = campaign.get("paused_from") or CampaignStatus.SENDING
             due = campaign["send_at"] if back == CampaignStatus.SCHEDULED and campaign.get("send_at") else now
             changed = self.campaigns.transition(campaign_id, status, back, due_at=max(due, now), paused_from=None,
-                                                updated_at=now)
+                                                paused_reason=None, updated_at=now)
         else:  # cancel
             changed = self.campaigns.transition(campaign_id, status, CampaignStatus.CANCELLED, due_at=None,
-                                                updated_at=now, finished_at=now)
+                                                paused_reason=None, updated_at=now, finished_at=now)
         if not changed:
             raise Conflict("the campaign changed meanwhile; read it and try again", code="invalid_state")
         logger().info("campaign " + action, extra={"campaign_id": campaign_id})

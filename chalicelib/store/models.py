@@ -373,6 +373,7 @@ class CampaignModel(Model):
     enqueued = NumberAttribute(default=0)  # recipients put on the send queue by the fan-out
     processed = NumberAttribute(default=0)  # recipients the workers reached a decision for
     paused_from = UnicodeAttribute(null=True)
+    paused_reason = UnicodeAttribute(null=True)  # domain/vocabulary.py PausedReason; none unless paused
     due = CampaignsDue()
 
 

@@ -173,11 +173,14 @@ def test_pause_resume_and_cancel(client, auth):
     for i in range(3):
         subscriber(f"p{i}@example.com", skills=["go"])
     made = campaign(client, auth, [audience["id"]], [{"template_id": tmpl["id"]}])
+    assert made["paused_reason"] is None
     act(client, auth, made["id"], "schedule")
-    assert act(client, auth, made["id"], "pause")["status"] == "paused"
+    paused = act(client, auth, made["id"], "pause")
+    assert (paused["status"], paused["paused_reason"]) == ("paused", "manual")  # a person paused it
     tick()
     assert campaign_emails() == []
-    assert act(client, auth, made["id"], "resume")["status"] == "scheduled"
+    resumed = act(client, auth, made["id"], "resume")
+    assert (resumed["status"], resumed["paused_reason"]) == ("scheduled", None)
     tick()
     assert len(campaign_emails()) == 3
     assert act(client, auth, made["id"], "resume", status=409)["error"]["code"] == "invalid_state"
