@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import time
 
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
+from selenium.common.exceptions import (NoSuchElementException, StaleElementReferenceException, TimeoutException,
+                                        WebDriverException)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -49,6 +50,10 @@ def heading(driver) -> str:
         return found[0].text.strip() if found else ""
     except StaleElementReferenceException:  # the page is being replaced
         return ""
+    except WebDriverException as error:  # chromedriver's word for the same, mid-navigation
+        if "does not belong to the document" in str(error):
+            return ""
+        raise
 
 
 def on_page(driver, title: str) -> None:
