@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import random
 import time
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from ._child import median, percentile, run, say
@@ -94,26 +95,44 @@ def measure(client, emulator, query: dict, rounds: int = ROUNDS, pages: int = PA
         cursor = None
         for _ in range(pages):
             path = "/dashboard/candidates?" + urlencode({**query, **({"cursor": cursor} if cursor else {})})
-            counter = CallCounter().install()
-            clock.reset()
-            started = time.perf_counter()
-            try:
-                response = client.http.get(path, headers=headers)
-            finally:
-                elapsed = time.perf_counter() - started
-                counter.uninstall()
-            if response.status_code != 200:
-                raise RuntimeError(f"GET {path} answered {response.status_code}: {response.body[:500]!r}")
-            html = response.body.decode()
-            timings.append(elapsed * 1000)
-            calls.append(counter.total("dynamodb"))
-            items.append(counter.items_total())
-            emulator_s.append(clock.read().seconds * 1000)
+            one = timed_get(client, clock, path, headers)
+            html = one.body
+            timings.append(one.ms)
+            calls.append(one.calls)
+            items.append(one.items)
+            emulator_s.append(one.inside_ms)
             shown.append(html.count('name="candidate_ids"'))
             cursor = _next_cursor(html)
             if not cursor:
                 break
     return {"timings": timings, "calls": calls, "items": items, "emulator_ms": emulator_s, "shown": shown}
+
+
+@dataclass
+class Timed:
+    """One GET through the app, timed and counted: its body, wall ms, ms inside the emulator, DynamoDB calls and
+    items read (tests/bench/calls.py)."""
+    body: str
+    ms: float
+    inside_ms: float
+    calls: int
+    items: int
+
+
+def timed_get(client, clock: EmulatorClock, path: str, headers: dict) -> Timed:
+    """GET `path` (200 or RuntimeError), counted alone: the emulator's clock and the call counter reset first."""
+    counter = CallCounter().install()
+    clock.reset()
+    started = time.perf_counter()
+    try:
+        response = client.http.get(path, headers=headers)
+    finally:
+        elapsed = (time.perf_counter() - started) * 1000
+        counter.uninstall()
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {path} answered {response.status_code}: {response.body[:500]!r}")
+    return Timed(response.body.decode(), elapsed, clock.read().seconds * 1000, counter.total("dynamodb"),
+                 counter.items_total())
 
 
 def _next_cursor(html: str) -> str | None:

@@ -26,13 +26,11 @@ emulator for them).
 from __future__ import annotations
 
 import random
-import time
 from datetime import timedelta
 
 from ._child import median, percentile, run, say
 from ._emulator import ROOT, Emulator, EmulatorClock
-from .browse import put, seed
-from .calls import CallCounter
+from .browse import put, seed, timed_get
 from .pools import make_person, moto_table
 
 PEOPLE = 100_000
@@ -121,20 +119,11 @@ def measure(client, emulator, path: str, rounds: int, warm: bool = True) -> dict
     clock = EmulatorClock(emulator)
     timings, inside, calls, items = [], [], [], []
     for _ in range(rounds + int(warm)):  # the first one warms (templates compiled, caches filled), not kept
-        counter = CallCounter().install()
-        clock.reset()
-        started = time.perf_counter()
-        try:
-            response = client.http.get(path, headers=headers)
-        finally:
-            elapsed = (time.perf_counter() - started) * 1000
-            counter.uninstall()
-        if response.status_code != 200:
-            raise RuntimeError(f"GET {path} answered {response.status_code}: {response.body[:300]!r}")
-        timings.append(elapsed)
-        inside.append(clock.read().seconds * 1000)
-        calls.append(counter.total("dynamodb"))
-        items.append(counter.items_total())
+        one = timed_get(client, clock, path, headers)
+        timings.append(one.ms)
+        inside.append(one.inside_ms)
+        calls.append(one.calls)
+        items.append(one.items)
     kept = slice(int(warm), None)
     return {"timings": timings[kept], "inside": inside[kept], "calls": calls[kept], "items": items[kept]}
 
