@@ -29,7 +29,7 @@ class SubjectTests:
 
     def started_at(self, campaign: dict, step: int) -> str | None:
         key = (campaign["id"], step)
-        if self._started.get(key) is None:
+        if key not in self._started:  # read once per invocation, "not started" too (start() forgets it)
             kept = self.keys.get(f"subjecttest#{campaign['id']}#{step}")
             self._started[key] = ((kept or {}).get("data") or {}).get("started_at")
         return self._started[key]
@@ -53,7 +53,7 @@ class SubjectTests:
         if not definition.get("winner") or not definition.get("subjects"):
             return None
         key = (campaign["id"], step)
-        if self._winners.get(key) is None:
+        if key not in self._winners:  # once per invocation, "no winner yet" too: never a read per recipient
             self._winners[key] = self._decided(campaign, step, now)
         return self._winners[key]
 
