@@ -34,11 +34,24 @@ def sign_in(driver, stack, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSW
         wait(driver, lambda d: heading(d) != "Sign in", f"signing in as {email} failed")
 
 
+def _replaced(error: WebDriverException) -> bool:
+    """Chromedriver's other word for a stale element: the node went with the page being replaced."""
+    return "does not belong to the document" in str(error)
+
+
 def wait(driver, condition, message: str = "", timeout: float = WAIT):
+    def looked(d):
+        try:
+            return condition(d)
+        except WebDriverException as error:
+            if _replaced(error):
+                return False  # look again
+            raise
+
     try:
         # a page being replaced (a navigation, an htmx swap) makes elements stale: look again
         return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,
-                                                                  NoSuchElementException)).until(condition)
+                                                                  NoSuchElementException)).until(looked)
     except TimeoutException:
         body = driver.find_element(By.TAG_NAME, "body").text[:1500]
         raise AssertionError(f"{message or 'timed out'}; the page says:\n{body}") from None
@@ -50,10 +63,6 @@ def heading(driver) -> str:
         return found[0].text.strip() if found else ""
     except StaleElementReferenceException:  # the page is being replaced
         return ""
-    except WebDriverException as error:  # chromedriver's word for the same, mid-navigation
-        if "does not belong to the document" in str(error):
-            return ""
-        raise
 
 
 def on_page(driver, title: str) -> None:
