@@ -1,0 +1,242 @@
+"""Consent over time (issue 16 item 4), from outside: people age past CRM_RETENTION_MONTHS on the local clock
+(POST /dev/clock), POST /dev/tick runs the daily job: a subscriber gets one re-permission email and keeps their place
+by its link, another does not answer and is erased after CRM_REPERMISSION_DAYS; a sourced person kept with a reason
+survives, one not kept is erased. The report says what will happen; hostile input is a 400, nothing stored."""
+import json
+import re
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.app.campaign_helpers import subscriber
+from tests.app.helpers import WORKSPACE_FORM, body, outbox, text_part, workspace_session
+
+
+@pytest.fixture(autouse=True)
+def real_time_after():
+    from chalicelib.domain import clock
+
+    yield
+    clock.reset()
+
+
+def dev(client, path, payload=None):
+    response = client.http.post(path, headers={"Content-Type": "application/json"},
+                                body=json.dumps(payload) if payload is not None else "")
+    assert response.status_code == 200, response.body
+    return body(response)
+
+
+def advance(client, duration):
+    return dev(client, "/dev/clock", {"advance": duration})
+
+
+def tick(client):
+    return dev(client, "/dev/tick")
+
+
+def sourced(client, auth, email, **fields):
+    response = client.http.post("/candidates", headers=auth, body=json.dumps({"email": email, **fields}))
+    assert response.status_code in (200, 201), response.body
+    return body(response)
+
+
+def emails_to(address):
+    return [item for item in outbox() if address in item["to"]]
+
+
+def link_in(item, answer):
+    return re.search(rf"https?://\S+(/retention/{answer}\?token=\S+)", text_part(item["raw"])).group(1)
+
+
+def status_of(client, auth, candidate_id):
+    return client.http.get(f"/candidates/{candidate_id}", headers=auth).status_code
+
+
+def test_repermission_renews_or_erases_and_a_kept_sourced_person_survives(client, auth):
+    kept_sub, silent = subscriber("ada@example.com", first_name="Ada"), subscriber("bob@example.com")
+    keeper, dropped = sourced(client, auth, "kim@example.com"), sourced(client, auth, "sam@example.com")
+    # within retention: nothing happens
+    advance(client, "P23M")
+    tick(client)
+    assert not emails_to("ada@example.com") and status_of(client, auth, dropped["id"]) == 200
+
+    # the report of the month ahead names who is due
+    report = body(client.http.get(f"/retention?month={_month(client, 'P1M')}", headers=auth))
+    assert report["counts"]["repermission_due"] == 2 and report["counts"]["erasure_due"] == 2
+    assert {p["email"] for p in report["erasure_due"]} == {"kim@example.com", "sam@example.com"}
+    assert report["erasure_due"][0]["link"].startswith("/candidates/cand_")
+
+    keep = client.http.post(f"/candidates/{keeper['id']}/retention", headers=auth,
+                            body=json.dumps({"keep": True, "reason": "Finalist for the 2027 platform team"}))
+    assert keep.status_code == 200, keep.body
+    assert body(keep)["kept"]["reason"] == "Finalist for the 2027 platform team"
+
+    advance(client, "P2M")  # 25 months
+    tick(client)
+    tick(client)  # a second run (or a retried message) sends nothing more
+    assert len(emails_to("ada@example.com")) == 1 and len(emails_to("bob@example.com")) == 1
+    assert status_of(client, auth, dropped["id"]) == 404  # no consent, not kept: erased
+    assert client.http.post("/candidates", headers=auth, body=json.dumps({"email": "sam@example.com"})
+                            ).status_code == 409  # the tombstone: never re-added by an import or the API
+    assert status_of(client, auth, keeper["id"]) == 200
+    timeline = body(client.http.get(f"/candidates/{keeper['id']}/timeline", headers=auth))["items"]
+    assert any(e["kind"] == "retention_kept" and e["data"]["by"] for e in timeline)
+
+    email = emails_to("ada@example.com")[0]
+    assert "Keep me in the talent community" in email["raw"] or "Keep me in the talent community" in text_part(
+        email["raw"])
+    assert "Remove me" in text_part(email["raw"])
+    confirmed = client.http.get(link_in(email, "keep"))
+    assert confirmed.status_code == 200 and "staying" in confirmed.body.decode()
+    assert client.http.get(link_in(email, "keep")).status_code == 200  # clicked twice: the same answer
+    person = body(client.http.get(f"/candidates/{kept_sub['id']}", headers=auth))
+    assert person["consent"]["source"] == "repermission" and person["status"] == "subscribed"
+    timeline = body(client.http.get(f"/candidates/{kept_sub['id']}/timeline", headers=auth))["items"]
+    assert [e for e in timeline if e["kind"] == "consent" and e["data"]["source"] == "repermission"]
+
+    advance(client, "P31D")
+    tick(client)
+    assert status_of(client, auth, silent["id"]) == 404  # did not answer: erased
+    assert status_of(client, auth, kept_sub["id"]) == 200  # renewed: the clock restarted
+    assert status_of(client, auth, keeper["id"]) == 200  # kept for 24 months from the keep
+    assert len(emails_to("ada@example.com")) == 1
+
+
+def test_engaging_while_awaiting_keeps_the_person_and_remove_me_erases(client, auth):
+    from chalicelib import wiring
+    from chalicelib.domain.clock import iso
+
+    engaged, leaving = subscriber("eve@example.com"), subscriber("lea@example.com")
+    advance(client, "P25M")
+    tick(client)
+    wiring.candidate_repo().update(engaged["id"], lambda c: dict(c, last_engaged_at=iso()))  # an open, a click
+    remove = link_in(emails_to("lea@example.com")[0], "remove")
+    page = client.http.get(remove)
+    assert page.status_code == 200 and "Remove me" in page.body.decode()
+    assert status_of(client, auth, leaving["id"]) == 200  # opening the link erases nothing
+    token = remove.split("token=", 1)[1]
+    done = client.http.post("/retention/remove", headers={"Content-Type": "application/x-www-form-urlencoded"},
+                            body=urlencode({"token": token}))
+    assert done.status_code == 200, done.body
+    assert status_of(client, auth, leaving["id"]) == 404
+    assert client.http.get(remove).status_code == 400  # the link of an erased person
+    advance(client, "P31D")
+    tick(client)
+    assert status_of(client, auth, engaged["id"]) == 200
+    assert body(client.http.get(f"/candidates/{engaged['id']}/retention", headers=auth))["action"] == "none"
+
+
+def test_the_send_is_claimed_once_under_retries(client, auth):
+    from chalicelib import wiring
+
+    person = subscriber("rae@example.com")
+    advance(client, "P25M")
+    service = wiring.retention()
+    service.run()
+    state = service.store.state(person["id"])
+    message = {"type": "repermission", "candidate_id": person["id"], "send_key": state["send_key"]}
+    assert service.send(message) == "sent"
+    assert service.send(message) == "skipped:already_claimed"
+    service.run()  # a second pass finds the same ask: the deadline stays
+    assert service.store.state(person["id"])["deadline"] == state["deadline"]
+    tick(client)
+    assert len(emails_to("rae@example.com")) == 1
+
+
+def _month(client, ahead):
+    from datetime import datetime
+
+    from chalicelib.domain.durations import parse_duration
+
+    now = datetime.fromisoformat(body(client.http.get("/dev/clock"))["now"].replace("Z", "+00:00"))
+    return f"{parse_duration(ahead).after(now):%Y-%m}"
+
+
+@pytest.mark.parametrize("query", ["month=2020-01", "month=2026-13", "month=abc", "month=" + "9" * 300,
+                                   "month=2027-01&month=2027-02", "month=%ED%A0%80", "month=2027-01%0A",
+                                   "months=2027-01", "month=1"])
+def test_hostile_report_queries_are_400(client, auth, query):
+    response = client.http.get(f"/retention?{query}", headers=auth)
+    assert response.status_code == 400, response.body
+    assert body(response)["error"]["code"] == "validation_error"
+
+
+@pytest.mark.parametrize("payload", [
+    {}, {"keep": True}, {"keep": True, "reason": ""}, {"keep": True, "reason": "   "}, {"keep": "yes", "reason": "x"},
+    {"keep": 1, "reason": "x"}, {"keep": True, "reason": "x" * 501}, {"keep": True, "reason": "a\u0000b"},
+    {"keep": True, "reason": "\ud800"}, {"keep": True, "reason": ["x"]}, {"keep": True, "reason": "x", "extra": 1},
+    [], "keep", None,
+])
+def test_hostile_keep_bodies_are_400_and_store_nothing(client, auth, payload):
+    person = sourced(client, auth, "hal@example.com")
+    response = client.http.post(f"/candidates/{person['id']}/retention", headers=auth,
+                                body=json.dumps(payload) if payload is not None else "")
+    assert response.status_code == 400, response.body
+    assert body(client.http.get(f"/candidates/{person['id']}/retention", headers=auth))["kept"] is None
+
+
+def test_keep_refuses_unknown_people_subscribers_and_other_media(client, auth):
+    person = subscriber("sue@example.com")
+    keep = json.dumps({"keep": True, "reason": "x"})
+    assert client.http.post("/candidates/cand_01ARZ3NDEKTSV4RRFFQ69G5FAV/retention", headers=auth,
+                            body=keep).status_code == 404
+    refused = client.http.post(f"/candidates/{person['id']}/retention", headers=auth, body=keep)
+    assert refused.status_code == 409 and body(refused)["error"]["code"] == "has_consent"
+    other = client.http.post(f"/candidates/{person['id']}/retention", headers={**auth, "Content-Type": "text/plain"},
+                             body=keep)
+    assert other.status_code == 415
+
+
+@pytest.mark.parametrize("path", ["/retention/keep", "/retention/keep?token=abc", "/retention/keep?token=a.b.c",
+                                  "/retention/remove?token=" + "x" * 300, "/retention/remove"])
+def test_bad_links_are_pages_not_errors(client, path):
+    response = client.http.get(path)
+    assert response.status_code == 400
+    assert response.headers["Content-Type"].startswith("text/html")
+
+
+def test_hostile_remove_posts(client):
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    for raw in ("", "token=abc", "token=a&token=b", "token=%FF"):
+        assert client.http.post("/retention/remove", headers=form, body=raw).status_code == 400
+    assert client.http.post("/retention/remove", headers={"Content-Type": "text/plain"}, body="x").status_code == 415
+
+
+# ---------------------------------------------------------------- the workspace page
+
+def test_the_workspace_report_and_its_keep(client, auth):
+    person = sourced(client, auth, "max@example.com", first_name="Max")
+    session = workspace_session(client)
+    advance(client, "P24M")
+    page = client.http.get("/dashboard/retention", headers=session)
+    text = page.body.decode()
+    assert page.status_code == 200 and "Retention" in text and "max@example.com" in text
+    assert f'href="/dashboard/candidates/{person["id"]}"' in text and "Reason to keep max@example.com" in text
+    empty = client.http.post("/dashboard/retention/keep", headers={**session, **WORKSPACE_FORM},
+                             body=urlencode({"candidate_id": person["id"], "reason": " "}))
+    assert empty.status_code == 400 and "field-error" in empty.body.decode()
+    assert body(client.http.get(f"/candidates/{person['id']}/retention", headers=auth))["kept"] is None
+    kept = client.http.post("/dashboard/retention/keep", headers={**session, **WORKSPACE_FORM},
+                            body=urlencode({"candidate_id": person["id"], "reason": "Speaker at our meetup"}))
+    assert kept.status_code == 303 and kept.headers["Location"] == "/dashboard/retention"
+    after = client.http.get("/dashboard/retention", headers=session).body.decode()
+    assert "Speaker at our meetup" in after and "Stop keeping max@example.com" in after
+    stop = client.http.post("/dashboard/retention/keep", headers={**session, **WORKSPACE_FORM},
+                            body=urlencode({"candidate_id": person["id"], "keep": "false"}))
+    assert stop.status_code == 303
+    assert body(client.http.get(f"/candidates/{person['id']}/retention", headers=auth))["kept"] is None
+
+
+@pytest.mark.parametrize("fields", [
+    {"candidate_id": "nope", "reason": "x"}, {"candidate_id": ["cand_01ARZ3NDEKTSV4RRFFQ69G5FAV"] * 2, "reason": "x"},
+    {"candidate_id": "cand_01ARZ3NDEKTSV4RRFFQ69G5FAV", "reason": "x", "month": "1999-01"},
+    {"candidate_id": "cand_01ARZ3NDEKTSV4RRFFQ69G5FAV", "reason": "x" * 600},
+])
+def test_hostile_workspace_keeps_are_4xx_pages(client, fields):
+    session = workspace_session(client)
+    response = client.http.post("/dashboard/retention/keep", headers={**session, **WORKSPACE_FORM},
+                                body=urlencode(fields, doseq=True))
+    assert 400 <= response.status_code < 500
+    assert response.headers["Content-Type"].startswith("text/html")
+
