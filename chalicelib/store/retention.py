@@ -20,6 +20,7 @@ from .convert import storable, to_dict
 from .models import CandidateModel, KeyModel
 
 PREFIX = "retention#"
+SCAN_PAGE = 1000  # people DynamoDB reads per scan request (its filter leaves out most of them)
 PASS_KEY = "retention#pass"  # {"cursor"} while a pass over the people is under way
 
 
@@ -52,7 +53,7 @@ class RetentionStore:
         goes on after the last one (None: the end of the table)."""
         start = decode_cursor(cursor, ("id",))
         found: list[dict] = []
-        for item in CandidateModel.scan(_old_enough(cutoff), last_evaluated_key=start, page_size=max(limit, 100)):
+        for item in CandidateModel.scan(_old_enough(cutoff), last_evaluated_key=start, page_size=SCAN_PAGE):
             found.append(to_dict(item))
             if len(found) == limit:
                 return found, encode_cursor({"id": {"S": item.id}})

@@ -240,3 +240,18 @@ def test_hostile_workspace_keeps_are_4xx_pages(client, fields):
     assert 400 <= response.status_code < 500
     assert response.headers["Content-Type"].startswith("text/html")
 
+
+
+def test_a_large_pass_goes_on_over_runs_from_its_kept_cursor(client, auth, monkeypatch):
+    from chalicelib import wiring
+    from chalicelib.services import retention
+
+    monkeypatch.setattr(retention, "PAGE", 2)
+    people = [subscriber(f"p{i}@example.com") for i in range(5)]
+    advance(client, "P25M")
+    service = wiring.retention()
+    runs = [service.run(budget_seconds=0) for _ in range(3)]
+    assert [r["pass_complete"] for r in runs] == [False, False, True]
+    assert sum(r["asked"] for r in runs) == 5
+    assert all(service.store.state(p["id"]).get("send_key") for p in people)
+    assert service.store.pass_cursor() is None
