@@ -50,7 +50,17 @@ SCENARIOS = {
     "browse_sorted": {"sort": "name"},
     "browse_rare_sorted": {"tag": "campus", "sort": "-engagement"},
 }
+# search_read_ratio: items read over people shown, for each of the workspace's filters alone (first PAGES pages)
+SEARCHES = {
+    "skill": {"skill": "kubernetes"},
+    "tag": {"tag": "campus"},
+    "country": {"country": "PT"},
+    "status": {"status": "subscribed"},
+    "name_prefix": {"q": "priya"},
+    "email_prefix": {"q": "pool.bench.77"},
+}
 TARGETS = {f"{name}{suffix}": {"max": 300} for name in SCENARIOS for suffix in ("_p95_ms", "_app_p95_ms")}
+TARGETS["search_read_ratio"] = {"max": 2}
 
 
 def seed(people: list[dict]) -> tuple[float, int]:
@@ -146,6 +156,24 @@ def _next_cursor(html: str) -> str | None:
     return parse_qs(urlparse(unescape(found.group(1))).query).get("cursor", [None])[0]
 
 
+def search_ratios(client, emulator, figures: dict, notes: dict, units: dict, info: list) -> None:
+    """search_read_ratio: the worst of SEARCHES' items read / people shown (index items, people, memberships)."""
+    ratios = {}
+    for name, query in SEARCHES.items():
+        result = measure(client, emulator, query, rounds=1)
+        shown = sum(result["shown"])
+        ratios[name] = round(sum(result["items"]) / shown, 2) if shown else float(sum(result["items"]))
+        info.append(f"search {name} ({json.dumps(query)}): items read {result['items']}, shown {result['shown']}: "
+                    f"{ratios[name]} read per person shown")
+    worst = max(ratios, key=lambda k: ratios[k])
+    figures["search_read_ratio"] = ratios[worst]
+    units["search_read_ratio"] = "x"
+    notes["search_read_ratio"] = (f"DynamoDB items read (index items, the people shown, the page's other reads) per "
+                                  f"person shown, the first {PAGES} pages of each filter alone; worst {worst}; "
+                                  + ", ".join(f"{k} {v}" for k, v in ratios.items()))
+    say(f"search_read_ratio {ratios[worst]} (worst: {worst}); {ratios}")
+
+
 def main(options) -> dict:
     from chalice.test import Client
 
@@ -195,6 +223,7 @@ def main(options) -> dict:
                     f"{figures[f'{name}_items_read_per_page']} items a page; inside moto {inside:.0f} ms")
                 info.append(f"{name} ({json.dumps(query)}): page ms {', '.join(f'{t:.0f}' for t in result['timings'])}"
                             f"; inside the emulator {', '.join(f'{t:.0f}' for t in result['emulator_ms'])}")
+            search_ratios(client, emulator, figures, notes, units, info)
     finally:
         emulator.stop()
     return {"figures": figures, "notes": notes, "units": units, "targets": TARGETS, "info": info,
