@@ -186,7 +186,8 @@ class TrackingService:
 
         def change(current: dict) -> dict:
             updated = dict(current)
-            updated["preferences"] = {"unsubscribed_all": everything,
+            # the person's other choices (how often, channels, a pause: domain/preferences.py) stay as they were
+            updated["preferences"] = {**(current.get("preferences") or {}), "unsubscribed_all": everything,
                                       "unsubscribed_categories": [] if everything else
                                       [c for c in CATEGORIES if c not in wanted],
                                       "updated_at": now, "source": source}

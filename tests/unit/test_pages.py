@@ -9,7 +9,8 @@ from hypothesis import given, settings, strategies as st
 from chalicelib.http import content_security_policy
 from chalicelib.web import pages, preferences
 from chalicelib.web.pages import careers_page, page
-from chalicelib.web.preferences import preference_page, unsubscribe_only_page
+from chalicelib.web.preferences import (erase_confirm_page, erase_request_page, preference_page,
+                                        unsubscribe_only_page)
 
 WEB = Path(pages.__file__).parent
 # Text that would be markup, entities, attribute breakers or template syntax if it were not escaped.
@@ -44,6 +45,13 @@ RENDERERS = {
     "preferences, all off": lambda text: preference_page("https://x/p", {"status": "unsubscribed"}, text),
     "old link": lambda text: unsubscribe_only_page("https://x/p?t=" + text, text, text),
     "old link, done": lambda text: unsubscribe_only_page("https://x/p", text, text, saved=text + "."),
+    "delete me": lambda text: erase_request_page("https://x/p?t=" + text, "https://x/p", text, text, text, text),
+    "delete me, confirm": lambda text: erase_confirm_page("https://x/p?t=" + text, text, text),
+    "own page, all held": lambda text: preference_page(
+        "https://x/p", {"first_name": text, "city": text, "skills": [text], "phone": "+442079460958",
+                        "sms_consent": True, "consent": {"marketing": True, "given_at": "2026-01-02T00:00:00Z"}},
+        text, text, form_token=text, error=text,
+        held={"sms_possible": True, "monthly_cap": 4, "paused_until": "2027-01-01T00:00:00Z", "consents": []}),
 }
 
 
@@ -70,13 +78,17 @@ def test_pages_keep_their_names_and_controls():
     prefs = preference_page("https://x/p", {"preferences": {"unsubscribed_categories": ["job_alert"]}}, "Acme",
                             "Saved.", form_token="tok")
     assert '<p class="saved" role="status">Saved.</p>' in prefs
-    assert "<legend>Emails from Acme</legend>" in prefs and "<title>Email preferences — Acme</title>" in prefs
-    assert re.findall(r'value="(\w+)" checked', prefs) == ["company_news", "industry_insights", "career_advice",
-                                                           "event_invite"]
+    assert "<legend>Emails from Acme</legend>" in prefs and "<title>Your details and choices — Acme</title>" in prefs
+    assert re.findall(r'name="categories" value="(\w+)" checked', prefs) == [
+        "company_news", "industry_insights", "career_advice", "event_invite"]
     assert '<input type="hidden" name="form_token" value="tok">' in prefs
     assert re.findall(r'<button class="(\w+)" type="submit" name="action" value="(\w+)">', prefs) == [
         ("primary", "save"), ("secondary", "unsubscribe_all")]
-    assert "checked" not in preference_page("https://x/p", {"preferences": {"unsubscribed_all": True}}, "Acme")
+    for control in ("Pause for 3 months", "Pause for 6 months", "Save topics", "Save how often", "Save channels",
+                    "Download my data (JSON)", "Delete me", 'name="max_per_month" value="none" checked'):
+        assert control in prefs, control
+    assert 'name="categories" value="job_alert" checked' not in preference_page(
+        "https://x/p", {"preferences": {"unsubscribed_all": True}}, "Acme")
     old = unsubscribe_only_page("https://x/p", "Acme", "tok")
     assert "This link has expired" in old and 'value="unsubscribe_all">Unsubscribe from everything' in old
     assert "<form" not in unsubscribe_only_page("https://x/p", "Acme", "tok", saved="Done.")
