@@ -2,7 +2,9 @@
 
 Permanent bounce: the address is suppressed at once (status `bounced`). Transient bounces:
 suppressed after 3 within 30 days. Complaint: unsubscribed and suppressed (status `complained`).
-Delivery, Reject, DeliveryDelay and Rendering Failure update the send. Everything ties back to the
+Delivery, Reject, DeliveryDelay and Rendering Failure update the send. A campaign send's permanent bounce or
+complaint, counted once, feeds the deliverability autopilot (services/deliverability.py: its rates and pauses);
+transient bounces do not count there. Everything ties back to the
 send through the SES message id (the message tags help when present). A redelivered SNS message
 (same MessageId) and a duplicate event change nothing.
 
@@ -30,8 +32,9 @@ SOFT_BOUNCES_TO_SUPPRESS = 3
 
 class SesWebhookService:
     def __init__(self, settings, keys, sends, candidates, timeline, memberships, stats, verifier, confirmer,
-                 exits=None, replies=None):
+                 exits=None, replies=None, deliverability=None):
         self.settings = settings
+        self.deliverability = deliverability  # DeliverabilityService: rates per campaign and account, pauses
         self.exits = exits
         self.replies = replies  # ReplyService: the inbound topic's notifications
         self.keys = keys
@@ -128,6 +131,15 @@ class SesWebhookService:
         if send and send.get("campaign_id"):
             self.stats.add(f"campaign#{send['campaign_id']}", counters(metric, send.get("step", 0), send.get("variant")))
 
+    def _autopilot(self, event, send, people: list[str], metric: str) -> None:
+        """A campaign send's first permanent bounce or complaint, to the deliverability rates (and pauses)."""
+        if self.deliverability is None or not send or not send.get("campaign_id"):
+            return
+        address = next(iter(self._addresses(event)), None)
+        if address is None and people:
+            address = (self.candidates.get(people[0]) or {}).get("email")
+        self.deliverability.event(send["campaign_id"], metric, address or "")
+
     def _suppress(self, candidate_id: str, status: CandidateStatus, reason: str, at: str) -> None:
         def change(current: dict) -> dict:
             if current.get("status") in SUPPRESSED_STATUSES and status == CandidateStatus.BOUNCED:
@@ -156,6 +168,7 @@ class SesWebhookService:
             for candidate_id in people:
                 self._suppress(candidate_id, CandidateStatus.BOUNCED, event.detail or "permanent bounce", at)
             self._count(send, "bounced")
+            self._autopilot(event, send, people, "bounced")
             return "suppressed" if people else "unknown_recipient"
         for candidate_id in people:
             guard = f"softbounce#{candidate_id}#{event.feedback_id or event.message_id}"
@@ -173,10 +186,12 @@ class SesWebhookService:
     def _complaint(self, event, send) -> str:
         at = event.at or iso()
         first = self.sends.mark_first(send["pk"], "complained_at", at) if send else True
-        for candidate_id in self._people(event, send):
+        people = self._people(event, send)
+        for candidate_id in people:
             self._suppress(candidate_id, CandidateStatus.COMPLAINED, event.detail or "complaint", at)
         if first:
             self._count(send, "complained")
+            self._autopilot(event, send, people, "complained")
         return "suppressed"
 
     def _delivery(self, event, send) -> str:

@@ -11,14 +11,16 @@ the claim; an email whose claim is lost is never sent), and `send` hands it to i
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from ...domain.campaign_email import BuiltEmail, Sender, build_campaign_email, unsubscribe_url
 from ...domain.quiet_hours import normalize_phone
 from ...domain.templates import render
+from ...domain.deliverability import stream_of
 from ...domain.tracking import send_key
 from ...domain.errors import CrmError
-from ...domain.vocabulary import BatchOutcome
+from ...domain.vocabulary import BatchOutcome, MailStream
 from ...observability import count, logger
 from ..ports import Mailer, Refused, SmsGateway
 
@@ -56,11 +58,15 @@ def _refused(campaign: dict, step: int, person: dict, refused: Refused) -> Outco
 
 class EmailChannel:
     """Campaign emails through the Mailer port (SES), each under the global send rate. `reply_domain`
-    (CRM_REPLY_DOMAIN): each email's Reply-To is reply+<its send's token> there, so replies come back to us."""
+    (CRM_REPLY_DOMAIN): each email's Reply-To is reply+<its send's token> there, so replies come back to us.
+    `mailers`: the mailer of each MailStream (SES configuration set), chosen by the campaign's kind
+    (domain/deliverability.py stream_of); `mailer` serves a stream without its own."""
 
-    def __init__(self, sender: Sender, mailer: Mailer, limiter, reply_domain: str = "", senders=None):
+    def __init__(self, sender: Sender, mailer: Mailer, limiter, reply_domain: str = "", senders=None,
+                 mailers: Mapping[MailStream, Mailer] | None = None):
         self.sender = sender
         self.mailer = mailer
+        self.mailers = dict(mailers or {})
         self.limiter = limiter
         self.reply_domain = reply_domain
         self.senders = senders  # services/senders.py: a campaign's own sender (a recruiter), resolved
@@ -95,10 +101,14 @@ class EmailChannel:
             logger().error("campaign email did not render", extra={"candidate_id": person["id"], "error": str(exc)})
             return _failed(campaign, step, person, f"render: {exc}")
 
+    def mailer_of(self, campaign: dict) -> Mailer:
+        """The mailer (configuration set) of the campaign's kind: marketing, or one-to-one outreach."""
+        return self.mailers.get(stream_of(campaign), self.mailer)
+
     def send(self, campaign: dict, step: int, person: dict, email: BuiltEmail) -> Outcome:
         self.limiter.acquire()
         try:
-            message_id = self.mailer.send_raw(
+            message_id = self.mailer_of(campaign).send_raw(
                 from_email=self.sender_of(campaign).from_email, to=person["email"], raw=email.raw,
                 tags={"campaign_id": campaign["id"], "step": str(step), "candidate_id": person["id"]})
         except Refused as refused:

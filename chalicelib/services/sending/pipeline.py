@@ -19,7 +19,9 @@ limiter.
 
 Near the Lambda deadline (SAFETY_MS left) each message's unclaimed rest goes back on the queue; a
 message that fails is the only one SQS gets back. A paused campaign's message comes back later, a
-cancelled one's is dropped (a sequence's people exit).
+cancelled one's is dropped (a sequence's people exit). While the deliverability autopilot holds all
+marketing (services/deliverability.py), a marketing campaign's message comes back later too, the campaign
+paused (`account`); a recorded chunk's emails that SES took count toward the autopilot's rates.
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ from ...domain.campaign_email import Sender
 from ...domain.clock import iso, seconds_until
 from ...domain.subject_tests import with_subject
 from ...domain.vocabulary import BatchOutcome, CampaignStatus, Channel, DecisionReason, EnrollmentStatus
+from ...observability import logger
 from ..subject_tests import SubjectTests
 from .channels import EmailChannel, Outcome, SmsChannel
 from .claims import Claims, Read
@@ -83,7 +86,7 @@ class CampaignSender:
 
     def __init__(self, settings, campaigns, templates, candidates, sends, enrollments, jobs, mailer,
                  limiter, send_queue, sms=None, threads: int = MAX_SEND_THREADS, stats=None, timeline=None,
-                 memberships=None, keys=None, senders=None):
+                 memberships=None, keys=None, senders=None, mailers=None, deliverability=None):
         self.campaigns = campaigns
         self.templates = templates
         self.candidates = candidates
@@ -93,7 +96,8 @@ class CampaignSender:
         self.sender = Sender(settings.public_url, settings.secret, settings.from_email,
                              {"name": settings.company_name, "careers_url": f"{settings.public_url}/careers"})
         email = EmailChannel(self.sender, mailer, limiter, reply_domain=getattr(settings, "reply_domain", ""),
-                             senders=senders)  # replies come back through the reply domain; sent as the recruiter
+                             senders=senders, mailers=mailers)  # replies come back through the reply domain
+        self.deliverability = deliverability  # services/deliverability.py: counts sends, holds marketing
         self.channels: dict[str, EmailChannel | SmsChannel] = {Channel.EMAIL: email, Channel.SMS: SmsChannel(self.sender, sms)}
         self.claims = Claims(settings, candidates, sends, SubjectTests(keys, stats) if keys is not None else None)
         self.recorder = Recorder(self.claims, campaigns, sends, enrollments, send_queue, stats, timeline, memberships)
@@ -204,7 +208,8 @@ class CampaignSender:
                      "updated_at": iso()}
                     for i in body.get("recipients") or []])
             return "skipped:cancelled"
-        if campaign["status"] == CampaignStatus.PAUSED:
+        if campaign["status"] == CampaignStatus.PAUSED or (
+                self.deliverability is not None and self.deliverability.holds(campaign)):
             self.send_queue.send(body, delay_seconds=PAUSED_DELAY)
             return "deferred:paused"
         wait = seconds_until(body.get("not_before"), clock.utcnow())
@@ -268,8 +273,18 @@ class CampaignSender:
         except Exception as exc:  # a send thread failed outside the channel's answers: the message is retried
             message.error = message.error or exc
             return
-        message.recording.append(self._recorder.submit(self.recorder.record, message.campaign, message.step,
-                                                       chunk.read, outcomes, message.body, message.done))
+        message.recording.append(self._recorder.submit(self._record, message, chunk.read, outcomes))
+
+    def _record(self, message: _Message, read: Read, outcomes: list[Outcome]) -> None:
+        """On the recording thread: the chunk's records, then its emails SES took counted for the autopilot."""
+        self.recorder.record(message.campaign, message.step, read, outcomes, message.body, message.done)
+        if self.deliverability is None or message.campaign["channel"] != Channel.EMAIL:
+            return
+        taken = [read.people[o.candidate_id]["email"] for o in outcomes if o.status == BatchOutcome.SENT]
+        try:
+            self.deliverability.sent(message.campaign["id"], taken)
+        except Exception:  # the emails went and are recorded: a count lost must not send the message back
+            logger().exception("deliverability count failed", extra={"campaign_id": message.campaign["id"]})
 
     def _job(self, campaign: dict) -> dict | None:
         """A job alert's job, read once per invocation (like its templates)."""
