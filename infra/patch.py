@@ -36,14 +36,16 @@ import copy
 import re
 from typing import Any
 
+from .alarms import function_alarms
 from .resources import (
     COGNITO_ACTIONS,
     INBOUND_TOPIC_LOGICAL_ID,
-    INJECTED_ENVIRONMENT,
     TOPIC_LOGICAL_ID,
     USER_POOL_LOGICAL_ID,
     AppResources,
     InfraError,
+    reserved_variables,
+    secret_parameter_variables,
 )
 
 DYNAMODB_ACTIONS = [
@@ -90,6 +92,7 @@ def patch_template(template: dict[str, Any], app: AppResources) -> list[str]:
     log_groups = _replace_log_groups(resources, functions)
     warnings = _patch_sqs_event_sources(resources, functions, app)
     _replace_role_policies(resources, functions, log_groups, app)
+    resources.update(function_alarms({lid: f["Properties"]["FunctionName"] for lid, f in functions.items()}))
     warnings += _subscribe_ses_webhook(template)
     _answer_unknown_routes_in_the_contract_format(resources)
     return warnings
@@ -124,11 +127,11 @@ def _function_name(lid: str, app: AppResources) -> str:
 def _check_function(lid: str, function: dict[str, Any], app: AppResources) -> None:
     props = function["Properties"]
     variables = props.get("Environment", {}).get("Variables", {})
-    shadowing = sorted(set(variables) & set(INJECTED_ENVIRONMENT))
+    shadowing = sorted(set(variables) & reserved_variables(app.prefix))
     if shadowing:
         raise InfraError(
             f"{lid}: .chalice/config.json sets {shadowing}; these come from the template "
-            "(topic reference and NoEcho parameters), remove them from the config"
+            "(references to its resources, and the secrets' SSM parameters), remove them from the config"
         )
     if variables.get("CRM_STAGE") != app.stage:
         raise InfraError(f"{lid}: CRM_STAGE is {variables.get('CRM_STAGE')!r}, expected {app.stage!r}")
@@ -252,6 +255,13 @@ def lambda_policy(app: AppResources, log_group_ids: list[str], tracing: bool) ->
         {"Sid": "SmsPublish", "Effect": "Allow", "Action": "sns:Publish", "Resource": "*"},
         {"Sid": "TeamUserPool", "Effect": "Allow", "Action": COGNITO_ACTIONS,
          "Resource": {"Fn::GetAtt": [USER_POOL_LOGICAL_ID, "Arn"]}},
+        # chalicelib/aws/parameters.py at cold start: the stage's secrets and nothing else, through SSM's key.
+        {"Sid": "SecretParameters", "Effect": "Allow", "Action": ["ssm:GetParameters", "ssm:GetParameter"],
+         "Resource": [_sub(f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{name}")
+                      for name in secret_parameter_variables(app.prefix).values()]},
+        {"Sid": "SecretParametersKey", "Effect": "Allow", "Action": "kms:Decrypt",
+         "Resource": _sub("arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"),
+         "Condition": {"StringEquals": {"kms:ViaService": _sub("ssm.${AWS::Region}.amazonaws.com")}}},
         {
             "Sid": "OwnLogGroup",
             "Effect": "Allow",

@@ -13,16 +13,18 @@ not depend on what Chalice generates. Everything that does (functions, roles, SQ
 API stage) is done afterwards by `infra.patch`.
 
 Decisions:
-- Secrets (`CRM_SECRET`, `CRM_ATS_SECRET`) are NoEcho CloudFormation parameters, not values in
-  `.chalice/config.json`, so they are never committed (`CRM_API_KEY` is local-only: deployed
-  stages keep recruiter keys in DynamoDB, see `make apikey`); `CRM_SES_TOPIC_ARN` is the `Ref` of
-  the topic declared here. Both reach every function through SAM `Globals.Function.Environment`
-  (SAM merges that map with each function's own variables; a function's own value would win, so
-  `infra.patch` refuses a config that sets one of these names itself). The other settings
-  (`CRM_PUBLIC_URL`, `CRM_FROM_EMAIL`, `CRM_ALLOWED_ORIGINS`, `CRM_SES_CONFIGURATION_SET`) are
-  plain per-stage values in `.chalice/config.json`. Lambda keeps environment variables encrypted at
-  rest, but whoever may call lambda:GetFunctionConfiguration can read them; moving the secrets to
-  SSM Parameter Store / Secrets Manager would need the app to read them at start-up.
+- Secrets (`CRM_SECRET`, `CRM_ATS_SECRET`) live in SSM Parameter Store as SecureString parameters
+  `/<prefix>/CRM_SECRET` and `/<prefix>/CRM_ATS_SECRET`, which `make deploy` (infra/deploy.py) creates once
+  with random values and never overwrites (CloudFormation cannot create SecureStrings, and a regenerated
+  CRM_SECRET would break every link in the emails already sent). The functions get only the parameters'
+  names (CRM_SECRET_PARAMETER, CRM_ATS_SECRET_PARAMETER) and may read exactly those parameters, decrypted
+  with the default `aws/ssm` key; chalicelib/aws/parameters.py loads the values at cold start. So no secret is
+  in the template, in `.chalice/config.json` or in the functions' configuration (`CRM_API_KEY` is local-only:
+  deployed stages keep recruiter keys in DynamoDB, see `make apikey`). `CRM_SES_TOPIC_ARN` and the other
+  injected names reach every function through SAM `Globals.Function.Environment` (SAM merges that map with
+  each function's own variables; a function's own value would win, so `infra.patch` refuses a config that
+  sets one of these names, or a secret, itself). The other settings (`CRM_PUBLIC_URL`, `CRM_FROM_EMAIL`,
+  `CRM_ALLOWED_ORIGINS`, `CRM_SES_CONFIGURATION_SET`) are plain per-stage values in `.chalice/config.json`.
 - The topic policy lets SES publish only on behalf of this account (`AWS:SourceAccount`).
 - The sending domain: an SES domain identity for CRM_FROM_EMAIL's domain with Easy DKIM (2048-bit keys) and
   the custom MAIL FROM CRM_MAIL_FROM_DOMAIN (default `bounce.<domain>`; if its MX is missing SES falls back to
@@ -77,10 +79,11 @@ WORKER_SENDS_PER_S = 200
 # What SQS allows for an event source's MaximumConcurrency.
 MIN_CONCURRENCY, MAX_CONCURRENCY = 2, 1000
 
-# NoEcho parameters: name -> (environment variable, description, minimum length).
-SECRET_PARAMETERS = {
-    "CrmSecret": ("CRM_SECRET", "key for signing tracking, confirm and unsubscribe tokens", 32),
-    "CrmAtsSecret": ("CRM_ATS_SECRET", "shared secret for /webhooks/ats signatures", 16),
+# The secrets kept in SSM Parameter Store: setting -> (what it is, minimum length). Their *_PARAMETER variables
+# are chalicelib.settings.SECRET_PARAMETERS's.
+SECRETS = {
+    "CRM_SECRET": ("key for signing tracking, confirm and unsubscribe tokens", 32),
+    "CRM_ATS_SECRET": ("shared secret for /webhooks/ats signatures", 16),
 }
 TOPIC_LOGICAL_ID = "SesEventsTopic"
 IDENTITY_LOGICAL_ID = "SendingIdentity"  # the SES domain identity of CRM_FROM_EMAIL's domain
@@ -89,6 +92,7 @@ DNS_OUTPUT_IDS = ("DnsMailFromMx", "DnsMailFromSpf", "DnsDmarc", "DnsReplyMx")
 INBOUND_TOPIC_LOGICAL_ID = "InboundTopic"  # replies: SES receiving's SNS action publishes here
 RECEIPT_RULE_SET_LOGICAL_ID, RECEIPT_RULE_LOGICAL_ID = "InboundReceiptRuleSet", "InboundReceiptRule"
 USER_POOL_LOGICAL_ID, USER_POOL_CLIENT_LOGICAL_ID = "UserPool", "UserPoolClient"
+DEPLOY_METADATA = "TalentCrmDeploy"  # the template's Metadata key for infra/deploy.py
 
 # The team's Cognito user pool, as boto3's create_user_pool takes it: the local stack makes it from this
 # (crmlocal/bootstrap.py) and the template below says the same in CloudFormation's words.
@@ -123,8 +127,27 @@ INJECTED_ENVIRONMENT: dict[str, Any] = {
     "CRM_INBOUND_TOPIC_ARN": {"Ref": INBOUND_TOPIC_LOGICAL_ID},
     "CRM_USER_POOL_ID": {"Ref": USER_POOL_LOGICAL_ID},
     "CRM_USER_POOL_CLIENT_ID": {"Ref": USER_POOL_CLIENT_LOGICAL_ID},
-    **{env: {"Ref": param} for param, (env, _, _) in SECRET_PARAMETERS.items()},
 }
+
+
+def secret_parameter_name(prefix: str, setting: str) -> str:
+    """The SSM parameter that holds a secret setting of the stage, e.g. /talent-crm-dev/CRM_SECRET."""
+    return f"/{prefix}/{setting}"
+
+
+def secret_parameter_variables(prefix: str) -> dict[str, str]:
+    """What the functions get instead of the secrets: CRM_SECRET_PARAMETER -> the parameter's name, ..."""
+    from chalicelib.settings import SECRET_PARAMETERS
+
+    if set(SECRET_PARAMETERS) != set(SECRETS):
+        raise InfraError(f"chalicelib.settings.SECRET_PARAMETERS {sorted(SECRET_PARAMETERS)} and "
+                         f"infra.resources.SECRETS {sorted(SECRETS)} name different secrets")
+    return {variable: secret_parameter_name(prefix, setting) for setting, variable in SECRET_PARAMETERS.items()}
+
+
+def reserved_variables(prefix: str) -> set[str]:
+    """Names .chalice/config.json must not set: the template injects them, or they are secrets."""
+    return set(INJECTED_ENVIRONMENT) | set(SECRETS) | set(secret_parameter_variables(prefix))
 
 
 class InfraError(Exception):
@@ -186,6 +209,7 @@ class AppResources:
     ses_transactional_configuration_set: str = "crm-events-transactional"
     ses_outreach_configuration_set: str = "crm-events-outreach"
     mail_from_domain: str = "bounce.example.com"  # CRM_MAIL_FROM_DOMAIN: the identity's custom MAIL FROM
+    alarm_email: str = ""  # CRM_ALARM_EMAIL: subscribed to the alarm topic if set (infra/alarms.py)
 
     @property
     def sending_domain(self) -> str:
@@ -243,6 +267,7 @@ class AppResources:
             ses_transactional_configuration_set=settings.ses_transactional_configuration_set,
             ses_outreach_configuration_set=settings.ses_outreach_configuration_set,
             mail_from_domain=settings.mail_from_domain,
+            alarm_email=settings.alarm_email,
         )
 
     def queue_by_name(self, name: str) -> QueueSpec | None:
@@ -516,19 +541,21 @@ def merge_template(app: AppResources) -> dict[str, Any]:
         outputs[f"{prefix}ConfigurationSetName"] = {"Value": {"Ref": f"{prefix}ConfigurationSet"}}
     outputs["SendingIdentityName"] = {"Value": {"Ref": IDENTITY_LOGICAL_ID}}
     outputs.update(dns_outputs(app))
+    for variable, name in secret_parameter_variables(app.prefix).items():
+        outputs[_camel(variable.lower())] = {"Description": "SSM SecureString parameter made by make deploy",
+                                             "Value": name}
+    from .alarms import merge_alarms
 
-    parameters: dict[str, Any] = {}
-    for name, (env, description, min_length) in SECRET_PARAMETERS.items():
-        parameters[name] = {
-            "Type": "String",
-            "NoEcho": True,
-            "MinLength": min_length,
-            "Description": f"{env}: {description}",
-        }
+    alarm_resources, alarm_outputs = merge_alarms(app, app.alarm_email)
+    resources.update(alarm_resources)
+    outputs.update(alarm_outputs)
 
+    variables = {**INJECTED_ENVIRONMENT, **secret_parameter_variables(app.prefix)}
     return {
-        "Parameters": parameters,
-        "Globals": {"Function": {"Environment": {"Variables": dict(INJECTED_ENVIRONMENT)}}},
+        # What `make deploy` (infra/deploy.py) needs to know of the stage, read from the template it deploys.
+        "Metadata": {DEPLOY_METADATA: {"Stage": app.stage, "StackName": app.prefix, "SecretParameters": {
+            setting: secret_parameter_name(app.prefix, setting) for setting in SECRETS}}},
+        "Globals": {"Function": {"Environment": {"Variables": variables}}},
         "Resources": resources,
         "Outputs": outputs,
     }

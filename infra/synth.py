@@ -11,16 +11,15 @@ Steps, for one deployed stage of `.chalice/config.json` (`local` is never deploy
 4. patch OUT_DIR/sam.json (`infra.patch`);
 5. run cfn-lint on it; any error or warning fails the synthesis (no rule is ignored).
 
+Before step 2 it refuses a stage whose settings still hold placeholders (example.com, the local public URL:
+`infra.placeholders`), naming each; `--allow-placeholders` synthesizes anyway (the tests, or a look at the
+template of the example config).
+
 `--template-only` packages a copy of the app without requirements.txt in a temporary directory and
 keeps only the template: no network, nothing written into the project (the tests use it).
 
 No AWS credentials or calls are needed (AWS_DEFAULT_REGION defaults to us-east-1 for Chalice; the
-template itself uses ${AWS::Region}). Deploying, e.g.:
-    aws cloudformation package --template-file build/sam.json --s3-bucket BUCKET \
-        --output-template-file build/packaged.yaml
-    aws cloudformation deploy --template-file build/packaged.yaml --stack-name talent-crm-dev \
-        --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
-        --parameter-overrides CrmSecret=... CrmAtsSecret=...
+template itself uses ${AWS::Region}). Deploying: `make deploy STAGE=dev` (infra/deploy.py).
 The Lambda runtime is the Python version that runs this command (Chalice's rule).
 """
 from __future__ import annotations
@@ -115,7 +114,7 @@ def run_cfn_lint(template_path: Path, env: dict[str, str]) -> int:
 
 def synthesize(
     out_dir: Path, stage: str = DEFAULT_STAGE, project_dir: Path = PROJECT_DIR,
-    template_only: bool = False, lint: bool = True,
+    template_only: bool = False, lint: bool = True, allow_placeholders: bool = False,
 ) -> int:
     started = time.monotonic()
     project_dir = project_dir.resolve()
@@ -142,6 +141,15 @@ def synthesize(
     except InfraError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    if not allow_placeholders:
+        from chalicelib.settings import get_settings
+
+        from .placeholders import placeholder_problems, refusal
+
+        problems = placeholder_problems(get_settings())
+        if problems:
+            print(refusal(stage, problems), file=sys.stderr)
+            return 1
 
     out_dir.mkdir(parents=True, exist_ok=True)
     merge_path = (out_dir / "merge-template.json").resolve()
@@ -187,10 +195,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="default: this repository")
     parser.add_argument("--template-only", action="store_true", help="skip dependencies; keep only sam.json")
     parser.add_argument("--no-lint", action="store_true", help="skip cfn-lint")
+    parser.add_argument("--allow-placeholders", action="store_true",
+                        help="synthesize even with example.com or local settings (to check the template only)")
     args = parser.parse_args(argv)
     return synthesize(
         args.out_dir, stage=args.stage, project_dir=args.project_dir,
-        template_only=args.template_only, lint=not args.no_lint,
+        template_only=args.template_only, lint=not args.no_lint, allow_placeholders=args.allow_placeholders,
     )
 
 

@@ -78,12 +78,17 @@ def _env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
 
 
-def synthesize(out_dir: Path, stage: str, project_dir: Path = ROOT) -> tuple[dict[str, Any], str]:
+def run_synth(out_dir: Path, stage: str, project_dir: Path = ROOT, *extra: str) -> subprocess.CompletedProcess:
     cmd = [
         sys.executable, "-m", "infra.synth", "--template-only", "--stage", stage,
-        "--project-dir", str(project_dir), str(out_dir),
+        "--project-dir", str(project_dir), *extra, str(out_dir),
     ]
-    result = subprocess.run(cmd, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300)
+    return subprocess.run(cmd, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300)
+
+
+def synthesize(out_dir: Path, stage: str, project_dir: Path = ROOT) -> tuple[dict[str, Any], str]:
+    """The config's example values are placeholders a real deploy refuses (checked below): allowed here."""
+    result = run_synth(out_dir, stage, project_dir, "--allow-placeholders")
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     return json.loads((out_dir / "sam.json").read_text()), output
@@ -332,11 +337,20 @@ def check_replies(template: dict[str, Any], stage: str, inbound_id: str) -> None
 
 
 def check_functions_and_secrets(template: dict[str, Any], stage: str) -> None:
+    """The secrets are in SSM Parameter Store: the functions get the parameters' names, never a value."""
     secrets = {"CRM_SECRET", "CRM_ATS_SECRET"}
     injected = template["Globals"]["Function"]["Environment"]["Variables"]
-    for name in secrets:
-        parameter = template["Parameters"][injected[name]["Ref"]]
-        assert parameter["NoEcho"] is True
+    assert not template.get("Parameters"), "no secret goes through the template"
+    names = {f"{name}_PARAMETER": f"/{prefix(stage)}/{name}" for name in secrets}
+    assert {k: injected[k] for k in names} == names and not secrets & set(injected)
+    assert template["Metadata"]["TalentCrmDeploy"] == {
+        "Stage": stage, "StackName": prefix(stage), "SecretParameters": {n: f"/{prefix(stage)}/{n}" for n in secrets}}
+    for role in of_type(template, "AWS::IAM::Role").values():
+        statements = {s["Sid"]: s for s in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]}
+        readable = statements["SecretParameters"]["Resource"]
+        assert sorted(r["Fn::Sub"].rpartition(":parameter")[2] for r in readable) == sorted(names.values())
+        key = statements["SecretParametersKey"]
+        assert key["Action"] == "kms:Decrypt" and "kms:ViaService" in key["Condition"]["StringEquals"]
     for lid, function in of_type(template, "AWS::Serverless::Function").items():
         props = function["Properties"]
         variables = props["Environment"]["Variables"]
@@ -378,6 +392,51 @@ def check_iam(template: dict[str, Any]) -> None:
         assert "PlaceholderReplacedByInfraSynth" not in json.dumps(policy)
 
 
+def check_alarms(template: dict[str, Any], stage: str) -> None:
+    """Issue 17.5: dead letters, function errors and throttles, table throttles, SES's reputation rates, one topic."""
+    resources = template["Resources"]
+    alarms = of_type(template, "AWS::CloudWatch::Alarm")
+    [(topic_id, topic)] = [(k, v) for k, v in of_type(template, "AWS::SNS::Topic").items()
+                           if v["Properties"]["TopicName"] == f"{prefix(stage)}-alarms"]
+    for lid, alarm in alarms.items():
+        props = alarm["Properties"]
+        assert props["AlarmActions"] == [{"Ref": topic_id}] and props["OKActions"] == [{"Ref": topic_id}], lid
+        assert props["TreatMissingData"] == "notBreaching" and "docs/operations.md#alarms" in props["AlarmDescription"]
+        assert props["AlarmName"].startswith(prefix(stage) + "-"), lid
+
+    def watching(namespace: str, metric: str) -> list[dict[str, Any]]:
+        return [a["Properties"] for a in alarms.values()
+                if a["Properties"].get("Namespace") == namespace and a["Properties"].get("MetricName") == metric]
+
+    dlqs = {q["Properties"]["QueueName"] for q in of_type(template, "AWS::SQS::Queue").values()
+            if q["Properties"]["QueueName"].endswith("-dlq")}
+    depth = watching("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    assert {a["Dimensions"][0]["Value"] for a in depth} == dlqs and len(dlqs) == 2
+    assert all(a["Threshold"] == 1 and a["ComparisonOperator"] == "GreaterThanOrEqualToThreshold" for a in depth)
+    functions = set(of_type(template, "AWS::Serverless::Function"))
+    for metric in ("Errors", "Throttles"):
+        assert {a["Dimensions"][0]["Value"]["Ref"] for a in watching("AWS/Lambda", metric)} == functions, metric
+    tables = set(of_type(template, "AWS::DynamoDB::Table"))
+    throttled = {}
+    for alarm in alarms.values():
+        for metric in alarm["Properties"].get("Metrics", []):
+            stat = metric.get("MetricStat", {}).get("Metric", {})
+            if stat.get("Namespace") == "AWS/DynamoDB":
+                throttled.setdefault(stat["Dimensions"][0]["Value"]["Ref"], set()).add(stat["MetricName"])
+    assert throttled == {t: {"ReadThrottleEvents", "WriteThrottleEvents"} for t in tables}
+    [bounce] = watching("AWS/SES", "Reputation.BounceRate")
+    [complaint] = watching("AWS/SES", "Reputation.ComplaintRate")
+    assert bounce["Threshold"] == 0.04 and complaint["Threshold"] == 0.0008  # below SES's review at 5% / 0.1%
+    assert "Dimensions" not in bounce and "Dimensions" not in complaint  # account-wide
+    [send_throttled] = watching("TalentCRM", "SendThrottled")
+    assert send_throttled["Dimensions"] == [{"Name": "service", "Value": "talentcrm"}]
+    subscriptions = [s["Properties"] for s in of_type(template, "AWS::SNS::Subscription").values()
+                     if s["Properties"]["TopicArn"] == {"Ref": topic_id}]
+    email = stage_env(stage).get("CRM_ALARM_EMAIL")
+    assert subscriptions == ([{"TopicArn": {"Ref": topic_id}, "Protocol": "email", "Endpoint": email}] if email else [])
+    assert resources[topic_id] is topic
+
+
 def check_all(template: dict[str, Any], stage: str) -> None:
     check_tables(template, stage)
     check_queues(template, stage)
@@ -385,6 +444,7 @@ def check_all(template: dict[str, Any], stage: str) -> None:
     check_ses(template, stage)
     check_functions_and_secrets(template, stage)
     check_iam(template)
+    check_alarms(template, stage)
 
 
 # --- tests ---------------------------------------------------------------------------------------
@@ -448,8 +508,8 @@ def test_sam_transform_resolves_what_the_patch_relies_on(stub_template):
     for function in of_type(template, "AWS::Serverless::Function").values():
         # as `aws cloudformation package` does
         function["Properties"]["CodeUri"] = "s3://bucket/deployment.zip"
-    parameters = {name: "x" * 32 for name in template["Parameters"]}
-    out = transform(template, parameters, NoManagedPolicies())
+    assert not template.get("Parameters")  # the secrets are read from SSM at cold start, not passed in
+    out = transform(template, {}, NoManagedPolicies())
     resources = out["Resources"]
 
     mappings = of_type(out, "AWS::Lambda::EventSourceMapping")
@@ -469,7 +529,8 @@ def test_sam_transform_resolves_what_the_patch_relies_on(stub_template):
     for lid, function in of_type(out, "AWS::Lambda::Function").items():
         variables = function["Properties"]["Environment"]["Variables"]
         assert variables["CRM_SES_TOPIC_ARN"] == {"Ref": "SesEventsTopic"}, lid
-        assert variables["CRM_SECRET"] == {"Ref": "CrmSecret"} and variables["CRM_STAGE"] == "dev", lid
+        assert variables["CRM_SECRET_PARAMETER"] == "/talent-crm-dev/CRM_SECRET" and variables["CRM_STAGE"] == "dev", lid
+        assert "CRM_SECRET" not in variables, lid
         assert function["Properties"]["Role"]["Fn::GetAtt"][0].endswith("Role"), lid
 
 
@@ -537,6 +598,7 @@ def test_patch_warns_without_the_ses_webhook_route():
     [
         ({"queue_name": "someone-elses-queue"}, "none of the queues"),
         ({"env": {"CRM_SECRET": "in-config"}}, "CRM_SECRET"),
+        ({"env": {"CRM_ATS_SECRET_PARAMETER": "/elsewhere"}}, "CRM_ATS_SECRET_PARAMETER"),
         ({"env": {"CRM_STAGE": "prod"}}, "CRM_STAGE"),
     ],
 )
@@ -640,3 +702,68 @@ def test_a_mail_from_domain_outside_the_from_domain_is_refused(monkeypatch, mail
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
+
+
+# --- placeholders: `make package` refuses a deployed stage still configured with the examples ------------------
+
+REAL_DEV = {
+    "CRM_PUBLIC_URL": "https://talent.acme-corp.io", "CRM_FROM_EMAIL": "talent@mail.acme-corp.io",
+    "CRM_ALLOWED_ORIGINS": "https://careers.acme-corp.io", "CRM_REPLY_DOMAIN": "reply.acme-corp.io",
+    "CRM_ADMIN_EMAIL": "it@acme-corp.io", "CRM_ALARM_EMAIL": "oncall@acme-corp.io",
+}
+
+
+def _stub_project(root: Path, dev_env: dict[str, str]) -> Path:
+    root.mkdir()
+    (root / "app.py").write_text(STUB_APP)
+    os.symlink(ROOT / "chalicelib", root / "chalicelib")
+    (root / ".chalice").mkdir()
+    for path in (ROOT / ".chalice").glob("*.json"):
+        (root / ".chalice" / path.name).write_text(path.read_text())
+    config = json.loads((root / ".chalice" / "config.json").read_text())
+    config["stages"]["dev"]["environment_variables"].update(dev_env)
+    (root / ".chalice" / "config.json").write_text(json.dumps(config))
+    return root
+
+
+def test_the_example_config_is_refused_naming_each_setting_to_set(tmp_path):
+    result = run_synth(tmp_path / "out", "dev")
+    assert result.returncode == 1
+    for name in ("CRM_PUBLIC_URL", "CRM_FROM_EMAIL", "CRM_ALLOWED_ORIGINS", "CRM_REPLY_DOMAIN", "CRM_ADMIN_EMAIL"):
+        assert f"  {name}: " in result.stderr, name
+    assert "CRM_MAIL_FROM_DOMAIN" not in result.stderr  # its default follows CRM_FROM_EMAIL
+    assert not (tmp_path / "out" / "sam.json").exists()
+
+
+@pytest.mark.parametrize("name, value, why", [
+    ("CRM_PUBLIC_URL", "http://127.0.0.1:8000", "local stack"),
+    ("CRM_PUBLIC_URL", "http://talent.acme-corp.io", "not https"),
+    ("CRM_ALLOWED_ORIGINS", "https://careers.acme-corp.io,https://www.example.org", "example domain"),
+    ("CRM_ADMIN_EMAIL", "admin@example.com", "example domain"),
+    ("CRM_REPLY_DOMAIN", "reply.acme.test", "not a public domain"),
+    ("CRM_ALARM_EMAIL", "ops@sub.example.net", "example domain"),
+    ("CRM_MAIL_FROM_DOMAIN", "bounce.example.com", "example domain"),
+])
+def test_one_placeholder_among_real_settings_is_named(monkeypatch, name, value, why):
+    from chalicelib.settings import get_settings
+    from infra.placeholders import placeholder_problems
+
+    for key, real in {**REAL_DEV, "CRM_STAGE": "dev", name: value}.items():
+        monkeypatch.setenv(key, real)
+    get_settings.cache_clear()
+    try:
+        problems = placeholder_problems(get_settings())
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert list(problems) == [name] and why in problems[name]
+
+
+def test_real_settings_package_with_the_alarm_email_subscribed(tmp_path):
+    project = _stub_project(tmp_path / "project", REAL_DEV)
+    result = run_synth(tmp_path / "out", "dev", project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    template = json.loads((tmp_path / "out" / "sam.json").read_text())
+    [subscription] = [s["Properties"] for s in of_type(template, "AWS::SNS::Subscription").values()
+                      if s["Properties"]["Protocol"] == "email"]
+    assert subscription == {"TopicArn": {"Ref": "AlarmTopic"}, "Protocol": "email", "Endpoint": "oncall@acme-corp.io"}
