@@ -2,7 +2,8 @@
 
 Pages are server-rendered (chalicelib/web/workspace.py) and pass the gate like every recruiter route (`api.page`).
 They call the services the JSON API calls (api/jobs.py): the jobs service's list, create, matches and alert
-audience, and the campaigns service's job alert (POST /jobs/{id}/alert).
+audience, and the campaigns service's job alert (POST /jobs/{id}/alert); the silver medalists among the matches
+and their permission request (api/silver_medalists.py: POST /jobs/{id}/silver-medalists).
 """
 from __future__ import annotations
 
@@ -62,9 +63,11 @@ def job_page(job_id):
     shown, _ = page_params(request, default=SHOWN_MATCHES, maximum=ALERT_MATCHES)
     service = wiring.jobs()
     job = service.view(service.get(job_id))
-    alert = (request.query_params or {}).get("alert")
+    params = request.query_params or {}
+    alert, requested = params.get("alert"), params.get("requested")
     return page("jobs/job.html", current_principal(), section="jobs", title=job["title"], job=job, shown=shown,
-                pool_names=_pool_names(), alert=alert if _campaign_id(alert) else None)
+                pool_names=_pool_names(), alert=alert if _campaign_id(alert) else None,
+                requested=requested if _campaign_id(requested) else None)
 
 
 @routes.route("/dashboard/jobs/{job_id}/matches", methods=["GET"])
@@ -85,8 +88,10 @@ def matches_fragment(job_id):
     matches = [{**m, "words": in_words(job, m["candidate"], now),
                 "why_not": None if m["emailable"] else not_emailable_reason(m["status"])} for m in ranking["matches"]]
     principal = current_principal()
+    silver = wiring.silver_medalists().for_job(job_id)  # the same kept ranking: who of it are silver medalists
     return fragment("jobs/_matches.html", job=job, matches=matches, ranked=ranking["ranked"],
-                    emailable=ranking["emailable"], as_of=ranking["as_of"],
+                    emailable=ranking["emailable"], as_of=ranking["as_of"], silver=silver,
+                    silver_ids={m["candidate_id"] for m in silver["matches"]},
                     can_write=bool(principal and may(principal.role, "POST", "/candidates")),
                     more=min(ALERT_MATCHES, shown + SHOWN_MATCHES) if ranking["ranked"] > shown else None)
 
@@ -111,6 +116,18 @@ def job_alert_send(job_id):
     read_form_or_json(routes.current_request, FORM_LIMIT)  # the button sends nothing, but a body is still checked
     campaign = wiring.campaigns().job_alert(job_id)
     return redirect(f"/dashboard/jobs/{job_id}?alert={campaign['id']}")
+
+
+@routes.route("/dashboard/jobs/{job_id}/silver-medalists", methods=["POST"], content_types=ALL_TYPES)
+@api.page
+def job_silver_medalists(job_id):
+    """A draft permission request to the job's silver medalists (POST /jobs/{id}/silver-medalists), then the
+    job's page says where to review it."""
+    from ..web.workspace import redirect
+
+    read_form_or_json(routes.current_request, FORM_LIMIT)  # the button sends nothing, but a body is still checked
+    drafted = wiring.silver_medalists().request_permission(job_id)
+    return redirect(f"/dashboard/jobs/{job_id}?requested={drafted['campaign']['id']}")
 
 
 def job_body(form: dict) -> dict:

@@ -24,7 +24,7 @@ from .skills import normalize_skill, normalize_tag
 FIELD_TYPES = {
     "skills": "list", "roles": "list", "tags": "list",
     "city": "text", "country": "text", "seniority": "text", "source": "text", "status": "text",
-    "stage": "text", "first_name": "text", "last_name": "text",
+    "stage": "text", "furthest_stage": "text", "first_name": "text", "last_name": "text",
     "remote_ok": "bool", "sms_consent": "bool",
     "engagement_score": "number",
     "last_contacted_at": "time", "last_engaged_at": "time", "created_at": "time", "updated_at": "time",
@@ -292,6 +292,7 @@ def _strings(value: object, where: str, field: str) -> list[str]:
 FIELD_LABELS = {
     "skills": "Skills", "roles": "Roles", "tags": "Tags", "city": "City", "country": "Country",
     "seniority": "Seniority", "source": "Source", "status": "Status", "stage": "Stage",
+    "furthest_stage": "Furthest stage reached",
     "first_name": "First name", "last_name": "Last name", "remote_ok": "Remote", "sms_consent": "SMS consent",
     "engagement_score": "Engagement score", "last_contacted_at": "Last contacted", "last_engaged_at": "Last engaged",
     "created_at": "Added", "updated_at": "Profile updated", "confirmed_at": "Subscription confirmed",

@@ -3,7 +3,8 @@
 Signed (timestamp + HMAC-SHA256), replay-safe by event id. A person the CRM does not know is
 created from the event with `source: ats` and no marketing consent. Applications and hires end
 sequences at once and are credited to a campaign clicked (or, reported apart, opened) within 30
-days before, and to the pools that campaign targeted.
+days before, and to the pools that campaign targeted. Each person keeps the furthest stage they reached
+(`furthest_stage`): rejected after an interview or an offer, they are silver medalists (silver_medalists.py).
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import time
 from datetime import timedelta
 
 from ..domain.analytics import counters
-from ..domain.ats import next_stage, parse_event, verify_signature
+from ..domain.ats import STAGE_ORDER, next_stage, parse_event, verify_signature
 from ..domain.candidates import validate_profile
 from ..domain.clock import iso, new_id, parse_iso, utcnow
 from ..domain.emails import normalize_email
@@ -29,8 +30,9 @@ OUTCOME_KINDS = {"application.created": OutcomeKind.APPLICATION, "offer.created"
 
 class AtsService:
     def __init__(self, settings, keys, candidates, timeline: TimelineStore, memberships, membership_repo, jobs,
-                 outcomes, sends: SendStore, stats, exits, campaigns, tombstones):
+                 outcomes, sends: SendStore, stats, exits, campaigns, tombstones, silver=None):
         self.settings = settings
+        self.silver = silver  # silver_medalists.py: its pool exists before the first silver medalist
         self.keys = keys
         self.tombstones = tombstones
         self.candidates = candidates
@@ -118,9 +120,10 @@ class AtsService:
 
         def change(current: dict) -> dict:
             new_stage = next_stage(current.get("stage"), stage)
-            if new_stage == current.get("stage"):
+            reached = furthest_stage(current.get("furthest_stage"), current.get("stage"), new_stage)
+            if new_stage == current.get("stage") and reached == current.get("furthest_stage"):
                 return current
-            updated = dict(current, stage=new_stage, updated_at=iso())
+            updated = dict(current, stage=new_stage, furthest_stage=reached, updated_at=iso())
             if new_stage in (Stage.APPLIED, Stage.HIRED):  # people who apply are engaged
                 kind = OutcomeKind.APPLICATION if new_stage == Stage.APPLIED else OutcomeKind.HIRE  # as the outcome
                 updated["engagement_score"] = add_event(current.get("engagement_score"), current.get("engagement_at"),
@@ -131,6 +134,8 @@ class AtsService:
 
         result = self.candidates.update(candidate_id, change)
         if result and result[1] is not result[0]:
+            if self.silver is not None and is_silver_medalist(result[1]):
+                self.silver.pool()
             self.memberships.apply([result])
 
     # ------------------------------------------------------------ outcomes and attribution
@@ -207,3 +212,15 @@ class AtsService:
         self.outcomes.add({"kind": OutcomeKind.JOB_FILLED, "sk": f"{event['occurred_at']}#{event['id']}",
                            "occurred_at": event["occurred_at"], "job_id": job["id"], "days_to_fill": round(days, 2)})
         return "job_filled"
+
+
+def furthest_stage(*stages: str | None) -> str | None:
+    """The furthest of these stages along the hiring path (a rejection is no step along it): a person rejected
+    after an interview or an offer keeps it, so the silver medalists pool can find them."""
+    reached = [stage for stage in stages if STAGE_ORDER.get(stage, 0) > 0]
+    return max(reached, key=lambda stage: STAGE_ORDER[stage], default=None)
+
+
+def is_silver_medalist(person: dict) -> bool:
+    """Rejected after an interview or an offer (the silver medalists pool's rule says the same)."""
+    return person.get("stage") == Stage.REJECTED and person.get("furthest_stage") in (Stage.INTERVIEWING, Stage.OFFER)
