@@ -108,6 +108,6 @@ def read_monthly(text: str) -> int | None:
     """A form's "at most N a month": "" or "none" is no limit. ValueError for anything not offered."""
     if text in ("", "none"):
         return None
-    if text.isascii() and text.isdigit() and len(text) <= 2 and int(text) in MONTHLY_CHOICES:
+    if text.isascii() and text.isdigit() and len(text) <= 2 and str(int(text)) == text and int(text) in MONTHLY_CHOICES:
         return int(text)
     raise ValueError("one of: no limit, " + ", ".join(str(n) for n in MONTHLY_CHOICES if n))

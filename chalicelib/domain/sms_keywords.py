@@ -29,7 +29,10 @@ def keyword(body: object) -> SmsKeyword | None:
     """The message's keyword, or None: a message like any other (ignored)."""
     if not isinstance(body, str):
         return None
-    text = unicodedata.normalize("NFKC", body[:MAX_READ])
+    # full-width and other compatibility forms of letters read as the letters ("ＳＴＯＰ"); symbols stay symbols
+    # (NFKC would turn some into letters: "🈀" into "ほか")
+    text = "".join(unicodedata.normalize("NFKC", ch) if unicodedata.category(ch)[0] == "L" else ch
+                   for ch in body[:MAX_READ])
     words = _WORD.findall(text)
     if not words:
         return None
