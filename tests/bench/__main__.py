@@ -12,6 +12,8 @@
     python -m tests.bench --only browse        # a page of the candidates list over 10,000 people (~3 minutes);
                                                # --people 100000 for the issue's size
     python -m tests.bench --only pages         # every workspace page at 100,000 people (~5 minutes)
+    python -m tests.bench --only campaigns --merge   # one group again, the other groups' figures kept from
+                                               # build/bench.json (the page then says which run each came from)
 
 Figures are measurements, never pass/fail: the exit status is 0 whenever every group produced its
 figures, whatever they are; 1 if a group failed to run.
@@ -51,6 +53,8 @@ def parse_args() -> argparse.Namespace:
                              "browse: people in the table (default 10000)")
     parser.add_argument("--seed", choices=("direct", "http"),
                         help="pools: seed people straight into the emulator (default) or with BatchWriteItem")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the figures of groups not run from the existing build/bench.json")
     args = parser.parse_args()
     args.groups = [g.strip() for g in args.only.split(",") if g.strip()]
     unknown = set(args.groups) - set(GROUPS)
@@ -141,6 +145,27 @@ def versions() -> dict:
     return found
 
 
+def merged(figures: dict, meta: dict) -> tuple[dict, dict]:
+    """This run's figures over the previous build/bench.json's: the groups not run now keep theirs (and their
+    notes, info and date: `meta["runs"]` says which run each group's figures come from)."""
+    try:
+        previous = json.loads(OUTPUT.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return figures, meta
+    old_meta = previous.pop("meta", {})
+    ran = set(meta["groups"])
+    old_figures = old_meta.get("figures", {})
+    kept = {name: value for name, value in previous.items()
+            if name not in figures and old_figures.get(name, {}).get("group") not in ran}
+    runs = dict(old_meta.get("runs") or {g: old_meta.get("date") for g in old_meta.get("groups", [])})
+    runs.update({g: meta["date"] for g in ran})
+    groups = [g for g in GROUPS if g in runs]
+    meta = {**meta, "groups": groups, "runs": runs,
+            "figures": {**{k: old_figures[k] for k in kept if k in old_figures}, **meta["figures"]},
+            "info": {**{g: v for g, v in (old_meta.get("info") or {}).items() if g not in ran}, **meta["info"]}}
+    return {**kept, **figures}, meta
+
+
 def main() -> int:
     args = parse_args()
     flags = (["--stock-moto"] if args.stock_moto else []) + (["--profile"] if args.profile else []) \
@@ -194,6 +219,8 @@ def main() -> int:
         "problems": problems,
         "failed_groups": {g: r["error"] for g, r in failed.items()},
     }
+    if args.merge:
+        figures, meta = merged(figures, meta)
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     OUTPUT.write_text(json.dumps({**figures, "meta": meta}, indent=2) + "\n", encoding="utf-8")
 

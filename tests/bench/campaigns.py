@@ -46,7 +46,7 @@ from datetime import timedelta
 
 from ._child import median, run, say
 from ._emulator import ROOT, Emulator, EmulatorClock, free_port, set_environment
-from .calls import CallCounter
+from .cost import PRICES, PRICES_DATE, CapacityCounter, average_sizes, dollars, monthly
 
 CPU_PEOPLE = 2_000
 PER_MESSAGE = 100  # the scheduler's RECIPIENTS_PER_MESSAGE
@@ -62,7 +62,8 @@ HIGH_RATE = "100000"
 DEFAULT_RATE = "14"
 MAX_TICKS = 12
 TARGETS = {
-    "send_cpu_us_per_recipient": {"max": 300},
+    "overhead_cost_ratio": {"max": 0.01},
+    "send_cpu_us_per_recipient": {"max": 200},
     "aws_calls_per_1k_ses": {"min": 1000, "max": 1000},
     "aws_calls_per_1k_sqs": {"max": 10},
     "aws_calls_per_1k_dynamodb": {"max": 2100},
@@ -672,8 +673,8 @@ class AllThreadsProfile:
 
 # ---------------------------------------------------------------- the emulator (figures 2 and 4)
 
-class AppCallCounter(CallCounter):
-    """calls.CallCounter with its calls told apart by who made them: `app`, `runtime`, `limiter`.
+class AppCallCounter(CapacityCounter):
+    """cost.CapacityCounter (calls.CallCounter and the request units they cost) with its calls told apart by who made them: `app`, `runtime`, `limiter`.
 
     A call whose first caller outside botocore/PynamoDB is the local runtime's poll_queue stands in
     for Lambda's event source mapping (ReceiveMessage, DeleteMessageBatch): counted apart (`runtime`).
@@ -869,17 +870,20 @@ def broadcast(app_module, world: dict, counter: AppCallCounter, handlers: TimedH
     wiring.campaigns().act(campaign_id, "schedule")
     before = outbox_count()
     handlers.reset()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     counter.start()
     status, ticks = drive(app_module, campaign_id, counter, full_tick=False)
     counter.paused = True
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     delivered = outbox_recipients(before)
     result = {"campaign_id": campaign_id, "status": status, "ticks": ticks, "seconds": elapsed,
               "by_service": counter.by_service(), "app": collections.Counter(counter.app),
               "runtime": collections.Counter(counter.runtime), "limiter": collections.Counter(counter.limiter),
               "delivered": len(delivered), "distinct": len(set(delivered) & world["emails"]["broadcast"]),
-              "worker_invocations": list(handlers.calls.get("send_worker", []))}
+              "worker_invocations": list(handlers.calls.get("send_worker", [])),
+              "invocations": sum(len(v) for v in handlers.calls.values()), "cpu_s": cpu,
+              "wru": sum(counter.wru.values()), "rru": sum(counter.rru.values()), "wru_by_table": dict(counter.wru),
+              "rru_by_table": dict(counter.rru), "sqs_requests": counter.sqs_chunks, "estimated": counter.estimated}
     say(f"broadcast ({label}): {status} after {ticks} tick(s), {elapsed:.1f} s; {len(delivered)} emails; "
         f"calls {result['by_service']}")
     return result
@@ -1022,6 +1026,11 @@ def measure_calls(app_module, world, counter, handlers) -> tuple[dict, dict, lis
         set_rate(rate)
         runs[label] = broadcast(app_module, world, counter, handlers, label)
     set_rate(HIGH_RATE)
+    tracking = tracking_run(app_module, world, counter, handlers, runs["rate 100000"]["campaign_id"])
+    figures_, notes_, info_ = cost_figures(runs["rate 100000"], tracking, average_sizes(counter))
+    figures.update(figures_)
+    notes.update(notes_)
+    info += info_
     scale = 1000 / BROADCAST
     for label, result in runs.items():
         per_1k = {k: round(v * scale, 1) for k, v in result["by_service"].items()}
@@ -1055,6 +1064,125 @@ def measure_calls(app_module, world, counter, handlers) -> tuple[dict, dict, lis
                 "in AWS it would be killed mid-chunk, leaving claims that are never sent and the campaign "
                 "short of 'sent' (see the remaining-time problem)")
     return figures, notes, info, problems
+
+
+OPENS_PER_EMAIL, CLICKS_PER_EMAIL = 1.0, 0.2  # tracking hits assumed per campaign email (overhead_cost_ratio)
+TRACKED = 100  # opens measured (and CLICKS_PER_EMAIL of them clicks), scaled to 1,000 emails
+HUMAN = {"User-Agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko)",
+         "Accept": "image/webp,image/*,*/*;q=0.8"}
+
+
+def lambda_memory_gb() -> dict[str, float]:
+    """Each function's configured memory (.chalice/config.json), in GB."""
+    import json
+
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
+    default = config.get("lambda_memory_size", 128)
+    return {name: f.get("lambda_memory_size", default) / 1024 for name, f in config["lambda_functions"].items()}
+
+
+def tracking_run(app_module, world: dict, counter: AppCallCounter, handlers: TimedHandlers, campaign_id: str) -> dict:
+    """TRACKED opens and a fifth as many clicks of the broadcast's emails through the API (Chalice's test client,
+    as API Gateway calls the api_handler), then the jobs queue they feed drained: calls, units, CPU."""
+    from chalice.test import Client
+
+    from chalicelib.domain.tracking import Token, make_token
+    from chalicelib.settings import get_settings
+    from crmlocal import runtime
+
+    secret = get_settings().secret
+    people = world["people"]["broadcast"][:TRACKED]
+    clicks = int(TRACKED * CLICKS_PER_EMAIL)
+    paths = [("/t/o/" + make_token(secret, Token("o", campaign_id, 0, p["id"])), 200) for p in people]
+    paths += [("/t/c/" + make_token(secret, Token("c", campaign_id, 0, p["id"], 1)), 302) for p in people[:clicks]]
+    handlers.reset()
+    with Client(app_module.app, stage_name="local", project_dir=str(ROOT)) as client:
+        client.http.get(paths[-1][0], headers=HUMAN)  # warm: the first request imports the tracking routes
+        runtime.drain(app_module)
+        started_cpu = time.process_time()
+        counter.start()
+        for path, expected in paths:
+            response = client.http.get(path, headers=HUMAN)
+            if response.status_code != expected:
+                raise RuntimeError(f"{path} answered {response.status_code}: {response.body[:300]!r}")
+        api_cpu = time.process_time() - started_cpu
+        runtime.drain(app_module)  # the engagement updates the hits queued
+        counter.paused = True
+        cpu = time.process_time() - started_cpu
+    return {"hits": len(paths), "opens": TRACKED, "clicks": clicks, "api_cpu_s": api_cpu, "jobs_cpu_s": cpu - api_cpu,
+            "jobs_invocations": len(handlers.calls.get("jobs_worker", [])), "wru": sum(counter.wru.values()),
+            "rru": sum(counter.rru.values()), "sqs_requests": counter.sqs_chunks, "calls": counter.snapshot(),
+            "estimated": counter.estimated}
+
+
+def cost_figures(run: dict, tracking: dict, sizes: dict[str, float]) -> tuple[dict, dict, list[str]]:
+    """overhead_cost_ratio: what AWS charges for everything but SES per 1,000 campaign emails, over SES's price."""
+    memory = lambda_memory_gb()
+    scale = 1000 / BROADCAST
+    hit_scale = 1000 * OPENS_PER_EMAIL / tracking["opens"]  # the measured opens (and clicks) as 1,000 emails'
+    send = dollars(wru=run["wru"] * scale, rru=run["rru"] * scale, sqs_requests=run["sqs_requests"] * scale,
+                   lambda_gb_s=run["cpu_s"] * scale * memory["send_worker"],
+                   lambda_requests=run["invocations"] * scale, api_requests=0)
+    track = dollars(wru=tracking["wru"] * hit_scale, rru=tracking["rru"] * hit_scale,
+                    sqs_requests=tracking["sqs_requests"] * hit_scale,
+                    lambda_gb_s=(tracking["api_cpu_s"] * memory["api_handler"]
+                                 + tracking["jobs_cpu_s"] * memory.get("jobs_worker", 0.5)) * hit_scale,
+                    lambda_requests=(tracking["hits"] + tracking["jobs_invocations"]) * hit_scale,
+                    api_requests=tracking["hits"] * hit_scale)
+    ses = PRICES["ses_per_thousand_emails"]
+    total = sum(send.values()) + sum(track.values())
+    wall_gb_s = sum(run["worker_invocations"]) * scale * memory["send_worker"]
+    # a person: their item and ~8 browse index items of ~150 bytes (store/browse.py items_for); a send: its record
+    person_bytes = sizes.get("candidates", 2048) + 8 * 150
+    send_bytes = sizes.get("sends", 512)
+    month = {f"monthly_cost_usd_{label}": round(monthly(people=people, emails=emails, overhead_per_1k=total,
+                                                        person_bytes=person_bytes, send_bytes=send_bytes), 2)
+             for label, people, emails in (("100k_emails", 10_000, 100_000), ("1m_emails", 100_000, 1_000_000))}
+    figures = {
+        **month,
+        "overhead_cost_ratio": round(total / ses, 4),
+        "send_overhead_cost_ratio": round(sum(send.values()) / ses, 4),
+        "tracking_overhead_cost_ratio": round(sum(track.values()) / ses, 4),
+        "send_wru_per_recipient": round(run["wru"] / BROADCAST, 2),
+        "send_rru_per_recipient": round(run["rru"] / BROADCAST, 2),
+    }
+    by_service = lambda usd: ", ".join(f"{k} ${v:.6f}" for k, v in usd.items())  # noqa: E731
+    send_text = (f"send path per 1,000 emails: {by_service(send)} (DynamoDB {run['wru'] * scale:.0f} WRU "
+                 f"{dict((k, round(v * scale)) for k, v in run['wru_by_table'].items())}, {run['rru'] * scale:.0f} RRU; "
+                 f"SQS {run['sqs_requests'] * scale:.0f} requests of 64 KB; Lambda {run['cpu_s'] * scale:.2f} CPU-s "
+                 f"at {memory['send_worker'] * 1024:.0f} MB, {run['invocations'] * scale:.0f} invocations)")
+    track_text = (f"tracking per 1,000 emails ({OPENS_PER_EMAIL:g} open + {CLICKS_PER_EMAIL:g} click each, assumed): "
+                  f"{by_service(track)} (API Gateway REST {tracking['hits'] * hit_scale:.0f} requests; DynamoDB "
+                  f"{tracking['wru'] * hit_scale:.0f} WRU, {tracking['rru'] * hit_scale:.0f} RRU; Lambda "
+                  f"{tracking['api_cpu_s'] * hit_scale:.2f} CPU-s api_handler at {memory['api_handler'] * 1024:.0f} MB "
+                  f"+ {tracking['jobs_cpu_s'] * hit_scale:.2f} CPU-s jobs_worker)")
+    notes = {
+        "overhead_cost_ratio": (
+            f"AWS cost of everything but SES per 1,000 campaign emails (${total:.5f}) over SES's "
+            f"${ses:.2f}; us-east-1 list prices written {PRICES_DATE} (tests/bench/cost.py PRICES); Lambda billed "
+            f"at the CPU measured in this process (app, botocore, PynamoDB; the emulator is another process); "
+            f"{send_text}; {track_text}. Lambda bills duration, not CPU: the send_worker's wall time in this run "
+            f"({sum(run['worker_invocations']):.1f} s, SES uncapped, emulator latency included) would be "
+            f"{wall_gb_s:.2f} GB-s, ${wall_gb_s * PRICES['lambda_per_gb_s']:.5f} per 1,000"),
+        "send_overhead_cost_ratio": "the send path's share of overhead_cost_ratio (scheduler, send worker, claims, "
+                                    "records, queues): see overhead_cost_ratio",
+        "tracking_overhead_cost_ratio": "the tracking hits' share (API Gateway, api_handler, the engagement "
+                                        "updates): see overhead_cost_ratio",
+        "send_wru_per_recipient": f"DynamoDB write request units per recipient of the send path, by table per 1,000: "
+                                  f"{dict((k, round(v * scale)) for k, v in run['wru_by_table'].items())} "
+                                  f"({run['estimated']} sizes estimated: tests/bench/cost.py)",
+        "send_rru_per_recipient": f"DynamoDB read request units per recipient of the send path, by table per 1,000: "
+                                  f"{dict((k, round(v * scale, 1)) for k, v in run['rru_by_table'].items())}",
+    }
+    for name in month:
+        notes[name] = (f"SES ${ses:.2f} and ${total:.5f} of other AWS per 1,000 emails (overhead_cost_ratio), "
+                       f"DynamoDB storage at ${PRICES['dynamodb_storage_per_gb_month']}/GB-month for the people "
+                       f"({person_bytes:.0f} bytes each: their item as measured and ~8 index items) and the month's "
+                       f"send records ({send_bytes:.0f} bytes each); not in it: CloudWatch logs and metrics, the "
+                       f"workspace's own use, sign-ups and imports, data transfer, backups")
+    info = [f"cost: {send_text}", f"cost: {track_text}",
+            f"cost: tracking calls for {tracking['hits']} hits: {tracking['calls']}"]
+    return figures, notes, info
 
 
 def measure_e2e(app_module, world, counter, handlers, clock, options) -> tuple[dict, dict, list[str], list[str]]:
@@ -1116,7 +1244,8 @@ def main(options) -> dict:
     info = more[2] + info
     problems += more[3]
     say(f"campaigns group: {time.perf_counter() - started:.0f} s")
-    order = ("send_cpu_us_per_recipient", "aws_calls_per_1k", "aws_calls_per_1k_ses", "aws_calls_per_1k_sqs",
+    order = ("overhead_cost_ratio", "monthly_cost_usd_100k_emails", "monthly_cost_usd_1m_emails", "send_overhead_cost_ratio", "tracking_overhead_cost_ratio",
+             "send_wru_per_recipient", "send_rru_per_recipient", "send_cpu_us_per_recipient", "aws_calls_per_1k", "aws_calls_per_1k_ses", "aws_calls_per_1k_sqs",
              "aws_calls_per_1k_dynamodb", "rate14_aws_calls_per_1k", "rate14_aws_calls_per_1k_ses",
              "rate14_aws_calls_per_1k_sqs", "rate14_aws_calls_per_1k_dynamodb", "worker_sends_per_s_at_50ms",
              "worker_sends_per_s_at_50ms_one_thread", "e2e_vs_raw_send_ratio")
@@ -1125,7 +1254,9 @@ def main(options) -> dict:
         "notes": notes,
         "targets": {name: target for name, target in TARGETS.items() if name in figures},
         "units": {name: ("µs" if name.endswith("_us_per_recipient") else "sends/s" if "_at_50ms" in name
-                         else "x" if name.endswith("_ratio") else "calls") for name in figures},
+                         else "x" if name.endswith("_ratio") else "units" if name.endswith("u_per_recipient")
+                         else "USD" if name.startswith("monthly_cost")
+                         else "calls") for name in figures},
         "info": info,
         "problems": problems,
     }

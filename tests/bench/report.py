@@ -60,6 +60,21 @@ DESCRIPTIONS = {
     "tracking_p95_ms": "`GET /t/o/{token}` and `GET /t/c/{token}`, 95th percentile",
     "tracking_p50_ms": "`GET /t/o/{token}` and `GET /t/c/{token}`, median",
     "ses_events_per_s": "SES events through `POST /webhooks/ses`: SNS signature verified, then recorded",
+    "overhead_cost_ratio": "what AWS charges for everything but SES per 1,000 campaign emails (DynamoDB request "
+                           "units from the items read and written, SQS requests, Lambda at the measured CPU, API "
+                           "Gateway and Lambda for 1 open and 0.2 clicks an email) over SES's $0.10; list prices "
+                           "in tests/bench/cost.py",
+    "send_overhead_cost_ratio": "the send path's part of `overhead_cost_ratio` (scheduler, send worker, queues)",
+    "tracking_overhead_cost_ratio": "the tracking hits' part of `overhead_cost_ratio` (API Gateway, the API's "
+                                    "Lambda, the engagement updates)",
+    "send_wru_per_recipient": "DynamoDB write request units per campaign recipient (claims, cap, records; "
+                              "transactions count double)",
+    "send_rru_per_recipient": "DynamoDB read request units per campaign recipient",
+    "monthly_cost_usd_100k_emails": "a month of 10,000 people and 100,000 campaign emails: SES, the overhead per "
+                                    "email above, and the DynamoDB storage of the people and the sends",
+    "monthly_cost_usd_1m_emails": "a month of 100,000 people and 1,000,000 campaign emails, as above",
+    "search_read_ratio": "DynamoDB items read per person shown, each of the workspace's filters alone (skill, tag, "
+                         "country, status, name and email prefix): the worst",
 }
 # The browse group's figures, one set per list it reads (tests/bench/browse.py SCENARIOS).
 BROWSE_LISTS = {"browse_all": "no filter, newest first", "browse_one_filter": "one filter (a skill)",
