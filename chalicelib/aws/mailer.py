@@ -1,4 +1,8 @@
-"""SES v2: sends raw MIME with the configuration set and message tags (the services' Mailer port)."""
+"""SES v2: sends raw MIME with the configuration set and message tags (the services' Mailer port).
+
+One SesMailer per configuration set (chalicelib/wiring.py `mailer_for`): marketing, transactional, outreach; the
+campaign channel chooses by the campaign's kind (domain/deliverability.py `stream_of`), the rest is transactional.
+"""
 from __future__ import annotations
 
 from ..services.ports import Refused
