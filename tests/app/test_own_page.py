@@ -71,7 +71,7 @@ def test_the_page_shows_what_we_hold_in_plain_words(client, ada):
     assert "Your details and choices" in text and "Hi Ada." in text
     for shown in ("<dt>Name</dt><dd>Ada</dd>", "<dt>Email</dt><dd>ada@example.com</dd>", "<dt>Skills</dt><dd>go</dd>",
                   "<dt>Emails in the last 12 months</dt><dd>1</dd>", "You agreed to our emails on",
-                  "In the last 30 days we sent you 1 email.", "Download my data (JSON)", "Delete me",
+                  "In the last 30 days you got 1 email of news and jobs from us.", "Download my data (JSON)", "Delete me",
                   "We have no phone number for you"):
         assert shown in text, shown
     assert "Content-Security-Policy" in page.headers and "style=" not in text and "<script" not in text
