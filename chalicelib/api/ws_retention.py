@@ -11,7 +11,7 @@ from . import blueprint, current_principal
 from .retention import one_param, unknown_params
 
 routes, api = blueprint(__name__)
-KEEP_ROUTE = "/dashboard/retention/keep"
+KEEP_ROUTE = "/dashboard/retention/{candidate_id}"  # the person in the path: the audit log's target
 
 
 def _report_page(month: str | None, *, status: int = 200, problem: dict | None = None):
@@ -33,26 +33,22 @@ def retention_page():
 
 @routes.route(KEEP_ROUTE, methods=["POST"], content_types=ALL_TYPES)
 @api.page
-def retention_keep():
+def retention_keep(candidate_id):
     """Keep (or stop keeping) one person; a problem with the reason shows the report again with it beside the
     person's field (400), nothing stored."""
-    from ..domain.clock import is_id
     from ..domain.errors import ValidationError
     from ..web.workspace import is_htmx, redirect
 
     form = read_form_or_json(routes.current_request, 16 * 1024)
-    candidate_id, month = form_text(form, "candidate_id"), form_text(form, "month")
-    if not is_id(candidate_id, "cand"):
-        raise ValidationError.field("candidate_id", "not a person's id")
     keep = form_text(form, "keep") != "false"
     body = {"keep": keep, **({"reason": form_text(form, "reason")} if keep else {})}
-    month_query = one_month(month)
+    month = one_month(form_text(form, "month"))
     try:
         wiring.retention().keep(candidate_id, body, current_principal().email)
     except ValidationError as error:
-        return _report_page(month_query, status=400, problem={"id": candidate_id, "fields": error.fields,
-                                                              "reason": body.get("reason", "")})
-    target = "/dashboard/retention" + (f"?{urlencode({'month': month_query})}" if month_query else "")
+        return _report_page(month, status=400, problem={"id": candidate_id, "fields": error.fields,
+                                                        "reason": body.get("reason", "")})
+    target = "/dashboard/retention" + (f"?{urlencode({'month': month})}" if month else "")
     return redirect(target, htmx=is_htmx(routes.current_request))
 
 

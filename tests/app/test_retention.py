@@ -213,33 +213,78 @@ def test_the_workspace_report_and_its_keep(client, auth):
     text = page.body.decode()
     assert page.status_code == 200 and "Retention" in text and "max@example.com" in text
     assert f'href="/dashboard/candidates/{person["id"]}"' in text and "Reason to keep max@example.com" in text
-    empty = client.http.post("/dashboard/retention/keep", headers={**session, **WORKSPACE_FORM},
-                             body=urlencode({"candidate_id": person["id"], "reason": " "}))
+    keep_path = f"/dashboard/retention/{person['id']}"
+    empty = client.http.post(keep_path, headers={**session, **WORKSPACE_FORM}, body=urlencode({"reason": " "}))
     assert empty.status_code == 400 and "field-error" in empty.body.decode()
     assert body(client.http.get(f"/candidates/{person['id']}/retention", headers=auth))["kept"] is None
-    kept = client.http.post("/dashboard/retention/keep", headers={**session, **WORKSPACE_FORM},
-                            body=urlencode({"candidate_id": person["id"], "reason": "Speaker at our meetup"}))
+    kept = client.http.post(keep_path, headers={**session, **WORKSPACE_FORM},
+                            body=urlencode({"reason": "Speaker at our meetup"}))
     assert kept.status_code == 303 and kept.headers["Location"] == "/dashboard/retention"
     after = client.http.get("/dashboard/retention", headers=session).body.decode()
     assert "Speaker at our meetup" in after and "Stop keeping max@example.com" in after
-    stop = client.http.post("/dashboard/retention/keep", headers={**session, **WORKSPACE_FORM},
-                            body=urlencode({"candidate_id": person["id"], "keep": "false"}))
+    stop = client.http.post(keep_path, headers={**session, **WORKSPACE_FORM}, body=urlencode({"keep": "false"}))
     assert stop.status_code == 303
     assert body(client.http.get(f"/candidates/{person['id']}/retention", headers=auth))["kept"] is None
 
 
-@pytest.mark.parametrize("fields", [
-    {"candidate_id": "nope", "reason": "x"}, {"candidate_id": ["cand_01ARZ3NDEKTSV4RRFFQ69G5FAV"] * 2, "reason": "x"},
-    {"candidate_id": "cand_01ARZ3NDEKTSV4RRFFQ69G5FAV", "reason": "x", "month": "1999-01"},
-    {"candidate_id": "cand_01ARZ3NDEKTSV4RRFFQ69G5FAV", "reason": "x" * 600},
+UNKNOWN = "cand_01arz3ndektsv4rrffq69g5fav"
+
+
+@pytest.mark.parametrize("path, fields", [
+    (f"/dashboard/retention/{UNKNOWN}", {"reason": "x"}),  # nobody: 404
+    ("/dashboard/retention/nope", {"reason": "x"}),
+    ("/dashboard/retention/" + "c" * 400, {"reason": "x"}),
+    (f"/dashboard/retention/{UNKNOWN}", {"reason": ["x", "y"]}),
+    (f"/dashboard/retention/{UNKNOWN}", {"reason": "x", "month": "1999-01"}),
+    (f"/dashboard/retention/{UNKNOWN}", {"reason": "x", "month": "\u0000"}),
 ])
-def test_hostile_workspace_keeps_are_4xx_pages(client, fields):
+def test_hostile_workspace_keeps_are_4xx_pages(client, path, fields):
     session = workspace_session(client)
-    response = client.http.post("/dashboard/retention/keep", headers={**session, **WORKSPACE_FORM},
-                                body=urlencode(fields, doseq=True))
-    assert 400 <= response.status_code < 500
+    response = client.http.post(path, headers={**session, **WORKSPACE_FORM}, body=urlencode(fields, doseq=True))
+    assert 400 <= response.status_code < 500, response.body
     assert response.headers["Content-Type"].startswith("text/html")
 
+
+def test_a_workspace_keep_with_a_bad_reason_stores_nothing(client, auth):
+    person = sourced(client, auth, "ivy@example.com")
+    session = workspace_session(client)
+    for reason in ("x" * 501, "a\u0000b", "", "\ud800"):
+        raw = urlencode({"reason": reason.encode("utf-8", "surrogatepass")})
+        response = client.http.post(f"/dashboard/retention/{person['id']}", headers={**session, **WORKSPACE_FORM},
+                                    body=raw)
+        assert response.status_code == 400, (reason, response.body)
+    assert body(client.http.get(f"/candidates/{person['id']}/retention", headers=auth))["kept"] is None
+
+
+@pytest.mark.parametrize("query", ["month=2020-01", "month=x", "month=2027-01&month=2027-02", "other=1"])
+def test_hostile_workspace_report_queries_are_400_pages(client, query):
+    response = client.http.get(f"/dashboard/retention?{query}", headers=workspace_session(client))
+    assert response.status_code == 400
+    assert response.headers["Content-Type"].startswith("text/html")
+
+
+def test_a_viewer_reads_the_report_but_may_not_keep(client, auth):
+    from tests.app.test_ws_jobs import viewer_session
+
+    person = sourced(client, auth, "pat@example.com")
+    advance(client, "P25M")
+    viewer = viewer_session(client, auth, "ret-viewer@example.com")
+    page = client.http.get("/dashboard/retention", headers=viewer).body.decode()
+    assert "pat@example.com" in page and "Reason to keep" not in page
+    refused = client.http.post(f"/dashboard/retention/{person['id']}", headers={**viewer, **WORKSPACE_FORM},
+                               body=urlencode({"reason": "mine"}))
+    assert refused.status_code == 403
+    assert body(client.http.get(f"/candidates/{person['id']}/retention", headers=auth))["kept"] is None
+
+
+def test_the_audit_log_names_who_kept_whom(client, auth):
+    person = sourced(client, auth, "zoe@example.com")
+    session = workspace_session(client)
+    assert client.http.post(f"/dashboard/retention/{person['id']}", headers={**session, **WORKSPACE_FORM},
+                            body=urlencode({"reason": "Alumni"})).status_code == 303
+    entries = body(client.http.get(f"/audit?target={person['id']}", headers=auth))["items"]
+    assert any(e["action"] == "POST /dashboard/retention/{candidate_id}" and "admin@example.com" in json.dumps(e)
+               for e in entries)
 
 
 def test_a_large_pass_goes_on_over_runs_from_its_kept_cursor(client, auth, monkeypatch):
