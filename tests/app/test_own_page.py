@@ -19,9 +19,9 @@ def ada(client, auth, monkeypatch):
     from chalicelib.services import scheduler
 
     monkeypatch.setattr(scheduler, "RECHECK", timedelta(0))
-    person, _ = campaign_to_ada(client, auth)
+    person, made = campaign_to_ada(client, auth)
     [email] = outbox()
-    return {"id": person["id"], "url": email_links(email)["unsubscribe"]}
+    return {"id": person["id"], "url": email_links(email)["unsubscribe"], "pools": made["audience"]["pools"]}
 
 
 def person(candidate_id):
@@ -284,3 +284,31 @@ def test_other_sites_cannot_post_any_control(client, ada, headers):
 def test_unknown_notice_codes_show_no_notice(client, ada):
     page = client.http.get(ada["url"] + "?done=%3Cscript%3E").body.decode()
     assert 'role="status"' not in page and "<script" not in page
+
+
+# ---------------------------------------------------------------- honoured when sending (once decide() calls blocks())
+
+def _wired() -> bool:
+    import inspect
+
+    from chalicelib.domain import campaigns
+
+    return "blocks(" in inspect.getsource(campaigns.decide)
+
+
+@pytest.mark.skipif(not _wired(), reason="domain/campaigns.py decide() does not call preferences.blocks() yet")
+@pytest.mark.parametrize("fields, reason", [({"action": "pause", "pause": "P3M"}, "paused_by_person"),
+                                            ({"action": "frequency", "max_per_month": "1"}, "monthly_cap"),
+                                            ({"action": "channels"}, "channel_opt_out")])
+def test_her_choices_are_honoured_by_the_review_and_the_sender(client, auth, ada, fields, reason):
+    from tests.app.campaign_helpers import act, campaign, template
+    from tests.app.helpers import tick
+
+    follow(client, change(client, ada, fields))
+    again = campaign(client, auth, ada["pools"], [{"template_id": template(client, auth, name="again")["id"]}],
+                     name="again")
+    review = body(client.http.get(f"/campaigns/{again['id']}/review", headers=auth))
+    assert review["emailable"] == 0 and review["not_emailable"] == {reason: 1}
+    act(client, auth, again["id"], "schedule")
+    tick()
+    assert len(outbox()) == 1
