@@ -18,7 +18,8 @@ So this module discovers them in the generated template instead of hard-coding t
 - every role Chalice declared for the functions gets, in place of the placeholder policy from
   `.chalice/policy-lambda.json`, the least-privilege policy below;
 - the SES events topic and the inbound topic (replies) are subscribed (https) to the API's
-  `POST /webhooks/ses` (a warning if app.py has no such route: the subscriptions would never be confirmed).
+  `POST /webhooks/ses`, the SMS inbound topic to `POST /webhooks/sms` (a warning if app.py has no such route:
+  the subscription would never be confirmed).
 
 The policy allows exactly what the code does: DynamoDB item actions (TransactWriteItems and
 TransactGetItems are authorized per item as Put/Update/Delete/ConditionCheck/GetItem) on the
@@ -40,6 +41,7 @@ from .alarms import function_alarms
 from .resources import (
     COGNITO_ACTIONS,
     INBOUND_TOPIC_LOGICAL_ID,
+    SMS_INBOUND_TOPIC_LOGICAL_ID,
     TOPIC_LOGICAL_ID,
     USER_POOL_LOGICAL_ID,
     AppResources,
@@ -72,6 +74,7 @@ SES_ACTIONS = ["ses:SendEmail", "ses:SendRawEmail"]
 DEFAULT_LOG_RETENTION_DAYS = 30
 MAX_VISIBILITY_TIMEOUT = 12 * 3600
 SES_WEBHOOK_PATH = "/webhooks/ses"
+SMS_WEBHOOK_PATH = "/webhooks/sms"
 SEND_QUEUE_SETTING = "send_queue_name"
 REST_API_ID = "RestAPI"
 
@@ -309,19 +312,22 @@ def _subscribe_ses_webhook(template: dict[str, Any]) -> list[str]:
         raise InfraError(f"no {REST_API_ID} in the generated template: app.py declares no route")
     paths = api["Properties"].get("DefinitionBody", {}).get("paths", {})
     warnings = []
-    if "post" not in paths.get(SES_WEBHOOK_PATH, {}):
-        # Still subscribed: the subscription stays unconfirmed until the route exists.
-        warnings.append(f"app.py has no POST {SES_WEBHOOK_PATH}, which the SES events topic calls")
+    for path, caller in ((SES_WEBHOOK_PATH, "the SES events topic"), (SMS_WEBHOOK_PATH, "the SMS inbound topic")):
+        if "post" not in paths.get(path, {}):
+            # Still subscribed: the subscription stays unconfirmed until the route exists.
+            warnings.append(f"app.py has no POST {path}, which {caller} calls")
     # `RestAPI.Stage` is SAM's reference to the stage it generates from the API: it yields the stage
     # name and makes the subscription wait for the stage, which must be live when SNS sends the
     # subscription confirmation.
     url = f"https://${{{REST_API_ID}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/${{Stage}}"
     endpoint = {"Fn::Sub": [url + SES_WEBHOOK_PATH, {"Stage": {"Ref": f"{REST_API_ID}.Stage"}}]}
-    for lid, topic in (("SesEventsWebhookSubscription", TOPIC_LOGICAL_ID),
-                       ("InboundWebhookSubscription", INBOUND_TOPIC_LOGICAL_ID)):
+    sms_endpoint = {"Fn::Sub": [url + SMS_WEBHOOK_PATH, {"Stage": {"Ref": f"{REST_API_ID}.Stage"}}]}
+    for lid, topic, target in (("SesEventsWebhookSubscription", TOPIC_LOGICAL_ID, endpoint),
+                               ("InboundWebhookSubscription", INBOUND_TOPIC_LOGICAL_ID, endpoint),
+                               ("SmsInboundWebhookSubscription", SMS_INBOUND_TOPIC_LOGICAL_ID, sms_endpoint)):
         resources[lid] = {
             "Type": "AWS::SNS::Subscription",
-            "Properties": {"TopicArn": {"Ref": topic}, "Protocol": "https", "Endpoint": copy.deepcopy(endpoint)},
+            "Properties": {"TopicArn": {"Ref": topic}, "Protocol": "https", "Endpoint": copy.deepcopy(target)},
         }
     template.setdefault("Outputs", {})["SesWebhookUrl"] = {"Value": copy.deepcopy(endpoint)}
     return warnings

@@ -90,6 +90,8 @@ IDENTITY_LOGICAL_ID = "SendingIdentity"  # the SES domain identity of CRM_FROM_E
 # The records after the DKIM CNAMEs, in chalicelib.domain.doctor.sending_records's order.
 DNS_OUTPUT_IDS = ("DnsMailFromMx", "DnsMailFromSpf", "DnsDmarc", "DnsReplyMx")
 INBOUND_TOPIC_LOGICAL_ID = "InboundTopic"  # replies: SES receiving's SNS action publishes here
+SMS_INBOUND_TOPIC_LOGICAL_ID = "SmsInboundTopic"  # texts to our numbers: End User Messaging two-way SMS publishes here
+SMS_SERVICE = "sms-voice.amazonaws.com"  # AWS End User Messaging SMS (pinpoint-sms-voice-v2)
 RECEIPT_RULE_SET_LOGICAL_ID, RECEIPT_RULE_LOGICAL_ID = "InboundReceiptRuleSet", "InboundReceiptRule"
 USER_POOL_LOGICAL_ID, USER_POOL_CLIENT_LOGICAL_ID = "UserPool", "UserPoolClient"
 DEPLOY_METADATA = "TalentCrmDeploy"  # the template's Metadata key for infra/deploy.py
@@ -125,6 +127,7 @@ COGNITO_ACTIONS = [  # what services/users.py and services/auth.py call, on the 
 INJECTED_ENVIRONMENT: dict[str, Any] = {
     "CRM_SES_TOPIC_ARN": {"Ref": TOPIC_LOGICAL_ID},
     "CRM_INBOUND_TOPIC_ARN": {"Ref": INBOUND_TOPIC_LOGICAL_ID},
+    "CRM_SMS_INBOUND_TOPIC_ARN": {"Ref": SMS_INBOUND_TOPIC_LOGICAL_ID},
     "CRM_USER_POOL_ID": {"Ref": USER_POOL_LOGICAL_ID},
     "CRM_USER_POOL_CLIENT_ID": {"Ref": USER_POOL_CLIENT_LOGICAL_ID},
 }
@@ -390,12 +393,14 @@ def _queue_resources(queue: QueueSpec) -> dict[str, Any]:
     }
 
 
-def _ses_may_publish(topic_id: str, sid: str, conditions: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A topic policy letting SES publish to the topic, on behalf of this account only (and `conditions`)."""
+def _ses_may_publish(topic_id: str, sid: str, conditions: dict[str, Any] | None = None,
+                     service: str = "ses.amazonaws.com") -> dict[str, Any]:
+    """A topic policy letting SES (or `service`) publish to the topic, on behalf of this account only (and
+    `conditions`)."""
     statement = {
         "Sid": sid,
         "Effect": "Allow",
-        "Principal": {"Service": "ses.amazonaws.com"},
+        "Principal": {"Service": service},
         "Action": "sns:Publish",
         "Resource": {"Ref": topic_id},
         "Condition": {"StringEquals": {"AWS:SourceAccount": {"Ref": "AWS::AccountId"}}, **(conditions or {})},
@@ -507,6 +512,17 @@ def _inbound_resources(app: AppResources) -> dict[str, Any]:
     }
 
 
+def _sms_inbound_resources(app: AppResources) -> dict[str, Any]:
+    """Texts sent to the stage's numbers: the topic a phone number's two-way SMS channel publishes to (set on the
+    number, outside the stack: docs/deploying.md), subscribed to POST /webhooks/sms by `infra.patch`."""
+    return {
+        SMS_INBOUND_TOPIC_LOGICAL_ID: {"Type": "AWS::SNS::Topic",
+                                       "Properties": {"TopicName": f"{app.prefix}-sms-inbound"}},
+        "SmsInboundTopicPolicy": _ses_may_publish(SMS_INBOUND_TOPIC_LOGICAL_ID, "EndUserMessagingPublishesTexts",
+                                                  service=SMS_SERVICE),
+    }
+
+
 def _user_pool_resources(app: AppResources) -> dict[str, Any]:
     pool_props = {"UserPoolName": f"{app.prefix}-users", **USER_POOL_POLICY,
                   "DeletionProtection": "ACTIVE" if app.stage == "prod" else "INACTIVE"}
@@ -531,11 +547,14 @@ def merge_template(app: AppResources) -> dict[str, Any]:
         outputs[f"{queue.dlq_logical_id}Url"] = {"Value": {"Ref": queue.dlq_logical_id}}
     resources.update(_ses_resources(app))
     resources.update(_inbound_resources(app))
+    resources.update(_sms_inbound_resources(app))
     resources.update(_user_pool_resources(app))
     outputs["UserPoolId"] = {"Value": {"Ref": USER_POOL_LOGICAL_ID}}
     outputs["UserPoolClientId"] = {"Value": {"Ref": USER_POOL_CLIENT_LOGICAL_ID}}
     outputs["SesEventsTopicArn"] = {"Value": {"Ref": TOPIC_LOGICAL_ID}}
     outputs["InboundTopicArn"] = {"Value": {"Ref": INBOUND_TOPIC_LOGICAL_ID}}
+    outputs["SmsInboundTopicArn"] = {"Description": "a phone number's two-way SMS channel (docs/deploying.md)",
+                                     "Value": {"Ref": SMS_INBOUND_TOPIC_LOGICAL_ID}}
     outputs["InboundReceiptRuleSetName"] = {"Value": {"Ref": RECEIPT_RULE_SET_LOGICAL_ID}}
     for prefix in app.configuration_sets:
         outputs[f"{prefix}ConfigurationSetName"] = {"Value": {"Ref": f"{prefix}ConfigurationSet"}}

@@ -53,6 +53,11 @@ def ses_webhook():
     return {}
 
 
+@app.route("/webhooks/sms", methods=["POST"])
+def sms_webhook():
+    return {}
+
+
 @app.on_sqs_message(queue=settings.send_queue_name, batch_size=10)
 def send_worker(event):
     pass
@@ -265,14 +270,14 @@ def check_ses(template: dict[str, Any], stage: str) -> None:
 
     inbound_id, _ = by_property(template, "AWS::SNS::Topic", "TopicName", f"{prefix(stage)}-inbound")
     policies = {p["Properties"]["Topics"][0]["Ref"]: p for p in of_type(template, "AWS::SNS::TopicPolicy").values()}
-    assert set(policies) == {topic_id, inbound_id}
-    for policy in policies.values():
+    assert set(policies) == {topic_id, inbound_id, "SmsInboundTopic"}  # the SMS one: test_texts_to_our_numbers...
+    for policy in (policies[topic_id], policies[inbound_id]):
         (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
         assert statement["Principal"] == {"Service": "ses.amazonaws.com"} and statement["Action"] == "sns:Publish"
 
     subscriptions = {s["Properties"]["TopicArn"]["Ref"]: s for s in of_type(template, "AWS::SNS::Subscription").values()}
-    assert set(subscriptions) == {topic_id, inbound_id}  # SES events and replies, both to the webhook
-    for subscription in subscriptions.values():
+    assert set(subscriptions) - {"AlarmTopic"} == {topic_id, inbound_id, "SmsInboundTopic"}
+    for subscription in (subscriptions[topic_id], subscriptions[inbound_id]):  # SES events and replies: one webhook
         assert subscription["Properties"]["Protocol"] == "https"
         endpoint, variables = subscription["Properties"]["Endpoint"]["Fn::Sub"]
         assert endpoint.startswith("https://${RestAPI}.execute-api.")
@@ -570,7 +575,8 @@ def _small_template(queue_name: str = "talent-crm-dev-send", env: dict[str, str]
         "SendQueue": {"Type": "AWS::SQS::Queue", "Properties": {"VisibilityTimeout": 30}},
         "RestAPI": {"Type": "AWS::Serverless::Api", "Properties": {
             "StageName": "api",
-            "DefinitionBody": {"paths": paths if paths is not None else {"/webhooks/ses": {"post": {}}}}}},
+            "DefinitionBody": {"paths": paths if paths is not None else {"/webhooks/ses": {"post": {}},
+                                                                          "/webhooks/sms": {"post": {}}}}}},
     }}
 
 
@@ -590,7 +596,8 @@ def test_patch_warns_without_the_ses_webhook_route():
     from infra.patch import patch_template
 
     warnings = patch_template(_small_template(paths={"/health": {"get": {}}}), _app_resources())
-    assert warnings == ["app.py has no POST /webhooks/ses, which the SES events topic calls"]
+    assert warnings == ["app.py has no POST /webhooks/ses, which the SES events topic calls",
+                        "app.py has no POST /webhooks/sms, which the SMS inbound topic calls"]
 
 
 @pytest.mark.parametrize(
@@ -767,3 +774,21 @@ def test_real_settings_package_with_the_alarm_email_subscribed(tmp_path):
     [subscription] = [s["Properties"] for s in of_type(template, "AWS::SNS::Subscription").values()
                       if s["Properties"]["Protocol"] == "email"]
     assert subscription == {"TopicArn": {"Ref": "AlarmTopic"}, "Protocol": "email", "Endpoint": "oncall@acme-corp.io"}
+
+
+def test_texts_to_our_numbers_reach_the_sms_webhook(project_template):
+    """Two-way SMS (AWS End User Messaging) publishes inbound texts to a topic of the stack, subscribed to
+    POST /webhooks/sms, whose ARN the app checks deliveries against (CRM_SMS_INBOUND_TOPIC_ARN)."""
+    stage, template, _ = project_template
+    resources = template["Resources"]
+    topic = resources["SmsInboundTopic"]
+    assert topic["Properties"]["TopicName"] == f"{prefix(stage)}-sms-inbound"
+    [statement] = resources["SmsInboundTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "sms-voice.amazonaws.com"} and statement["Action"] == "sns:Publish"
+    assert statement["Condition"]["StringEquals"]["AWS:SourceAccount"] == {"Ref": "AWS::AccountId"}
+    subscription = resources["SmsInboundWebhookSubscription"]["Properties"]
+    assert subscription["TopicArn"] == {"Ref": "SmsInboundTopic"} and subscription["Protocol"] == "https"
+    assert subscription["Endpoint"]["Fn::Sub"][0].endswith("/webhooks/sms")
+    env = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert env["CRM_SMS_INBOUND_TOPIC_ARN"] == {"Ref": "SmsInboundTopic"}
+    assert template["Outputs"]["SmsInboundTopicArn"]["Value"] == {"Ref": "SmsInboundTopic"}
