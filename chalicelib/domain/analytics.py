@@ -85,6 +85,28 @@ def funnel(totals: Counter, suffix: str = "") -> dict:
     }
 
 
+def with_answers(figures: dict, totals: Counter, suffix: str = "") -> dict:
+    """A permission request's funnel with its answers (services/permission.py): `joined` the talent community,
+    `objected`, and `rates.join` (of the people it reached)."""
+    joined, objected = int(totals.get("joined" + suffix, 0)), int(totals.get("objected" + suffix, 0))
+    reached = figures["delivered"] or figures["sent"]
+    return {**figures, "joined": joined, "objected": objected,
+            "rates": {**figures["rates"], "join": ratio(joined, reached), "objection": ratio(objected, reached)}}
+
+
+def by_source(totals: Counter) -> dict[str, dict]:
+    """A permission request's sends and answers per group of the people's source (import, ats, sourced, ...:
+    domain/permission.py source_group), with each group's join rate."""
+    groups = sorted({name.rpartition("_src_")[2] for name in totals if "_src_" in name})
+    figures = {}
+    for group in groups:
+        sent, joined, objected = (int(totals.get(f"{metric}_src_{group}", 0)) for metric in ("sent", "joined",
+                                                                                             "objected"))
+        figures[group] = {"sent": sent, "joined": joined, "objected": objected,
+                          "rates": {"join": ratio(joined, sent), "objection": ratio(objected, sent)}}
+    return figures
+
+
 def hourly_series(totals: Counter, started_at: str | None) -> list[dict]:
     """sends, opens and clicks per hour for the first 7 days (hours with nothing are zeros)."""
     if not started_at:

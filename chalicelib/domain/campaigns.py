@@ -17,12 +17,13 @@ from .clock import is_id, iso, parse_iso
 from .durations import parse_duration
 from .emails import normalize_email
 from .errors import Conflict, ValidationError
+from .permission import last_request, objected
 from .send_window import SendWindow, next_opening, zone_for
 from .subject_tests import SUBJECTS_PROBLEM, Winner, checked_subjects
 from .templates import CATEGORY_PROBLEM
 from .text import unsafe_reason
-from .vocabulary import (CampaignAction, CampaignStatus, CandidateStatus, Category, Channel, DecisionAction,
-                         DecisionReason, EnrollmentMode, Stage, StepCondition)
+from .vocabulary import (CampaignAction, CampaignKind, CampaignStatus, CandidateStatus, Category, Channel,
+                         DecisionAction, DecisionReason, EnrollmentMode, Stage, StepCondition)
 
 # What may end a person's place in a campaign (`exit_on`), and what does when the campaign does not say.
 EXITS = (DecisionReason.UNSUBSCRIBED, DecisionReason.BOUNCED, DecisionReason.APPLIED, DecisionReason.HIRED,
@@ -30,7 +31,8 @@ EXITS = (DecisionReason.UNSUBSCRIBED, DecisionReason.BOUNCED, DecisionReason.APP
 DEFAULT_EXITS = EXITS[:5]
 MAX_STEPS = 10
 # What a campaign is defined by besides its name, channel and category (kept together: store/campaigns.py)
-DEFINITION = ("audience", "steps", "send_at", "enrollment", "exit_on", "sender", "send_window")
+DEFINITION = ("audience", "steps", "send_at", "enrollment", "exit_on", "sender", "send_window", "kind",
+              "recipients", "skipped", "reason", "permission_months")
 CAP_WINDOW = timedelta(days=7)
 # Stages that count as having applied (`exit_on: applied`).
 APPLIED_OR_LATER = (Stage.APPLIED, Stage.INTERVIEWING, Stage.OFFER, Stage.HIRED)
@@ -49,6 +51,8 @@ TRANSITIONS: dict[str, set[CampaignAction]] = {
 
 NAME_PROBLEM = "required text of at most 200 characters, without control characters"
 STEP_PROBLEM = "an object with template_id, delay and condition"
+KIND_PROBLEM = "campaign or permission_request (one-to-one outreach: POST /outreach)"
+PERMISSION_PROBLEM = "a permission request is one email: channel email and a single step"
 EXIT_PROBLEM = "a list of: " + ", ".join(EXITS)
 
 
@@ -167,6 +171,21 @@ class CampaignBody(Body):
         default_factory=lambda: list(DEFAULT_EXITS), description=EXIT_PROBLEM)
     sender: Sender | None = Field(None, description=SENDER_PROBLEM)
     send_window: SendWindow | None = Field(None, description="an object with start, end, days and timezone")
+    kind: Annotated[CampaignKind, CHOICE] = Field(CampaignKind.CAMPAIGN, description=KIND_PROBLEM)
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, value: CampaignKind) -> CampaignKind:
+        if value == CampaignKind.OUTREACH:  # its steps are text and its people a list: POST /outreach makes it
+            raise ValueError(KIND_PROBLEM)
+        return value
+
+    @model_validator(mode="after")
+    def _permission_request(self) -> "CampaignBody":
+        if self.kind == CampaignKind.PERMISSION_REQUEST and (self.channel != Channel.EMAIL
+                                                             or (self.steps is not None and len(self.steps) != 1)):
+            raise ValueError(PERMISSION_PROBLEM)
+        return self
 
     @field_validator("name")
     @classmethod
@@ -208,6 +227,7 @@ def _definition(campaign: CampaignBody) -> dict:
         "send_at": campaign.send_at, "enrollment": campaign.enrollment, "exit_on": campaign.exit_on,
         "sender": campaign.sender.stored() if campaign.sender else None,
         "send_window": campaign.send_window.stored() if campaign.send_window else None,
+        "kind": campaign.kind,
     }
 
 
@@ -233,13 +253,38 @@ def incomplete(campaign: dict) -> dict[str, str]:
     missing = {}
     if not campaign.get("name"):
         missing["name"] = NAME_PROBLEM
-    if not (campaign.get("audience") or {}).get("pools"):
+    if not (campaign.get("audience") or {}).get("pools") and not campaign.get("recipients"):
         missing["audience.pools"] = "choose at least one pool"
     if not campaign.get("steps"):
         missing["steps"] = "add at least one step"
     if not campaign.get("category"):
         missing["category"] = "choose a category"
+    if kind_of(campaign) == CampaignKind.PERMISSION_REQUEST and len(campaign.get("steps") or []) > 1:
+        missing["steps"] = PERMISSION_PROBLEM
     return missing
+
+
+def kind_of(campaign: dict) -> CampaignKind:
+    """The campaign's kind (campaigns made before kinds existed are campaigns)."""
+    return CampaignKind(campaign.get("kind") or CampaignKind.CAMPAIGN)
+
+
+def without_consent_refused() -> Conflict:
+    """CRM_OUTREACH_WITHOUT_CONSENT=off: no permission request or outreach is made or scheduled."""
+    return Conflict("writing to people without marketing consent is turned off (CRM_OUTREACH_WITHOUT_CONSENT=off)",
+                    {"kind": "permission requests and one-to-one outreach are turned off"},
+                    code="outreach_without_consent_off")
+
+
+def claim_statuses(campaign: dict) -> tuple[CandidateStatus, ...]:
+    """The statuses a person may have when a send of this campaign is claimed (the claim's condition): marketing
+    needs consent; a permission request is for people without it; outreach writes to either."""
+    kind = kind_of(campaign)
+    if kind == CampaignKind.PERMISSION_REQUEST:
+        return (CandidateStatus.NOT_SUBSCRIBED,)
+    if kind == CampaignKind.OUTREACH:
+        return (CandidateStatus.SUBSCRIBED, CandidateStatus.NOT_SUBSCRIBED)
+    return (CandidateStatus.SUBSCRIBED,)
 
 
 # ---------------------------------------------------------------- a time as a recruiter picks it
@@ -353,6 +398,8 @@ def decide(*, candidate: dict | None, campaign: dict, step_index: int, now: date
     """
     if candidate is None:
         return Decision(DecisionAction.EXIT, DecisionReason.ERASED)
+    if kind_of(campaign) != CampaignKind.CAMPAIGN:
+        return _decide_without_consent(candidate, campaign, now, clicked_campaign, replied_campaign)
     exit_on = set(campaign["exit_on"])
     status = candidate.get("status")
     if status == CandidateStatus.UNSUBSCRIBED:
@@ -409,6 +456,68 @@ def decide(*, candidate: dict | None, campaign: dict, step_index: int, now: date
         if opening > now:
             return Decision(DecisionAction.DEFER, DecisionReason.OUTSIDE_SEND_WINDOW, iso(opening))
     return Decision(DecisionAction.SEND)
+
+
+def _decide_without_consent(candidate: dict, campaign: dict, now: datetime, clicked: bool, replied: bool) -> Decision:
+    """A permission request or one-to-one outreach: people with or without marketing consent, never anyone
+    who opted out, objected, bounced or complained (whatever exit_on says: they leave a sequence for good).
+    No marketing frequency cap: outreach has its own rules when it is asked for (services/outreach.py)."""
+    status = candidate.get("status")
+    preferences = candidate.get("preferences") or {}
+    if objected(candidate):
+        return Decision(DecisionAction.EXIT, DecisionReason.OBJECTED)
+    if status in (CandidateStatus.BOUNCED, CandidateStatus.COMPLAINED):
+        return Decision(DecisionAction.EXIT, DecisionReason(status))
+    if status == CandidateStatus.UNSUBSCRIBED or preferences.get("unsubscribed_all"):
+        return Decision(DecisionAction.EXIT, DecisionReason.UNSUBSCRIBED)
+    exit_on = set(campaign["exit_on"])
+    stage = candidate.get("stage")
+    if stage == Stage.HIRED and DecisionReason.HIRED in exit_on:
+        return Decision(DecisionAction.EXIT, DecisionReason.HIRED)
+    if stage in APPLIED_OR_LATER and DecisionReason.APPLIED in exit_on:
+        return Decision(DecisionAction.EXIT, DecisionReason.APPLIED)
+    if clicked and DecisionReason.CLICKED in exit_on:
+        return Decision(DecisionAction.EXIT, DecisionReason.CLICKED)
+    if replied and DecisionReason.REPLIED in exit_on:
+        return Decision(DecisionAction.EXIT, DecisionReason.REPLIED)
+    if kind_of(campaign) == CampaignKind.PERMISSION_REQUEST:
+        if status == CandidateStatus.SUBSCRIBED:
+            return Decision(DecisionAction.SKIP, DecisionReason.HAS_CONSENT)
+        if status != CandidateStatus.NOT_SUBSCRIBED:  # pending: their own sign-up awaits its confirmation
+            return Decision(DecisionAction.SKIP, DecisionReason.NOT_SUBSCRIBED)
+        if asked_recently(candidate, campaign, now):
+            return Decision(DecisionAction.SKIP, DecisionReason.ASKED_RECENTLY)
+    elif status not in claim_statuses(campaign):
+        return Decision(DecisionAction.SKIP, DecisionReason.NOT_SUBSCRIBED)
+    window = campaign.get("send_window")
+    if window:
+        opening = next_opening(window, zone_for(window, candidate), now)
+        if opening > now:
+            return Decision(DecisionAction.DEFER, DecisionReason.OUTSIDE_SEND_WINDOW, iso(opening))
+    return Decision(DecisionAction.SEND)
+
+
+DEFAULT_PERMISSION_MONTHS = 12
+
+
+def asked_recently(candidate: dict, campaign: dict | None, now: datetime, months: int | None = None) -> bool:
+    """Whether the person got a permission request within the campaign's months (CRM_PERMISSION_REQUEST_MONTHS
+    when it was made), other than this campaign's own (a redelivered message: its claim says it went)."""
+    last, by = last_request(candidate)
+    if not last or (campaign is not None and by == campaign["id"]):
+        return False
+    months = months or int((campaign or {}).get("permission_months") or DEFAULT_PERMISSION_MONTHS)
+    return last > iso(months_before(now, months))
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same day `months` calendar months earlier (the last day of a shorter month)."""
+    import calendar
+
+    total = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(total, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
 
 
 # Reasons a person waits for a step, and gets it later: reachable, as far as a review counts

@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 
 from ..domain.analytics import (
     GOAL_METRICS,
+    by_source,
     cost_currency,
     funnel,
     goal_currency,
@@ -18,10 +19,12 @@ from ..domain.analytics import (
     reporting_currency,
     validate_cost,
     validate_goal,
+    with_answers,
 )
+from ..domain.campaigns import kind_of
 from ..domain.clock import iso, new_id, utcnow
 from ..domain.errors import NotFound
-from ..domain.vocabulary import DecisionReason, GoalMetric, OutcomeKind
+from ..domain.vocabulary import CampaignKind, DecisionReason, GoalMetric, OutcomeKind
 from .pool_figures import PoolFigures
 
 
@@ -59,7 +62,7 @@ class AnalyticsService:
         if campaign is None:
             raise NotFound(f"no campaign {campaign_id}")
         totals = self.stats.totals(f"campaign#{campaign_id}")
-        return {
+        figures = {
             "campaign_id": campaign_id, "name": campaign["name"], "category": campaign["category"] or None,
             "status": campaign["status"], "audience": int(campaign.get("enqueued") or 0),
             **funnel(totals), "skipped_by_reason": skips_by_reason(totals),
@@ -69,6 +72,11 @@ class AnalyticsService:
                        **self._subject_test(campaign, i, totals)} for i in range(len(campaign["steps"]))],
             "series": hourly_series(totals, campaign.get("started_at")),
         }
+        if kind_of(campaign) == CampaignKind.PERMISSION_REQUEST:  # its answers, in all, for its step, per source
+            figures = with_answers(figures, totals)
+            figures["steps"] = [with_answers(step, totals, "_s0") for step in figures["steps"]]
+            figures["sources"] = by_source(totals)
+        return {**figures, "kind": kind_of(campaign)}
 
     def _subject_test(self, campaign: dict, step: int, totals: Counter) -> dict:
         """A step's subject test: each subject's funnel (sent, opened, clicked, replied, applied and the rates) and

@@ -5,6 +5,9 @@ The scheduler's fan-out (scheduler.py) and the review before scheduling (campaig
 through this one reader, so "N in audience" on the review is the number the fan-out enqueues. A person in two
 of the audience's pools is read from the first of them; the later pools leave out who the earlier ones hold
 (one batch read per hundred ids per earlier pool, as for an excluded pool).
+
+A one-to-one outreach (services/outreach.py) has no pools: its audience is the people the recruiter picked
+(`recipients`, at most 50), read in one page.
 """
 from __future__ import annotations
 
@@ -37,6 +40,10 @@ class AudienceReader:
 
     def page(self, campaign: dict, position: Position) -> tuple[list[str], Position]:
         """The next page of the audience's people after `position`, and the position after it."""
+        if campaign.get("recipients") is not None:  # an outreach: the people picked, in one page
+            if position.done:
+                return [], Position(0, None, True)
+            return list(dict.fromkeys(campaign["recipients"])), Position(0, None, True)
         pools = campaign["audience"]["pools"]
         if position.done or position.pool >= len(pools):
             return [], Position(len(pools), None, True)

@@ -24,6 +24,9 @@ from ..observability import logger
 from .ports import TimelineStore
 
 
+NOT_CONTACT = "note"  # the one touchpoint channel that is not a conversation with the person
+
+
 class CandidateService:
     def __init__(self, settings, candidates, tombstones, timeline: TimelineStore, memberships, pools, members):
         self.settings = settings
@@ -171,7 +174,9 @@ class CandidateService:
             from ..domain.engagement import add_event
 
             updated = dict(current)
-            if (current.get("last_contacted_at") or "") < at:
+            # a conversation (LinkedIn, a call, a meeting, an email, an event) is contact: outreach waits a week
+            # after it (domain/outreach.py); a recruiter's note about the person is not
+            if channel != NOT_CONTACT and (current.get("last_contacted_at") or "") < at:
                 updated["last_contacted_at"] = at
             if (current.get("engagement_at") or "") <= at:  # a conversation is engagement too
                 updated["engagement_score"] = add_event(current.get("engagement_score"), current.get("engagement_at"),

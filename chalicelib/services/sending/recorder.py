@@ -18,10 +18,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from ...domain.analytics import counters, hour_key
-from ...domain.campaigns import Decision, next_step_due
+from ...domain.campaigns import Decision, kind_of, next_step_due
+from ...domain.permission import source_group, with_request
 from ...domain import clock
 from ...domain.clock import iso, seconds_until
-from ...domain.vocabulary import (BatchOutcome, CampaignStatus, DecisionAction, DecisionReason, EnrollmentMode,
+from ...domain.vocabulary import (BatchOutcome, CampaignKind, CampaignStatus, DecisionAction, DecisionReason, EnrollmentMode,
                                   EnrollmentStatus, SendStatus)
 from ...observability import count, logger
 from .channels import Outcome
@@ -71,7 +72,7 @@ class Recorder:
             self.campaigns.add_processed(campaign["id"],
                                          len(read.ids) - len(retry) - (0 if read.sequence else len(waiting)))
         self._count(campaign, step, read, outcomes, skipped)
-        self._contacted(read, [o for o in outcomes if o.status == BatchOutcome.SENT])
+        self._contacted(campaign, read, [o for o in outcomes if o.status == BatchOutcome.SENT])
         if step == 0 and not read.sequence:
             self._finish(campaign)
 
@@ -137,22 +138,44 @@ class Recorder:
                     variants[f"sent_s{step}_v{variant}"] = variants.get(f"sent_s{step}_v{variant}", 0) + 1
             self.stats.add(f"campaign#{campaign['id']}", {
                 **counters("sent", step, amount=sent), f"sent_{hour_key(iso(read.now))}": sent, **variants,
+                **self._by_source(campaign, read, outcomes),
                 **counters("skipped", step, amount=len(skipped)), **counters("deferred", step, amount=len(deferred)),
                 **reasons})
         if sent:
             count("CampaignEmailSent", sent)
 
-    def _contacted(self, read: Read, sent: list[Outcome]) -> None:
+    @staticmethod
+    def _by_source(campaign: dict, read: Read, outcomes: list[Outcome]) -> dict[str, int]:
+        """A permission request's sends by the people's source (import, ats, sourced, ...): its join rate per
+        source (domain/analytics.py)."""
+        if kind_of(campaign) != CampaignKind.PERMISSION_REQUEST:
+            return {}
+        sources: dict[str, int] = {}
+        for outcome in outcomes:
+            person = read.people.get(outcome.candidate_id)
+            if outcome.status == BatchOutcome.SENT and person is not None:
+                key = f"sent_src_{source_group(person.get('source'))}"
+                sources[key] = sources.get(key, 0) + 1
+        return sources
+
+    def _contacted(self, campaign: dict, read: Read, sent: list[Outcome]) -> None:
         """The people sent to were contacted now. One write each, unread: each is written as their claim left
         them (read.claimed_as) with `last_contacted_at`, if nobody changed them since; only those who changed
-        are read again. Their pools' copies follow (MembershipSync, as for every change to a person)."""
+        are read again. Their pools' copies follow (MembershipSync, as for every change to a person).
+        A permission request's people also keep when they were asked, and by which campaign (at most one
+        request per CRM_PERMISSION_REQUEST_MONTHS: domain/campaigns.py asked_recently)."""
         at = iso(read.now)
+        asking = kind_of(campaign) == CampaignKind.PERMISSION_REQUEST
+
+        def contacted(person: dict) -> dict:
+            after = dict(person, last_contacted_at=max(person.get("last_contacted_at") or "", at))
+            return with_request(after, at, campaign["id"]) if asking else after
+
         written = {}
         for outcome in sent:
             person = read.claimed_as.get(outcome.candidate_id)
             if person is not None:
-                written[outcome.candidate_id] = dict(person, last_contacted_at=max(person.get("last_contacted_at")
-                                                                                   or "", at))
+                written[outcome.candidate_id] = contacted(person)
         if not written:
             return
         candidates = self.claims.candidates
@@ -162,8 +185,7 @@ class Recorder:
             if candidate_id not in lost:
                 changes.append((read.people[candidate_id], dict(after, version=after["version"] + 1)))
                 continue
-            changed = candidates.update(candidate_id, lambda current: dict(
-                current, last_contacted_at=max(current.get("last_contacted_at") or "", at)))
+            changed = candidates.update(candidate_id, contacted)
             if changed is not None:  # None: erased meanwhile
                 changes.append(changed)
         if self.memberships is not None:
