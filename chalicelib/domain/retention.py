@@ -7,7 +7,8 @@ reply), contacted, consent given or confirmed, or kept by a recruiter. CRM_RETEN
   CRM_REPERMISSION_DAYS: erased;
 - a person without marketing consent (sourced, imported, from the ATS; unsubscribed, bounced, complained) is
   erased, unless a recruiter kept them with a reason (the keep starts the clock again);
-- a pending sign-up is left to the pending expiry (services/privacy.py `expire_pending`).
+- a pending sign-up is left to the pending expiry (services/privacy.py `expire_pending`); a person interviewing or
+  with an offer (the ATS's stage) is left alone until the ATS moves them on.
 
 The state kept per person (the key store, store/retention.py): `asked_at`, `deadline`, `send_key` while a
 re-permission email awaits its answer; `kept_at`, `kept_by`, `reason` after a recruiter's keep.
@@ -27,13 +28,15 @@ from .clock import parse_iso
 from .durations import Duration
 from .errors import ValidationError
 from .text import unsafe_reason
-from .vocabulary import CandidateStatus, RetentionAction
+from .vocabulary import CandidateStatus, RetentionAction, Stage
 
 # The person's own doing: what keeps a subscribed person while their re-permission email waits for an answer.
 OWN_ACTIVITY = ("last_engaged_at", "confirmed_at")
 # Everything that starts the clock again (with the consent's times and a recruiter's keep).
 ACTIVITY = ("created_at", "last_contacted_at", *OWN_ACTIVITY)
 NEVER = datetime(1900, 1, 1, tzinfo=timezone.utc)
+# In a hiring process now (the ATS says so): never erased or asked by retention until the ATS moves them on.
+IN_PROCESS = (Stage.INTERVIEWING, Stage.OFFER)
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ def awaiting_answer(person: dict, state: dict) -> bool:
 def decide(person: dict, state: dict, now: datetime, months: int) -> Decision:
     """What retention does with the person at `now` (the daily job), or by `now` (the report: a month's end)."""
     status = person.get("status")
-    if status == CandidateStatus.PENDING:
+    if status == CandidateStatus.PENDING or person.get("stage") in IN_PROCESS:
         return Decision(RetentionAction.NONE)
     if status == CandidateStatus.SUBSCRIBED:
         if awaiting_answer(person, state):
@@ -162,7 +165,7 @@ def parse_keep(body: object) -> RetentionKeep:
     return parse_as(RetentionKeep, body, "invalid keep")
 
 
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$", re.ASCII)
+MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])", re.ASCII)
 MONTHS_AHEAD = 120
 
 
@@ -171,7 +174,7 @@ def parse_month(text: object, now: datetime) -> tuple[datetime, datetime]:
     if text is None or text == "":
         start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     else:
-        match = MONTH.match(text) if isinstance(text, str) else None
+        match = MONTH.fullmatch(text) if isinstance(text, str) else None
         if match is None:
             raise ValidationError.field("month", "a month such as 2027-03 (YYYY-MM)")
         start = datetime(int(match.group(1)), int(match.group(2)), 1, tzinfo=timezone.utc)
