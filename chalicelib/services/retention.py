@@ -2,8 +2,9 @@
 a recruiter's keep, and the month's report.
 
 The daily step reads the people whose retention may be over a page at a time (store/retention.py: a filtered scan
-with a cursor kept in the key store, within a time budget per run) and for each: asks (records the ask, then a jobs
-message sends the email), erases (services/privacy.py), or clears an ask the person answered by their own activity.
+with a cursor kept in the key store, within a time budget per run), clears an ask the person answered by their own
+activity, and hands each ask and erasure to the jobs queue: its workers, in parallel, decide again on the person as
+they are then and record the ask and send its email, or erase (services/privacy.py).
 The email is claimed on its send key before SES is called (as the confirmation email is): a retry, a second run or
 a duplicate message never sends it twice.
 """
@@ -63,64 +64,72 @@ class RetentionService:
                 return done
 
     def _page(self, people: list[dict], now: datetime, done: dict) -> None:
+        """Reads and decides only: each ask and erasure is a jobs message, done by the jobs workers in parallel
+        (an erasure touches many tables), so a run covers the whole table whatever is due."""
         states = self.store.states([p["id"] for p in people])
         messages = []
         for person in people:
             state = states.get(person["id"], {})
             if state.get("asked_at") and not awaiting_answer(person, state):
-                self._answered(person, state)  # they engaged or confirmed since: kept, their clock restarted
-                state = {k: v for k, v in state.items() if k not in ("asked_at", "deadline", "send_key")}
+                state = self._forget_ask(person["id"], state)  # they engaged or confirmed since: kept
                 done["answered"] += 1
             decision = decide(person, state, now, self.settings.retention_months)
-            if decision.action is RetentionAction.ASK:
-                messages.append(self._ask(person, state, now))
-                done["asked"] += 1
-            elif decision.action is RetentionAction.ERASE:
-                done["erased"] += self._erase(person, state)
+            if decision.action in JOBS:
+                messages.append({"type": JOBS[decision.action], "candidate_id": person["id"]})
+                done["asked" if decision.action is RetentionAction.ASK else "erased"] += 1
         if messages:
             self.jobs_queue.send_many(messages)
 
-    def _ask(self, person: dict, state: dict, now: datetime) -> dict:
-        key = send_key(person["id"], person, state)
-        if state.get("send_key") != key:  # a run after a retry finds its own ask: the deadline stays
-            deadline = deadline_after(now, self.settings.repermission_days)
-            self.store.put(person["id"], dict(state, asked_at=iso(now), deadline=iso(deadline), send_key=key),
-                           deadline + STATE_KEPT_FOR, iso(now))
-        return {"type": "repermission", "candidate_id": person["id"], "send_key": key}
-
-    def _answered(self, person: dict, state: dict) -> None:
-        kept = {k: v for k, v in state.items() if k not in ("asked_at", "deadline", "send_key")}
-        if kept:
-            self.store.put(person["id"], kept, utcnow() + STATE_KEPT_FOR, iso())
-        else:
-            self.store.delete(person["id"])
-        logger().info("re-permission answered by the person's own activity", extra={"candidate_id": person["id"]})
-
-    def _erase(self, person: dict, state: dict) -> int:
+    def erase_due(self, message: dict) -> str:
+        """A jobs message: erases the person if retention says so now (read again: they may have answered)."""
+        found = self._due(message)
+        if isinstance(found, str):
+            return found
+        person, state, decision = found
+        if decision.action is not RetentionAction.ERASE:
+            return f"skipped:{decision.action}"
         why = "no_answer" if state.get("asked_at") else "no_consent"
         try:
             self.privacy.erase(person["id"])
         except NotFound:
-            return 0  # erased meanwhile
+            return "skipped:no_candidate"  # erased meanwhile
         self.store.delete(person["id"])
         logger().info("erased at the end of retention", extra={"candidate_id": person["id"], "why": why})
         count("RetentionErased")
-        return 1
+        return "erased"
 
-    # ------------------------------------------------------------ the email (a jobs message)
-
-    def send(self, message: dict) -> str:
-        """Sends one ask's email, at most once (its send key claimed before SES is called). Raises RetryLater."""
-        candidate_id, key = message.get("candidate_id"), message.get("send_key")
-        if not isinstance(candidate_id, str) or not isinstance(key, str):
+    def _due(self, message: dict):
+        """(person, state, what retention does now), or why there is nothing to do."""
+        candidate_id = message.get("candidate_id")
+        if not isinstance(candidate_id, str) or not candidate_id:
             return "skipped:bad_message"
         person = self.candidates.get(candidate_id)
         if person is None:
             return "skipped:no_candidate"
-        if self.store.state(candidate_id).get("send_key") != key:
-            return "skipped:not_asked"  # answered or erased since
-        if person.get("status") != CandidateStatus.SUBSCRIBED:
-            return "skipped:not_subscribed"
+        state = self.store.state(candidate_id)
+        return person, state, decide(person, state, utcnow(), self.settings.retention_months)
+
+    def _ask(self, person: dict, state: dict, now: datetime) -> dict:
+        """The ask on record: when, its deadline, its send key (the same for every retry of one ask)."""
+        deadline = deadline_after(now, self.settings.repermission_days)
+        asked = dict(state, asked_at=iso(now), deadline=iso(deadline), send_key=send_key(person["id"], person, state))
+        self.store.put(person["id"], asked, deadline + STATE_KEPT_FOR, iso(now))
+        return asked
+
+    # ------------------------------------------------------------ the email (a jobs message)
+
+    def send(self, message: dict) -> str:
+        """A jobs message: records the ask (its deadline) and sends its email, at most once: the send key is
+        claimed before SES is called, so a retried or duplicate message sends nothing more. Raises RetryLater."""
+        found = self._due(message)
+        if isinstance(found, str):
+            return found
+        person, state, decision = found
+        if decision.action is RetentionAction.ASK:
+            state = self._ask(person, state, utcnow())
+        elif decision.action is not RetentionAction.AWAIT:  # answered, renewed, no longer subscribed
+            return f"skipped:{decision.action}"
+        candidate_id, key = person["id"], state["send_key"]
         subject, text, html_body = repermission_email(
             keep_url=self.link("keep", candidate_id, key), remove_url=self.link("remove", candidate_id, key),
             company=self.settings.company_name, days=self.settings.repermission_days)
@@ -201,13 +210,15 @@ class RetentionService:
         count("RepermissionRemoved")
         return erased
 
-    def _forget_ask(self, candidate_id: str) -> None:
-        state = self.store.state(candidate_id)
+    def _forget_ask(self, candidate_id: str, state: dict | None = None) -> dict:
+        """The ask answered: what remains of the person's state (a keep), kept."""
+        state = self.store.state(candidate_id) if state is None else state
         kept = {k: v for k, v in state.items() if k not in ("asked_at", "deadline", "send_key")}
         if kept:
             self.store.put(candidate_id, kept, utcnow() + STATE_KEPT_FOR, iso())
         elif state:
             self.store.delete(candidate_id)
+        return kept
 
     # ------------------------------------------------------------ a recruiter's keep
 
@@ -287,6 +298,7 @@ class RetentionService:
                 return
 
 
+JOBS = {RetentionAction.ASK: "repermission", RetentionAction.ERASE: "retention_erase"}  # jobs message types
 REPORT_PARTS = (RetentionAction.ASK, RetentionAction.ERASE, RetentionAction.AWAIT, RetentionAction.KEPT)
 
 

@@ -133,15 +133,16 @@ def test_the_send_is_claimed_once_under_retries(client, auth):
     person = subscriber("rae@example.com")
     advance(client, "P25M")
     service = wiring.retention()
-    service.run()
-    state = service.store.state(person["id"])
-    message = {"type": "repermission", "candidate_id": person["id"], "send_key": state["send_key"]}
+    message = {"type": "repermission", "candidate_id": person["id"]}
     assert service.send(message) == "sent"
-    assert service.send(message) == "skipped:already_claimed"
-    service.run()  # a second pass finds the same ask: the deadline stays
-    assert service.store.state(person["id"])["deadline"] == state["deadline"]
+    deadline = service.store.state(person["id"])["deadline"]
+    assert service.send(message) == "skipped:already_claimed"  # a duplicate or retried message
+    assert service.run()["asked"] == 0  # the next day's pass: awaiting the answer, nothing to send
     tick(client)
     assert len(emails_to("rae@example.com")) == 1
+    assert service.store.state(person["id"])["deadline"] == deadline
+    assert service.send({"type": "repermission", "candidate_id": 7}) == "skipped:bad_message"
+    assert service.erase_due(message) == "skipped:awaiting_answer"  # the deadline has not passed
 
 
 def _month(client, ahead):
@@ -298,5 +299,6 @@ def test_a_large_pass_goes_on_over_runs_from_its_kept_cursor(client, auth, monke
     runs = [service.run(budget_seconds=0) for _ in range(3)]
     assert [r["pass_complete"] for r in runs] == [False, False, True]
     assert sum(r["asked"] for r in runs) == 5
-    assert all(service.store.state(p["id"]).get("send_key") for p in people)
     assert service.store.pass_cursor() is None
+    tick(client)
+    assert all(len(emails_to(p["email"])) == 1 for p in people)
