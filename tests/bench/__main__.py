@@ -221,6 +221,7 @@ def main() -> int:
     }
     if args.merge:
         figures, meta = merged(figures, meta)
+        per_figure, info = meta["figures"], meta["info"]
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     OUTPUT.write_text(json.dumps({**figures, "meta": meta}, indent=2) + "\n", encoding="utf-8")
 

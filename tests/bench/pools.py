@@ -33,6 +33,7 @@ from datetime import timedelta
 from ._child import median, run, say
 from ._emulator import ROOT, Emulator, EmulatorClock, bench_key
 from .calls import CallCounter
+from .cost import CapacityCounter
 
 PEOPLE = 100_000  # the table the figures are about
 REBUILD_PEOPLE = 40_000  # the rebuild is measured at this size unless --people says otherwise
@@ -270,7 +271,7 @@ def rebuild(emulator, n: int, expected: int) -> dict:
             steps.append(time.perf_counter() - started)
 
     service.rebuild_step = timed_step
-    counter, clock, moto = CallCounter().install(), EmulatorClock(emulator), MotoTimer().install()
+    counter, clock, moto = CapacityCounter().install(), EmulatorClock(emulator), MotoTimer().install()
     try:
         started = time.perf_counter()
         pool = service.create({"name": "Python/Go in London or remote, GB/IE, warm, not contacted 30d",
@@ -288,7 +289,9 @@ def rebuild(emulator, n: int, expected: int) -> dict:
     members = MembershipModel.count(pool["id"])  # Select=COUNT: no items through moto's serializer
     return {"seconds": elapsed, "pool": final, "members": members, "steps": steps, "queues": queues,
             "calls": counter.snapshot(), "emulator_s": clock.seconds, "emulator_ops": clock.breakdown(),
-            "scans": moto.scans, "serialize": dict(moto.serialize), "expected": expected}
+            "scans": moto.scans, "serialize": dict(moto.serialize), "expected": expected,
+            "items_read": counter.items_total(), "rru": sum(counter.rru.values()), "wru": sum(counter.wru.values()),
+            "sqs_requests": counter.sqs_chunks}
 
 
 def rebuild_lines(r: dict, n: int) -> list[str]:
@@ -395,6 +398,24 @@ def read_ratio(emulator, people: list[dict]) -> dict:
 
 # ---------------------------------------------------------------- main
 
+def aws_figures(r: dict, n: int, notes: dict, units: dict) -> dict:
+    """What the rebuild costs on AWS, per 100,000 people (linear: a page of 500 costs the same anywhere in the
+    table on DynamoDB, unlike moto): requests, items read, read and write units."""
+    scale = PEOPLE / n
+    dynamodb = sum(v for k, v in r["calls"].items() if k.startswith("dynamodb."))
+    figures = {"pool_rebuild_requests_per_100k": round((dynamodb + r["sqs_requests"]) * scale),
+               "pool_rebuild_items_read_per_100k": round(r["items_read"] * scale),
+               "pool_rebuild_rru_per_100k": round(r["rru"] * scale),
+               "pool_rebuild_wru_per_100k": round(r["wru"] * scale)}
+    for name in figures:
+        units[name] = "req" if "requests" in name else "items" if "items" in name else "units"
+        notes[name] = (f"the rebuild at {n:,} people scaled to {PEOPLE:,}: DynamoDB {dynamodb} calls "
+                       f"({', '.join(f'{k} {v}' for k, v in r['calls'].items() if k.startswith('dynamodb.'))}), "
+                       f"SQS {r['sqs_requests']}; {r['items_read']:,} items read, {r['rru']:.0f} RRU, "
+                       f"{r['wru']:.0f} WRU (tests/bench/cost.py)")
+    return figures
+
+
 def main(options) -> dict:
     n = options.people or REBUILD_PEOPLE
     table_size = max(PEOPLE, n)
@@ -451,6 +472,7 @@ def main(options) -> dict:
             figures["pool_rebuild_measured_s"] = round(r["seconds"], 2)
             notes["pool_rebuild_measured_s"] = f"MEASURED at {n:,} people: " + measured_note
         info.append(f"seeding {n:,} people before the rebuild: {seed_s:.1f} s ({how}); not part of any figure")
+        figures.update(aws_figures(r, n, notes, units))
 
         if n < table_size:
             more_s = seed(people[n:], options.seed)

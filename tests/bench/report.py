@@ -111,6 +111,8 @@ def run_table(meta: dict) -> list[str]:
             ("libraries", versions),
             ("emulator", meta.get("emulator", "")),
             ("took", f"{meta.get('duration_s', 0):.0f} s")]
+    if meta.get("runs"):  # `--merge`: some groups' figures come from an earlier run
+        rows.append(("figures from", ", ".join(f"{group} {date}" for group, date in meta["runs"].items())))
     return ["| | |", "|---|---|", *(f"| {name} | {cell(value)} |" for name, value in rows)]
 
 
