@@ -182,3 +182,25 @@ def test_a_template_dir_without_the_lambda_package_or_of_another_stage_is_refuse
     assert deploy.main(["--stage", "prod", "--template-dir", str(template_dir)]) == 1
     assert "is stage 'dev', not 'prod'" in capsys.readouterr().err
     assert not client("ssm", emulator).describe_parameters()["Parameters"]  # nothing made before the refusals
+
+
+def test_a_deployed_function_reads_its_secrets_from_ssm_at_cold_start(emulator):
+    """`import app` as Lambda does it for the stage: the template's variables (the parameters' names, not the
+    secrets), the secrets in SSM where make deploy put them; the settings then hold the values."""
+    from infra.synth import load_config, stage_environment
+
+    ssm = client("ssm", emulator)
+    ssm.put_parameter(Name="/talent-crm-dev/CRM_SECRET", Type="SecureString", Value="s" * 64)
+    ssm.put_parameter(Name="/talent-crm-dev/CRM_ATS_SECRET", Type="SecureString", Value="a" * 64)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
+    env.update(stage_environment(load_config(ROOT), "dev"))
+    env.update(CRM_SECRET_PARAMETER="/talent-crm-dev/CRM_SECRET", CRM_ATS_SECRET_PARAMETER="/talent-crm-dev/CRM_ATS_SECRET")
+    probe = ("import app; from chalicelib.settings import get_settings; s = get_settings(); "
+             "print(s.stage, len(s.secret), s.secret[:1], s.ats_secret[:1])")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["dev", "64", "s", "a"]
+
+    ssm.delete_parameter(Name="/talent-crm-dev/CRM_ATS_SECRET")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and "/talent-crm-dev/CRM_ATS_SECRET" in done.stderr and "make deploy" in done.stderr
