@@ -69,17 +69,17 @@ class PreferenceService:
             cap = read_monthly(text)
         except ValueError as exc:
             raise ValidationError.field("max_per_month", str(exc)) from None
-        return self._change(candidate_id, {"max_per_month": cap}, {"change": "frequency", "max_per_month": cap})
+        return self._change(candidate_id, {"max_per_month": cap}, "frequency_chosen", {"max_per_month": cap})
 
     def pause(self, candidate_id: str, choice: str) -> dict | None:
         try:
             until = pause_end(choice, utcnow())
         except ValueError as exc:
             raise ValidationError.field("pause", str(exc)) from None
-        return self._change(candidate_id, {"paused_until": until}, {"change": "paused", "paused_until": until})
+        return self._change(candidate_id, {"paused_until": until}, "paused_by_person", {"paused_until": until})
 
     def resume(self, candidate_id: str) -> dict | None:
-        return self._change(candidate_id, {"paused_until": None}, {"change": "resumed"})
+        return self._change(candidate_id, {"paused_until": None}, "pause_ended", {})
 
     def set_channels(self, candidate_id: str, wanted: list[str], source: str = SOURCE) -> dict | None:
         """`wanted`: the channels to keep on. Texts are left alone for someone with no phone (the page offers no
@@ -99,7 +99,7 @@ class PreferenceService:
             return self.candidates.get(candidate_id)
         return self._change(candidate_id, lambda p: {"channels_off": [
             c for c in p.get("channels_off") or [] if c != Channel.EMAIL] + ([] if email_on else [Channel.EMAIL])},
-            {"change": "channels", "email": email_on})
+            "channels_chosen", {"email": email_on})
 
     def sms(self, candidate_id: str, *, on: bool, source: str, detail: dict | None = None) -> str:
         """Texts off (recorded: when, how, whether they had agreed before) or back on (only after an earlier
@@ -138,8 +138,9 @@ class PreferenceService:
             logger().info("SMS choice changed", extra={"candidate_id": candidate_id, "source": source, "on": on})
         return outcome["value"]
 
-    def _change(self, candidate_id: str, values, record: dict) -> dict | None:
-        """Sets `values` (a dict, or a function of the current preferences giving one) in the person's preferences."""
+    def _change(self, candidate_id: str, values, kind: str, record: dict) -> dict | None:
+        """Sets `values` (a dict, or a function of the current preferences giving one) in the person's preferences;
+        on their timeline as `kind` (frequency_chosen, paused_by_person, pause_ended, channels_chosen)."""
         now = iso()
 
         def change(current: dict) -> dict:
@@ -152,7 +153,7 @@ class PreferenceService:
         if result is None:
             return None
         self.memberships.apply([result])
-        self.timeline.add(candidate_id, "preferences", {"source": SOURCE, **record}, at=now)
+        self.timeline.add(candidate_id, kind, {"source": SOURCE, **record}, at=now)
         return result[1]
 
     # ------------------------------------------------------------ delete me

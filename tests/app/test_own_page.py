@@ -106,7 +106,7 @@ def test_how_often(client, ada, value, stored, label):
     assert re.search(rf'value="{value}" checked> {label}', page)
     assert person(ada["id"])["preferences"]["max_per_month"] == stored
     entry = timeline(ada["id"])[0]
-    assert entry["kind"] == "preferences" and entry["data"]["change"] == "frequency"
+    assert entry["kind"] == "frequency_chosen" and entry["data"]["max_per_month"] == stored
 
 
 def test_pause_for_three_or_six_months_and_resume_early(client, ada):
@@ -122,8 +122,7 @@ def test_pause_for_three_or_six_months_and_resume_early(client, ada):
     page = follow(client, change(client, ada, {"action": "resume"})).body.decode()
     assert "Welcome back" in page and "Pause for 3 months" in page
     assert person(ada["id"])["preferences"]["paused_until"] is None
-    kinds = [(e["kind"], e["data"].get("change")) for e in timeline(ada["id"])[:3]]
-    assert kinds == [("preferences", "resumed"), ("preferences", "paused"), ("preferences", "paused")]
+    assert [e["kind"] for e in timeline(ada["id"])[:3]] == ["pause_ended", "paused_by_person", "paused_by_person"]
 
 
 def test_email_off_and_on(client, ada):
