@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..domain.clock import iso
 from ..domain.errors import Conflict
-from ..domain.vocabulary import CandidateStatus, Stage
+from ..domain.vocabulary import CampaignKind, CandidateStatus, Stage
 from ..observability import logger
 
 POOL_KEY = "builtin#silver_medalists"  # the key store's record of the pool's id
@@ -59,6 +59,16 @@ class SilverMedalists:
         logger().info("silver medalists pool made", extra={"pool_id": pool["id"], "again": bool(record)})
         return self.pools.pools.get(pool["id"]) or pool
 
+    def ensure(self) -> bool:
+        """The pool exists (made now if not): the schedule's every run, so a stage has it from its first minute
+        and a deleted one comes back within a minute. Never raises: the schedule's other work goes on."""
+        try:
+            self.pool()
+        except Exception:  # logged; the next run (or the first page that needs it) makes it
+            logger().exception("silver medalists pool not made")
+            return False
+        return True
+
     def for_job(self, job_id: str) -> dict:
         """The silver medalists among the job's ranked matches, best first, each with why they match:
         {"pool_id", "matches": [{"candidate_id", "score", "reasons", "status", "requestable"}], "requestable"}."""
@@ -88,7 +98,7 @@ class SilverMedalists:
         pool = self.pools.create({"name": f"Silver medalists: {title}"[:100], "kind": "static",
                                   "description": f"Silver medalists matching {job_id} on {iso()[:10]}"})
         self.pools.add_members(pool["id"], {"candidate_ids": people})
-        draft = self.campaigns.start({"name": f"Permission request: {title}"[:200], "kind": "permission_request",
+        draft = self.campaigns.start({"name": f"Permission request: {title}"[:200], "kind": CampaignKind.PERMISSION_REQUEST,
                                       "audience": {"pools": [pool["id"]]}})
         logger().info("silver medalists permission request drafted",
                       extra={"job_id": job_id, "campaign_id": draft["id"], "people": len(people)})

@@ -60,16 +60,24 @@ def test_the_furthest_stage_is_kept_and_silver_medalists_fill_the_built_in_pool(
     assert members(client, auth, mine["id"]) == ["otto@example.com"]
 
 
-def test_the_built_in_pool_is_made_again_if_deleted(client, auth):
+def test_the_built_in_pool_is_made_at_start_and_again_if_deleted(client, auth):
+    tick()  # the schedule's first run
+    [first] = silver_pool(client, auth)
+    assert first["builtin"] == "silver_medalists" and members(client, auth, first["id"]) == []
     stages(client, "ines@example.com", "interviewing", "rejected")
     tick()
     [pool] = silver_pool(client, auth)
+    assert pool["id"] == first["id"] and members(client, auth, pool["id"]) == ["ines@example.com"]
     assert client.http.delete(f"/pools/{pool['id']}", headers=auth).status_code == 200
-    tick()
-    assert client.http.get("/calendar", headers=auth).status_code == 200  # the calendar lists the pools
-    tick()
+    tick()  # the schedule makes it again, and its rule brings its members back
     [again] = silver_pool(client, auth)
     assert again["id"] != pool["id"] and members(client, auth, again["id"]) == ["ines@example.com"]
+    assert client.http.delete(f"/pools/{again['id']}", headers=auth).status_code == 200
+    assert client.http.get("/calendar", headers=auth).status_code == 200  # a page that lists the pools makes it
+    tick()
+    [third] = silver_pool(client, auth)
+    assert third["id"] not in (pool["id"], again["id"]) and members(client, auth, third["id"]) == ["ines@example.com"]
+    assert len(silver_pool(client, auth)) == 1
 
 
 def job_with_silver_medalists(client, auth):
