@@ -74,3 +74,22 @@ def test_months_and_keep_bodies():
     for bad in ({"keep": True}, {"keep": True, "reason": None}, {"reason": "x"}, {"keep": "true", "reason": "x"}):
         with pytest.raises(ValidationError):
             parse_keep(bad)
+
+
+@pytest.mark.parametrize("name, value", [
+    ("CRM_RETENTION_MONTHS", "0"), ("CRM_RETENTION_MONTHS", "two years"), ("CRM_RETENTION_MONTHS", "241"),
+    ("CRM_RETENTION_MONTHS", "1.5"), ("CRM_REPERMISSION_DAYS", "0"), ("CRM_REPERMISSION_DAYS", "366"),
+    ("CRM_REPERMISSION_DAYS", "P30D"),
+])
+def test_retention_settings_are_checked_at_start(monkeypatch, name, value):
+    from chalicelib import settings
+
+    settings.get_settings.cache_clear()
+    try:
+        monkeypatch.setenv(name, value)
+        with pytest.raises(settings.SettingsError, match=name):
+            settings.get_settings()
+        monkeypatch.setenv(name, "12")
+        assert {settings.get_settings().retention_months, settings.get_settings().repermission_days} >= {12}
+    finally:
+        settings.get_settings.cache_clear()
