@@ -166,7 +166,7 @@ def _cli_env(region: str) -> dict[str, str]:
     return {**os.environ, "AWS_REGION": region, "AWS_DEFAULT_REGION": region, "AWS_PAGER": ""}
 
 
-def run_cli(cli: str, args: list[str], region: str, show: bool = True) -> None:
+def run_cli(cli: str, args: list[str], region: str, show: bool = True, hint: str = "") -> None:
     endpoint = os.environ.get("AWS_ENDPOINT_URL")
     cmd = [cli, *args, "--region", region, *(["--endpoint-url", endpoint] if endpoint else [])]
     print("+ " + " ".join(cmd[:4]) + " ...", flush=True)
@@ -176,8 +176,7 @@ def run_cli(cli: str, args: list[str], region: str, show: bool = True) -> None:
             print("\n".join(line for line in result.stdout.splitlines() if line.strip() and "Uploading" not in line))
         return
     sys.stderr.write(result.stdout + result.stderr)
-    raise DeployError(f"`aws {' '.join(args[:2])}` failed (exit {result.returncode}); if the stack changed, its events "
-                      "say why: aws cloudformation describe-stack-events --stack-name <prefix>")
+    raise DeployError(f"`aws {' '.join(args[:2])}` failed (exit {result.returncode}, above){hint}")
 
 
 def package_and_deploy(cli: str, target: Target, template_dir: Path) -> None:
@@ -188,7 +187,27 @@ def package_and_deploy(cli: str, target: Target, template_dir: Path) -> None:
     run_cli(cli, ["cloudformation", "deploy", "--template-file", str(packaged), "--stack-name", target.stack_name,
                   "--s3-bucket", target.bucket, "--s3-prefix", target.stack_name,
                   "--capabilities", *CAPABILITIES, "--no-fail-on-empty-changeset",
-                  "--tags", "app=talent-crm", f"stage={target.stage}"], target.region)
+                  "--tags", "app=talent-crm", f"stage={target.stage}"], target.region,
+            hint=f"; the stack's events say why: aws cloudformation describe-stack-events --stack-name "
+                 f"{target.stack_name} --region {target.region}")
+
+
+def check_stack_can_deploy(target: Target, cloudformation: Any) -> None:
+    """A first creation that failed leaves the stack in ROLLBACK_COMPLETE, which no deploy can update."""
+    from botocore.exceptions import ClientError
+
+    try:
+        status = cloudformation.describe_stacks(StackName=target.stack_name)["Stacks"][0]["StackStatus"]
+    except ClientError:
+        return  # no stack yet: the deploy creates it
+    if status == "ROLLBACK_COMPLETE":
+        raise DeployError(
+            f"stack {target.stack_name} failed its first creation (ROLLBACK_COMPLETE) and cannot be updated: read "
+            f"why in `aws cloudformation describe-stack-events --stack-name {target.stack_name}`, delete it with "
+            f"`aws cloudformation delete-stack --stack-name {target.stack_name}`, delete the empty tables "
+            f"{target.stack_name}-* and the user pool it kept (they are never deleted with a stack), then deploy again")
+    if status.endswith("_IN_PROGRESS"):
+        raise DeployError(f"stack {target.stack_name} is {status}: wait for it to finish, then deploy again")
 
 
 def stack_outputs(target: Target, cloudformation: Any) -> dict[str, str]:
@@ -220,6 +239,7 @@ def deploy(stage: str, region: str | None = None, template_dir: Path | None = No
     target = Target(stage=stage, region=region, account=account, stack_name=meta["StackName"])
     session = _session(region)
     print(f"deploying stage {stage} as stack {target.stack_name} to account {account} in {region}")
+    check_stack_can_deploy(target, session.client("cloudformation"))
     made = ensure_bucket(target, session.client("s3"))
     print(f"artifacts bucket {target.bucket}: {'created' if made else 'exists'}")
     for setting, outcome in ensure_secrets(meta["SecretParameters"], session.client("ssm")).items():

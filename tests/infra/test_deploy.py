@@ -204,3 +204,16 @@ def test_a_deployed_function_reads_its_secrets_from_ssm_at_cold_start(emulator):
     ssm.delete_parameter(Name="/talent-crm-dev/CRM_ATS_SECRET")
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode != 0 and "/talent-crm-dev/CRM_ATS_SECRET" in done.stderr and "make deploy" in done.stderr
+
+
+@pytest.mark.parametrize("status, message", [("ROLLBACK_COMPLETE", "delete-stack"),
+                                             ("UPDATE_IN_PROGRESS", "wait for it to finish")])
+def test_a_stack_no_deploy_can_update_is_refused_with_what_to_do(status, message):
+    from infra.deploy import DeployError, Target, check_stack_can_deploy
+
+    class Stacks:
+        def describe_stacks(self, StackName):
+            return {"Stacks": [{"StackName": StackName, "StackStatus": status}]}
+
+    with pytest.raises(DeployError, match=message):
+        check_stack_can_deploy(Target("dev", "us-east-1", "123456789012", "talent-crm-dev"), Stacks())
