@@ -108,6 +108,7 @@ class PreferenceService:
         outcome = {"value": "unchanged"}
 
         def change(current: dict) -> dict:
+            outcome["value"] = "unchanged"  # this attempt's (the update retries on a concurrent write)
             preferences = dict(current.get("preferences") or {})
             stopped = preferences.get("sms_opt_out") or {}
             off = [c for c in preferences.get("channels_off") or [] if c != Channel.SMS]
@@ -119,9 +120,10 @@ class PreferenceService:
                                    sms_opt_out={"at": now, "source": source, "had_consent": had})
                 outcome["value"] = "opted_out"
                 return dict(current, sms_consent=False, preferences=preferences, updated_at=now)
-            if current.get("sms_consent") is True:
+            consented = current.get("sms_consent") is True
+            if consented and Channel.SMS not in (preferences.get("channels_off") or []):
                 return current
-            if not stopped.get("had_consent"):
+            if not consented and not stopped.get("had_consent"):
                 outcome["value"] = "no_consent_before"
                 return current
             preferences.update(channels_off=off, updated_at=now, sms_opt_out=None)
