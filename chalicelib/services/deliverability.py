@@ -37,8 +37,9 @@ def _scope(campaign_id: str | None) -> str:
 
 
 class DeliverabilityService:
-    def __init__(self, settings, stats, keys, campaigns):
+    def __init__(self, settings, stats, keys, campaigns, audit=None):
         self.settings = settings
+        self.audit = audit  # services/audit.py: each automatic pause is in the audit log (no actor: the autopilot)
         self.stats = stats
         self.keys = keys
         self.campaigns = campaigns
@@ -112,13 +113,19 @@ class DeliverabilityService:
         detail = {"reason": reason, "at": now, **measured}
         self.keys.put(f"deliverability#pause#{campaign['id']}", data=detail, created_at=now)
         logger().warning("campaign paused automatically", extra={"campaign_id": campaign["id"], **detail})
+        self._audited(reason, campaign["id"])
         return True
+
+    def _audited(self, reason: PausedReason, target: str) -> None:
+        if self.audit is not None:
+            self.audit.record(None, action=f"autopause {reason}", target=target, ip=None)
 
     def _pause_account(self, reason: PausedReason, measured: dict) -> None:
         now = iso()
         if not self.keys.put_new(ACCOUNT_PAUSE, data={"reason": reason, "at": now, **measured}, created_at=now):
             return  # paused already (another event got there first)
         logger().warning("all marketing sending paused", extra={"reason": reason, **measured})
+        self._audited(reason, ACCOUNT)
         for campaign in self._campaigns():
             if campaign["status"] in RUNNING and is_marketing(campaign):
                 self._pause(campaign, PausedReason.ACCOUNT, {})

@@ -116,6 +116,9 @@ def test_a_campaign_pauses_at_the_bounce_level_the_pipeline_holds_it_and_a_perso
     assert listed["measured"] == {"sent": 200, "bounced": 10, "complained": 0, "bounce": 0.05, "complaint": 0.0}
     assert listed["why"] == "Paused automatically: bounce rate 5.0% after 200 sends"
     assert report(client, auth)["state"] == "ok"  # one campaign's bounces, the account below its 1000 sends
+    audit = body(client.http.get("/audit?action=autopause%20bounce_rate", headers=auth))["items"]
+    assert [(e["action"], e["target"], e["actor"]["email"]) for e in audit] == \
+        [("autopause bounce_rate", made["id"], None)]
 
     later(days=1, minutes=5)  # the second step falls due: held while paused
     tick()
