@@ -21,7 +21,20 @@ routes, api = blueprint(__name__)
 FORM_LIMIT = 32 * 1024  # the edit form with every field full, or a touchpoint's 2000 characters, fit well within
 TIMELINE_PAGE = 50
 SAVED = {"profile": "Profile saved.", "tags": "Tags saved.", "touchpoint": "Touchpoint saved.",
-         "pool_added": "Added to the pool.", "pool_removed": "Removed from the pool."}
+         "pool_added": "Added to the pool.", "pool_removed": "Removed from the pool.",
+         "written": "Your email is on its way: it goes out within a minute."}
+# why a one-to-one email was not sent (services/outreach.py skip reasons), in words
+NOT_WRITTEN = {
+    "unsubscribed": "they unsubscribed: they get no email from us",
+    "objected": "they objected to being contacted: they are never written to again",
+    "bounced": "their address bounced", "complained": "they marked an email of ours as spam",
+    "not_subscribed": "their sign-up is waiting for its confirmation",
+    "in_outreach": "they are in another one-to-one sequence that has not finished",
+    "recently_contacted": "they were contacted in the last 7 days (an email, a call, a LinkedIn message or a meeting)",
+    "daily_cap": "you reached your daily number of one-to-one emails: try again tomorrow",
+    "not_found": "they are no longer in the CRM",
+}
+WRITE_FIELDS = {"steps[0].subject": "subject", "steps[0].body": "message", "reason": "reason"}
 STALE = "Someone changed this profile after you opened the form. Check the values below and save again."
 
 
@@ -186,6 +199,50 @@ def pools(candidate_id):
     else:
         wiring.pools().remove_member(pool_id, candidate_id)
     return _saved(candidate_id, "pool_added" if action == "add" else "pool_removed", "#pools")
+
+
+# ---------------------------------------------------------------- writing to the person
+
+def _writer_form(candidate: dict, values: dict, problems: dict, *, status: int = 200,
+                 message: str | None = None) -> Response:
+    from ..web.profile_view import display_name
+
+    principal = current_principal()
+    return _show("write.html", candidate, title=f"Write to {display_name(candidate)}", status=status,
+                 values=values, problems=problems, message=message, path=_path(candidate["id"]),
+                 sender=f"{principal.name} <{principal.email}>" if principal.name else principal.email)
+
+
+@routes.route("/dashboard/candidates/{candidate_id}/write", methods=["GET"])
+@api.page
+def write_page(candidate_id):
+    _writer_only()
+    candidate = wiring.candidates().get(candidate_id)
+    return _writer_form(candidate, {"subject": "", "message": "", "reason": ""}, {})
+
+
+@routes.route("/dashboard/candidates/{candidate_id}/write", methods=["POST"], content_types=ALL_TYPES)
+@api.page
+def write(candidate_id):
+    """A one-to-one email, as POST /outreach with this person, from the signed-in member."""
+    form = _form()
+    candidate = wiring.candidates().get(candidate_id)
+    values = {name: form.get(name) if isinstance(form.get(name), str) else "" for name in ("subject", "message", "reason")}
+    body = {"candidate_ids": [candidate_id], "reason": form.get("reason"),
+            "steps": [{"subject": form.get("subject"), "body": form.get("message")}]}
+    try:
+        made = wiring.outreach().create(body, current_principal().user_id)
+    except ValidationError as error:
+        fields = {WRITE_FIELDS[k]: v for k, v in (error.fields or {}).items() if k in WRITE_FIELDS}
+        unshown = not fields or set(error.fields or {}) - set(WRITE_FIELDS)
+        return _writer_form(candidate, values, fields, status=400, message=error.message if unshown else None)
+    except Conflict as error:
+        return _writer_form(candidate, values, {}, status=409, message="Not sent: " + error.message)
+    if made["skipped"]:
+        reason = made["skipped"][0]["reason"]
+        return _writer_form(candidate, values, {}, status=409,
+                            message="Not sent: " + NOT_WRITTEN.get(reason, reason.replace("_", " ")) + ".")
+    return _saved(candidate_id, "written", "#timeline")
 
 
 # ---------------------------------------------------------------- erasing
