@@ -97,9 +97,13 @@ class SilverMedalists:
         title = job["title"]
         pool = self.pools.create({"name": f"Silver medalists: {title}"[:100], "kind": "static",
                                   "description": f"Silver medalists matching {job_id} on {iso()[:10]}"})
-        self.pools.add_members(pool["id"], {"candidate_ids": people})
-        draft = self.campaigns.start({"name": f"Permission request: {title}"[:200], "kind": CampaignKind.PERMISSION_REQUEST,
-                                      "audience": {"pools": [pool["id"]]}})
+        try:
+            self.pools.add_members(pool["id"], {"candidate_ids": people})
+            draft = self.campaigns.start({"name": f"Permission request: {title}"[:200],
+                                          "kind": CampaignKind.PERMISSION_REQUEST, "audience": {"pools": [pool["id"]]}})
+        except Exception:  # refused (CRM_OUTREACH_WITHOUT_CONSENT=off) or failed: no pool left behind
+            self.pools.delete(pool["id"])
+            raise
         logger().info("silver medalists permission request drafted",
                       extra={"job_id": job_id, "campaign_id": draft["id"], "people": len(people)})
         return {"campaign": draft, "pool_id": pool["id"], "people": len(people)}

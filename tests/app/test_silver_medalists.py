@@ -145,3 +145,30 @@ def test_a_viewer_sees_no_button_and_may_not_post(client, auth):
                               body=b"")
     assert answer.status_code == 403
     assert body(client.http.get("/campaigns", headers=auth))["items"] == []
+
+
+def test_a_job_the_ats_opens_offers_its_silver_medalists_too(client, auth):
+    stages(client, "ines@example.com", "interviewing", "rejected", skills=["python"])
+    tick()
+    opened = signed(client, event("job.opened", {"job_id": "ats-77", "title": "Python developer", "skills": ["python"]}))
+    assert opened.status_code == 200, opened.body
+    [job] = [j for j in body(client.http.get("/jobs", headers=auth))["items"] if j["source"] == "ats"]
+    found = body(client.http.get(f"/jobs/{job['id']}/silver-medalists", headers=auth))
+    assert [m["candidate_id"] for m in found["matches"]] == [person_of(client, auth, "ines@example.com")["id"]]
+
+
+def test_with_outreach_without_consent_off_nothing_is_made(client, auth, monkeypatch):
+    import dataclasses
+
+    from chalicelib import wiring
+
+    job = job_with_silver_medalists(client, auth)
+    pools_before = body(client.http.get("/pools?limit=500", headers=auth))["items"]
+    service = wiring.campaigns()
+    monkeypatch.setattr(service, "settings", dataclasses.replace(service.settings, outreach_without_consent=False))
+    refused = client.http.post(f"/jobs/{job['id']}/silver-medalists", headers=auth, body=b"")
+    assert refused.status_code == 409 and body(refused)["error"]["code"] == "outreach_without_consent_off"
+    assert body(client.http.get("/campaigns", headers=auth))["items"] == []
+    tick()  # the pool's deletion finishes
+    after = body(client.http.get("/pools?limit=500", headers=auth))["items"]
+    assert sorted(p["id"] for p in after) == sorted(p["id"] for p in pools_before)
