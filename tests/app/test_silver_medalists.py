@@ -172,3 +172,18 @@ def test_with_outreach_without_consent_off_nothing_is_made(client, auth, monkeyp
     tick()  # the pool's deletion finishes
     after = body(client.http.get("/pools?limit=500", headers=auth))["items"]
     assert sorted(p["id"] for p in after) == sorted(p["id"] for p in pools_before)
+
+
+def test_hostile_requests_to_the_job_pages_button_are_4xx_and_make_nothing(client, auth, session):
+    job = job_with_silver_medalists(client, auth)
+    form = {**session, **WORKSPACE_FORM}
+    assert client.http.post("/dashboard/jobs/job_nope/silver-medalists", headers=form, body=b"").status_code == 404
+    assert client.http.post("/dashboard/jobs/%00/silver-medalists", headers=form, body=b"").status_code in (400, 404)
+    huge = client.http.post(f"/dashboard/jobs/{job['id']}/silver-medalists", headers=form, body=b"x=" + b"y" * 40_000)
+    assert huge.status_code == 413
+    control = client.http.post(f"/dashboard/jobs/{job['id']}/silver-medalists", headers=form, body=b"a=%01")
+    assert control.status_code == 400
+    foreign = client.http.post(f"/dashboard/jobs/{job['id']}/silver-medalists",
+                               headers={**form, "Sec-Fetch-Site": "cross-site"}, body=b"")
+    assert foreign.status_code == 403
+    assert body(client.http.get("/campaigns", headers=auth))["items"] == []
