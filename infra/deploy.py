@@ -13,7 +13,9 @@
 5. `aws cloudformation package` then `aws cloudformation deploy --no-fail-on-empty-changeset` (a run with
    nothing changed is a success), capabilities IAM and AUTO_EXPAND (SAM), the template through the bucket
    (it is larger than CloudFormation's 51,200-byte inline limit).
-6. The stack's outputs, and what is left to do by hand (docs/deploying.md).
+6. The receipt rule set for replies made the active one if none is (CloudFormation cannot; one per account and
+   region, so another active one is left alone, with a warning).
+7. The stack's outputs, and what is left to do by hand (docs/deploying.md).
 
 The AWS calls besides the CLI's use boto3 with the standard credential chain; AWS_ENDPOINT_URL points both
 at an emulator (tests/infra/test_deploy.py deploys to moto this way).
@@ -210,6 +212,24 @@ def check_stack_can_deploy(target: Target, cloudformation: Any) -> None:
         raise DeployError(f"stack {target.stack_name} is {status}: wait for it to finish, then deploy again")
 
 
+def activate_receipt_rule_set(name: str, ses: Any) -> str:
+    """Replies: the stack's receipt rule set made the account's active one, unless another one is active (one per
+    account and region: taking its place would stop whatever it receives). Returns what happened."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        active = (ses.describe_active_receipt_rule_set().get("Metadata") or {}).get("Name")
+        if active == name:
+            return f"receipt rule set {name}: active"
+        if active:
+            return (f"receipt rule set {name}: NOT activated, {active} is the account's active one in this region; "
+                    f"move its rules into {name} or yours into it (docs/deploying.md, Receiving replies)")
+        ses.set_active_receipt_rule_set(RuleSetName=name)
+        return f"receipt rule set {name}: activated"
+    except (BotoCoreError, ClientError) as exc:  # e.g. a region without SES receiving
+        return f"receipt rule set {name}: not activated ({exc}); replies cannot arrive until it is"
+
+
 def stack_outputs(target: Target, cloudformation: Any) -> dict[str, str]:
     stack = cloudformation.describe_stacks(StackName=target.stack_name)["Stacks"][0]
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
@@ -245,12 +265,12 @@ def deploy(stage: str, region: str | None = None, template_dir: Path | None = No
     for setting, outcome in ensure_secrets(meta["SecretParameters"], session.client("ssm")).items():
         print(f"secret {setting} ({meta['SecretParameters'][setting]}): {outcome}")
     package_and_deploy(cli, target, template_dir)
+    print(activate_receipt_rule_set(meta["ReceiptRuleSet"], session.client("ses")))
     return stack_outputs(target, session.client("cloudformation"))
 
 
 NEXT_STEPS = """\
 Next (docs/deploying.md): publish the Dns* records above, then `crm doctor --stage {stage}`;
-activate the receipt rule set once: aws ses set-active-receipt-rule-set --rule-set-name {rule_set} --region {region};
 confirm the subscription email AWS sent to CRM_ALARM_EMAIL (if set); CRM_ADMIN_EMAIL is invited within a minute."""
 
 
@@ -267,8 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     for key in sorted(outputs):
         print(f"  {key}: {outputs[key]}")
-    print(NEXT_STEPS.format(stage=args.stage, rule_set=outputs.get("InboundReceiptRuleSetName", "<prefix>-inbound"),
-                            region=resolve_region(args.region)))
+    print(NEXT_STEPS.format(stage=args.stage))
     return 0
 
 

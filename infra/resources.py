@@ -43,7 +43,7 @@ Decisions:
   email's bytes arrive exactly as received, whatever charset or 8-bit content it has (UTF-8 would replace what
   is not UTF-8). SES's spam and virus scan is on (the webhook ignores a FAILED verdict). The topic policy lets
   SES publish from this account's rule only. CloudFormation cannot make a rule set the active one (one per
-  account and region): `aws ses set-active-receipt-rule-set --rule-set-name <prefix>-inbound` does, once, and
+  account and region): `make deploy` does when none is active (infra/deploy.py), and
   the reply domain needs an MX record to `inbound-smtp.<region>.amazonaws.com` (a region with SES receiving).
 """
 from __future__ import annotations
@@ -573,7 +573,8 @@ def merge_template(app: AppResources) -> dict[str, Any]:
     return {
         # What `make deploy` (infra/deploy.py) needs to know of the stage, read from the template it deploys.
         "Metadata": {DEPLOY_METADATA: {"Stage": app.stage, "StackName": app.prefix, "SecretParameters": {
-            setting: secret_parameter_name(app.prefix, setting) for setting in SECRETS}}},
+            setting: secret_parameter_name(app.prefix, setting) for setting in SECRETS},
+            "ReceiptRuleSet": app.inbound_name}},
         "Globals": {"Function": {"Environment": {"Variables": variables}}},
         "Resources": resources,
         "Outputs": outputs,

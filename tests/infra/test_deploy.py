@@ -97,12 +97,16 @@ def test_deploy_creates_the_stack_once_and_a_second_run_changes_nothing(emulator
 
     meta = synthesized["Metadata"]["TalentCrmDeploy"]
     template_dir = write_template_dir(tmp_path / "dev", emulated_template(synthesized))
+    client("ses", emulator).create_receipt_rule_set(RuleSetName=meta["ReceiptRuleSet"])  # what the stack declares
 
     assert main(["--stage", "dev", "--template-dir", str(template_dir)]) == 0
     first = capsys.readouterr().out
     assert "artifacts bucket talent-crm-dev-artifacts-123456789012-us-east-1: created" in first
     assert "secret CRM_SECRET (/talent-crm-dev/CRM_SECRET): created" in first
     assert "Successfully created/updated stack - talent-crm-dev" in first
+    assert "receipt rule set talent-crm-dev-inbound: activated" in first
+    active = client("ses", emulator).describe_active_receipt_rule_set()["Metadata"]["Name"]
+    assert active == "talent-crm-dev-inbound"
 
     ssm, s3, cloudformation = (client(s, emulator) for s in ("ssm", "s3", "cloudformation"))
     stack = cloudformation.describe_stacks(StackName=meta["StackName"])["Stacks"][0]
@@ -127,6 +131,7 @@ def test_deploy_creates_the_stack_once_and_a_second_run_changes_nothing(emulator
     assert "bucket talent-crm-dev-artifacts-123456789012-us-east-1: exists" in second
     assert "secret CRM_SECRET (/talent-crm-dev/CRM_SECRET): kept" in second
     assert "No changes to deploy. Stack talent-crm-dev is up to date" in second
+    assert "receipt rule set talent-crm-dev-inbound: active" in second
     for name, (value, version) in secrets.items():  # never regenerated: the tokens in sent emails stay valid
         parameter = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]
         assert (parameter["Value"], parameter["Version"]) == (value, version)
@@ -217,3 +222,16 @@ def test_a_stack_no_deploy_can_update_is_refused_with_what_to_do(status, message
 
     with pytest.raises(DeployError, match=message):
         check_stack_can_deploy(Target("dev", "us-east-1", "123456789012", "talent-crm-dev"), Stacks())
+
+
+def test_another_active_receipt_rule_set_is_left_alone(emulator):
+    """One active rule set per account and region: replacing another would stop the mail it receives."""
+    from infra.deploy import activate_receipt_rule_set
+
+    ses = client("ses", emulator)
+    for name in ("corporate-inbound", "talent-crm-dev-inbound"):
+        ses.create_receipt_rule_set(RuleSetName=name)
+    ses.set_active_receipt_rule_set(RuleSetName="corporate-inbound")
+    said = activate_receipt_rule_set("talent-crm-dev-inbound", ses)
+    assert said.startswith("receipt rule set talent-crm-dev-inbound: NOT activated, corporate-inbound is")
+    assert ses.describe_active_receipt_rule_set()["Metadata"]["Name"] == "corporate-inbound"

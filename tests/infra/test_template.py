@@ -349,7 +349,8 @@ def check_functions_and_secrets(template: dict[str, Any], stage: str) -> None:
     names = {f"{name}_PARAMETER": f"/{prefix(stage)}/{name}" for name in secrets}
     assert {k: injected[k] for k in names} == names and not secrets & set(injected)
     assert template["Metadata"]["TalentCrmDeploy"] == {
-        "Stage": stage, "StackName": prefix(stage), "SecretParameters": {n: f"/{prefix(stage)}/{n}" for n in secrets}}
+        "Stage": stage, "StackName": prefix(stage), "SecretParameters": {n: f"/{prefix(stage)}/{n}" for n in secrets},
+        "ReceiptRuleSet": f"{prefix(stage)}-inbound"}
     for role in of_type(template, "AWS::IAM::Role").values():
         statements = {s["Sid"]: s for s in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]}
         readable = statements["SecretParameters"]["Resource"]
