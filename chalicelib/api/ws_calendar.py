@@ -66,7 +66,7 @@ def plan_create():
     from ..domain.errors import ValidationError
     from ..web.workspace import redirect
 
-    values: dict = {"name": "", "pools": [], "day": "", "time": DEFAULT_TIME, "timezone": "UTC"}
+    values = {"name": "", "pools": [], "day": "", "time": DEFAULT_TIME, "timezone": "UTC"}
     try:
         form = read_form_or_json(routes.current_request, FORM_LIMIT)
         values = {"name": form_text(form, "name"), "pools": _ids(form, "pools"), "day": form_text(form, "day"),
