@@ -101,6 +101,20 @@ def decide(person: dict, state: dict, now: datetime, months: int) -> Decision:
     return Decision(RetentionAction.NONE, end)
 
 
+def in_month(decision: Decision, start: datetime, end: datetime, now: datetime, days: int) -> Decision | None:
+    """What of `decision` (taken at the end of the month [start, end)) happens within that month; None when it all
+    happens before. A later month's report projects an ask due before it: its answer's deadline may fall in it."""
+    if start <= now or decision.due_at is None or decision.due_at >= start:
+        return decision
+    if decision.action is RetentionAction.ASK:
+        deadline = deadline_after(max(decision.due_at, now), days)
+        if deadline >= end:
+            return Decision(RetentionAction.AWAIT, deadline)
+        if deadline >= start:
+            return Decision(RetentionAction.ERASE, deadline)
+    return None
+
+
 def send_key(candidate_id: str, person: dict, state: dict) -> str:
     """The re-permission email's claim: the same for every retry of one ask (the activity that made the person
     due is its date), a new one after the person's clock starts again."""

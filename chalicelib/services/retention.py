@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from ..domain.clock import iso, utcnow
 from ..domain.errors import Conflict, NotFound
 from ..domain.messages import build_mime
-from ..domain.retention import (awaiting_answer, cutoff, deadline_after, decide, last_activity, parse_keep,
-                                parse_month, repermission_email, retention_end, send_key)
+from ..domain.retention import (awaiting_answer, cutoff, deadline_after, decide, in_month, last_activity,
+                                parse_keep, parse_month, repermission_email, retention_end, send_key)
 from ..domain.tokens import TokenError, TokenSigner
 from ..domain.vocabulary import CandidateStatus, Channel, RetentionAction
 from ..observability import count, logger
@@ -266,7 +266,6 @@ class RetentionService:
         now = utcnow()
         start, end = parse_month(month, now)
         at = end - timedelta(microseconds=1)
-        current = start <= now
         parts: dict[str, list] = {name: [] for name in REPORT_PARTS}
         counts = dict.fromkeys(REPORT_PARTS, 0)
         started, complete = time.monotonic(), True
@@ -274,8 +273,9 @@ class RetentionService:
             states = self.store.states([p["id"] for p in people])
             for person in people:
                 state = states.get(person["id"], {})
-                decision = decide(person, state, at, self.settings.retention_months)
-                if decision.action not in counts or (not current and decision.due_at and decision.due_at < start):
+                decision = in_month(decide(person, state, at, self.settings.retention_months), start, end, now,
+                                    self.settings.repermission_days)
+                if decision is None or decision.action not in counts:
                     continue  # nothing to do, or done before this month
                 counts[decision.action] += 1
                 if len(parts[decision.action]) < REPORT_LISTED:
@@ -313,8 +313,8 @@ def _entry(person: dict, state: dict, decision) -> dict:
     entry = {"id": person["id"], "email": person.get("email"), "name": name, "status": person.get("status"),
              "due_at": iso(decision.due_at) if decision.due_at else None,
              "link": f"/candidates/{person['id']}", "page": f"/dashboard/candidates/{person['id']}"}
-    if decision.action is RetentionAction.ERASE:
-        entry["why"] = "no_answer" if awaiting_answer(person, state) else "no_consent"
+    if decision.action is RetentionAction.ERASE:  # a subscriber is erased only for want of an answer
+        entry["why"] = "no_answer" if person.get("status") == CandidateStatus.SUBSCRIBED else "no_consent"
     if decision.action is RetentionAction.KEPT:
         entry["kept"] = _keep_view(state)
     return entry

@@ -66,6 +66,9 @@ def test_repermission_renews_or_erases_and_a_kept_sourced_person_survives(client
     assert report["counts"]["repermission_due"] == 2 and report["counts"]["erasure_due"] == 2
     assert {p["email"] for p in report["erasure_due"]} == {"kim@example.com", "sam@example.com"}
     assert report["erasure_due"][0]["link"].startswith("/candidates/cand_")
+    later = body(client.http.get(f"/retention?month={_month(client, 'P1M30D')}", headers=auth))  # asked, no answer
+    assert {(p["email"], p["why"]) for p in later["erasure_due"]} == {("ada@example.com", "no_answer"),
+                                                                       ("bob@example.com", "no_answer")}
 
     keep = client.http.post(f"/candidates/{keeper['id']}/retention", headers=auth,
                             body=json.dumps({"keep": True, "reason": "Finalist for the 2027 platform team"}))

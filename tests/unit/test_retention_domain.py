@@ -93,3 +93,16 @@ def test_retention_settings_are_checked_at_start(monkeypatch, name, value):
         assert {settings.get_settings().retention_months, settings.get_settings().repermission_days} >= {12}
     finally:
         settings.get_settings.cache_clear()
+
+
+def test_a_later_month_projects_the_answer_deadline_of_an_earlier_ask():
+    from chalicelib.domain.retention import Decision, in_month
+
+    july, august = datetime(2029, 7, 1, tzinfo=timezone.utc), datetime(2029, 8, 1, tzinfo=timezone.utc)
+    asked_in_june = Decision(A.ASK, datetime(2029, 6, 20, tzinfo=timezone.utc))  # deadline July 20
+    assert in_month(asked_in_june, july, august, NOW, 30) == Decision(A.ERASE, datetime(2029, 7, 20, tzinfo=timezone.utc))
+    assert in_month(asked_in_june, july, august, NOW, 60).action is A.AWAIT
+    assert in_month(Decision(A.ERASE, datetime(2029, 6, 20, tzinfo=timezone.utc)), july, august, NOW, 30) is None
+    this_month = datetime(2029, 6, 1, tzinfo=timezone.utc)
+    overdue = Decision(A.ERASE, datetime(2029, 5, 1, tzinfo=timezone.utc))
+    assert in_month(overdue, this_month, july, NOW, 30) == overdue  # this month: what is overdue happens now
