@@ -50,8 +50,10 @@ def ensure_email() -> None:
     client("ses").verify_domain_identity(Domain=settings.from_email.rsplit("@", 1)[-1])
     sesv2 = client("sesv2")
     existing = sesv2.list_configuration_sets().get("ConfigurationSets", [])
-    if settings.ses_configuration_set not in existing:
-        sesv2.create_configuration_set(ConfigurationSetName=settings.ses_configuration_set)
+    for name in (settings.ses_configuration_set, settings.ses_transactional_configuration_set,
+                 settings.ses_outreach_configuration_set):  # marketing, transactional, one-to-one (infra/ declares them)
+        if name not in existing:
+            sesv2.create_configuration_set(ConfigurationSetName=name)
     for topic_arn in (settings.ses_topic_arn, settings.inbound_topic_arn):  # SES events; replies (SES receiving)
         client("sns").create_topic(Name=topic_arn.rsplit(":", 1)[-1])
 
