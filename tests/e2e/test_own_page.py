@@ -41,6 +41,7 @@ def test_a_person_runs_their_own_page_and_deletes_themselves(stack, page):
                                                  "steps": [{"template_id": template["id"]}]})
     api(stack, "POST", f"/campaigns/{campaign['id']}/schedule")
     sent = email_with_subject(stack, address, f"News {tag}")
+    api(stack, "PATCH", f"/candidates/{person['id']}", {"phone": "+442079460958", "sms_consent": True})
     own = re.search(r"List-Unsubscribe: <([^>]+)>", sent["raw"]).group(1)
 
     page.get(own)
@@ -73,10 +74,16 @@ def test_a_person_runs_their_own_page_and_deletes_themselves(stack, page):
         "company_news"]
 
     field(page, "Emails").click()  # off
+    field(page, "Text messages to +442079460958").click()  # off
     button(page, "Save channels").click()
     wait(page, lambda d: "Saved: we will only use the ways you chose." in text(d), "channels not saved")
-    assert api(stack, "GET", f"/candidates/{person['id']}")["preferences"]["channels_off"] == ["email"]
-    assert "We have no phone number for you" in text(page)
+    now = api(stack, "GET", f"/candidates/{person['id']}")
+    assert sorted(now["preferences"]["channels_off"]) == ["email", "sms"] and now["sms_consent"] is False
+    assert "You turned text messages off on" in text(page)
+    field(page, "Text messages to +442079460958").click()  # on again: she had agreed before
+    button(page, "Save channels").click()
+    wait(page, lambda d: field(d, "Text messages to +442079460958").is_selected(), "texts not on again")
+    assert api(stack, "GET", f"/candidates/{person['id']}")["sms_consent"] is True
 
     download = link(page, "Download my data (JSON)").get_attribute("href")
     answer = http("GET", download)
