@@ -40,7 +40,10 @@ def retention_keep(candidate_id):
     from ..web.workspace import is_htmx, redirect
 
     form = read_form_or_json(routes.current_request, 16 * 1024)
-    keep = form_text(form, "keep") != "false"
+    choice = form_text(form, "keep")
+    if choice not in ("", "true", "false"):
+        raise ValidationError.field("keep", "true or false")
+    keep = choice != "false"
     body = {"keep": keep, **({"reason": form_text(form, "reason")} if keep else {})}
     month = one_month(form_text(form, "month"))
     try:

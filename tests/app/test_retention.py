@@ -241,6 +241,8 @@ UNKNOWN = "cand_01arz3ndektsv4rrffq69g5fav"
     (f"/dashboard/retention/{UNKNOWN}", {"reason": ["x", "y"]}),
     (f"/dashboard/retention/{UNKNOWN}", {"reason": "x", "month": "1999-01"}),
     (f"/dashboard/retention/{UNKNOWN}", {"reason": "x", "month": "\u0000"}),
+    (f"/dashboard/retention/{UNKNOWN}", {"reason": "x", "keep": "maybe"}),
+    (f"/dashboard/retention/{UNKNOWN}", {"reason": "x", "keep": ["true", "false"]}),
 ])
 def test_hostile_workspace_keeps_are_4xx_pages(client, path, fields):
     session = workspace_session(client)
