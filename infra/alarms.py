@@ -10,7 +10,8 @@ function not invoked and a quiet SES account publish nothing.
   `SendThrottled` count (SES publishes no throttling metric; the send worker counts each send SES refused as
   retryable, see docs/operations.md "Metrics").
 - `function_alarms(function_names)`: each function's Errors and Throttles (`infra.patch` calls it with the
-  names it gave the functions Chalice generated).
+  names it gave the functions Chalice generated), and `api_alarm`: the API's 5xx answers (the API named after
+  the stage's prefix by `infra.patch`, so two stages' APIs in one account are told apart).
 """
 from __future__ import annotations
 
@@ -108,6 +109,14 @@ def merge_alarms(app: AppResources, alarm_email: str = "") -> tuple[dict[str, An
         threshold=SEND_THROTTLED_ALARM, period=3 * PERIOD), f"{app.prefix}-send-throttled")
     outputs = {"AlarmTopicArn": {"Value": {"Ref": ALARM_TOPIC_LOGICAL_ID}}}
     return resources, outputs
+
+
+def api_alarm(api_name: str, stage_name: str) -> dict[str, Any]:
+    """The API's 5xx answers: Chalice turns an exception in a route into a 500 without failing the invocation,
+    so the api_handler's Errors do not count them; API Gateway's 5XXError (its own failures too) does."""
+    return _named(_alarm(
+        f"{api_name} answered 5xx (a route's exception, or API Gateway's own failure; docs/operations.md#alarms)",
+        "AWS/ApiGateway", "5XXError", {"ApiName": api_name, "Stage": stage_name}), f"{api_name}-api-5xx")
 
 
 def function_alarms(function_names: dict[str, str]) -> dict[str, Any]:

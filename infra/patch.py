@@ -37,7 +37,7 @@ import copy
 import re
 from typing import Any
 
-from .alarms import function_alarms
+from .alarms import api_alarm, function_alarms
 from .resources import (
     COGNITO_ACTIONS,
     INBOUND_TOPIC_LOGICAL_ID,
@@ -97,6 +97,9 @@ def patch_template(template: dict[str, Any], app: AppResources) -> list[str]:
     _replace_role_policies(resources, functions, log_groups, app)
     resources.update(function_alarms({lid: f["Properties"]["FunctionName"] for lid, f in functions.items()}))
     warnings += _subscribe_ses_webhook(template)
+    api = resources[REST_API_ID]["Properties"]
+    api["Name"] = app.prefix  # Chalice names every stage's API after the app: the alarm's dimension must tell them apart
+    resources["ApiServerErrorsAlarm"] = api_alarm(app.prefix, api["StageName"])
     _answer_unknown_routes_in_the_contract_format(resources)
     return warnings
 

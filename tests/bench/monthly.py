@@ -37,8 +37,8 @@ EVENT_WRU, EVENT_RRU = 2.0, 1.0  # DynamoDB units a delivered event costs (the r
 LOG_BYTES_PER_INVOCATION = 1024  # Powertools' JSON line(s) and Lambda's START/END/REPORT lines
 CUSTOM_METRICS = 40  # names the app counts under (`count(` in chalicelib, Ses* per event type), one metric each
 # As in the synthesized template (tests/infra/test_template.py checks each): 5 functions x (errors, throttles),
-# 2 dead-letter queues, 3 account-wide; 15 tables x 2 metrics (reads and writes throttled).
-ALARM_METRICS = 5 * 2 + 2 + 3 + 15 * 2
+# 2 dead-letter queues, the API's 5xx, 3 account-wide; 15 tables x 2 metrics (reads and writes throttled).
+ALARM_METRICS = 5 * 2 + 2 + 1 + 3 + 15 * 2
 SCHEDULER_TICKS = 60 * 24 * 30  # the minute schedule
 SCHEDULER_GB_S = 0.3 * 0.5  # assumed 300 ms a tick at 512 MB
 QUEUE_POLLS = 2 * 5 * 3 * 60 * 24 * 30  # 2 queues x ~5 long-polling pollers x a 20-second poll

@@ -434,6 +434,10 @@ def check_alarms(template: dict[str, Any], stage: str) -> None:
     [complaint] = watching("AWS/SES", "Reputation.ComplaintRate")
     assert bounce["Threshold"] == 0.04 and complaint["Threshold"] == 0.0008  # below SES's review at 5% / 0.1%
     assert "Dimensions" not in bounce and "Dimensions" not in complaint  # account-wide
+    [api_5xx] = watching("AWS/ApiGateway", "5XXError")  # Chalice answers a route's exception with a 500, no Error
+    assert api_5xx["Dimensions"] == [{"Name": "ApiName", "Value": prefix(stage)},
+                                     {"Name": "Stage", "Value": CONFIG["api_gateway_stage"]}]
+    assert resources["RestAPI"]["Properties"]["Name"] == prefix(stage)
     [send_throttled] = watching("TalentCRM", "SendThrottled")
     assert send_throttled["Dimensions"] == [{"Name": "service", "Value": "talentcrm"}]
     subscriptions = [s["Properties"] for s in of_type(template, "AWS::SNS::Subscription").values()
@@ -527,6 +531,8 @@ def test_sam_transform_resolves_what_the_patch_relies_on(stub_template):
                for m in mappings.values()}
     assert scaling == {"SendQueue": {"MaximumConcurrency": 5}, "JobsQueue": None}
 
+    [rest_api] = of_type(out, "AWS::ApiGateway::RestApi").values()
+    assert rest_api["Properties"]["Name"] == "talent-crm-dev"  # what the 5xx alarm's ApiName dimension names
     stage_id = "RestAPI" + CONFIG["api_gateway_stage"] + "Stage"
     assert resources[stage_id]["Type"] == "AWS::ApiGateway::Stage"
     endpoint = resources["SesEventsWebhookSubscription"]["Properties"]["Endpoint"]["Fn::Sub"]
