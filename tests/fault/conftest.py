@@ -59,7 +59,7 @@ def audience(client, auth):
     response = client.http.post(f"/campaigns/{made['id']}/schedule", headers=auth, body=b"")
     assert response.status_code == 200, response.body
     fan_out()
-    return {"campaign": made, "eligible": eligible, "ineligible": ineligible}
+    return {"campaign": made, "eligible": eligible, "ineligible": ineligible, "client": client, "auth": auth}
 
 
 @pytest.fixture
@@ -80,6 +80,7 @@ def queue(audience, faults):
 def record(row) -> None:
     """A scenario's row: printed, kept for build/faults.json."""
     data = row.row()
+    data["detail"] = {k: v for k, v in data["detail"].items() if k != "unknown_ids"}
     _rows[row.scenario] = data
     print("\n" + " ".join(f"{name}={data[name]}" for name in COLUMNS) + f" {data['detail']} [{row.scenario}]")
 

@@ -242,7 +242,7 @@ def ledger(scenario: str, campaign_id: str, step: int, eligible: list[str], inel
         unknown=len(unknown), unknown_emailed=len([i for i in unknown if emails[key[i]]]),
         dead_letters=len(letters), crashes=queue.crashes if queue else 0,
         invocations=queue.invocations if queue else 0, analytics_sent=stats["sent"],
-        detail={"statuses": dict(Counter(str(s) for s in status.values()))},
+        detail={"statuses": dict(Counter(str(s) for s in status.values())), "unknown_ids": unknown},
     )
 
 

@@ -5,6 +5,7 @@ Every scenario ends with AWS well again and the queue drained, then counts (harn
 anyone for the step, none to the ineligible, every eligible person emailed once or reported (a failed or claimed
 send record, a dead letter), and the claims of unknown outcome (status `claimed`) within the in-flight bound.
 """
+import json
 import threading
 
 import pytest
@@ -32,7 +33,13 @@ def settle(name, audience, queue, ineligible=()):
     queue.faults.revive()
     queue.drain()
     eligible = [i for i in audience["eligible"] if i not in ineligible]
-    return ledger(name, audience["campaign"]["id"], 0, eligible, audience["ineligible"] + list(ineligible), queue)
+    row = ledger(name, audience["campaign"]["id"], 0, eligible, audience["ineligible"] + list(ineligible), queue)
+    for candidate_id in row.detail["unknown_ids"]:  # the window is reported: the person's export shows the claim
+        export = audience["client"].http.get(f"/candidates/{candidate_id}/export", headers=audience["auth"])
+        assert export.status_code == 200
+        sends = [s for s in json.loads(export.body)["sends"] if s.get("campaign_id") == audience["campaign"]["id"]]
+        assert [s["status"] for s in sends] == ["claimed"]
+    return row
 
 
 # ------------------------------------------------------------ SES
