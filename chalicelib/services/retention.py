@@ -28,7 +28,9 @@ PAGE = 100  # people per page of the daily pass
 RUN_BUDGET_SECONDS = 600.0  # a run stops taking pages after this long (the daily function may run 900 s)
 REPORT_BUDGET_SECONDS = 10.0  # the report answers within API Gateway's 29 s; past this it says it is incomplete
 REPORT_LISTED = 50  # people listed per part of the report (the counts are whole)
-STATE_KEPT_FOR = timedelta(days=400)  # a state outlives what it is about (then expires): erased people's go at once
+# A state outlives what it is about, then expires (an erasure by retention deletes it at once; one by other means
+# leaves it to expire).
+STATE_KEPT_FOR = timedelta(days=400)
 
 
 class RetentionService:
@@ -48,7 +50,7 @@ class RetentionService:
 
     def run(self, budget_seconds: float = RUN_BUDGET_SECONDS) -> dict:
         """Pages of the pass until it ends or the budget is spent; the cursor is kept for the next run."""
-        done = {"asked": 0, "erased": 0, "answered": 0, "pages": 0, "pass_complete": False}
+        done = {"asks_queued": 0, "erasures_queued": 0, "answered": 0, "pages": 0, "pass_complete": False}
         started, now = time.monotonic(), utcnow()
         cursor = self.store.pass_cursor()
         limit = iso(cutoff(now, self.settings.retention_months))
@@ -76,7 +78,7 @@ class RetentionService:
             decision = decide(person, state, now, self.settings.retention_months)
             if decision.action in JOBS:
                 messages.append({"type": JOBS[decision.action], "candidate_id": person["id"]})
-                done["asked" if decision.action is RetentionAction.ASK else "erased"] += 1
+                done["asks_queued" if decision.action is RetentionAction.ASK else "erasures_queued"] += 1
         if messages:
             self.jobs_queue.send_many(messages)
 
@@ -129,7 +131,9 @@ class RetentionService:
             state = self._ask(person, state, utcnow())
         elif decision.action is not RetentionAction.AWAIT:  # answered, renewed, no longer subscribed
             return f"skipped:{decision.action}"
-        candidate_id, key = person["id"], state["send_key"]
+        candidate_id, key = person["id"], state.get("send_key")
+        if not isinstance(key, str):
+            return "skipped:no_ask"
         subject, text, html_body = repermission_email(
             keep_url=self.link("keep", candidate_id, key), remove_url=self.link("remove", candidate_id, key),
             company=self.settings.company_name, days=self.settings.repermission_days)

@@ -140,7 +140,7 @@ def test_the_send_is_claimed_once_under_retries(client, auth):
     assert service.send(message) == "sent"
     deadline = service.store.state(person["id"])["deadline"]
     assert service.send(message) == "skipped:already_claimed"  # a duplicate or retried message
-    assert service.run()["asked"] == 0  # the next day's pass: awaiting the answer, nothing to send
+    assert service.run()["asks_queued"] == 0  # the next day's pass: awaiting the answer, nothing to send
     tick(client)
     assert len(emails_to("rae@example.com")) == 1
     assert service.store.state(person["id"])["deadline"] == deadline
@@ -303,7 +303,26 @@ def test_a_large_pass_goes_on_over_runs_from_its_kept_cursor(client, auth, monke
     service = wiring.retention()
     runs = [service.run(budget_seconds=0) for _ in range(3)]
     assert [r["pass_complete"] for r in runs] == [False, False, True]
-    assert sum(r["asked"] for r in runs) == 5
+    assert sum(r["asks_queued"] for r in runs) == 5
     assert service.store.pass_cursor() is None
     tick(client)
     assert all(len(emails_to(p["email"])) == 1 for p in people)
+
+
+def test_a_throttled_send_is_released_and_goes_on_the_retry(client, auth, monkeypatch):
+    from chalicelib import wiring
+    from chalicelib.services.ports import Refused
+    from chalicelib.services.sending.worker import RetryLater
+
+    person = subscriber("tia@example.com")
+    advance(client, "P25M")
+    service = wiring.retention()
+    real = service.mailer.send_raw
+    monkeypatch.setattr(service.mailer, "send_raw", lambda **kw: (_ for _ in ()).throw(
+        Refused("Throttling", "slow down", retryable=True)))
+    message = {"type": "repermission", "candidate_id": person["id"]}
+    with pytest.raises(RetryLater):
+        service.send(message)
+    monkeypatch.setattr(service.mailer, "send_raw", real)
+    assert service.send(message) == "sent"  # SQS brings the message back: the same ask, its claim released
+    assert len(emails_to("tia@example.com")) == 1
