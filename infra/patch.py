@@ -98,7 +98,10 @@ def patch_template(template: dict[str, Any], app: AppResources) -> list[str]:
     resources.update(function_alarms({lid: f["Properties"]["FunctionName"] for lid, f in functions.items()}))
     warnings += _subscribe_ses_webhook(template)
     api = resources[REST_API_ID]["Properties"]
-    api["Name"] = app.prefix  # Chalice names every stage's API after the app: the alarm's dimension must tell them apart
+    # Chalice names every stage's API after the app: the alarm's ApiName dimension must tell them apart (the
+    # definition's title too, so the name is the same whichever of the two API Gateway reads)
+    api["Name"] = app.prefix
+    api.setdefault("DefinitionBody", {}).setdefault("info", {})["title"] = app.prefix
     resources["ApiServerErrorsAlarm"] = api_alarm(app.prefix, api["StageName"])
     _answer_unknown_routes_in_the_contract_format(resources)
     return warnings

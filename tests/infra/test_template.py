@@ -438,6 +438,7 @@ def check_alarms(template: dict[str, Any], stage: str) -> None:
     assert api_5xx["Dimensions"] == [{"Name": "ApiName", "Value": prefix(stage)},
                                      {"Name": "Stage", "Value": CONFIG["api_gateway_stage"]}]
     assert resources["RestAPI"]["Properties"]["Name"] == prefix(stage)
+    assert resources["RestAPI"]["Properties"]["DefinitionBody"]["info"]["title"] == prefix(stage)
     [send_throttled] = watching("TalentCRM", "SendThrottled")
     assert send_throttled["Dimensions"] == [{"Name": "service", "Value": "talentcrm"}]
     subscriptions = [s["Properties"] for s in of_type(template, "AWS::SNS::Subscription").values()
