@@ -107,13 +107,15 @@ def test_repermission_renews_or_erases_and_a_kept_sourced_person_survives(client
 
 
 def test_engaging_while_awaiting_keeps_the_person_and_remove_me_erases(client, auth):
-    from chalicelib import wiring
     from chalicelib.domain.clock import iso
+    from tests.app.ats_signing import signed
 
     engaged, leaving = subscriber("eve@example.com"), subscriber("lea@example.com")
     advance(client, "P25M")
     tick(client)
-    wiring.candidate_repo().update(engaged["id"], lambda c: dict(c, last_engaged_at=iso()))  # an open, a click
+    applied = {"id": "evt-retention-1", "type": "application.created", "occurred_at": iso(),
+               "data": {"email": "eve@example.com", "job_id": "42"}}  # they applied while we waited: engaged
+    assert signed(client, applied).status_code == 200  # signed now (real time, as the ATS signs)
     remove = link_in(emails_to("lea@example.com")[0], "remove")
     page = client.http.get(remove)
     assert page.status_code == 200 and "Remove me" in page.body.decode()
