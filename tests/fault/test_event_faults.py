@@ -133,8 +133,9 @@ def test_a_click_before_the_delivery(client, audience, faults, queue, monkeypatc
 
 BEFORE_RECORD = ("A chunk's record is written once all its sends answered (50 at 14/s: 3.5 s); SES's delivery or "
                  "bounce can come first. ses_events finds the send by its SES message id only (not yet recorded): the "
-                 "event is dropped as unknown_send (delivered, bounced never counted, the send never marked). Fix in "
-                 "ses_events.py handle_event: fall back to the send named by the event's message tags.")
+                 "event is dropped as unknown_send (delivered, bounced never counted, the send never marked). Fix: "
+                 "ses_events.py handle_event falls back to the send its message tags name, and store/sends.py "
+                 "CampaignSends.record updates the claim's outcome fields instead of putting the item over it.")
 
 
 @pytest.mark.parametrize("fixture", [
