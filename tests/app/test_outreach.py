@@ -222,3 +222,21 @@ def test_hostile_bodies_are_400_and_nothing_is_stored(client, auth, change):
                                   "/outreach/nope"])
 def test_unknown_outreach_is_404(client, auth, path):
     assert client.http.get(path, headers=auth).status_code == 404
+
+
+def test_an_outreach_reads_as_a_campaign_everywhere(client, auth):
+    from tests.app.helpers import workspace_session
+
+    ada = sourced(client, auth, "ada@example.com")
+    campaign_id = "camp_" + written(client, auth, [ada["id"]])["id"][5:]
+    session = workspace_session(client)
+    page = client.http.get(f"/dashboard/campaigns/{campaign_id}", headers=session)
+    assert page.status_code == 200 and "(one-to-one)" in page.body.decode()
+    assert client.http.get("/dashboard/campaigns", headers=session).status_code == 200
+    test = client.http.post(f"/campaigns/{campaign_id}/test", headers=auth, body=json.dumps({"email": "me@example.com"}))
+    assert test.status_code == 200 and body(test)["subject"].startswith("[Test] A data role")
+    assert body(client.http.get(f"/campaigns/{campaign_id}/review", headers=auth))["emailable"] == 1
+    tick()
+    assert body(client.http.get(f"/analytics/campaigns/{campaign_id}", headers=auth))["sent"] == 1
+    cancelled = client.http.post(f"/outreach/outr_{campaign_id[5:]}/cancel", headers=auth, body=b"")
+    assert cancelled.status_code == 409  # over already: nothing left to cancel
