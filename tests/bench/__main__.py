@@ -12,6 +12,7 @@
     python -m tests.bench --only browse        # a page of the candidates list over 10,000 people (~3 minutes);
                                                # --people 100000 for the issue's size
     python -m tests.bench --only pages         # every workspace page at 100,000 people (~5 minutes)
+    python -m tests.bench --only fanout        # a 100,000-recipient campaign fanned out, a sample sent (~6 minutes)
     python -m tests.bench --only campaigns --merge   # one group again, the other groups' figures kept from
                                                # build/bench.json (the page then says which run each came from)
 
@@ -34,7 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "build" / "bench.json"
-GROUPS = ("cold_import", "signup", "csv_import", "pools", "campaigns", "tracking", "browse", "pages")
+GROUPS = ("cold_import", "signup", "csv_import", "pools", "campaigns", "tracking", "browse", "pages", "fanout")
 GROUP_TIMEOUT = 900  # seconds; stock moto with 10,000 rows would need far longer
 UNITS = (("_rows_per_s", "rows/s"), ("_ms", "ms"), ("_ratio", "x"), ("_per_100_rows", "req"),
          ("_per_signup", "calls"), ("_us", "µs"), ("_events_per_s", "events/s"), ("_per_event", "writes"),

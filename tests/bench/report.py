@@ -73,6 +73,12 @@ DESCRIPTIONS = {
     "monthly_cost_usd_100k_emails": "a month of 10,000 people and 100,000 campaign emails: SES, the overhead per "
                                     "email above, and the DynamoDB storage of the people and the sends",
     "monthly_cost_usd_1m_emails": "a month of 100,000 people and 1,000,000 campaign emails, as above",
+    "campaign_100k_aws_calls_per_recipient": "AWS requests per recipient of a 100,000-recipient broadcast: the "
+                                             "scheduler's fan-out and the send worker's sending (SES included)",
+    "campaign_100k_fanout_s": "a 100,000-recipient broadcast from scheduled to every recipient on the send queue",
+    "campaign_100k_send_s_one_worker": "sending the 100,000 with one send worker, extrapolated from a sample",
+    "campaign_100k_wall_s_one_worker": "the 100,000-recipient broadcast end to end with one send worker: fan-out "
+                                       "plus sending",
     "search_read_ratio": "DynamoDB items read per person shown, each of the workspace's filters alone (skill, tag, "
                          "country, status, name and email prefix): the worst",
 }
