@@ -16,6 +16,7 @@ from pathlib import Path
 from .__main__ import GROUPS, OUTPUT, ROOT, value_text
 
 PAGE = ROOT / "docs" / "benchmarks.md"
+LOAD = ROOT / "build" / "load.json"  # `make load` (tests/load): shown on the page when present
 
 # What each figure measures, in words a newcomer can follow (the run's own notes say how it was measured).
 DESCRIPTIONS = {
@@ -134,7 +135,37 @@ def figure_table(data: dict, per_figure: dict) -> list[str]:
     return lines
 
 
-def render(data: dict) -> str:
+def load_section(load: dict | None) -> list[str]:
+    """`make load`'s last run (build/load.json): the rate held with no error, each kind's figures, the flood."""
+    if not load:
+        return []
+    meta = load.get("meta") or {}
+    lines = ["", "## Load (`make load`)", "",
+             f"The local stack on loopback, {meta.get('date', '?')}, {meta.get('cpu_count', '?')} CPUs (load average "
+             f"{meta.get('load_average_at_start', '?')} at the start: other work on the machine counts), "
+             f"{meta.get('driver', '')}; a step is clean with no error and p99 within {meta.get('slo_p99_ms', '?')} "
+             "ms (tests/load/__main__.py says how it runs).", ""]
+    at = load.get("at_rate")
+    if at:
+        lines += [f"Highest clean rate held for {meta.get('hold_s', '?')} s: **{load['rate_per_s']} requests/s** "
+                  f"mixed, {at['errors']} errors, p50 {at['p50_ms']} ms, p99 {at['p99_ms']} ms.", "",
+                  "| kind | requests/s | p50 ms | p99 ms | errors |", "|---|--:|--:|--:|--:|"]
+        lines += [f"| {kind} | {k['per_s']} | {k['p50_ms']} | {k['p99_ms']} | {k['errors']} |"
+                  for kind, k in at["by_kind"].items()]
+    else:
+        lines.append("No clean rate was held in this run.")
+    steps = ", ".join(f"{s['rate']}/s: p99 {s['p99_ms']} ms, {s['errors']} errors" for s in load.get("steps", []))
+    flood = load.get("flood") or {}
+    lines += ["", f"Steps: {steps}.", "",
+              f"Flood: one address posting sign-ups at {flood.get('flood_rate_per_s')}/s answered "
+              f"{flood.get('flood_answers')} ({flood.get('flood_refused_429')} refused with 429, expected); the "
+              f"other visitors at {flood.get('others_rate_per_s')}/s: p99 {flood.get('others_p99_ms_alone')} ms "
+              f"alone, {flood.get('others_p99_ms_during_flood')} ms during the flood, "
+              f"{flood.get('others_errors')} errors."]
+    return lines
+
+
+def render(data: dict, load: dict | None = None) -> str:
     meta = data.get("meta") or {}
     per_figure = meta.get("figures") or {}
     lines = [
@@ -164,6 +195,7 @@ def render(data: dict) -> str:
     details = [(group, info) for group, info in (meta.get("info") or {}).items() if info]
     for group, info in details:
         lines += ["", f"## More from the {group} group", "", "```text", *info, "```"]
+    lines += load_section(load)
     problems = list(meta.get("problems") or []) + [f"{group} failed: {error}" for group, error in
                                                    (meta.get("failed_groups") or {}).items()]
     lines += ["", "## Problems the run reported", ""]
@@ -181,7 +213,11 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"cannot read {args.input}: {exc} (run `make bench` first)", file=sys.stderr)
         return 2
-    args.output.write_text(render(data), encoding="utf-8")
+    try:
+        load = json.loads(LOAD.read_text(encoding="utf-8")) if args.input == OUTPUT else None
+    except (OSError, ValueError):
+        load = None
+    args.output.write_text(render(data, load), encoding="utf-8")
     print(f"written to {args.output}")
     return 0
 
