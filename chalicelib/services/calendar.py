@@ -42,7 +42,7 @@ class CalendarService:
 
     def _pools(self) -> list[dict]:
         if self.silver is not None:
-            self.silver.pool()
+            self.silver.ensure()  # never raises: the calendar shows whatever pools there are
         found: list[dict] = []
         cursor = None
         while True:
