@@ -135,7 +135,7 @@ class AtsService:
         result = self.candidates.update(candidate_id, change)
         if result and result[1] is not result[0]:
             if self.silver is not None and is_silver_medalist(result[1]):
-                self.silver.pool()
+                self.silver.ensure()  # made now, they join it below (else its rebuild, when made, finds them)
             self.memberships.apply([result])
 
     # ------------------------------------------------------------ outcomes and attribution
