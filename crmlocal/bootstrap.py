@@ -54,7 +54,8 @@ def ensure_email() -> None:
                  settings.ses_outreach_configuration_set):  # marketing, transactional, one-to-one (infra/ declares them)
         if name not in existing:
             sesv2.create_configuration_set(ConfigurationSetName=name)
-    for topic_arn in (settings.ses_topic_arn, settings.inbound_topic_arn):  # SES events; replies (SES receiving)
+    # SES events; replies (SES receiving); inbound texts (SMS two-way messaging)
+    for topic_arn in (settings.ses_topic_arn, settings.inbound_topic_arn, settings.sms_inbound_topic_arn):
         client("sns").create_topic(Name=topic_arn.rsplit(":", 1)[-1])
 
 
@@ -89,4 +90,6 @@ def ensure_admin(password: str | None) -> tuple[dict, bool]:
 def ensure_builtin_pools() -> list[str]:
     from chalicelib import wiring
 
-    return wiring.pools().ensure_builtin()
+    made = wiring.pools().ensure_builtin()
+    wiring.silver_medalists().ensure()  # the built-in rule pool of past applicants (issue 18)
+    return made

@@ -34,7 +34,7 @@ LIST_FIELDS = ("skills", "roles", "tags")
 # Everything the API shows of a candidate, in this order.
 PUBLIC_FIELDS = (
     "id", "email", "first_name", "last_name", "phone", "city", "country", "timezone", "remote_ok", "skills",
-    "roles", "tags", "linkedin_url", "portfolio_url", "seniority", "source", "status", "stage",
+    "roles", "tags", "linkedin_url", "portfolio_url", "seniority", "source", "status", "stage", "furthest_stage",
     "sms_consent", "utm", "consent", "preferences", "engagement_score", "last_contacted_at",
     "last_engaged_at", "confirmed_at", "created_at", "updated_at",
 )

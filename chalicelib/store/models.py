@@ -55,6 +55,7 @@ class CandidateModel(Model):
     source = UnicodeAttribute(null=True)
     status = UnicodeAttribute()
     stage = UnicodeAttribute(null=True)
+    furthest_stage = UnicodeAttribute(null=True)  # the furthest the ATS moved them: silver medalists (issue 18)
     sms_consent = BooleanAttribute(null=True)
     utm: MapAttribute[str, object] = MapAttribute(null=True)
     consent: MapAttribute[str, object] = MapAttribute(null=True)
