@@ -4,6 +4,8 @@ Every handler hands over to a service in chalicelib.
 """
 # First, before anything allocates: the collector's thresholds then hold for the imports below too.
 from chalicelib import gc_tuning
+# Second, before any setting is read: a deployed stage's secrets from SSM Parameter Store (no-op locally).
+from chalicelib.aws import parameters  # noqa: F401
 
 from chalice import Chalice, Rate
 
@@ -12,6 +14,11 @@ from chalicelib.api import analytics, campaigns, candidates, jobs, meta, pools, 
 from chalicelib.api import users, webhooks, workspace
 from chalicelib.api import ws_campaigns, ws_candidates, ws_goals, ws_import, ws_jobs, ws_pools, ws_profile, ws_team
 from chalicelib.api import ws_templates
+from chalicelib.api import calendar, silver_medalists, ws_calendar
+from chalicelib.api import deliverability, ws_deliverability
+from chalicelib.api import sms_webhook
+from chalicelib.api import community, outreach
+from chalicelib.api import retention, ws_retention
 from chalicelib.http import chalice_answers_in_contract_format
 from chalicelib.settings import get_settings
 
@@ -23,7 +30,9 @@ app.api.binary_types.append("image/*")  # mail clients ask for the open pixel as
 app.api.binary_types.append("multipart/form-data")
 app.register_middleware(chalice_answers_in_contract_format, "http")
 for feature in (meta, signups, tracking, webhooks, workspace, users, candidates, pools, jobs, templates, campaigns,
-                analytics, ws_candidates, ws_profile, ws_import, ws_pools, ws_templates, ws_campaigns, ws_jobs, ws_goals, ws_team):
+                analytics, ws_candidates, ws_profile, ws_import, ws_pools, ws_templates, ws_campaigns, ws_jobs, ws_goals, ws_team,
+                calendar, silver_medalists, ws_calendar, deliverability, ws_deliverability, sms_webhook,
+                retention, ws_retention, community, outreach):
     app.register_blueprint(feature.routes)
 if settings.is_local:  # CRM_STAGE is exactly `local`: a deployed stage has neither the /dev routes nor the tooling
     from chalicelib.api import local_only
@@ -48,6 +57,7 @@ def jobs_worker(event):
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def scheduler(event):
     wiring.first_admin()  # a new stage's CRM_ADMIN_EMAIL gets an account and an invitation (once per container)
+    wiring.silver_medalists().ensure()  # the built-in Silver medalists pool, made again if it was deleted
     return wiring.scheduler().tick()
 
 

@@ -43,6 +43,13 @@ def _number(name: str, default: str, kind: type, low: float, high: float):
     return value
 
 
+def _on_off(name: str, default: str) -> bool:
+    value = os.environ.get(name, default).strip().lower()
+    if value not in ("on", "off"):
+        raise SettingsError(f"{name} must be on or off, not {value[:20]!r}")
+    return value == "on"
+
+
 def _url(name: str, default: str) -> str:
     value = os.environ.get(name, default).rstrip("/")
     if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
@@ -82,6 +89,7 @@ class Settings:
     sns_trusted_cert: str
     reply_domain: str
     inbound_topic_arn: str
+    sms_inbound_topic_arn: str
     ats_secret: str
     frequency_cap: int
     sms_frequency_cap: int
@@ -102,11 +110,26 @@ class Settings:
     user_pool_client_id: str
     cognito_jwks_url: str
     sign_in_limit: int
-    # The other two configuration sets the template declares beside ses_configuration_set (marketing); the
-    # app sends everything with ses_configuration_set for now (issue 16: transactional and one-to-one apart).
+    # The other two configuration sets the template declares beside ses_configuration_set (marketing):
+    # confirmations and other transactional mail, and one-to-one outreach, each with its own reputation figures.
     ses_transactional_configuration_set: str = "crm-events-transactional"
     ses_outreach_configuration_set: str = "crm-events-outreach"
     mail_from_domain: str = "bounce.example.com"  # SES's custom MAIL FROM: the Return-Path's domain, for SPF
+    alarm_email: str = ""  # deployed stages: who the CloudWatch alarms email (infra/alarms.py); empty: nobody
+    # The deliverability autopilot (services/deliverability.py): a campaign pauses itself at these rates once it has
+    # this many sends; all marketing pauses at half SES's review levels once the account has the last many sends.
+    autopause_bounce: float = 0.05
+    autopause_complaint: float = 0.001
+    autopause_min_sends: int = 200
+    autopause_account_min_sends: int = 1000
+    # Issue 18: permission requests and one-to-one outreach to people without marketing consent.
+    permission_request_months: int = 12  # at most one permission request per person in this many months
+    outreach_daily_cap: int = 100  # one-to-one outreach emails per sender per day
+    outreach_without_consent: bool = True  # off: neither permission requests nor outreach (counsel wants consent)
+    # Issue 16 item 4, consent over time (domain/retention.py): re-permission after this many months without
+    # engagement or contact; erasure when the email is not answered within this many days.
+    retention_months: int = 24
+    repermission_days: int = 30
 
     @property
     def is_local(self) -> bool:
@@ -137,10 +160,28 @@ class Settings:
         return f"{self.resource_prefix}-jobs"
 
 
+# Deployed stages keep these secrets in SSM Parameter Store (SecureString, made once by `make deploy`): the
+# template sets <NAME>_PARAMETER to the parameter's name, and chalicelib/aws/parameters.py puts the values in
+# the environment at cold start, before the first get_settings(). The local stage sets the secrets themselves.
+SECRET_PARAMETERS = {"CRM_SECRET": "CRM_SECRET_PARAMETER", "CRM_ATS_SECRET": "CRM_ATS_SECRET_PARAMETER"}
+
+
+def _secrets_loaded() -> None:
+    for name, parameter in SECRET_PARAMETERS.items():
+        if os.environ.get(parameter) and not os.environ.get(name):
+            raise SettingsError(f"{parameter} names an SSM parameter but {name} was not loaded from it (app.py "
+                                "imports chalicelib.aws.parameters first, which loads it)")
+
+
+def _optional_email(name: str) -> str:
+    return _email(name, "") if os.environ.get(name, "").strip() else ""
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     env = os.environ.get
     stage = _stage(env("CRM_STAGE"))
+    _secrets_loaded()
     public_url = _url("CRM_PUBLIC_URL", "http://127.0.0.1:8000")
     from_email = env("CRM_FROM_EMAIL", "talent@example.com")
     configuration_set = env("CRM_SES_CONFIGURATION_SET", "crm-events")
@@ -155,6 +196,7 @@ def get_settings() -> Settings:
         sns_trusted_cert=env("CRM_SNS_TRUSTED_CERT", ""),
         reply_domain=_domain("CRM_REPLY_DOMAIN", "reply.example.com"),
         inbound_topic_arn=env("CRM_INBOUND_TOPIC_ARN", "arn:aws:sns:us-east-1:000000000000:crm-inbound"),
+        sms_inbound_topic_arn=env("CRM_SMS_INBOUND_TOPIC_ARN", "arn:aws:sns:us-east-1:000000000000:crm-sms-inbound"),
         ats_secret=env("CRM_ATS_SECRET", ""),
         frequency_cap=_number("CRM_FREQUENCY_CAP", "3", int, 1, 1000),
         sms_frequency_cap=_number("CRM_SMS_FREQUENCY_CAP", "1", int, 0, 1000),
@@ -179,4 +221,14 @@ def get_settings() -> Settings:
         user_pool_client_id=env("CRM_USER_POOL_CLIENT_ID", ""),
         cognito_jwks_url=env("CRM_COGNITO_JWKS_URL", ""),
         sign_in_limit=_number("CRM_SIGN_IN_LIMIT", "10", int, 1, 10_000),
+        alarm_email=_optional_email("CRM_ALARM_EMAIL"),
+        autopause_bounce=_number("CRM_AUTOPAUSE_BOUNCE", "0.05", float, 0.001, 1),
+        autopause_complaint=_number("CRM_AUTOPAUSE_COMPLAINT", "0.001", float, 0.0001, 1),
+        autopause_min_sends=_number("CRM_AUTOPAUSE_MIN_SENDS", "200", int, 1, 10_000_000),
+        autopause_account_min_sends=_number("CRM_AUTOPAUSE_ACCOUNT_MIN_SENDS", "1000", int, 1, 10_000_000),
+        permission_request_months=_number("CRM_PERMISSION_REQUEST_MONTHS", "12", int, 1, 120),
+        retention_months=_number("CRM_RETENTION_MONTHS", "24", int, 1, 240),
+        repermission_days=_number("CRM_REPERMISSION_DAYS", "30", int, 1, 365),
+        outreach_daily_cap=_number("CRM_OUTREACH_DAILY_CAP", "100", int, 1, 10_000),
+        outreach_without_consent=_on_off("CRM_OUTREACH_WITHOUT_CONSENT", "on"),
     )

@@ -43,9 +43,29 @@ def send_queue():
 
 @lru_cache(maxsize=None)
 def mailer():
-    from .aws.mailer import SesMailer
+    """Transactional mail (confirmations, the preference centre's, invitations, tests, forwarded replies)."""
+    from .domain.vocabulary import MailStream
 
-    return SesMailer(get_settings().ses_configuration_set)
+    return mailer_for(MailStream.TRANSACTIONAL)
+
+
+@lru_cache(maxsize=None)
+def mailer_for(stream):
+    """The mailer sending with `stream`'s SES configuration set (campaigns: marketing or outreach by kind)."""
+    from .aws.mailer import SesMailer
+    from .domain.vocabulary import MailStream
+
+    settings = get_settings()
+    return SesMailer({MailStream.MARKETING: settings.ses_configuration_set,
+                      MailStream.TRANSACTIONAL: settings.ses_transactional_configuration_set,
+                      MailStream.OUTREACH: settings.ses_outreach_configuration_set}[stream])
+
+
+@lru_cache(maxsize=None)
+def deliverability():
+    from .services.deliverability import DeliverabilityService
+
+    return DeliverabilityService(get_settings(), stats_repo(), key_repo(), campaign_repo(), audit())
 
 
 @lru_cache(maxsize=None)
@@ -180,13 +200,16 @@ def send_rate_limiter():
 
 @lru_cache(maxsize=None)
 def campaign_sender():
+    from .domain.vocabulary import MailStream
     from .services.sending.pipeline import CampaignSender, send_threads
 
     settings = get_settings()
     sender = CampaignSender(settings, campaign_repo(), template_repo(), candidate_repo(), campaign_sends(),
                             enrollment_repo(), job_repo(), mailer(), send_rate_limiter(), send_queue(), sms_sender(),
                             threads=send_threads(settings.ses_max_rate), stats=stats_repo(), timeline=timeline_repo(),
-                            memberships=membership_sync(), keys=key_repo(), senders=senders())
+                            memberships=membership_sync(), keys=key_repo(), senders=senders(),
+                            mailers={s: mailer_for(s) for s in (MailStream.MARKETING, MailStream.OUTREACH)},
+                            deliverability=deliverability())
     return sender
 
 
@@ -214,7 +237,25 @@ def ses_webhook():
 
     return SesWebhookService(get_settings(), key_repo(), TrackingSends(), candidate_repo(), timeline_repo(),
                              membership_sync(), stats_repo(), sns_verify.verify, sns_verify.confirm_subscription,
-                             sequence_exits(), replies())
+                             sequence_exits(), replies(), deliverability())
+
+
+@lru_cache(maxsize=None)
+def preferences():
+    from .services.preferences import PreferenceService
+
+    return PreferenceService(get_settings(), candidate_repo(), timeline_repo(), send_repo(), membership_sync(),
+                             privacy(), mailer(), key_repo())
+
+
+@lru_cache(maxsize=None)
+def sms_inbound():
+    from .aws import sns_verify
+    from .services.sms_inbound import SmsInboundService
+    from .store.phones import PhoneLookup
+
+    return SmsInboundService(get_settings(), key_repo(), PhoneLookup(), preferences(), sns_verify.verify,
+                             sns_verify.confirm_subscription)
 
 
 @lru_cache(maxsize=None)
@@ -240,7 +281,21 @@ def ats():
 
     return AtsService(get_settings(), key_repo(), candidate_repo(), timeline_repo(), membership_sync(),
                       membership_repo(), job_repo(), OutcomeRepository(), send_repo(), stats_repo(),
-                      sequence_exits(), campaign_repo(), tombstones())
+                      sequence_exits(), campaign_repo(), tombstones(), silver=silver_medalists())
+
+
+@lru_cache(maxsize=None)
+def silver_medalists():
+    from .services.silver_medalists import SilverMedalists
+
+    return SilverMedalists(pools(), key_repo(), membership_repo(), jobs(), campaigns())
+
+
+@lru_cache(maxsize=None)
+def calendar():
+    from .services.calendar import CalendarService
+
+    return CalendarService(campaign_repo(), pools(), silver_medalists())
 
 
 @lru_cache(maxsize=None)
@@ -282,6 +337,22 @@ def reply_list():
 
 
 @lru_cache(maxsize=None)
+def permission():
+    from .services.permission import PermissionService
+
+    return PermissionService(get_settings(), candidate_repo(), campaign_repo(), timeline_repo(), stats_repo(),
+                             membership_sync(), sequence_exits())
+
+
+@lru_cache(maxsize=None)
+def outreach():
+    from .services.outreach import OutreachService
+
+    return OutreachService(get_settings(), campaigns(), campaign_repo(), candidate_repo(), enrollment_repo(),
+                           campaign_sends(), stats_repo(), timeline_repo(), senders(), templates(), key_repo())
+
+
+@lru_cache(maxsize=None)
 def senders():
     from .services.senders import Senders
 
@@ -293,7 +364,8 @@ def campaigns():
     from .services.campaigns import CampaignService
 
     return CampaignService(get_settings(), campaign_repo(), template_repo(), pool_repo(), candidate_repo(),
-                           mailer(), templates(), jobs(), pools(), key_repo(), tombstones(), senders())
+                           mailer(), templates(), jobs(), pools(), key_repo(), tombstones(), senders(),
+                           deliverability=deliverability())
 
 
 @lru_cache(maxsize=None)
@@ -311,7 +383,9 @@ def job_batches():
     return JobBatches({"pool_rebuild": lambda m: pools().rebuild_step(m),
                        "pool_delete": lambda m: pools().delete_step(m),
                        "tracking": lambda m: tracking().record(m),
-                       "engaged": lambda m: tracking().engaged(m)})
+                       "engaged": lambda m: tracking().engaged(m),
+                       "repermission": lambda m: retention().send(m),
+                       "retention_erase": lambda m: retention().erase_due(m)})
 
 
 @lru_cache(maxsize=None)
@@ -386,7 +460,16 @@ def first_admin() -> bool:
 def daily_jobs():
     from .services.daily import DailyJobs
 
-    return DailyJobs(get_settings(), pools(), analytics(), candidate_repo(), privacy())
+    return DailyJobs(get_settings(), pools(), analytics(), candidate_repo(), privacy(), retention())
+
+
+@lru_cache(maxsize=None)
+def retention():
+    from .services.retention import RetentionService
+    from .store.retention import RetentionStore
+
+    return RetentionService(get_settings(), candidate_repo(), RetentionStore(), privacy(), timeline_repo(), send_repo(),
+                            mailer(), jobs_queue(), membership_sync())
 
 
 def reset(clients: bool = True) -> None:

@@ -61,6 +61,8 @@ REASONS = {
     DecisionReason.OPENED_PREVIOUS_STEP: "Opened the previous email",
     DecisionReason.CLICKED_PREVIOUS_STEP: "Clicked the previous email",
     DecisionReason.NO_SMS_CONSENT: "No consent to texts", DecisionReason.NO_PHONE: "No usable phone number",
+    DecisionReason.PAUSED_BY_PERSON: "Paused their emails (their own page)",
+    DecisionReason.CHANNEL_OPT_OUT: "Turned this channel off", DecisionReason.MONTHLY_CAP: "At their own monthly limit",
     DecisionReason.CANCELLED: "The campaign was cancelled", "unrecorded": "Not recorded (skipped before reasons were)",
 }
 STATUS_WORDS = {CampaignStatus.DRAFT: "Draft", CampaignStatus.SCHEDULED: "Scheduled", CampaignStatus.SENDING: "Sending",
@@ -88,7 +90,7 @@ def campaign_list():
 @routes.route("/dashboard/campaigns/new", methods=["GET"])
 @api.page
 def campaign_new():
-    return _audience_page(None, {"name": "", "pools": [], "exclude_pools": []})
+    return _audience_page(None, {"name": "", "pools": [], "exclude_pools": [], "kind": "campaign"})
 
 
 @routes.route("/dashboard/campaigns/new", methods=["POST"], content_types=ALL_TYPES)
@@ -112,7 +114,8 @@ def campaign_audience(campaign_id):
         return campaign
     audience = campaign["audience"]
     return _audience_page(campaign, {"name": campaign["name"], "pools": audience["pools"],
-                                     "exclude_pools": audience.get("exclude_pools") or []})
+                                     "exclude_pools": audience.get("exclude_pools") or [],
+                                     "kind": campaign.get("kind") or "campaign"})
 
 
 @routes.route("/dashboard/campaigns/{campaign_id}/audience", methods=["POST"], content_types=ALL_TYPES)
@@ -131,13 +134,14 @@ def campaign_audience_save(campaign_id):
 
 def _audience_values(form: dict) -> dict:
     return {"name": form_text(form, "name"), "pools": _ids(form, "pools"),
-            "exclude_pools": _ids(form, "exclude_pools")}
+            "exclude_pools": _ids(form, "exclude_pools"), "kind": form_text(form, "kind") or "campaign"}
 
 
 def _with_pools_problem(values: dict, save):
     """`save(body)` of the audience form; no pool ticked is said in the form's words, with the other problems
     (the service says it of a list of ids)."""
-    body = {"name": values["name"], "audience": {"pools": values["pools"], "exclude_pools": values["exclude_pools"]}}
+    body = {"name": values["name"], "audience": {"pools": values["pools"], "exclude_pools": values["exclude_pools"]},
+            "kind": values.get("kind") or "campaign"}  # issue 18: campaign or permission_request
     try:
         result = save(body)
     except ValidationError as error:
@@ -368,7 +372,9 @@ def campaign_review(campaign_id):
     campaign = _draft(campaign_id)
     if isinstance(campaign, Response):
         return campaign
-    return _review_page(campaign, {"send_at": "", "timezone": "UTC"})
+    # a draft planned on a day (the calendar's "Plan a campaign") shows its send time, in UTC
+    planned = (campaign.get("send_at") or "")[:16]
+    return _review_page(campaign, {"send_at": planned, "timezone": "UTC"})
 
 
 @routes.route("/dashboard/campaigns/{campaign_id}/review/figures", methods=["GET"])
@@ -527,8 +533,9 @@ def _phase(campaign: dict) -> str:
         return "Every first email is out; the later steps go as they fall due."
     if status == CampaignStatus.SENT:
         return f"Finished {_when(campaign.get('finished_at'))}: every step is done."
-    if status == CampaignStatus.PAUSED:
-        return "Nothing goes until it is resumed."
+    if status == CampaignStatus.PAUSED:  # why, in words: the autopilot's measure, or a person
+        why = wiring.deliverability().why(campaign)
+        return f"{why}. Nothing goes until it is resumed." if why else "Nothing goes until it is resumed."
     return f"Cancelled {_when(campaign.get('finished_at'))}." if campaign.get("finished_at") else "Cancelled."
 
 

@@ -18,6 +18,7 @@ from .durations import parse_duration
 from .emails import normalize_email
 from .errors import Conflict, ValidationError
 from .permission import last_request, objected
+from .preferences import MONTH_WINDOW, blocked_until, blocks
 from .send_window import SendWindow, next_opening, zone_for
 from .subject_tests import SUBJECTS_PROBLEM, Winner, checked_subjects
 from .templates import CATEGORY_PROBLEM
@@ -422,10 +423,10 @@ def decide(*, candidate: dict | None, campaign: dict, step_index: int, now: date
     consent = candidate.get("consent") or {}
     if consent.get("marketing") is not True:
         return Decision(DecisionAction.SKIP, DecisionReason.NO_CONSENT)
-    preferences = candidate.get("preferences") or {}
-    opted_out = preferences.get("unsubscribed_categories") or []
-    if preferences.get("unsubscribed_all") or campaign["category"] in opted_out:
-        return Decision(DecisionAction.SKIP, DecisionReason.CATEGORY_OPT_OUT)
+    blocked = blocks(candidate, campaign, now)  # their own choices: a pause, a channel, a topic, a monthly cap
+    if blocked is not None:
+        until = blocked_until(candidate, blocked, now) if sequence else None
+        return Decision(DecisionAction.DEFER, blocked, until) if until else Decision(DecisionAction.SKIP, blocked)
 
     step = campaign["steps"][step_index]
     condition = step.get("condition", StepCondition.ALWAYS)
@@ -545,5 +546,5 @@ def next_step_due(campaign: dict, step_index: int, after: datetime) -> tuple[int
 
 
 def with_send(times: list[str] | None, now: datetime) -> list[str]:
-    """The cap list after one more send now (older entries dropped)."""
-    return recent(times, now) + [iso(now)]
+    """The cap list after one more send now (older entries dropped; kept 30 days for a person's own monthly cap)."""
+    return recent(times, now, MONTH_WINDOW) + [iso(now)]

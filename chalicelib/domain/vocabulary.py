@@ -52,6 +52,13 @@ class CampaignAction(StrEnum):
     TEST = "test"
 
 
+class CampaignKind(StrEnum):
+    """What a campaign is for (CONTRACT: campaigns `kind`): who it may reach and how its email is built."""
+    CAMPAIGN = "campaign"  # marketing: subscribed people only
+    PERMISSION_REQUEST = "permission_request"  # people without consent: one email asking them to join
+    OUTREACH = "outreach"  # one-to-one (POST /outreach): a recruiter writes to hand-picked people
+
+
 class Channel(StrEnum):
     EMAIL = "email"
     SMS = "sms"
@@ -115,6 +122,25 @@ class DecisionReason(StrEnum):
     CHANGING = "changing"  # the person kept changing during the claim: decided again later
     NO_SMS_CONSENT = "no_sms_consent"  # an SMS step: the person never agreed to texts
     NO_PHONE = "no_phone"  # an SMS step: no valid number, or none we can place in time
+    # permission requests and one-to-one outreach (issue 18)
+    OBJECTED = "objected"  # the person objected to being contacted: never asked or written to again
+    HAS_CONSENT = "has_consent"  # a permission request: the person already gave marketing consent
+    ASKED_RECENTLY = "asked_recently"  # a permission request within CRM_PERMISSION_REQUEST_MONTHS
+    IN_OUTREACH = "in_outreach"  # outreach: the person is in another open outreach sequence
+    RECENTLY_CONTACTED = "recently_contacted"  # outreach: contacted by any channel within 7 days
+    DAILY_CAP = "daily_cap"  # outreach: the sender's CRM_OUTREACH_DAILY_CAP for the day is used
+    NOT_FOUND = "not_found"  # outreach: no such person (or erased)
+    # The person's own choices on their page (/u/{token}; domain/preferences.py)
+    PAUSED_BY_PERSON = "paused_by_person"  # they paused everything until a date
+    CHANNEL_OPT_OUT = "channel_opt_out"  # they turned this channel (email or SMS) off
+    MONTHLY_CAP = "monthly_cap"  # their own "at most N emails a month" is reached
+
+
+class SmsKeyword(StrEnum):
+    """What a text message sent to us asks for (domain/sms_keywords.py)."""
+    STOP = "stop"  # no more texts
+    START = "start"  # texts again (only after an earlier consent)
+    HELP = "help"  # AWS answers it; we do nothing
 
 
 class PausedReason(StrEnum):
@@ -123,6 +149,28 @@ class PausedReason(StrEnum):
     BOUNCE_RATE = "bounce_rate"  # its bounces reached CRM_AUTOPAUSE_BOUNCE
     COMPLAINT_RATE = "complaint_rate"  # its complaints reached CRM_AUTOPAUSE_COMPLAINT
     ACCOUNT = "account"  # all marketing sending paused account-wide
+
+
+class MailboxProvider(StrEnum):
+    """Whose mailboxes a recipient's address is at (CONTRACT: GET /deliverability `providers`)."""
+    GMAIL = "gmail"
+    YAHOO = "yahoo"  # Yahoo and AOL
+    OUTLOOK = "outlook"  # Outlook.com, Hotmail, Live, MSN
+    OTHER = "other"
+
+
+class MailStream(StrEnum):
+    """Which SES configuration set an email goes out with (kept apart so one cannot spoil the other's standing)."""
+    MARKETING = "marketing"  # campaigns and permission requests
+    TRANSACTIONAL = "transactional"  # confirmations, the preference centre's mails, invitations, tests
+    OUTREACH = "outreach"  # one-to-one outreach (campaign kind `outreach`)
+
+
+class DeliverabilityState(StrEnum):
+    """GET /deliverability `state`."""
+    OK = "ok"
+    WARNING = "warning"  # a rate above half its pause level
+    PAUSED = "paused"  # marketing sending paused account-wide
 
 
 class Category(StrEnum):
@@ -206,3 +254,12 @@ class Via(StrEnum):
 class AuditOutcome(StrEnum):
     OK = "ok"
     REFUSED = "refused"  # the role may not (403), or a sign-in that failed
+
+
+class RetentionAction(StrEnum):
+    """What retention does with a person (domain/retention.py): the daily job's step and the report's lists."""
+    NONE = "none"  # within retention
+    ASK = "repermission_due"  # subscribed, retention over: one re-permission email
+    AWAIT = "awaiting_answer"  # the email went out; the answer's deadline has not passed
+    ERASE = "erasure_due"  # no answer by the deadline, or no consent at the end of retention
+    KEPT = "kept"  # no consent, retention over, but a recruiter kept them (with a reason)

@@ -8,10 +8,12 @@ from datetime import timedelta
 from ..domain.bodies import parse_body
 from ..domain.campaigns import (DEFAULT_EXITS, DEFINITION, CampaignTestBody, check_transition, incomplete, validate_campaign,
                                 validate_campaign_patch)
+from ..domain.campaigns import kind_of, without_consent_refused
 from ..domain.clock import iso, new_id, utcnow
 from ..domain.errors import Conflict, NotFound, RateLimited, ValidationError
 from ..domain.suppression import is_suppressed
 from ..domain.vocabulary import CampaignAction, CampaignStatus, Category, Channel, EnrollmentMode, PausedReason
+from ..domain.vocabulary import CampaignKind
 from ..observability import logger
 from .campaign_review import CampaignReview
 from .jobs import ALERT_MATCHES
@@ -25,8 +27,9 @@ NO_CATEGORY = ""
 
 class CampaignService:
     def __init__(self, settings, campaigns, templates, pools, candidates, mailer, template_service, jobs,
-                 pool_service, keys, tombstones, senders=None):
+                 pool_service, keys, tombstones, senders=None, deliverability=None):
         self.settings = settings
+        self.deliverability = deliverability  # services/deliverability.py: refuses a resume while all marketing waits
         self.senders = senders  # services/senders.py: who the emails come from, checked when scheduled
         self.tombstones = tombstones
         self.campaigns = campaigns
@@ -63,6 +66,10 @@ class CampaignService:
         return self._create(definition, None)
 
     def _create(self, definition: dict, job_id: str | None) -> dict:
+        if kind_of(definition) == CampaignKind.PERMISSION_REQUEST:  # issue 18: at most one per person in N months
+            if not self.settings.outreach_without_consent:
+                raise without_consent_refused()
+            definition = {**definition, "permission_months": self.settings.permission_request_months}
         now = iso()
         campaign = {"id": new_id("camp"), **definition, "status": CampaignStatus.DRAFT, "job_id": job_id,
                     "created_at": now, "updated_at": now, "enqueued": 0, "processed": 0}
@@ -138,6 +145,9 @@ class CampaignService:
         missing = incomplete(campaign) if action == CampaignAction.SCHEDULE else {}
         if missing:  # a draft started in the workspace and not finished
             raise ValidationError("the campaign is not complete: " + ", ".join(sorted(missing)), missing)
+        if (action in (CampaignAction.SCHEDULE, CampaignAction.RESUME) and kind_of(campaign) != CampaignKind.CAMPAIGN
+                and not self.settings.outreach_without_consent):
+            raise without_consent_refused()  # turned off since it was made: nothing goes out
         if action == CampaignAction.SCHEDULE and self.senders is not None:
             self.senders.check(campaign.get("sender"))  # never start sending as an address SES refuses
         now = iso()
@@ -149,6 +159,8 @@ class CampaignService:
             changed = self.campaigns.transition(campaign_id, status, CampaignStatus.PAUSED, due_at=None,
                                                 paused_from=status, paused_reason=PausedReason.MANUAL, updated_at=now)
         elif action == CampaignAction.RESUME:
+            if self.deliverability is not None:
+                self.deliverability.refuse_resume(campaign)
             back = campaign.get("paused_from") or CampaignStatus.SENDING
             due = campaign["send_at"] if back == CampaignStatus.SCHEDULED and campaign.get("send_at") else now
             changed = self.campaigns.transition(campaign_id, status, back, due_at=max(due, now), paused_from=None,
@@ -158,6 +170,8 @@ class CampaignService:
                                                 paused_reason=None, updated_at=now, finished_at=now)
         if not changed:
             raise Conflict("the campaign changed meanwhile; read it and try again", code="invalid_state")
+        if action == CampaignAction.RESUME and self.deliverability is not None:
+            self.deliverability.resumed(campaign_id)  # a person's word: the rates that paused it count anew
         logger().info("campaign " + action, extra={"campaign_id": campaign_id})
         return self.view(self.get(campaign_id))
 
@@ -177,7 +191,8 @@ class CampaignService:
         until = utcnow() + timedelta(hours=1)
         if not self.keys.hit(f"rate#test#{campaign_id}#{utcnow():%Y%m%d%H}", TESTS_PER_HOUR, until):
             raise RateLimited("at most 20 test sends per campaign per hour", retry_after=3600 - utcnow().minute * 60)
-        template = self.templates.get(campaign["steps"][step]["template_id"])
+        definition = campaign["steps"][step]  # an outreach's step carries its own text (domain/outreach.py)
+        template = definition.get("template") or self.templates.get(definition["template_id"])
         candidate = candidate or {"id": new_id("cand"), "email": email, "first_name": "Alex", "last_name": "Example",
                                   "city": "London", "country": "GB", "skills": ["python", "aws"]}
         candidate = dict(candidate, email=email)

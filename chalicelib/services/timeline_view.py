@@ -166,6 +166,10 @@ def _step_note(step: object) -> str:
 
 
 def _consent(data: dict, names: Names) -> Said:
+    if data.get("source") == "repermission":
+        return "Consent", "Consent renewed (re-permission email)"
+    if data.get("source") == "permission_request":
+        return "Consent", f"Joined the talent community from {names.campaign(data.get('campaign_id'))}"
     version = f" (consent wording {data['consent_version']})" if data.get("consent_version") else ""
     confirmed = f"; confirmed on {day(data['confirmed_at'])}" if data.get("confirmed_at") else "; not confirmed yet"
     return "Consent", f"Asked for email on the careers page{version}{confirmed}"
@@ -200,7 +204,8 @@ def _suppression_lifted(data: dict, names: Names) -> Said:
 
 
 def _email_sent(data: dict, names: Names) -> Said:
-    what = "Confirmation email" if data.get("kind") == "confirmation" else "Email"
+    what = {"confirmation": "Confirmation email", "repermission": "Re-permission email"}.get(str(data.get("kind")),
+                                                                                       "Email")
     return "Email sent", f"{what} {_quoted(data.get('subject'))} sent"
 
 
@@ -261,6 +266,35 @@ def _stage_changed(data: dict, names: Names) -> Said:
     return "Stage changed", f"Now {stage.lower() or 'at a new stage'}{job}"
 
 
+
+def _frequency(data: dict, names: Names) -> Said:
+    cap = data.get("max_per_month")
+    return "How often", (f"Chose at most {cap} emails a month" if cap else "Chose no limit of their own")
+
+
+def _paused_by_person(data: dict, names: Names) -> Said:
+    until = str(data.get("paused_until") or "")[:10]
+    return "Paused", f"Asked for no messages until {until}" if until else "Asked for a pause"
+
+
+def _channels(data: dict, names: Names) -> Said:
+    return "Channels", "Wants emails" if data.get("email") else "Turned emails off"
+
+
+def _sms(on: bool) -> Callable[[dict, Names], Said]:
+    def said(data: dict, names: Names) -> Said:
+        how = " by replying STOP" if not on and data.get("source") == "sms_reply" else ""
+        return ("Texts on", "Agreed to texts again") if on else ("Texts off", f"Stopped texts{how}")
+    return said
+
+
+def _outreach(data: dict, names: Names) -> Said:
+    basis = humanize(data.get("legal_basis")).lower() or "legitimate interest"
+    steps = data.get("steps") or 1
+    said = f"{data.get('sender') or 'A recruiter'} wrote {_quoted(data.get('subject'))}"
+    said += f" ({steps} steps)" if steps > 1 else ""
+    return "One-to-one email", f"{said}; basis: {basis}; reason: {data.get('reason') or '-'}"
+
 WORDING: dict[str, Callable[[dict, Names], Said]] = {
     "consent": _consent, "created": _created, "updated": _updated, "touchpoint": _touchpoint,
     "suppression_lifted": _suppression_lifted, "email_sent": _email_sent, "campaign_email_sent": _campaign_email,
@@ -271,6 +305,17 @@ WORDING: dict[str, Callable[[dict, Names], Said]] = {
     "candidate_stage_changed": _stage_changed, "offer_created": _ats("Offer made", "Offer made for"),
     "offer_accepted": _ats("Offer accepted", "Accepted the offer for"),
     "offer_declined": _ats("Offer declined", "Declined the offer for"), "candidate_hired": _ats("Hired", "Hired for"),
+    "frequency_chosen": _frequency, "paused_by_person": _paused_by_person,
+    "pause_ended": lambda data, names: ("Pause ended", "Asked to hear from us again"), "channels_chosen": _channels,
+    "sms_opt_out": _sms(False), "sms_opt_in": _sms(True),
+    "outreach": _outreach,
+    "objected": lambda data, names: ("Objected", "Objected to being contacted: never asked again"),
+    "retention_kept": lambda data, names: (
+        "Kept past retention", f"Kept by {data.get('by') or 'a recruiter'}; reason: {data.get('reason') or '-'}"),
+    "retention_keep_withdrawn": lambda data, names: (
+        "Keep withdrawn", f"No longer kept past retention (by {data.get('by') or 'a recruiter'})"),
+    "erasure_requested": lambda data, names: ("Erasure asked", "Asked to be deleted; a confirmation email went out"),
 }
-TONES = {"consent": "good", "touchpoint": "touch", "unsubscribed": "bad", "bounced": "bad", "complained": "bad",
+TONES = {"consent": "good", "touchpoint": "touch", "unsubscribed": "bad", "objected": "bad", "sms_opt_out": "warn",
+         "bounced": "bad", "complained": "bad",
          "soft_bounce": "warn", "signup_suppressed": "warn", "candidate_hired": "good", "offer_accepted": "good"}

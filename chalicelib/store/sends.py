@@ -78,7 +78,7 @@ class CampaignSends:
                         CandidateModel(entry["candidate_id"]),
                         actions=[cap_list.set(entry["marketing_sends"]), CandidateModel.version.add(1)],
                         condition=(CandidateModel.version == entry["version"])
-                        & (CandidateModel.status == CandidateStatus.SUBSCRIBED),
+                        & CandidateModel.status.is_in(*(entry.get("statuses") or (CandidateStatus.SUBSCRIBED,))),
                     )
 
         for start in range(0, len(entries), 50):

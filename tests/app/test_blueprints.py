@@ -111,7 +111,7 @@ def test_the_daily_schedule_runs_every_daily_job(app_module):
     from crmlocal.runtime import run_schedule
 
     assert set(run_schedule(app_module, "daily")) == {
-        "builtin_pools_created", "pool_sizes_recorded", "pending_expired", "pools_refreshed"}
+        "builtin_pools_created", "pool_sizes_recorded", "pending_expired", "pools_refreshed", "retention"}
 
 
 def test_importing_the_app_tunes_the_collector_and_freezes_what_it_loaded():

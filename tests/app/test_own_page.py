@@ -285,17 +285,8 @@ def test_unknown_notice_codes_show_no_notice(client, ada):
     assert 'role="status"' not in page and "<script" not in page
 
 
-# ---------------------------------------------------------------- honoured when sending (once decide() calls blocks())
+# ---------------------------------------------------------------- honoured when sending
 
-def _wired() -> bool:
-    import inspect
-
-    from chalicelib.domain import campaigns
-
-    return "blocks(" in inspect.getsource(campaigns.decide)
-
-
-@pytest.mark.skipif(not _wired(), reason="domain/campaigns.py decide() does not call preferences.blocks() yet")
 @pytest.mark.parametrize("fields, reason", [({"action": "pause", "pause": "P3M"}, "paused_by_person"),
                                             ({"action": "frequency", "max_per_month": "1"}, "monthly_cap"),
                                             ({"action": "channels"}, "channel_opt_out")])

@@ -268,7 +268,7 @@ def test_transitions_name_every_status_and_refuse_with_invalid_state():
 def test_the_models_declare_the_fields_their_callers_read():
     assert tuple(JobBody.model_fields) == FIELDS
     assert {"name", "channel", "category", "audience", "steps", "send_at", "enrollment",
-            "exit_on", "sender", "send_window"} == set(CampaignBody.model_fields)
+            "exit_on", "sender", "send_window", "kind"} == set(CampaignBody.model_fields)
 
 
 def test_a_patch_returns_only_what_was_sent():

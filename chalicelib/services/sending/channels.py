@@ -96,7 +96,8 @@ class EmailChannel:
                 person: dict) -> BuiltEmail | Outcome:
         try:
             return build_campaign_email(self.sender_of(campaign), template, candidate=person, job=job,
-                                        campaign_id=campaign["id"], step=step, reply_domain=self.reply_domain)
+                                        campaign_id=campaign["id"], step=step, reply_domain=self.reply_domain,
+                                        kind=campaign.get("kind"))
         except Exception as exc:  # a template that cannot render for this person: recorded, not retried
             logger().error("campaign email did not render", extra={"candidate_id": person["id"], "error": str(exc)})
             return _failed(campaign, step, person, f"render: {exc}")

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ...domain import clock
-from ...domain.campaigns import Decision, decide, recent, with_send
+from ...domain.campaigns import Decision, claim_statuses, decide, kind_of, recent, with_send
 from ...domain.clock import iso
+from ...domain.preferences import MONTH_WINDOW
 from ...domain.subject_tests import chosen_variant, waits_for_winner
 from ...domain.tracking import send_key
-from ...domain.vocabulary import Channel, DecisionAction, DecisionReason, SendStatus, StepCondition
+from ...domain.vocabulary import CampaignKind, Channel, DecisionAction, DecisionReason, SendStatus, StepCondition
 from ...observability import logger
 
 RECLAIMS = 3  # fresh reads for people whose claim was lost to a change since they were read
@@ -75,6 +76,9 @@ class Claims:
             earlier = self.sends.get_many([send_key(campaign["id"], s, i) for s in range(step) for i in ids])
             clicked = {s["candidate_id"] for s in earlier.values() if s.get("clicked_at")}
             replied = {s["candidate_id"] for s in earlier.values() if s.get("replied_at")}
+        if kind_of(campaign) != CampaignKind.CAMPAIGN and not self.settings.outreach_without_consent:
+            # turned off after it was scheduled: nobody without consent is written to from now on
+            return {i: Decision(DecisionAction.SKIP, DecisionReason.NO_CONSENT) for i in ids}
         cap = self.settings.sms_frequency_cap if campaign["channel"] == Channel.SMS else self.settings.frequency_cap
         decisions = {i: decide(candidate=people.get(i), campaign=campaign, step_index=step, now=now, cap=cap,
                                previous_send=previous.get(send_key(campaign["id"], step - 1, i)),
@@ -142,6 +146,7 @@ class Claims:
         entries = [{"key": send_key(campaign["id"], step, i), "candidate_id": i, "sms": sms,
                     "version": read.people[i].get("version") or 1,
                     "marketing_sends": with_send(read.people[i].get(cap_field), read.now),
+                    "statuses": claim_statuses(campaign),
                     "claim": read.claims[i]} for i in ids]
         claimed_keys, lost_keys = self.sends.claim(entries) if entries else ([], [])
         by_key = {e["key"]: e for e in entries}
@@ -171,7 +176,7 @@ class Claims:
         field = "sms_sends" if campaign["channel"] == Channel.SMS else "marketing_sends"
 
         def drop_latest(current: dict) -> dict:
-            times = recent(current.get(field), now)
+            times = recent(current.get(field), now, MONTH_WINDOW)
             return dict(current, **{field: times[:-1]}) if times else current
 
         self.candidates.update(candidate_id, drop_latest)

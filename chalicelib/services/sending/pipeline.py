@@ -236,7 +236,8 @@ class CampaignSender:
 
     def _read_chunk(self, campaign: dict, step: int, ids: list[str]) -> Read:
         """Reads, decides and renders a chunk; claims nothing (this runs a chunk ahead)."""
-        template = self._template(campaign["steps"][step]["template_id"])
+        definition = campaign["steps"][step]  # an outreach step carries its own text (domain/outreach.py)
+        template = definition.get("template") or self._template(definition["template_id"])
         job = self._job(campaign)
         return self.claims.read(campaign, step, template, job, ids, self._preparer(campaign, step, template, job))
 
