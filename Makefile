@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run lint test fuzz e2e demo bench package vendor apikey admin apikeys revoke-apikey dlq redrive clean
+.PHONY: help install run lint test fuzz e2e demo bench load package deploy vendor apikey admin apikeys revoke-apikey dlq redrive clean
 
 ## help: this list
 help:
@@ -60,9 +60,17 @@ bench: install
 	EMULATOR_SHORTCUTS=$${EMULATOR_SHORTCUTS:-on} $(BIN)/python -m tests.bench
 	$(BIN)/python -m tests.bench.report
 
-## package: CloudFormation templates and the Lambda zip into build/, checked with cfn-lint
+## load: a bounded load test of the local stack on loopback (~2 min): highest clean rate, p50/p99 and errors per kind, a sign-up flood held off; build/load.json
+load: install
+	$(BIN)/python -m tests.load
+
+## package: CloudFormation template and Lambda zip of STAGE (default dev) into build/, checked with cfn-lint; refuses example.com settings (ALLOW_PLACEHOLDERS=1: template check only)
 package: install
-	$(BIN)/python -m infra.synth build
+	$(BIN)/python -m infra.synth --stage $(or $(STAGE),dev) $(if $(ALLOW_PLACEHOLDERS),--allow-placeholders,) build
+
+## deploy: package STAGE and deploy it with the AWS CLI (artifacts bucket and SSM secrets made once; safe to run again), STAGE=dev
+deploy: install
+	$(BIN)/python -m infra.deploy --stage "$(or $(STAGE),dev)"
 
 ## vendor: fetch the workspace's pinned front-end files from npm again and check them against workspace/assets/VENDORED.json
 vendor: install
