@@ -62,17 +62,59 @@ def _token_problem(error) -> object:
                               "exists. Please use the full link from the email."), 400, NO_STORE)
 
 
+def _link_token():
+    """The token of an answer link (GET: its query) or of its page's form (POST), or an HTML 400 page."""
+    from ..web.pages import page
+
+    request = routes.current_request
+    token = (one_param(request, "token") if request.method == "GET"
+             else form_text(read_form_or_json(request, 16 * 1024), "token"))
+    if not token:
+        return None, html_response(page("Link incomplete", "This link is missing its token. Please use the full "
+                                        "link from the email."), 400, NO_STORE)
+    return token, None
+
+
+def _confirm_page(token: str, answer: str) -> object:
+    """Asks before acting: a link may be opened by a mail scanner, a button is pressed by a person."""
+    from ..domain.tokens import TokenError
+    from ..settings import get_settings
+    from ..web.pages import render
+
+    try:
+        wiring.retention().check_link(token)
+    except TokenError as error:
+        return _token_problem(error)
+    company = get_settings().company_name
+    if answer == "keep":
+        words = {"heading": "Stay in touch?", "button": "Keep me in the talent community", "danger": False,
+                 "text": f"Press the button to stay in the {company} talent community and keep hearing about roles "
+                         "that may suit you. Every email has a link to change what you get or to unsubscribe."}
+    else:
+        words = {"heading": "Remove me", "button": "Remove me", "danger": True,
+                 "text": f"Press the button to leave the {company} talent community. We will delete everything we "
+                         "hold about you and not contact you again."}
+    return html_response(render("retention_confirm.html", token=token, action_url=f"/retention/{answer}", **words),
+                         200, NO_STORE)
+
+
 @routes.route("/retention/keep", methods=["GET"])
 @api.public
-def retention_keep_link():
+def retention_keep_page():
+    token, problem = _link_token()
+    return problem or _confirm_page(token, "keep")
+
+
+@routes.route("/retention/keep", methods=["POST"], content_types=ALL_TYPES)
+@api.public
+def retention_keep():
     from ..domain.tokens import TokenError
     from ..settings import get_settings
     from ..web.pages import page
 
-    token = one_param(routes.current_request, "token")
-    if not token:
-        return html_response(page("Link incomplete", "This link is missing its token. Please use the full link "
-                                  "from the email."), 400, NO_STORE)
+    token, problem = _link_token()
+    if problem:
+        return problem
     try:
         renewed = wiring.retention().renew(token)
     except TokenError as error:
@@ -89,21 +131,8 @@ def retention_keep_link():
 @routes.route("/retention/remove", methods=["GET"])
 @api.public
 def retention_remove_page():
-    """Asks before erasing: a link may be opened by a mail scanner, a button is pressed by a person."""
-    from ..domain.tokens import TokenError
-    from ..settings import get_settings
-    from ..web.pages import page, render
-
-    token = one_param(routes.current_request, "token")
-    if not token:
-        return html_response(page("Link incomplete", "This link is missing its token. Please use the full link "
-                                  "from the email."), 400, NO_STORE)
-    try:
-        wiring.retention().check_remove(token)
-    except TokenError as error:
-        return _token_problem(error)
-    return html_response(render("retention_remove.html", token=token, company=get_settings().company_name,
-                                action_url="/retention/remove"), 200, NO_STORE)
+    token, problem = _link_token()
+    return problem or _confirm_page(token, "remove")
 
 
 @routes.route("/retention/remove", methods=["POST"], content_types=ALL_TYPES)
@@ -112,11 +141,9 @@ def retention_remove():
     from ..domain.tokens import TokenError
     from ..web.pages import page
 
-    form = read_form_or_json(routes.current_request, 16 * 1024)
-    token = form_text(form, "token")
-    if not token:
-        return html_response(page("Link incomplete", "This form is missing its token. Please use the full link "
-                                  "from the email."), 400, NO_STORE)
+    token, problem = _link_token()
+    if problem:
+        return problem
     try:
         wiring.retention().remove(token)
     except TokenError as error:

@@ -22,7 +22,7 @@ from ..domain.tokens import TokenError, TokenSigner
 from ..domain.vocabulary import CandidateStatus, Channel, RetentionAction
 from ..observability import count, logger
 from .ports import Refused
-from .sending.worker import RetryLater, _tag
+from .sending.worker import RetryLater, tag
 
 PAGE = 100  # people per page of the daily pass
 RUN_BUDGET_SECONDS = 600.0  # a run stops taking pages after this long (the daily function may run 900 s)
@@ -143,7 +143,7 @@ class RetentionService:
                          to=person["email"], subject=subject, text=text, html_body=html_body)
         try:
             message_id = self.mailer.send_raw(from_email=self.settings.from_email, to=person["email"], raw=raw,
-                                              tags={"kind": "repermission", "send_key": _tag(key)})
+                                              tags={"kind": "repermission", "send_key": tag(key)})
         except Refused as refused:
             if refused.retryable:
                 self.sends.release(key)
@@ -202,8 +202,8 @@ class RetentionService:
         count("RepermissionConfirmed")
         return True
 
-    def check_remove(self, token: object) -> None:
-        """Raises TokenError unless the "Remove me" link is good (the page asks to confirm before erasing)."""
+    def check_link(self, token: object) -> None:
+        """Raises TokenError unless the answer link is good (its page asks to confirm before acting)."""
         self._person_of(token)
 
     def remove(self, token: object) -> dict:

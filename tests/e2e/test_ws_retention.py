@@ -82,8 +82,11 @@ def test_retention_report_keep_repermission_and_erasure(own_stack, page):
         assert len([m for m in stack.outbox() if m["subject"] == SUBJECT]) == 3
 
         page.get(links_of(emails[ada["email"]][0])["keep"])
-        wait(page, lambda d: heading(d) == "You're staying")
+        wait(page, lambda d: heading(d) == "Stay in touch?")
         shots(page, "retention-keep-link")
+        assert api(stack, "GET", f"/candidates/{ada['id']}")["consent"]["source"] != "repermission"  # only opened
+        button(page, "Keep me in the talent community").click()
+        wait(page, lambda d: heading(d) == "You're staying")
         consent = api(stack, "GET", f"/candidates/{ada['id']}")["consent"]
         assert consent["source"] == "repermission"
 
