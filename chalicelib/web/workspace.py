@@ -21,8 +21,10 @@ SIGN_IN = "/dashboard/sign-in"
 # The navigation: (label, path, section). The labels are the contract's accessible names.
 NAVIGATION = (("Overview", "/dashboard", "overview"), ("Candidates", "/dashboard/candidates", "candidates"),
               ("Pools", "/dashboard/pools", "pools"), ("Templates", "/dashboard/templates", "templates"),
-              ("Campaigns", "/dashboard/campaigns", "campaigns"), ("Jobs", "/dashboard/jobs", "jobs"),
-              ("Goals", "/dashboard/goals", "goals"))
+              ("Campaigns", "/dashboard/campaigns", "campaigns"), ("Calendar", "/dashboard/calendar", "calendar"),
+              ("Jobs", "/dashboard/jobs", "jobs"), ("Goals", "/dashboard/goals", "goals"),
+              ("Deliverability", "/dashboard/deliverability", "deliverability"),
+              ("Retention", "/dashboard/retention", "retention"))
 ADMIN_NAVIGATION = (("Team", "/dashboard/team", "team"),)
 
 
