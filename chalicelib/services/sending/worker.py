@@ -86,7 +86,7 @@ class SendWorker:
     def _send(self, key: str, candidate_id: str, to: str, raw: bytes, tags: dict, subject: str) -> str:
         try:
             message_id = self.mailer.send_raw(from_email=self.settings.from_email, to=to, raw=raw,
-                                              tags={**tags, "send_key": _tag(key)})
+                                              tags={**tags, "send_key": tag(key)})
         except Refused as refused:
             if refused.retryable:
                 self.sends.release(key)  # not released (erased, or no longer claimed): the message, back, finds out
@@ -103,6 +103,6 @@ class SendWorker:
         return "sent"
 
 
-def _tag(value: str) -> str:
+def tag(value: str) -> str:
     """SES tag values allow letters, digits, _ . - and @ only."""
     return "".join(ch if ch.isalnum() or ch in "_.-@" else "_" for ch in value)[:256]
