@@ -5,8 +5,10 @@ suppressed after 3 within 30 days. Complaint: unsubscribed and suppressed (statu
 Delivery, Reject, DeliveryDelay and Rendering Failure update the send. A campaign send's permanent bounce or
 complaint, counted once, feeds the deliverability autopilot (services/deliverability.py: its rates and pauses);
 transient bounces do not count there. Everything ties back to the
-send through the SES message id (the message tags help when present). A redelivered SNS message
-(same MessageId) and a duplicate event change nothing.
+send through the SES message id, or, for an event that comes before the worker recorded the send (a chunk's
+record is written once all its sends answered), through the send key its message tags name. A redelivered SNS
+message (same MessageId) and a duplicate event change nothing; an event we failed half-way is done again whole
+by SNS's retry (the address suppressed before the send is marked).
 
 Replies come through here too: SES receiving notifications from CRM_INBOUND_TOPIC_ARN, verified the same way
 and handed to the reply service (services/replies.py). Each topic's subscription is confirmed.
@@ -16,11 +18,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from ..domain.analytics import counters
-from ..domain.clock import iso, utcnow
+from ..domain.campaigns import MAX_STEPS
+from ..domain.clock import is_id, iso, utcnow
 from ..domain.emails import normalize_email
 from ..domain.errors import ValidationError
 from ..domain.jsonbody import loads as strict_json
 from ..domain.ses_events import parse_ses_event
+from ..domain.tracking import send_key
 from ..domain.sns import NotVerified, parse_envelope, trusted_sns_url
 from ..domain.vocabulary import SUPPRESSED_STATUSES, CandidateStatus, DecisionReason, SendStatus
 from ..observability import count, logger
@@ -104,9 +108,21 @@ class SesWebhookService:
         if handler is None:
             logger().info("SES event type ignored", extra={"type": event.raw_type})
             return "ignored"
-        send = self.sends.by_message(event.message_id) if event.message_id else None
+        send = self._send_of(event)
         count(f"Ses{event.kind.title().replace('_', '')}")
         return handler(event, send)
+
+    def _send_of(self, event) -> dict | None:
+        """The send the event is about: by its SES message id, else (not recorded yet, or the index behind)
+        by the campaign send its message tags name, while that send carries no other message id."""
+        send = self.sends.by_message(event.message_id) if event.message_id else None
+        if send is not None:
+            return send
+        key = _tagged_key(event.tags)
+        send = self.sends.get(key) if key else None
+        if send is None or send.get("status") == SendStatus.SKIPPED:
+            return None
+        return send if send.get("message_id") in (None, event.message_id) else None
 
     def _people(self, event, send) -> list[str]:
         """Candidate ids this event is about: the send's person, else by the recipients' addresses."""
@@ -160,16 +176,20 @@ class SesWebhookService:
 
     def _bounce(self, event, send) -> str:
         at = event.at or iso()
-        if send and not self.sends.mark_first(send["pk"], "bounced_at", at):
-            if event.permanent:
-                return "duplicate"
-        people = self._people(event, send)
         if event.permanent:
+            # suppressed before the send is marked: if we fail half-way, SNS's retry suppresses again
+            # (_suppress changes nothing the second time); the rates count the send's first mark only
+            people = self._people(event, send)
             for candidate_id in people:
                 self._suppress(candidate_id, CandidateStatus.BOUNCED, event.detail or "permanent bounce", at)
+            if send and not self.sends.mark_first(send["pk"], "bounced_at", at):
+                return "duplicate"
             self._count(send, "bounced")
             self._autopilot(event, send, people, "bounced")
             return "suppressed" if people else "unknown_recipient"
+        if send:
+            self.sends.mark_first(send["pk"], "bounced_at", at)
+        people = self._people(event, send)
         for candidate_id in people:
             guard = f"softbounce#{candidate_id}#{event.feedback_id or event.message_id}"
             if not self.keys.put_new(guard, created_at=at, expires_at=utcnow() + SOFT_BOUNCE_WINDOW):
@@ -185,11 +205,10 @@ class SesWebhookService:
 
     def _complaint(self, event, send) -> str:
         at = event.at or iso()
-        first = self.sends.mark_first(send["pk"], "complained_at", at) if send else True
-        people = self._people(event, send)
+        people = self._people(event, send)  # as a bounce: suppressed first, the send marked (and counted) after
         for candidate_id in people:
             self._suppress(candidate_id, CandidateStatus.COMPLAINED, event.detail or "complaint", at)
-        if first:
+        if not send or self.sends.mark_first(send["pk"], "complained_at", at):
             self._count(send, "complained")
             self._autopilot(event, send, people, "complained")
         return "suppressed"
@@ -227,3 +246,13 @@ class SesWebhookService:
 
     def _subscription(self, event, send) -> str:
         return "ignored"
+
+
+def _tagged_key(tags: dict[str, str]) -> str | None:
+    """The send key a campaign email's message tags name (services/sending/channels.py), if they are well formed:
+    SNS-verified, but they still become a DynamoDB key."""
+    campaign_id, step, candidate_id = tags.get("campaign_id"), tags.get("step"), tags.get("candidate_id")
+    if not (is_id(campaign_id, "camp") and is_id(candidate_id, "cand") and isinstance(step, str)
+            and step.isascii() and step.isdigit() and len(step) <= 2 and int(step) < MAX_STEPS):
+        return None
+    return send_key(str(campaign_id), int(step), str(candidate_id))
