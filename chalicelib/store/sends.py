@@ -100,12 +100,11 @@ class CampaignSends:
         return claimed, lost
 
     def record(self, items: list[dict]) -> None:
-        """The outcome of claimed sends (sent or failed): rewrites the items this worker claimed."""
-        from .convert import from_dict
-
-        with SendModel.batch_write() as batch:
-            for item in items:
-                batch.save(from_dict(SendModel, item))
+        """The outcome of claimed sends (sent or failed): an UpdateItem per send setting only its outcome, so
+        that what SES reported meanwhile (an event before the record: bounced_at, delivered_at, ...) stays.
+        The claim's other fields are written only where missing (a send recorded without a claim)."""
+        for item in items:
+            SendModel(item["pk"]).update(actions=_outcome_actions(item))
 
     def record_skips(self, items: list[dict]) -> int:
         """A skipped broadcast recipient, with the reason; never over a send that exists."""
@@ -120,6 +119,23 @@ class CampaignSends:
 
     def release(self, key: str) -> bool:
         return SendRepository().release(key)
+
+
+OUTCOME_FIELDS = ("status", "sent_at", "message_id", "links", "own_message_id", "error")
+
+
+def _outcome_actions(item: dict) -> list[Action]:
+    """The outcome's fields set; the claim's (kind, candidate_id, campaign_id, ...) only if not there."""
+    from .convert import storable
+
+    known = SendModel.get_attributes()
+    actions: list[Action] = []
+    for name, value in item.items():
+        if name == "pk" or value is None or name not in known:
+            continue
+        field, value = getattr(SendModel, name), storable(value)
+        actions.append(field.set(value) if name in OUTCOME_FIELDS else field.set(field | value))
+    return actions
 
 
 class TrackingSends:

@@ -86,19 +86,12 @@ def test_sns_retries_an_event(client, audience, faults, queue, fixture, counted,
         assert person(first)["status"] == "bounced"
 
 
-BOUNCE_RETRY = ("ses_events.py _bounce: the failed first delivery set the send's bounced_at (mark_first) before "
-                "the suppression failed; SNS's retry finds bounced_at set and returns 'duplicate' for a permanent bounce "
-                "without suppressing. Fix: suppress whether or not the send was marked first (_suppress is idempotent), "
-                "count only when first.")
-
-
-@pytest.mark.xfail(strict=True, reason=BOUNCE_RETRY)
 @pytest.mark.parametrize("code,status", [("ProvisionedThroughputExceededException", 400),
                                          ("InternalServerError", 500)])
 def test_sns_retries_a_bounce_we_failed_half_way(client, audience, faults, queue, code, status):
     """The first delivery of a permanent bounce marks the send, then DynamoDB refuses the person's suppression:
     we answer 5xx and SNS delivers it again. The retry must suppress the address, or the next campaign mails a
-    hard-bounced address (sent to someone ineligible)."""
+    hard-bounced address (sent to someone ineligible). ses_events.py suppresses before it marks the send."""
     queue.drain()
     first = audience["eligible"][0]
     faults.add("candidates.update", nth=1, error=dynamodb_error("PutItem", code, status))
@@ -131,18 +124,10 @@ def test_a_click_before_the_delivery(client, audience, faults, queue, monkeypatc
     assert stats["clicked"] == 1 and stats["delivered"] == 1
 
 
-BEFORE_RECORD = ("A chunk's record is written once all its sends answered (50 at 14/s: 3.5 s); SES's delivery or "
-                 "bounce can come first. ses_events finds the send by its SES message id only (not yet recorded): the "
-                 "event is dropped as unknown_send (delivered, bounced never counted, the send never marked). Fix: "
-                 "ses_events.py handle_event falls back to the send its message tags name, and store/sends.py "
-                 "CampaignSends.record updates the claim's outcome fields instead of putting the item over it.")
-
-
-@pytest.mark.parametrize("fixture", [
-    pytest.param("event_bounce_permanent.json", marks=pytest.mark.xfail(strict=True, reason=BEFORE_RECORD)),
-    pytest.param("event_delivery.json", marks=pytest.mark.xfail(strict=True, reason=BEFORE_RECORD))])
+@pytest.mark.parametrize("fixture", ["event_bounce_permanent.json", "event_delivery.json"])
 def test_an_event_before_the_send_record(client, audience, faults, queue, fixture):
-    """SES reports on the first email while the worker has not yet written its record (its message id unknown)."""
+    """SES reports on the first email while the worker has not yet written its record (its message id unknown):
+    ses_events.py finds the send by its message tags, and the record (store/sends.py) keeps what was marked."""
     first = audience["eligible"][0]
     posted = []
     tags = {"campaign_id": audience["campaign"]["id"], "step": "0", "candidate_id": first}
