@@ -63,7 +63,7 @@ def test_ses_down_for_several_rounds(audience, faults, queue):
 # ------------------------------------------------------------ DynamoDB
 
 DYNAMODB_OPERATIONS = [  # port method, the DynamoDB call behind it
-    ("sends.claim", "TransactWriteItems"), ("sends.record", "BatchWriteItem"), ("sends.get_many", "BatchGetItem"),
+    ("sends.claim", "TransactWriteItems"), ("sends.record", "UpdateItem"), ("sends.get_many", "BatchGetItem"),
     ("sends.record_skips", "TransactWriteItems"), ("candidates.batch_get", "BatchGetItem"),
     ("candidates.save_many", "PutItem"), ("campaigns.get", "GetItem"), ("campaigns.add_processed", "UpdateItem"),
     ("stats.add", "UpdateItem"), ("timeline.add_many", "BatchWriteItem"),
@@ -83,6 +83,30 @@ def test_dynamodb_refuses(audience, faults, queue, operation, call, kind):
     row = settle(f"dynamodb:{operation}:{code}", audience, queue)
     # a chunk's emails went but their records were refused: their claims stay `claimed` (sent, outcome unknown)
     check(row, bound=CHUNK)
+
+
+AFTER_THE_RECORD = [("timeline.add_many", "BatchWriteItem"), ("candidates.save_many", "PutItem"),
+                    ("stats.add", "UpdateItem")]
+
+
+@pytest.mark.parametrize("operation,call", AFTER_THE_RECORD)
+def test_dynamodb_refuses_a_write_after_the_record(audience, faults, queue, monkeypatch, operation, call):
+    """The first chunk's timeline, last contact or stats refused once its sends are recorded: logged and counted,
+    the message goes on (failed, it would come back to claims taken and never redo them). Only the refused write
+    is missing: analytics count every email unless it was the stats' own write (that chunk's three)."""
+    from chalicelib.services.sending import recorder
+
+    metrics: list[str] = []
+    monkeypatch.setattr(recorder, "count", lambda name, value=1: metrics.append(name))
+    faults.add(operation, nth=1, error=dynamodb_error(call, "InternalServerError", 500))
+    queue.drain()
+    row = settle(f"dynamodb:after_record:{operation}", audience, queue)
+    check(row)
+    assert row.invocations == 1 and row.dead_letters == 0, "the message was failed"
+    assert metrics.count("SendBookkeepingFailed") == 1
+    assert row.analytics_sent == 12 - (CHUNK if operation == "stats.add" else 0)
+    contacted = [i for i in audience["eligible"] if _candidates().get(i).get("last_contacted_at")]
+    assert len(contacted) == 12 - (CHUNK if operation == "candidates.save_many" else 0)
 
 
 @pytest.mark.parametrize("code,status", DYNAMODB_ERRORS)

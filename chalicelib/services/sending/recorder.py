@@ -12,6 +12,10 @@ One chunk at a time, on the pipeline's recording thread, after every send of the
 - the people sent to were contacted: their `last_contacted_at` (and their pools' copies of it);
 - the campaign's processed count and its stats (skips by reason too); a broadcast whose every recipient
   is processed once its fan-out is done is sent, there and then (the scheduler's own check comes a minute later).
+
+Once the sends are recorded, the timeline, the stats and the last contact are best effort: a failure is logged
+and counted (SendBookkeepingFailed), not raised. Failing the message would not redo them: back from the queue,
+it finds the claims taken and never writes them again (the processed count alone still fails the message).
 """
 from __future__ import annotations
 
@@ -71,8 +75,9 @@ class Recorder:
         if step == 0:  # the fan-out counted these in; the scheduler compares the two
             self.campaigns.add_processed(campaign["id"],
                                          len(read.ids) - len(retry) - (0 if read.sequence else len(waiting)))
-        self._count(campaign, step, read, outcomes, skipped)
-        self._contacted(campaign, read, [o for o in outcomes if o.status == BatchOutcome.SENT])
+        _best_effort("stats", campaign, self._count, campaign, step, read, outcomes, skipped)
+        _best_effort("last_contact", campaign, self._contacted, campaign, read,
+                     [o for o in outcomes if o.status == BatchOutcome.SENT])
         if step == 0 and not read.sequence:
             self._finish(campaign)
 
@@ -93,9 +98,10 @@ class Recorder:
         if records:
             self.sends.record(records)
             if self.timeline is not None:
-                self.timeline.add_many([(r["candidate_id"], "campaign_email_sent",
-                                         {"campaign_id": campaign["id"], "step": step, "subject": r.get("subject"),
-                                          "status": r["status"]}, r.get("sent_at") or iso(read.now)) for r in records])
+                _best_effort("timeline", campaign, self.timeline.add_many, [
+                    (r["candidate_id"], "campaign_email_sent", {"campaign_id": campaign["id"], "step": step,
+                     "subject": r.get("subject"), "status": r["status"]}, r.get("sent_at") or iso(read.now))
+                    for r in records])
         for candidate_id in retry:
             self.claims.release(campaign, step, candidate_id)
             done[BatchOutcome.RETRY] += 1
@@ -253,3 +259,14 @@ class Recorder:
 
 def _left(enrollment: dict | None) -> bool:
     return enrollment is not None and enrollment.get("status") == EnrollmentStatus.EXITED
+
+
+def _best_effort(what: str, campaign: dict, write, *args) -> None:
+    """A write after the sends were recorded: its failure logged and counted, the message not failed (back from
+    the queue it would find the claims taken and never redo the write)."""
+    try:
+        write(*args)
+    except Exception:
+        logger().exception("a write after the sends' record failed: not redone",
+                           extra={"campaign_id": campaign["id"], "write": what})
+        count("SendBookkeepingFailed")
