@@ -7,6 +7,7 @@ Every source can be switched off or can fail without stopping the rest: what was
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -15,6 +16,10 @@ from ..settings import Settings
 from .clients import client
 
 NOT_FOUND = "NotFoundException"
+# DNS time: each lookup (retries included), and all of a run's (about seven lookups)
+QUERY_SECONDS = 2.0
+DNS_SECONDS = 10.0
+DNS_SILENT = "DNS did not answer any lookup (timeout or no resolver reachable): try again later"
 
 
 def gather(settings: Settings, *, ses: Any = None, resolver: Any = None, received: bytes | None = None,
@@ -36,6 +41,8 @@ def gather(settings: Settings, *, ses: Any = None, resolver: Any = None, receive
         return facts
     resolver = resolver if resolver is not None else _default_resolver()
     answers = {(r.name, r.type): lookup(resolver, r.name, r.type) for r in facts.records()}
+    if all(found is None for found in answers.values()):  # no DNS at all: its checks say skipped, and why
+        return dataclasses.replace(facts, skipped={**skipped, "dns": DNS_SILENT})
     return dataclasses.replace(facts, dns=answers)
 
 
@@ -84,8 +91,24 @@ def _default_resolver() -> Any:
     import dns.resolver
 
     resolver = dns.resolver.Resolver()
-    resolver.lifetime = 5.0
-    return resolver
+    resolver.timeout = resolver.lifetime = QUERY_SECONDS
+    return _Bounded(resolver, DNS_SECONDS)
+
+
+class _Bounded:
+    """dnspython's resolver with a deadline for all the lookups of one run: the workspace's Settings page runs the
+    doctor inside a request, which API Gateway ends at 29 s. A lookup past the deadline fails like a timeout."""
+
+    def __init__(self, resolver: Any, seconds: float):
+        self._resolver, self._deadline = resolver, time.monotonic() + seconds
+
+    def resolve(self, name: str, rdtype: str) -> Any:
+        import dns.exception
+
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise dns.exception.Timeout(timeout=0.0)
+        return self._resolver.resolve(name, rdtype, lifetime=min(QUERY_SECONDS, left))
 
 
 def lookup(resolver: Any, name: str, rdtype: str) -> tuple[str, ...] | None:

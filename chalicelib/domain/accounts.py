@@ -19,7 +19,7 @@ from .vocabulary import Role, Via
 READ_METHODS = frozenset({"GET", "HEAD"})
 # Routes only an admin may use (path templates as the router names them; a prefix covers what is under it).
 ADMIN_ROUTES = ("/users", "/audit", "/apikeys", "/dashboard/team", "/deliverability/resume",
-                "/dashboard/deliverability/resume")
+                "/dashboard/deliverability/resume", "/doctor", "/dashboard/settings")
 # Every signed-in member may: their own account.
 OWN_ACCOUNT = frozenset({("GET", "/me"), ("POST", "/auth/sign-out")})
 # Reads that hand out a person's data in bulk or in full: refused to viewers.

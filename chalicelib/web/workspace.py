@@ -25,7 +25,7 @@ NAVIGATION = (("Overview", "/dashboard", "overview"), ("Candidates", "/dashboard
               ("Jobs", "/dashboard/jobs", "jobs"), ("Goals", "/dashboard/goals", "goals"),
               ("Deliverability", "/dashboard/deliverability", "deliverability"),
               ("Retention", "/dashboard/retention", "retention"))
-ADMIN_NAVIGATION = (("Team", "/dashboard/team", "team"),)
+ADMIN_NAVIGATION = (("Team", "/dashboard/team", "team"), ("Settings", "/dashboard/settings", "settings"))
 
 
 def navigation(principal: Principal | None, section: str) -> list[dict]:
