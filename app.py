@@ -19,6 +19,7 @@ from chalicelib.api import deliverability, ws_deliverability
 from chalicelib.api import sms_webhook
 from chalicelib.api import community, outreach
 from chalicelib.api import retention, ws_retention
+from chalicelib.api import doctor, ws_settings
 from chalicelib.http import chalice_answers_in_contract_format
 from chalicelib.settings import get_settings
 
@@ -32,7 +33,7 @@ app.register_middleware(chalice_answers_in_contract_format, "http")
 for feature in (meta, signups, tracking, webhooks, workspace, users, candidates, pools, jobs, templates, campaigns,
                 analytics, ws_candidates, ws_profile, ws_import, ws_pools, ws_templates, ws_campaigns, ws_jobs, ws_goals, ws_team,
                 calendar, silver_medalists, ws_calendar, deliverability, ws_deliverability, sms_webhook,
-                retention, ws_retention, community, outreach):
+                retention, ws_retention, community, outreach, doctor, ws_settings):
     app.register_blueprint(feature.routes)
 if settings.is_local:  # CRM_STAGE is exactly `local`: a deployed stage has neither the /dev routes nor the tooling
     from chalicelib.api import local_only

@@ -497,3 +497,12 @@ def reset(clients: bool = True) -> None:
         queue_url.cache_clear()
     except ImportError:
         pass
+
+
+@lru_cache(maxsize=None)
+def doctor():
+    """The deliverability doctor of the running stage (the Settings page, GET /doctor): SES v2 and DNS."""
+    from .aws.doctor import gather
+    from .services.doctor import DoctorService
+
+    return DoctorService(get_settings(), gather)
