@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
@@ -15,7 +16,7 @@ from ..domain.errors import Conflict, NotFound, ValidationError
 from ..domain.pools import SNAPSHOT_FIELDS
 from ..domain.vocabulary import PoolStatus
 from .candidates import decode_cursor, encode_cursor, search_condition
-from .connection import condition_failed, create_all
+from .connection import condition_failed
 from .convert import from_dict, to_dict
 from .models import MembershipModel, PoolModel
 
@@ -132,9 +133,20 @@ class MembershipRepository:
                 for item in MembershipModel.batch_get(keys, attributes_to_get=["candidate_id", "joined_at"])}
 
     def join(self, entries: list[tuple[str, dict, str]]) -> Counter:
-        """(pool id, person, joined_at): adds those not yet members. Returns joins per pool."""
+        """(pool id, person, joined_at): adds those not yet members. Returns joins per pool.
+
+        One conditional PutItem per membership (1 write unit; a transaction's item costs 2), a few in flight at
+        once. Not BatchWriteItem: it cannot carry the condition, and without it a membership another writer
+        made meanwhile (a rebuild page delivered twice, a person's change racing a rebuild) would be counted
+        again in the pool's size."""
         items = [_item(pool_id, person, at) for pool_id, person, at in entries]
-        return Counter(item.pool_id for item in create_all(items, MembershipModel.candidate_id))
+        if not items:
+            return Counter()
+        created = [items[0]] if _create(items[0]) else []  # alone first: it builds the client the threads share
+        if len(items) > 1:
+            with ThreadPoolExecutor(max_workers=min(JOIN_THREADS, len(items) - 1), thread_name_prefix="join") as pool:
+                created += [item for item, new in zip(items[1:], pool.map(_create, items[1:])) if new]
+        return Counter(item.pool_id for item in created)
 
     def leave(self, pairs: list[tuple[str, str]]) -> Counter:
         """(pool id, candidate id): removes those still members. Returns leaves per pool."""
@@ -203,6 +215,18 @@ class MembershipRepository:
 
 
 MEMBER_DATES = ("last_engaged_at", "last_contacted_at", "updated_at")
+JOIN_THREADS = 8  # conditional puts in flight at once (each waits on a round trip, not on CPU)
+
+
+def _create(item: MembershipModel) -> bool:
+    """Writes the membership unless it exists; True if this call created it."""
+    try:
+        item.save(condition=MembershipModel.candidate_id.does_not_exist())
+    except PutError as exc:
+        if condition_failed(exc):
+            return False
+        raise
+    return True
 
 
 def _item(pool_id: str, person: dict, joined_at: str) -> MembershipModel:
