@@ -30,6 +30,8 @@ _OLD_BODY = struct.Struct(">B16sB16sH")  # before tokens carried the day they we
 _EPOCH = date(1970, 1, 1)
 _HREF = re.compile(r"""(<a\b[^>]*?\bhref\s*=\s*)(["'])(https?://[^"']+)\2""", re.IGNORECASE)
 _TEXT_URL = re.compile(r"https?://[^\s<>()\[\]\"']+")
+_ULID_TEXT = re.compile(r"[0-7][0-9A-HJKMNP-TV-Z]{25}")  # Crockford base 32; a first digit over 7 overflows
+_AS_BASE32 = str.maketrans("0123456789ABCDEFGHJKMNPQRSTVWXYZ", "0123456789abcdefghijklmnopqrstuv")
 
 
 class BadToken(Exception):
@@ -70,7 +72,10 @@ def send_key(campaign_id: str, step: int, candidate_id: str) -> str:
 @lru_cache(maxsize=1024)  # a send run repeats its campaign's id in every token
 def _id_bytes(prefixed: str) -> bytes:
     prefix, _, value = prefixed.partition("_")
-    return ULID.from_str(value.upper()).bytes
+    value = value.upper()
+    if _ULID_TEXT.fullmatch(value):  # decoded as one base-32 number: ULID.from_str took ~8 µs per person
+        return int(value.translate(_AS_BASE32), 32).to_bytes(16, "big")
+    return ULID.from_str(value).bytes  # anything else is refused as ULID refuses it
 
 
 def _id_text(prefix: str, raw: bytes) -> str:
@@ -141,7 +146,7 @@ def rewrite_links(html: str, text: str, *, click_url, skip: tuple[str, ...] = ()
     rewritten: dict[str, str] = {}  # original URL -> its tracked URL (a link in both parts: one token)
 
     def tracked(url: str) -> str:
-        original = unescape(url) if "&" in url else url
+        original = _unescaped(url) if "&" in url else url
         if original.startswith(skip):
             return url
         if original not in rewritten:
@@ -149,9 +154,27 @@ def rewrite_links(html: str, text: str, *, click_url, skip: tuple[str, ...] = ()
             links.append(original)
         return rewritten[original]
 
-    html = _HREF.sub(lambda m: f"{m.group(1)}{m.group(2)}{tracked(m.group(3))}{m.group(2)}", html)
-    text = _TEXT_URL.sub(lambda m: tracked(m.group(0)), text)
-    return Tracked(html=html, text=text, links=links)
+    return Tracked(html=_replaced(_HREF, 3, html, tracked), text=_replaced(_TEXT_URL, 0, text, tracked), links=links)
+
+
+@lru_cache(maxsize=1024)  # a campaign's emails carry the same links: each unescaped once
+def _unescaped(url: str) -> str:
+    return unescape(url)
+
+
+def _replaced(pattern: re.Pattern, group: int, source: str, replace) -> str:
+    """`source` with the URL (`group`) of each match of `pattern` replaced: the pieces are joined once, where
+    re.sub with a callback built a string per match (the same text either way)."""
+    pieces: list[str] = []
+    at = 0
+    for match in pattern.finditer(source):
+        start, end = match.span(group)
+        pieces += (source[at:start], replace(source[start:end]))
+        at = end
+    if not pieces:
+        return source
+    pieces.append(source[at:])
+    return "".join(pieces)
 
 
 def add_pixel(html: str, pixel_url: str) -> str:

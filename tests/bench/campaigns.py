@@ -405,9 +405,9 @@ def stage_breakdown(sender, template: dict, people: list[dict], campaign_id: str
     chalicelib/domain/templates.py): if they change, the breakdown is left out, not the figures.
     """
     from chalicelib.domain import templates as t
-    from chalicelib.domain.campaign_email import build_campaign_email, unsubscribe_url
+    from chalicelib.domain.campaign_email import build_campaign_email
     from chalicelib.domain.messages import build_mime
-    from chalicelib.domain.tracking import Token, add_pixel, make_token, rewrite_links
+    from chalicelib.domain.tracking import TokenMaker, add_pixel, rewrite_links
 
     s = sender.sender
     spent: collections.Counter = collections.Counter()
@@ -418,8 +418,9 @@ def stage_breakdown(sender, template: dict, people: list[dict], campaign_id: str
         spent[name] += time.perf_counter() - started
         return result
 
-    for person in people:
-        unsubscribe = timed("tokens (HMAC, ULID)", unsubscribe_url, s, campaign_id, 0, person["id"])
+    for person in people:  # one TokenMaker per email, as build_campaign_email makes them
+        tokens = timed("tokens (HMAC, ULID)", TokenMaker, s.secret, campaign_id, 0, person["id"])
+        unsubscribe = f"{s.public_url}/u/{timed('tokens (HMAC, ULID)', tokens.make, 'u')}"
         context = t._context(person, None, s.company, unsubscribe, unsubscribe)
         subject = " ".join(timed("Jinja render (subject, HTML)", t._compiled(template["subject"], False).render,
                                  context).split())
@@ -430,12 +431,12 @@ def stage_breakdown(sender, template: dict, people: list[dict], campaign_id: str
         text_source = timed("text template (once per template, cached)", t._text_template, template["html"])
         text = timed("text part (Jinja render)", t._compiled(text_source, False).render, context)
 
-        def click(index: int, person_id: str = person["id"]) -> str:
-            return f"{s.public_url}/t/c/{make_token(s.secret, Token('c', campaign_id, 0, person_id, index))}"
+        def click(index: int, tokens: TokenMaker = tokens) -> str:
+            return f"{s.public_url}/t/c/{tokens.make('c', index)}"
 
         tracked = timed("link tracking (rewrite, click tokens)", rewrite_links, html, text, click_url=click,
                         skip=(f"{s.public_url}/u/",))
-        pixel = timed("tokens (HMAC, ULID)", make_token, s.secret, Token("o", campaign_id, 0, person["id"]))
+        pixel = timed("tokens (HMAC, ULID)", tokens.make, "o")
         html = timed("link tracking (rewrite, click tokens)", add_pixel, tracked.html, f"{s.public_url}/t/o/{pixel}")
         timed("MIME (written directly)", build_mime, from_email=s.from_email,
               from_name=s.company.get("name"), to=person["email"], subject=subject, text=tracked.text,
