@@ -17,8 +17,6 @@ from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MARKS = {"ok": "ok  ", "fix": "FIX ", "warn": "warn", "skipped": "skip"}
-LOCAL_SKIPS = {"dns": "the local stack: its domains are example.com placeholders, with no DNS to ask",
-               "account": "the local stack: the emulator has no SES account (sandbox, quota, suppression list)"}
 
 
 def stage_environment(stage: str) -> dict[str, str]:
@@ -89,6 +87,7 @@ def main(argv: list[str] | None = None, *, ses=None, resolver=None) -> int:
             return 2
     from chalicelib.aws.doctor import gather
     from chalicelib.domain.doctor import diagnose, needs_fixing
+    from chalicelib.services.doctor import LOCAL_SKIPS  # the Settings page says the same
 
     facts = gather(settings, ses=ses, resolver=resolver, received=received,
                    skip=LOCAL_SKIPS if settings.is_local else None)

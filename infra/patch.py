@@ -261,6 +261,10 @@ def lambda_policy(app: AppResources, log_group_ids: list[str], tracing: bool) ->
             "Resource": [{"Fn::GetAtt": [q.logical_id, "Arn"]} for q in app.queues],
         },
         {"Sid": "SesSend", "Effect": "Allow", "Action": SES_ACTIONS, "Resource": ses_resources},
+        # the Settings page and GET /doctor (chalicelib/aws/doctor.py): the sending identity and the account's state
+        {"Sid": "SesDoctorIdentity", "Effect": "Allow", "Action": "ses:GetEmailIdentity",
+         "Resource": ses_resources[1:2] or ses_resources[:1]},
+        {"Sid": "SesDoctorAccount", "Effect": "Allow", "Action": "ses:GetAccount", "Resource": "*"},
         {"Sid": "SmsPublish", "Effect": "Allow", "Action": "sns:Publish", "Resource": "*"},
         {"Sid": "TeamUserPool", "Effect": "Allow", "Action": COGNITO_ACTIONS,
          "Resource": {"Fn::GetAtt": [USER_POOL_LOGICAL_ID, "Arn"]}},

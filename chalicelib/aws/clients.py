@@ -32,6 +32,21 @@ def client(service: str):
         return boto3.session.Session().client(service, region_name=get_settings().region, config=config)
 
 
+@lru_cache(maxsize=None)
+def quick_client(service: str):
+    """A client for a person waiting on a page (the Settings page's checks): short timeouts and two attempts, so
+    an unanswered AWS call ends well inside API Gateway's 29 s instead of botocore's 60 s x 4."""
+    with _lock:
+        import boto3
+        from botocore.config import Config
+
+        from ..settings import get_settings
+
+        config = Config(retries={"mode": "standard", "total_max_attempts": 2}, connect_timeout=2, read_timeout=5)
+        return boto3.session.Session().client(service, region_name=get_settings().region, config=config)
+
+
 def reset() -> None:
     """Tests and the local stack rebuild clients after changing the endpoint or mocks."""
     client.cache_clear()
+    quick_client.cache_clear()

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..domain.doctor import Account, Facts, Identity, sample_campaign_email
 from ..settings import Settings
-from .clients import client
+from .clients import quick_client
 
 NOT_FOUND = "NotFoundException"
 # DNS time: each lookup (retries included), and all of a run's (about seven lookups)
@@ -26,7 +26,7 @@ def gather(settings: Settings, *, ses: Any = None, resolver: Any = None, receive
            skip: Mapping[str, str] | None = None) -> Facts:
     """The facts for `settings`' stage. `ses`: an sesv2 client (default: the app's); `resolver`: dnspython's
     default resolver unless given; `skip`: sources not to ask ("dns", "account") -> why."""
-    ses = ses if ses is not None else client("sesv2")
+    ses = ses if ses is not None else quick_client("sesv2")  # a person waits on the answer
     skipped: dict[str, str] = dict(skip or {})
     identity = _attempt(lambda: _identity(ses, settings.sending_domain), "identity", skipped)
     account = None if "account" in skipped else _attempt(lambda: _account(ses), "account", skipped)

@@ -284,7 +284,7 @@ def test_against_the_emulator_the_checks_it_cannot_make_are_skipped(aws):
     """What `crm doctor` does against `make run`: the emulator's identity, no DNS, no account; nothing to fix."""
     from chalicelib.aws.doctor import gather
     from chalicelib.settings import get_settings
-    from crmcli.doctor import LOCAL_SKIPS
+    from chalicelib.services.doctor import LOCAL_SKIPS
 
     facts = gather(get_settings(), skip=LOCAL_SKIPS)
     checks = by_key(d.diagnose(facts))
