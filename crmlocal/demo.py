@@ -70,7 +70,8 @@ def text_part(raw: str) -> str:
 def main() -> None:
     root = Path(__file__).resolve().parents[1]
     os.chdir(root)
-    data_dir = root / ".local-demo"
+    # CRM_DEMO_DIR: the test runs the demo in a folder of its own (deleted first, like .local-demo)
+    data_dir = Path(os.environ.get("CRM_DEMO_DIR") or root / ".local-demo")
     shutil.rmtree(data_dir, ignore_errors=True)
     from .fake_sns import FakeSns
 
@@ -91,7 +92,7 @@ def main() -> None:
         print(f"\nThe demo stopped: {exc!r}", file=sys.stderr, flush=True)
         stack.stop()
         sys.exit(1)
-    back = (datetime.now(timezone.utc) - timedelta(days=DAYS_BACK + 1)).strftime("%Y-%m-%d")
+    back = history_start()
     base = f"http://127.0.0.1:{settings.port}"
     print(f"""
 What to look at (four months of history, the clock on real time again):
@@ -181,8 +182,7 @@ def engage(api: Api, sent: list[dict], openers: tuple[str, ...], clickers: tuple
 
 def story(api: Api, settings, sns) -> None:
     real_start = time.monotonic()
-    four_months_ago = datetime.now(timezone.utc) - timedelta(days=DAYS_BACK)
-    now = set_clock(api, now=four_months_ago.strftime("%Y-%m-05T09:00:00Z"))  # early in the month: one a month
+    now = set_clock(api, now=f"{history_start()[:8]}05T09:00:00Z")  # early in the month: one step a month
     print(f"\nThe clock goes back to {now:%d %B %Y}; the story runs month by month up to today", flush=True)
 
     print(f"\n{now:%B %Y}: the talent community starts", flush=True)
@@ -237,7 +237,16 @@ def story(api: Api, settings, sns) -> None:
     summary(api, campaign)
 
 
-DAYS_BACK = 122  # four months of history: the story starts early in the month four months back
+MONTHS_BACK = 4  # the story starts early in the month four months back, and ends three days ago
+
+
+def history_start() -> str:
+    """The first day of the story's first month (YYYY-MM-DD): where the overview's period starts."""
+    today = datetime.now(timezone.utc)
+    year, month = divmod(today.year * 12 + today.month - 1 - MONTHS_BACK, 12)
+    return f"{year:04d}-{month + 1:02d}-01"
+
+
 POOLS = {"Talent community": {"field": "status", "op": "eq", "value": "subscribed"},
          "Python engineers": {"field": "skills", "op": "contains_any", "value": ["python"]},
          "Open to remote": {"field": "remote_ok", "op": "eq", "value": True},
@@ -365,8 +374,7 @@ def summary(api: Api, campaign: dict) -> None:
                  "applied", "hired"):
         print(f"  {name:<13}{figures[name]:>5}")
     print("  machine opens / clicks:", figures["machine"]["opens"], "/", figures["machine"]["clicks"])
-    overview = api.call("GET", "/analytics/overview?from=" + (datetime.now(timezone.utc) - timedelta(days=DAYS_BACK + 1))
-                        .strftime("%Y-%m-%d"))
+    overview = api.call("GET", f"/analytics/overview?from={history_start()}")
     print("\nOverview (the last four months)", flush=True)
     print(f"  hires {overview['hires']}, from talent pools {overview['hires_from_pools']}"
           f" ({overview['source_of_hire']['pool_share'] or 0:.0%}), applications {overview['applications']}")
