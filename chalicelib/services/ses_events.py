@@ -22,14 +22,12 @@ from ..domain.campaigns import MAX_STEPS
 from ..domain.clock import is_id, iso, utcnow
 from ..domain.emails import normalize_email
 from ..domain.errors import ValidationError
-from ..domain.jsonbody import loads as strict_json
 from ..domain.ses_events import parse_ses_event
 from ..domain.tracking import send_key
-from ..domain.sns import NotVerified, parse_envelope, trusted_sns_url
 from ..domain.vocabulary import SUPPRESSED_STATUSES, CandidateStatus, DecisionReason, SendStatus
 from ..observability import count, logger
+from .sns_inbox import SnsInbox
 
-REPLAY_GUARD = timedelta(days=14)
 SOFT_BOUNCE_WINDOW = timedelta(days=30)
 SOFT_BOUNCES_TO_SUPPRESS = 3
 
@@ -47,27 +45,10 @@ class SesWebhookService:
         self.timeline = timeline
         self.memberships = memberships
         self.stats = stats
-        self.verify = verifier
-        self.confirm = confirmer
+        self.inbox = SnsInbox(keys, verifier, confirmer, "an SES event")
 
     def receive(self, raw: bytes) -> tuple[int, dict]:
-        envelope = parse_envelope(raw)
-        try:
-            self.verify(envelope, topic_arn=self._topic(envelope), trusted_cert=self.settings.sns_trusted_cert)
-            subscribe_url = envelope.get("SubscribeURL")
-            if envelope["Type"] == "SubscriptionConfirmation" and not trusted_sns_url(subscribe_url, pem=False):
-                raise NotVerified("untrusted SubscribeURL")
-        except NotVerified as exc:
-            logger().warning("SNS message refused", extra={"reason": str(exc), "type": envelope.get("Type")})
-            return 403, {"error": {"code": "not_verified", "message": "message not verified as from our SNS topic"}}
-        guard = f"sns#{envelope['MessageId']}"
-        if not self.keys.put_new(guard, created_at=iso(), expires_at=utcnow() + REPLAY_GUARD):
-            return 200, {"status": "duplicate"}
-        try:
-            return 200, self._handle(envelope)
-        except Exception:
-            self.keys.delete(guard)  # let SNS's retry do it again
-            raise
+        return self.inbox.receive(raw, self.settings, self._topic, self._on_message)
 
     def _topic(self, envelope: dict) -> str:
         """The topic the envelope must be from: the inbound one when it names it (and replies are handled)."""
@@ -75,27 +56,10 @@ class SesWebhookService:
         return inbound if self.replies is not None and envelope.get("TopicArn") == inbound else \
             self.settings.ses_topic_arn
 
-    def _handle(self, envelope: dict) -> dict:
-        kind = envelope["Type"]
-        if kind == "SubscriptionConfirmation":
-            self.confirm(envelope.get("SubscribeURL"))
-            logger().info("SNS subscription confirmed", extra={"topic": envelope.get("TopicArn")})
-            return {"status": "subscription_confirmed"}
-        if kind == "UnsubscribeConfirmation":
-            logger().warning("SNS subscription ended", extra={"topic": envelope.get("TopicArn")})
-            return {"status": "noted"}
-        # A message we cannot read stays seen (its replay guard is kept): SNS would only deliver the same bytes again.
-        try:
-            message = strict_json(envelope.get("Message") or "", field="Message")
-        except ValidationError as exc:
-            logger().warning("SNS notification is not an SES event: ignored", extra={"problem": exc.message})
-            return {"status": "ignored"}
-        if not isinstance(message, dict):
-            logger().warning("SNS notification is not an SES event: ignored", extra={"problem": "not an object"})
-            return {"status": "ignored"}
+    def _on_message(self, envelope: dict, message: dict) -> str:
         if self.replies is not None and envelope.get("TopicArn") == self.settings.inbound_topic_arn:
-            return {"status": self.replies.receive(message)}
-        return {"status": self.handle_event(message)}
+            return self.replies.receive(message)
+        return self.handle_event(message)
 
     # ------------------------------------------------------------ one SES event
 

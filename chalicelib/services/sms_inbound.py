@@ -10,18 +10,13 @@ do not know, or any other message: 200, ignored.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
-from ..domain.clock import iso, utcnow
-from ..domain.errors import ValidationError
-from ..domain.jsonbody import loads as strict_json
 from ..domain.phones import normalize_phone
 from ..domain.sms_keywords import keyword
-from ..domain.sns import NotVerified, parse_envelope, trusted_sns_url
 from ..domain.vocabulary import SmsKeyword
 from ..observability import count, logger
+from .sns_inbox import SnsInbox
 
-REPLAY_GUARD = timedelta(days=14)
 SOURCE = "sms_reply"
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 
@@ -32,46 +27,11 @@ class SmsInboundService:
         self.keys = keys
         self.phones = phones  # store/phones.py PhoneLookup
         self.preferences = preferences  # services/preferences.py: the one way texts are turned off and on
-        self.verify = verifier
-        self.confirm = confirmer
+        self.inbox = SnsInbox(keys, verifier, confirmer, "an inbound SMS")
 
     def receive(self, raw: bytes) -> tuple[int, dict]:
-        envelope = parse_envelope(raw)
-        try:
-            self.verify(envelope, topic_arn=self.settings.sms_inbound_topic_arn,
-                        trusted_cert=self.settings.sns_trusted_cert)
-            if envelope["Type"] == "SubscriptionConfirmation" and not trusted_sns_url(envelope.get("SubscribeURL"),
-                                                                                      pem=False):
-                raise NotVerified("untrusted SubscribeURL")
-        except NotVerified as exc:
-            logger().warning("SNS SMS message refused", extra={"reason": str(exc), "type": envelope.get("Type")})
-            return 403, {"error": {"code": "not_verified", "message": "message not verified as from our SNS topic"}}
-        guard = f"sns#{envelope['MessageId']}"
-        if not self.keys.put_new(guard, created_at=iso(), expires_at=utcnow() + REPLAY_GUARD):
-            return 200, {"status": "duplicate"}
-        try:
-            return 200, self._handle(envelope)
-        except Exception:
-            self.keys.delete(guard)  # let SNS's retry do it again
-            raise
-
-    def _handle(self, envelope: dict) -> dict:
-        kind = envelope["Type"]
-        if kind == "SubscriptionConfirmation":
-            self.confirm(envelope.get("SubscribeURL"))
-            logger().info("SNS subscription confirmed", extra={"topic": envelope.get("TopicArn")})
-            return {"status": "subscription_confirmed"}
-        if kind == "UnsubscribeConfirmation":
-            logger().warning("SNS subscription ended", extra={"topic": envelope.get("TopicArn")})
-            return {"status": "noted"}
-        try:
-            message = strict_json(envelope.get("Message") or "", field="Message")
-        except ValidationError as exc:
-            logger().warning("SNS notification is not an inbound SMS: ignored", extra={"problem": exc.message})
-            return {"status": "ignored"}
-        if not isinstance(message, dict):
-            return {"status": "ignored"}
-        return {"status": self.handle_message(message)}
+        return self.inbox.receive(raw, self.settings, lambda envelope: self.settings.sms_inbound_topic_arn,
+                                  lambda envelope, message: self.handle_message(message))
 
     def handle_message(self, message: dict) -> str:
         """What one inbound text did: opted_out, opted_in, unchanged, no_consent_before, ignored, unknown_number."""

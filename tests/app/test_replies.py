@@ -169,7 +169,7 @@ def test_the_inbound_topic_subscription_is_confirmed(client, monkeypatch):
     from tests.app import sns_signing
 
     confirmed = []
-    monkeypatch.setattr(wiring.ses_webhook(), "confirm", confirmed.append)
+    monkeypatch.setattr(wiring.ses_webhook().inbox, "confirm", confirmed.append)
     envelope = dict(sns_signing.fixture("sns_envelope_subscription_confirmation.json"), TopicArn=INBOUND)
     answer = client.http.post("/webhooks/ses", headers={"Content-Type": "text/plain"},
                               body=json.dumps(sns_signing.sign(envelope)))

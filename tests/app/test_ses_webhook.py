@@ -131,7 +131,7 @@ def test_subscription_confirmation_fetches_only_sns_urls(client, monkeypatch):
 
     fetched = []
     service = wiring.ses_webhook()
-    real_confirm = service.confirm
+    real_confirm = service.inbox.confirm
 
     def confirm(url):
         from chalicelib.domain.sns import trusted_sns_url
@@ -140,7 +140,7 @@ def test_subscription_confirmation_fetches_only_sns_urls(client, monkeypatch):
             return real_confirm(url)  # raises NotVerified
         fetched.append(url)
 
-    monkeypatch.setattr(service, "confirm", confirm)
+    monkeypatch.setattr(service.inbox, "confirm", confirm)
     envelope = sns_signing.fixture("sns_envelope_subscription_confirmation.json")
     envelope.update(TopicArn=sns_signing.TOPIC, SigningCertURL=sns_signing.CERT_URL,
                     SubscribeURL="https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&Token=abc")

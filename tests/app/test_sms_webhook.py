@@ -156,7 +156,7 @@ def test_the_topic_subscription_is_confirmed(client, monkeypatch):
     from chalicelib import wiring
 
     confirmed = []
-    monkeypatch.setattr(wiring.sms_inbound(), "confirm", confirmed.append)
+    monkeypatch.setattr(wiring.sms_inbound().inbox, "confirm", confirmed.append)
     subscription = dict(sns_signing.fixture("sns_envelope_subscription_confirmation.json"), TopicArn=SMS_TOPIC,
                         SigningCertURL=sns_signing.CERT_URL)
     answer = client.http.post("/webhooks/sms", headers=TEXT, body=json.dumps(sns_signing.sign(subscription)))
