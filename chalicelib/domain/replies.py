@@ -29,7 +29,7 @@ from html import unescape
 from ulid import ULID
 
 from .text import one_line
-from .tracking import send_key
+from .tracking import id_bytes, send_key
 
 # ---------------------------------------------------------------- the reply token
 
@@ -61,12 +61,8 @@ def _mac(secret: str, body: bytes) -> bytes:
     return hmac.new(secret.encode(), b"reply-to\x00" + body, hashlib.sha256).digest()[:_MAC_BYTES]
 
 
-def _id_bytes(prefixed: str) -> bytes:
-    return ULID.from_str(prefixed.partition("_")[2].upper()).bytes
-
-
 def make_reply_token(secret: str, campaign_id: str, step: int, candidate_id: str) -> str:
-    body = _id_bytes(campaign_id) + _id_bytes(candidate_id) + bytes([step])
+    body = id_bytes(campaign_id) + id_bytes(candidate_id) + bytes([step])
     number = int.from_bytes(body + _mac(secret, body), "big")
     digits = []
     for _ in range(TOKEN_CHARS):

@@ -70,7 +70,7 @@ def send_key(campaign_id: str, step: int, candidate_id: str) -> str:
 
 
 @lru_cache(maxsize=1024)  # a send run repeats its campaign's id in every token
-def _id_bytes(prefixed: str) -> bytes:
+def id_bytes(prefixed: str) -> bytes:
     prefix, _, value = prefixed.partition("_")
     value = value.upper()
     if _ULID_TEXT.fullmatch(value):  # decoded as one base-32 number: ULID.from_str took ~8 µs per person
@@ -96,7 +96,7 @@ class TokenMaker:
     `issued`: the UTC day the tokens carry (default today)."""
 
     def __init__(self, secret: str, campaign_id: str, step: int, candidate_id: str, issued: int | None = None):
-        self._ids = (_id_bytes(campaign_id), step, _id_bytes(candidate_id))
+        self._ids = (id_bytes(campaign_id), step, id_bytes(candidate_id))
         self._issued = day_number() if issued is None else issued
         self._mac = hmac.new(secret.encode(), digestmod=hashlib.sha256)
 

@@ -53,9 +53,9 @@ def _decoded(prefixed: str):
 
 
 def _fast(prefixed: str):
-    tracking._id_bytes.cache_clear()
+    tracking.id_bytes.cache_clear()
     try:
-        return tracking._id_bytes(prefixed)
+        return tracking.id_bytes(prefixed)
     except Exception as exc:  # noqa: BLE001
         return type(exc)
 
