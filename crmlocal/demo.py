@@ -1,9 +1,12 @@
-"""`make demo`: a fresh local stack with a story in it, told through the public interfaces.
+"""`make demo`: a fresh local stack with four months of a team's story in it, told through the public interfaces.
 
-Sign-ups through the careers form (confirmed from the outbox), a CSV import, dynamic pools, a
-two-step sequence, opens and clicks through the real tracking links, a bounce and a complaint
-through signed SNS messages, an application and a hire through signed ATS events; then the
-funnel and the overview. The stack keeps running so the dashboard can be opened.
+The local clock (POST /dev/clock) goes back four months and forwards a month at a time, the schedules and
+queues running (POST /dev/tick) after each step: sign-ups through the careers form (confirmed from the outbox)
+spread over the months, a CSV import and a permission request some of its people join, dynamic pools, a monthly
+newsletter, opens and clicks through the real tracking links, a job opened, applied for and filled through
+signed ATS events, and three days ago a two-step sequence with a bounce and a complaint through signed SNS
+messages. Then the clock returns to real time, the funnel, the overview and the deliverability rates are
+printed with what to look at, and the stack keeps running so the workspace can be opened.
 """
 from __future__ import annotations
 
@@ -82,12 +85,12 @@ def main() -> None:
                       CRM_COMPANY_NAME=os.environ.get("CRM_COMPANY_NAME", "Acme Robotics"))
     from .stack import LocalStack
 
-    print("Starting a fresh local stack for the demo (data in .local-demo)...", flush=True)
+    print(f"Starting a fresh local stack for the demo (data in {data_dir.name})...", flush=True)
     stack = LocalStack(root, quiet=True).start()
     settings = stack.settings
     api = Api(f"http://127.0.0.1:{settings.port}", settings.api_key)
     try:
-        story(api, settings, sns)
+        community = story(api, settings, sns)
     except Exception as exc:
         print(f"\nThe demo stopped: {exc!r}", file=sys.stderr, flush=True)
         stack.stop()
@@ -98,7 +101,7 @@ def main() -> None:
 What to look at (four months of history, the clock on real time again):
   Overview        {base}/dashboard?from={back}   (the four months: hires, time to fill, campaigns)
   Calendar        {base}/dashboard/calendar   (Previous month: each month's newsletter, the permission request)
-  Pool growth     {base}/dashboard/pools   (Talent community: its size over the months)
+  Pool growth     {base}/dashboard/pools/{community}   (the talent community's size over the months)
   Deliverability  {base}/dashboard/deliverability   (the last 7 days' bounce and complaint rates)
 
 The stack is still running:
@@ -180,9 +183,10 @@ def engage(api: Api, sent: list[dict], openers: tuple[str, ...], clickers: tuple
     return len(reached), len(set(reached) & set(clickers))
 
 
-def story(api: Api, settings, sns) -> None:
+def story(api: Api, settings, sns) -> str:
+    """The story, month by month; the talent community pool's id."""
     real_start = time.monotonic()
-    now = set_clock(api, now=f"{history_start()[:8]}05T09:00:00Z")  # early in the month: one step a month
+    now = set_clock(api, now=story_month(0))
     print(f"\nThe clock goes back to {now:%d %B %Y}; the story runs month by month up to today", flush=True)
 
     print(f"\n{now:%B %Y}: the talent community starts", flush=True)
@@ -194,7 +198,7 @@ def story(api: Api, settings, sns) -> None:
     say("pools: " + ", ".join(pools))
     monthly_newsletter(api, now, newsletter, pools, ("ada", "alan"), ("ada",))
 
-    now = set_clock(api, advance="P1M")
+    now = set_clock(api, now=story_month(1))
     print(f"\n{now:%B %Y}: an import, a permission request, a job opens", flush=True)
     sign_up(api, PEOPLE[3:5])
     rows = ["E-mail,First name,Last name,Skills,City,Country"] + [
@@ -204,25 +208,25 @@ def story(api: Api, settings, sns) -> None:
     settle(api)
     ask_permission(api, pools["Imported contacts"], joiners=4)
     monthly_newsletter(api, now, newsletter, pools, ("ada", "alan", "katherine"), ("ada", "katherine"))
-    opened = now
-    ats(api, settings, "job.opened", {"job_id": "ats-101", "title": "Senior Python engineer",
-                                      "skills": ["python", "aws"], "department": "Engineering"}, now)
+    opened = ats(api, settings, "job.opened", {"job_id": "ats-101", "title": "Senior Python engineer",
+                                               "skills": ["python", "aws"], "department": "Engineering"})
     say("the ATS opened a job: Senior Python engineer")
 
-    now = set_clock(api, advance="P1M")
-    print(f"\n{now:%B %Y}: more sign-ups, an application", flush=True)
+    now = set_clock(api, now=story_month(2))
+    print(f"\n{now:%B %Y}: more sign-ups, an application and three weeks later a hire", flush=True)
     sign_up(api, PEOPLE[5:])
     monthly_newsletter(api, now, newsletter, pools, ("ada", "alan", "guido", "sourced1"), ("ada", "guido"))
-    ats(api, settings, "application.created", {"email": "ada@example.com", "job_id": "ats-101"}, now)
+    ats(api, settings, "application.created", {"email": "ada@example.com", "job_id": "ats-101"})
     say("Ada applied for the job (she clicked this month's newsletter)")
-
-    now = set_clock(api, advance="P1M")
-    print(f"\n{now:%B %Y}: a hire", flush=True)
-    monthly_newsletter(api, now, newsletter, pools, ("ada", "katherine", "guido", "sourced10"), ("katherine",))
+    set_clock(api, advance="P3W")
     for kind in ("offer.created", "offer.accepted", "candidate.hired"):
-        ats(api, settings, kind, {"email": "ada@example.com", "job_id": "ats-101"}, now)
-    ats(api, settings, "job.filled", {"job_id": "ats-101"}, now)
-    say(f"Ada got an offer, accepted and was hired: the job filled in {(now - opened).days // 7} weeks")
+        ats(api, settings, kind, {"email": "ada@example.com", "job_id": "ats-101"})
+    filled = ats(api, settings, "job.filled", {"job_id": "ats-101"})
+    say(f"Ada got an offer, accepted and was hired: the job filled in {(filled - opened).days // 7} weeks")
+
+    now = set_clock(api, now=story_month(3))
+    print(f"\n{now:%B %Y}: the newsletter goes on", flush=True)
+    monthly_newsletter(api, now, newsletter, pools, ("katherine", "guido", "sourced10"), ("katherine",))
 
     now = set_clock(api, now=(datetime.now(timezone.utc) - timedelta(days=3)).strftime("%Y-%m-%dT09:00:00Z"))
     print(f"\n{now:%B %Y} (three days ago): a sequence, a bounce and a complaint", flush=True)
@@ -235,6 +239,7 @@ def story(api: Api, settings, sns) -> None:
     print(f"\nThe clock is back on real time ({now:%d %B %Y}); the story took "
           f"{time.monotonic() - real_start:.0f} seconds", flush=True)
     summary(api, campaign)
+    return pools["Talent community"]["id"]
 
 
 MONTHS_BACK = 4  # the story starts early in the month four months back, and ends three days ago
@@ -245,6 +250,13 @@ def history_start() -> str:
     today = datetime.now(timezone.utc)
     year, month = divmod(today.year * 12 + today.month - 1 - MONTHS_BACK, 12)
     return f"{year:04d}-{month + 1:02d}-01"
+
+
+def story_month(n: int) -> str:
+    """The clock at the story's month n (0: four months back): early on the 5th, so each step has a month."""
+    first = history_start()
+    year, month = divmod(int(first[:4]) * 12 + int(first[5:7]) - 1 + n, 12)
+    return f"{year:04d}-{month + 1:02d}-05T09:00:00Z"
 
 
 POOLS = {"Talent community": {"field": "status", "op": "eq", "value": "subscribed"},
@@ -291,16 +303,18 @@ def ask_permission(api: Api, audience: dict, joiners: int) -> None:
     say(f"a permission request asked {len(asked)} imported people; {min(joiners, len(asked))} joined the community")
 
 
-def ats(api: Api, settings, kind: str, data: dict, at: datetime) -> None:
-    """A signed ATS webhook (the signature's time is real time; the event's is the story's)."""
+def ats(api: Api, settings, kind: str, data: dict) -> datetime:
+    """A signed ATS webhook, happening now on the story's clock (the signature's time is real time); when."""
     from chalicelib.domain.ats import signature
-    from chalicelib.domain.clock import iso
+    from chalicelib.domain.clock import iso, parse_iso
 
+    at = parse_iso(api.call("GET", "/dev/clock", auth=False)["now"])
     raw = json.dumps({"id": f"demo-ats-{kind}-{data.get('email', data['job_id'])}", "type": kind,
                       "occurred_at": iso(at), "data": data}).encode()
     stamp = int(time.time())
     api.call("POST", "/webhooks/ats", raw, auth=False, headers={
         "Content-Type": "application/json", "X-CRM-Signature": f"t={stamp},v1={signature(settings.ats_secret, stamp, raw)}"})
+    return at
 
 
 def sequence(api: Api, audience: dict, settings, sns) -> dict:

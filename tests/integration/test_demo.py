@@ -68,6 +68,9 @@ def test_the_demo_leaves_four_months_of_history_on_real_time(tmp_path):
         # the overview of the four months: a hire with a time to fill of weeks
         overview = get(port, f"/analytics/overview?from={start}", key)
         assert overview["hires"] == 1 and 28 <= overview["time_to_fill_days"]["all"] <= 90, overview
+        # Ada's application and hire are credited to the newsletters she clicked before each
+        funnels = [get(port, f"/analytics/campaigns/{c['id']}", key) for c in get(port, "/campaigns", key)["items"]]
+        assert sum(f["applied"] for f in funnels) == 1 and sum(f["hired"] for f in funnels) == 1
         # the last week's sends, with the bounce and the complaint
         week = get(port, "/deliverability", key)["rates"]["7d"]
         assert week["sent"] > 0 and week["bounce"] > 0 and week["complaint"] > 0, week
