@@ -25,6 +25,8 @@ from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.bench._emulator import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"
 API_KEY = "crm_e2e_test_key_0123456789"
@@ -40,12 +42,6 @@ BROWSER_FLAGS = (
     "--disable-sync", "--disable-extensions", "--no-proxy-server", "--hide-scrollbars",
     "--window-size=1280,900", "--lang=en-US",
 )
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # ------------------------------------------------------------------ plain HTTP helpers

@@ -13,7 +13,7 @@ import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from tests.e2e.support import free_port
+from tests.bench._emulator import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 READY = "Press Ctrl-C to stop."
