@@ -145,7 +145,18 @@ class MembershipRepository:
         created = [items[0]] if _create(items[0]) else []  # alone first: it builds the client the threads share
         if len(items) > 1:
             with ThreadPoolExecutor(max_workers=min(JOIN_THREADS, len(items) - 1), thread_name_prefix="join") as pool:
-                created += [item for item, new in zip(items[1:], pool.map(_create, items[1:])) if new]
+                futures = [(item, pool.submit(_create, item)) for item in items[1:]]
+            failure = None
+            for item, future in futures:  # every one answered (the pool is shut down): none left uncounted
+                if future.exception() is not None:
+                    failure = failure or future.exception()
+                elif future.result():
+                    created.append(item)
+            if failure is not None:
+                # the caller counts nothing when join raises, and a retry finds these made (never counted again):
+                # count them here, then raise
+                PoolRepository().add_sizes(Counter(item.pool_id for item in created))
+                raise failure
         return Counter(item.pool_id for item in created)
 
     def leave(self, pairs: list[tuple[str, str]]) -> Counter:

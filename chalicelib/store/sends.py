@@ -102,9 +102,31 @@ class CampaignSends:
     def record(self, items: list[dict]) -> None:
         """The outcome of claimed sends (sent or failed): an UpdateItem per send setting only its outcome, so
         that what SES reported meanwhile (an event before the record: bounced_at, delivered_at, ...) stays.
-        The claim's other fields are written only where missing (a send recorded without a claim)."""
+        Only over the claim: a send erased since (the person erased) is not re-created, and a failure an event
+        set (a bounce tied to the send by its tags before this record) keeps its status: the rest of the
+        outcome is written then, in a second request (only in that case)."""
+        from pynamodb.exceptions import UpdateError
+
         for item in items:
-            SendModel(item["pk"]).update(actions=_outcome_actions(item))
+            send = SendModel(item["pk"])
+            try:
+                send.update(actions=_outcome_actions(item),
+                            condition=SendModel.pk.exists() & (SendModel.status != SendStatus.FAILED))
+            except UpdateError as exc:
+                if not condition_failed(exc):
+                    raise
+                self._record_without_status(item)
+
+    @staticmethod
+    def _record_without_status(item: dict) -> None:
+        from pynamodb.exceptions import UpdateError
+
+        actions = _outcome_actions({k: v for k, v in item.items() if k != "status"})
+        try:
+            SendModel(item["pk"]).update(actions=actions, condition=SendModel.pk.exists())
+        except UpdateError as exc:
+            if not condition_failed(exc):
+                raise  # else erased since its claim: nothing to record
 
     def record_skips(self, items: list[dict]) -> int:
         """A skipped broadcast recipient, with the reason; never over a send that exists."""
