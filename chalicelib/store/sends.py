@@ -59,7 +59,8 @@ class CampaignSends:
     def claim(self, entries: list[dict]) -> tuple[list[str], list[str]]:
         """Takes the claim and counts the send against the person's cap, atomically, only if the
         person is still subscribed and unchanged since read. entries: {key, candidate_id, version,
-        marketing_sends (the new list), sms (bool), claim (the send item)}.
+        marketing_sends (the new list), sms (bool), claim (the send item), consent (optional: the person's consent
+        as the claim leaves it, a permission request's requested_at; exact, since the person is unchanged)}.
         Returns (claimed keys, keys that lost: already claimed or the person changed)."""
         from pynamodb.exceptions import TransactWriteError
 
@@ -74,9 +75,12 @@ class CampaignSends:
                 for entry in chunk:
                     transaction.save(from_dict(SendModel, entry["claim"]), condition=SendModel.pk.does_not_exist())
                     cap_list = CandidateModel.sms_sends if entry.get("sms") else CandidateModel.marketing_sends
+                    actions = [cap_list.set(entry["marketing_sends"]), CandidateModel.version.add(1)]
+                    if entry.get("consent") is not None:
+                        actions.append(CandidateModel.consent.set(entry["consent"]))
                     transaction.update(
                         CandidateModel(entry["candidate_id"]),
-                        actions=[cap_list.set(entry["marketing_sends"]), CandidateModel.version.add(1)],
+                        actions=actions,
                         condition=(CandidateModel.version == entry["version"])
                         & CandidateModel.status.is_in(*(entry.get("statuses") or (CandidateStatus.SUBSCRIBED,))),
                     )

@@ -18,6 +18,7 @@ from datetime import datetime
 from ...domain import clock
 from ...domain.campaigns import Decision, claim_statuses, decide, kind_of, recent, with_send
 from ...domain.clock import iso
+from ...domain.permission import with_request
 from ...domain.preferences import MONTH_WINDOW
 from ...domain.subject_tests import chosen_variant, waits_for_winner
 from ...domain.tracking import send_key
@@ -143,10 +144,15 @@ class Claims:
     def _claim(self, campaign: dict, step: int, ids: list[str], read: Read) -> tuple[list[str], list[str]]:
         sms = campaign["channel"] == Channel.SMS
         cap_field = "sms_sends" if sms else "marketing_sends"
+        # A permission request is recorded on the person by the claim itself (the same conditional update): another
+        # request reading them after this claim, before the recorder's write, sees they were asked.
+        asking = kind_of(campaign) == CampaignKind.PERMISSION_REQUEST
         entries = [{"key": send_key(campaign["id"], step, i), "candidate_id": i, "sms": sms,
                     "version": read.people[i].get("version") or 1,
                     "marketing_sends": with_send(read.people[i].get(cap_field), read.now),
                     "statuses": claim_statuses(campaign),
+                    **({"consent": with_request(read.people[i], iso(read.now), campaign["id"])["consent"]}
+                       if asking else {}),
                     "claim": read.claims[i]} for i in ids]
         claimed_keys, lost_keys = self.sends.claim(entries) if entries else ([], [])
         by_key = {e["key"]: e for e in entries}
@@ -154,7 +160,8 @@ class Claims:
             entry = by_key[key]
             person = read.people[entry["candidate_id"]]
             read.claimed_as[entry["candidate_id"]] = dict(person, version=entry["version"] + 1,
-                                                          **{cap_field: entry["marketing_sends"]})
+                                                          **{cap_field: entry["marketing_sends"]},
+                                                          **({"consent": entry["consent"]} if asking else {}))
         return [by_key[k]["candidate_id"] for k in claimed_keys], [by_key[k]["candidate_id"] for k in lost_keys]
 
     @staticmethod
