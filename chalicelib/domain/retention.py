@@ -27,6 +27,7 @@ from .bodies import Body, parse_as
 from .clock import parse_iso
 from .durations import Duration
 from .errors import ValidationError
+from .preferences import paused_until, preferences_of
 from .text import unsafe_reason
 from .vocabulary import CandidateStatus, RetentionAction, Stage
 
@@ -60,10 +61,11 @@ def _latest(values) -> datetime:
 
 
 def own_activity(person: dict) -> datetime:
-    """The latest thing the person did themself: engaged, confirmed, gave consent."""
+    """The latest thing the person did themself: engaged, confirmed, gave consent, chose their preferences (a pause,
+    channels, a frequency: the preference page's updated_at)."""
     consent = person.get("consent") or {}
     return _latest([*(person.get(name) for name in OWN_ACTIVITY), consent.get("given_at"),
-                    consent.get("confirmed_at")])
+                    consent.get("confirmed_at"), preferences_of(person).get("updated_at")])
 
 
 def last_activity(person: dict, state: dict) -> datetime:
@@ -92,6 +94,9 @@ def decide(person: dict, state: dict, now: datetime, months: int) -> Decision:
             action = RetentionAction.ERASE if deadline <= now else RetentionAction.AWAIT
             return Decision(action, deadline)
         end = retention_end(person, state, months)
+        pause = paused_until(person, now)
+        if end <= now and pause:  # they chose a pause: not asked (then erased for not answering) while it lasts
+            return Decision(RetentionAction.NONE, _time(pause))
         return Decision(RetentionAction.ASK if end <= now else RetentionAction.NONE, end)
     end = retention_end(person, state, months)
     if end <= now:
