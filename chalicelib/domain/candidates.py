@@ -308,7 +308,19 @@ def _merge(existing: dict, incoming: dict, overwrite: bool) -> dict:
             merged[field] = normalize_list(list(existing.get(field) or []) + list(value), str)
         elif overwrite or _empty(existing.get(field)):
             merged[field] = value
-    return merged
+    return _placed(existing, merged)
+
+
+def _placed(before: dict, after: dict) -> dict:
+    """A phone kept as typed (national digits, no country to read them with) is placed, in E.164, once the person's
+    country is known: the number texts go to and STOP replies come from is then the one stored."""
+    phone, country = after.get("phone"), after.get("country")
+    if not isinstance(phone, str) or phone.startswith("+") or not country or country == before.get("country"):
+        return after
+    try:
+        return dict(after, phone=profile_phone(phone, country))
+    except ImpossiblePhone:
+        return after  # not a number of that country: kept as typed, as before
 
 
 def merge_fill(existing: dict, incoming: dict) -> dict:
@@ -326,7 +338,7 @@ def apply_patch(existing: dict, patch: dict) -> dict:
     merged = dict(existing)
     for field, value in patch.items():
         merged[field] = [] if field in LIST_FIELDS and value is None else value
-    return merged
+    return _placed(existing, merged)
 
 
 def changed_fields(before: dict, after: dict) -> list[str]:

@@ -8,13 +8,20 @@ E.164 for every number we text (domain/phones.py), so the inbound originationNum
 """
 from __future__ import annotations
 
+from ..domain.phones import normalize_phone
 from .models import CandidateModel
 
 
 class PhoneLookup:
     def ids_for_phone(self, numbers: list[str]) -> list[str]:
-        """The ids of the people whose `phone` is one of `numbers` (exactly as stored)."""
+        """The ids of the people whose `phone` is one of `numbers` as stored, or stored as typed (no "+": national
+        digits kept before the person's country was known) and the same number read in their country. The scan
+        reads the whole table either way (its cost is what it reads): the wider filter costs nothing more."""
         if not numbers:
             return []
-        condition = CandidateModel.phone.is_in(*numbers)
-        return [item.id for item in CandidateModel.scan(condition, attributes_to_get=["id"], page_size=1000)]
+        wanted = set(numbers)
+        condition = CandidateModel.phone.is_in(*numbers) | (
+            CandidateModel.phone.exists() & ~CandidateModel.phone.startswith("+") & CandidateModel.country.exists())
+        return [item.id for item in CandidateModel.scan(condition, attributes_to_get=["id", "phone", "country"],
+                                                         page_size=1000)
+                if item.phone in wanted or normalize_phone(item.phone, item.country) in wanted]
