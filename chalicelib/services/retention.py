@@ -182,25 +182,41 @@ class RetentionService:
         if person.get("status") != CandidateStatus.SUBSCRIBED:
             return False
         now = iso()
-        record = self.timeline.add(person["id"], "consent", {
-            "status": "confirmed", "source": "repermission", "channel": Channel.EMAIL, "confirmed_at": now,
-            "consent_version": self.settings.consent_version}, at=now)
 
         def renewed(current: dict) -> dict:
             if current.get("status") != CandidateStatus.SUBSCRIBED:
                 return current
+            earlier = {k: v for k, v in (current.get("consent") or {}).items() if k != "record_id"}  # its own record
             return dict(current, updated_at=now, consent={
-                **(current.get("consent") or {}), "marketing": True, "channel": Channel.EMAIL, "given_at": now,
+                **earlier, "marketing": True, "channel": Channel.EMAIL, "given_at": now,
                 "confirmed_at": now, "consent_version": self.settings.consent_version, "source": "repermission",
-                "record_id": record["id"], "repermission_key": key})
+                "repermission_key": key})
 
         result = self.candidates.update(person["id"], renewed)
-        if result is not None and result[1] is not result[0]:
+        if result is None or (result[1].get("consent") or {}).get("repermission_key") != key:
+            return False  # erased or no longer subscribed meanwhile: nothing renewed, nothing recorded
+        if result[1] is not result[0]:
             self.memberships.apply([result])
+            self._record_renewal(person["id"], key, now)
         self._forget_ask(person["id"])
         logger().info("consent renewed by re-permission", extra={"candidate_id": person["id"]})
         count("RepermissionConfirmed")
         return True
+
+    def _record_renewal(self, candidate_id: str, key: str, now: str) -> None:
+        """The consent record, written once the consent is renewed (never a record of a renewal that did not
+        happen), and tied to the consent it records (the preference page tells it from a sign-up by record_id)."""
+        record = self.timeline.add(candidate_id, "consent", {
+            "status": "confirmed", "source": "repermission", "channel": Channel.EMAIL, "confirmed_at": now,
+            "consent_version": self.settings.consent_version}, at=now)
+
+        def tied(current: dict) -> dict:
+            consent = current.get("consent") or {}
+            if consent.get("repermission_key") != key or consent.get("record_id"):
+                return current
+            return dict(current, consent=dict(consent, record_id=record["id"]))
+
+        self.candidates.update(candidate_id, tied)
 
     def check_link(self, token: object) -> None:
         """Raises TokenError unless the answer link is good (its page asks to confirm before acting)."""
