@@ -18,7 +18,7 @@ from .durations import parse_duration
 from .emails import normalize_email
 from .errors import Conflict, ValidationError
 from .permission import last_request, objected
-from .preferences import MONTH_WINDOW, blocked_until, blocks
+from .preferences import MONTH_WINDOW, blocked_until, blocks, channels_off, paused_until
 from .send_window import SendWindow, next_opening, zone_for
 from .subject_tests import SUBJECTS_PROBLEM, Winner, checked_subjects
 from .templates import CATEGORY_PROBLEM
@@ -183,8 +183,7 @@ class CampaignBody(Body):
 
     @model_validator(mode="after")
     def _permission_request(self) -> "CampaignBody":
-        if self.kind == CampaignKind.PERMISSION_REQUEST and (self.channel != Channel.EMAIL
-                                                             or (self.steps is not None and len(self.steps) != 1)):
+        if permission_problem({"kind": self.kind, "channel": self.channel, "steps": self.steps}):
             raise ValueError(PERMISSION_PROBLEM)
         return self
 
@@ -260,9 +259,18 @@ def incomplete(campaign: dict) -> dict[str, str]:
         missing["steps"] = "add at least one step"
     if not campaign.get("category"):
         missing["category"] = "choose a category"
-    if kind_of(campaign) == CampaignKind.PERMISSION_REQUEST and len(campaign.get("steps") or []) > 1:
-        missing["steps"] = PERMISSION_PROBLEM
+    if permission_problem(campaign):  # a draft's parts may have come in several changes: checked as a whole
+        missing["channel" if campaign.get("channel") not in (None, Channel.EMAIL) else "steps"] = PERMISSION_PROBLEM
     return missing
+
+
+def permission_problem(campaign: dict) -> bool:
+    """A permission request that is not one email: another channel, or more than one step (no step yet is a
+    draft's business: `incomplete`)."""
+    if kind_of(campaign) != CampaignKind.PERMISSION_REQUEST:
+        return False
+    steps = campaign.get("steps")
+    return (campaign.get("channel") or Channel.EMAIL) != Channel.EMAIL or (steps is not None and len(steps) > 1)
 
 
 def kind_of(campaign: dict) -> CampaignKind:
@@ -463,6 +471,8 @@ def _decide_without_consent(candidate: dict, campaign: dict, now: datetime, clic
     """A permission request or one-to-one outreach: people with or without marketing consent, never anyone
     who opted out, objected, bounced or complained (whatever exit_on says: they leave a sequence for good).
     No marketing frequency cap: outreach has its own rules when it is asked for (services/outreach.py)."""
+    if (campaign.get("channel") or Channel.EMAIL) != Channel.EMAIL:  # never texted without consent (PATCHed drafts)
+        return Decision(DecisionAction.SKIP, DecisionReason.NO_SMS_CONSENT)
     status = candidate.get("status")
     preferences = candidate.get("preferences") or {}
     if objected(candidate):
@@ -479,8 +489,12 @@ def _decide_without_consent(candidate: dict, campaign: dict, now: datetime, clic
         return Decision(DecisionAction.EXIT, DecisionReason.APPLIED)
     if clicked and DecisionReason.CLICKED in exit_on:
         return Decision(DecisionAction.EXIT, DecisionReason.CLICKED)
-    if replied and DecisionReason.REPLIED in exit_on:
+    # an outreach stops on a reply whatever its exit_on (one stored before that was enforced may lack it)
+    if replied and (DecisionReason.REPLIED in exit_on or kind_of(campaign) == CampaignKind.OUTREACH):
         return Decision(DecisionAction.EXIT, DecisionReason.REPLIED)
+    own = own_choice_refusal(candidate, now)
+    if own is not None:
+        return Decision(DecisionAction.SKIP, own)
     if kind_of(campaign) == CampaignKind.PERMISSION_REQUEST:
         if status == CandidateStatus.SUBSCRIBED:
             return Decision(DecisionAction.SKIP, DecisionReason.HAS_CONSENT)
@@ -496,6 +510,16 @@ def _decide_without_consent(candidate: dict, campaign: dict, now: datetime, clic
         if opening > now:
             return Decision(DecisionAction.DEFER, DecisionReason.OUTSIDE_SEND_WINDOW, iso(opening))
     return Decision(DecisionAction.SEND)
+
+
+def own_choice_refusal(person: dict, now: datetime) -> DecisionReason | None:
+    """The person's own choices that keep even a permission request or a one-to-one email from them: a pause
+    (everything), or email turned off (domain/preferences.py)."""
+    if paused_until(person, now):
+        return DecisionReason.PAUSED_BY_PERSON
+    if Channel.EMAIL in channels_off(person):
+        return DecisionReason.CHANNEL_OPT_OUT
+    return None
 
 
 DEFAULT_PERMISSION_MONTHS = 12

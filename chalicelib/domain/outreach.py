@@ -14,7 +14,7 @@ from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from .bodies import Body, described, parse_as
 from .body_fields import ids_of
-from .campaigns import DEFAULT_EXITS, EXIT_PROBLEM, SENDER_PROBLEM, Sender, _exits
+from .campaigns import DEFAULT_EXITS, EXIT_PROBLEM, SENDER_PROBLEM, Sender, _exits, own_choice_refusal
 from .clock import iso, parse_iso
 from .durations import parse_duration
 from .errors import ValidationError
@@ -79,6 +79,12 @@ class OutreachBody(Body):
     exit_on: Annotated[list[DecisionReason], BeforeValidator(_exits)] = Field(
         default_factory=lambda: list(OUTREACH_EXITS), description=EXIT_PROBLEM)
 
+    @field_validator("exit_on")
+    @classmethod
+    def _stops_on_reply(cls, value: list[DecisionReason]) -> list[DecisionReason]:
+        """A person who answered is never followed up, whatever else the recruiter chose to end it on."""
+        return value if DecisionReason.REPLIED in value else [*value, DecisionReason.REPLIED]
+
     @field_validator("candidate_ids")
     @classmethod
     def _at_most(cls, value: list[str]) -> list[str]:
@@ -135,6 +141,9 @@ def refusal(person: dict | None, now: datetime, open_outreach: bool) -> Decision
         return DecisionReason.UNSUBSCRIBED
     if status not in (CandidateStatus.SUBSCRIBED, CandidateStatus.NOT_SUBSCRIBED):
         return DecisionReason.NOT_SUBSCRIBED  # pending: their own sign-up awaits its confirmation
+    own = own_choice_refusal(person, now)  # their pause, or email turned off, on their own page
+    if own is not None:
+        return own
     if open_outreach:
         return DecisionReason.IN_OUTREACH
     if recently_contacted(person, now):

@@ -6,8 +6,8 @@ import json
 from datetime import timedelta
 
 from ..domain.bodies import parse_body
-from ..domain.campaigns import (DEFAULT_EXITS, DEFINITION, CampaignTestBody, check_transition, incomplete, validate_campaign,
-                                validate_campaign_patch)
+from ..domain.campaigns import (DEFAULT_EXITS, DEFINITION, PERMISSION_PROBLEM, CampaignTestBody, check_transition,
+                                incomplete, permission_problem, validate_campaign, validate_campaign_patch)
 from ..domain.campaigns import kind_of, without_consent_refused
 from ..domain.clock import iso, new_id, utcnow
 from ..domain.errors import Conflict, NotFound, RateLimited, ValidationError
@@ -66,10 +66,7 @@ class CampaignService:
         return self._create(definition, None)
 
     def _create(self, definition: dict, job_id: str | None) -> dict:
-        if kind_of(definition) == CampaignKind.PERMISSION_REQUEST:  # issue 18: at most one per person in N months
-            if not self.settings.outreach_without_consent:
-                raise without_consent_refused()
-            definition = {**definition, "permission_months": self.settings.permission_request_months}
+        definition = self._with_permission_months({}, definition)
         now = iso()
         campaign = {"id": new_id("camp"), **definition, "status": CampaignStatus.DRAFT, "job_id": job_id,
                     "created_at": now, "updated_at": now, "enqueued": 0, "processed": 0}
@@ -86,13 +83,27 @@ class CampaignService:
         given = validate_campaign_patch(body)
         self._check_references({**given, "channel": given.get("channel", campaign["channel"])})
         changed = {**campaign, **given, "updated_at": iso()}
+        if permission_problem(changed):  # the draft as it would be, not only the fields sent
+            field = next((f for f in ("kind", "channel", "steps") if f in given), "kind")
+            raise ValidationError.field(field, PERMISSION_PROBLEM)
         if given.get("channel") == Channel.SMS and "steps" not in given:  # the steps' templates need a text part
             self._check_references({"channel": Channel.SMS, "steps": changed["steps"]})
+        changed = self._with_permission_months(campaign, changed)
         stored = {k: changed[k] for k in ("name", "channel", "category", "updated_at")}
         stored["definition"] = json.dumps({k: changed.get(k) for k in DEFINITION}, separators=(",", ":"))
         if not self.campaigns.transition(campaign_id, CampaignStatus.DRAFT, CampaignStatus.DRAFT, **stored):
             raise Conflict("the campaign changed meanwhile; read it and try again", code="invalid_state")
         return self.view(self.get(campaign_id))
+
+    def _with_permission_months(self, before: dict, definition: dict) -> dict:
+        """A campaign becoming a permission request (made so, or a draft changed to one) keeps the months it asks
+        a person at most once in (issue 18); refused when writing without consent is turned off."""
+        if kind_of(definition) != CampaignKind.PERMISSION_REQUEST or (
+                kind_of(before) == CampaignKind.PERMISSION_REQUEST and definition.get("permission_months")):
+            return definition
+        if not self.settings.outreach_without_consent:
+            raise without_consent_refused()
+        return {**definition, "permission_months": self.settings.permission_request_months}
 
     def _check_references(self, definition: dict) -> None:
         """The pools and templates a campaign (or a draft's change) names exist; an SMS step's template has text."""
