@@ -65,9 +65,13 @@ def _page(action: str, token: str, answer) -> Response:
     settings = get_settings()
     try:
         shown = answer(wiring.permission())
-    except TokenError:
+    except TokenError as exc:
         from ..web.pages import page
 
+        if exc.reason == "expired":  # ours, but too old to answer now
+            return html_response(page("This link has expired", "This invitation is too old to accept now. If you "
+                                      "would still like to join, reply to the email it came in and we will send "
+                                      "you a new one."), 400, NO_STORE)
         return html_response(page("Link not valid", "This link is not one we sent."), 404, NO_STORE)
     url = f"{settings.public_url}/community/{action}/{token}"
     return html_response(render("community.html", action=action, action_url=url, state=shown.state,

@@ -12,9 +12,12 @@ or unsubscribe token can never stand in for one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from markupsafe import escape
 
+from . import clock
+from .clock import parse_iso
 from .tokens import TokenError, TokenSigner
 
 JOIN, OBJECT = "join", "object"
@@ -88,7 +91,9 @@ class PermissionLinks:
         self.public_url = public_url
 
     def url(self, action: str, campaign_id: str, candidate_id: str) -> str:
-        token = self.signer.sign({"a": action, "k": campaign_id, "c": candidate_id})
+        # its issue time on the app's clock (POST /dev/clock moves it): a join link expires (`check_age`)
+        payload = {"a": action, "k": campaign_id, "c": candidate_id, "t": clock.iso()}
+        token = self.signer.sign(payload)
         return f"{self.public_url}/community/{action}/{token}"
 
     def read(self, action: str, token: str) -> tuple[str, str]:
@@ -98,6 +103,23 @@ class PermissionLinks:
         if payload.get("a") != action or not isinstance(campaign_id, str) or not isinstance(candidate_id, str):
             raise TokenError("invalid")
         return campaign_id, candidate_id
+
+    def check_age(self, token: str, months: int, now: datetime) -> None:
+        """TokenError("expired") for a link older than `months` calendar months. Its issue time is the one it
+        carries (the app's clock); a link made before it carried one has the signature's (real) time."""
+        from .campaigns import months_before  # lazily: domain/campaigns.py imports this module
+
+        oldest = months_before(now, months)
+        issued = self.signer.verify(token).get("t")
+        if not isinstance(issued, str):
+            self.signer.verify(token, max_age_seconds=int((now - oldest).total_seconds()))
+            return
+        try:
+            expired = parse_iso(issued) < oldest
+        except ValueError:
+            raise TokenError("invalid") from None
+        if expired:
+            raise TokenError("expired")
 
 
 @dataclass(frozen=True)

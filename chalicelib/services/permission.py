@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..domain.clock import iso
+from ..domain.clock import iso, utcnow
 from ..domain.permission import JOIN, OBJECT, PermissionLinks, TokenError, objected, source_group, with_objection
 from ..domain.suppression import is_suppressed
 from ..domain.vocabulary import CandidateStatus, Channel, DecisionReason
@@ -45,8 +45,12 @@ class PermissionService:
     def _read(self, action: str, token: str) -> tuple[str, str, dict | None]:
         """(campaign id, candidate id, the person or None if erased); TokenError for a link that is not ours."""
         campaign_id, candidate_id = self.links.read(action, token)
-        if self.campaigns.get(campaign_id) is None:
+        campaign = self.campaigns.get(campaign_id)
+        if campaign is None:
             raise TokenError("invalid")
+        if action == JOIN:  # an old invitation is not consent now; an objection is heard however old its link
+            months = campaign.get("permission_months") or self.settings.permission_request_months
+            self.links.check_age(token, int(months), utcnow())
         return campaign_id, candidate_id, self.candidates.get(candidate_id)
 
     def look(self, action: str, token: str) -> Answer:

@@ -180,3 +180,96 @@ def test_people_without_the_source_in_words_get_a_plain_notice():
     assert held_words({"email": "a@b.c"}) == "your email address"
     notice = data_notice({"email": "a@b.c", "source": "<script>"}, "Acme <b>", object_url="https://x/o?a=1&b=2")
     assert "<script>" not in notice.html and "Acme &lt;b&gt;" in notice.html and "a=1&amp;b=2" in notice.html
+
+
+def patch(client, auth, campaign_id, change):
+    return client.http.patch(f"/campaigns/{campaign_id}", headers=auth, body=json.dumps(change))
+
+
+def test_a_permission_request_never_becomes_a_text_by_a_change_to_its_draft(client, auth, imported):
+    """Review finding 1: the kind and channel are checked on the draft as it would be, not on the change alone."""
+    texted = template(client, auth, text="Hello {{ candidate.first_name | default('there') }}")
+    request = campaign(client, auth, [imported["id"]], [{"template_id": texted["id"]}], kind="permission_request")
+    refused = patch(client, auth, request["id"], {"channel": "sms"})
+    assert refused.status_code == 400 and "channel" in body(refused)["error"]["fields"], refused.body
+    sms = campaign(client, auth, [imported["id"]], [{"template_id": texted["id"]}], channel="sms")
+    refused = patch(client, auth, sms["id"], {"kind": "permission_request"})
+    assert refused.status_code == 400 and "kind" in body(refused)["error"]["fields"], refused.body
+    two = patch(client, auth, request["id"], {"steps": [{"template_id": texted["id"]}] * 2})
+    assert two.status_code == 400 and "steps" in body(two)["error"]["fields"], two.body
+    for made in (request, sms):  # nothing stored
+        stored = body(client.http.get(f"/campaigns/{made['id']}", headers=auth))
+        assert (stored["kind"], stored["channel"], len(stored["steps"])) == (made["kind"], made["channel"], 1)
+
+
+def test_a_draft_changed_into_a_permission_request_keeps_the_months(client, auth, imported):
+    import dataclasses
+
+    from chalicelib import wiring
+
+    draft = campaign(client, auth, [imported["id"]], [{"template_id": template(client, auth)["id"]}])
+    service = wiring.campaigns()
+    service.settings = dataclasses.replace(service.settings, permission_request_months=3)
+    try:
+        changed = patch(client, auth, draft["id"], {"kind": "permission_request"})
+    finally:
+        service.settings = wiring.get_settings()
+    assert changed.status_code == 200, changed.body
+    assert body(changed)["kind"] == "permission_request" and body(changed)["permission_months"] == 3
+
+
+def test_a_text_permission_request_stored_somehow_is_never_sent(client, auth, imported):
+    """Whatever a stored draft holds, a permission request that is a text is incomplete, and never texted."""
+    from chalicelib import wiring
+    from chalicelib.domain.campaigns import DecisionAction, decide, incomplete
+
+    texted = template(client, auth, text="Hello")
+    made = campaign(client, auth, [imported["id"]], [{"template_id": texted["id"]}], kind="permission_request")
+    stored = dict(wiring.campaigns().get(made["id"]), channel="sms")
+    assert "channel" in incomplete(stored)
+    ada = person(client, auth, "ada@example.com")
+    ada = dict(ada, phone="+442079460958", country="GB", sms_consent=True)
+    from chalicelib.domain.clock import utcnow
+
+    decision = decide(candidate=ada, campaign=stored, step_index=0, now=utcnow(), cap=3)
+    assert decision.action == DecisionAction.SKIP
+
+
+def test_their_own_pause_and_email_off_keep_a_permission_request_from_them(client, auth, imported):
+    """Review finding 2: the person's own choices on their page hold for permission requests too."""
+    from chalicelib import wiring
+
+    ada, grace = person(client, auth, "ada@example.com"), person(client, auth, "grace@example.com")
+    wiring.candidate_repo().update(ada["id"], lambda c: dict(c, preferences={"paused_until": "2099-01-01T00:00:00Z"}))
+    wiring.candidate_repo().update(grace["id"], lambda c: dict(c, preferences={"channels_off": ["email"]}))
+    made = permission_request(client, auth, imported["id"])
+    assert emails_to("ada@example.com") == [] and emails_to("grace@example.com") == []
+    assert len(emails_to("linus@example.com")) == 1
+    figures = body(client.http.get(f"/analytics/campaigns/{made['id']}", headers=auth))
+    assert figures["skipped_by_reason"]["paused_by_person"] == 1
+    assert figures["skipped_by_reason"]["channel_opt_out"] == 1
+
+
+def test_a_join_link_expires_after_the_months_and_says_so(client, auth, imported):
+    """Review finding 7: an old invitation is no consent now; its objection link is still heard."""
+    from datetime import timedelta
+
+    from chalicelib.domain import clock
+
+    permission_request(client, auth, imported["id"])
+    found = links(emails_to("ada@example.com")[0]["raw"])
+    assert client.http.get(found["join"]).status_code == 200
+    clock.set_now(clock.utcnow() + timedelta(days=366))
+    try:
+        page = client.http.get(found["join"])
+        assert page.status_code == 400 and b"expired" in page.body
+        answer = client.http.post(found["join"], headers={"Content-Type": "application/x-www-form-urlencoded"},
+                                  body=b"")
+        assert answer.status_code == 400
+        assert person(client, auth, "ada@example.com")["status"] == "not_subscribed"
+        objection = client.http.post(found["object"], headers={"Content-Type": "application/x-www-form-urlencoded"},
+                                     body=b"")
+        assert objection.status_code == 200
+        assert person(client, auth, "ada@example.com")["preferences"]["objected_at"]
+    finally:
+        clock.reset()
