@@ -35,6 +35,10 @@ from ..observability import logger
 LEGAL_BASIS = "legitimate_interest"
 KEPT = timedelta(days=400)  # a person's latest outreach is remembered this long (longer than any sequence)
 CLOSED = (CampaignStatus.CANCELLED,)
+# A claim only decides between requests that read the same latest outreach at once: once the winner's
+# outreach is the person's latest, later requests claim after it. Short, so an old claim (DynamoDB deletes
+# expired items days late) never holds a person whose latest outreach has itself expired.
+CLAIM_KEPT = timedelta(days=1)
 
 
 class OutreachService:
@@ -64,22 +68,28 @@ class OutreachService:
         now = clock.utcnow()
         ids = request.candidate_ids
         people = self.candidates.batch_get(ids)
-        open_ids = self._open(ids)
+        latest = self._latest(ids)
+        open_ids = self._open(latest)
+        campaign_id = new_id("camp")
         queued, skipped = [], []
         for candidate_id in ids:
             reason = refusal(people.get(candidate_id), now, candidate_id in open_ids)
+            if reason is None and not self._claim(candidate_id, latest.get(candidate_id), campaign_id, now):
+                reason = DecisionReason.IN_OUTREACH  # another outreach took them since we looked
             if reason is None:
                 queued.append(candidate_id)
             else:
                 skipped.append({"candidate_id": candidate_id, "reason": reason})
         queued, over = self._within_cap(resolved.email, queued, now)
+        for candidate_id in over:  # not written to after all: the next outreach may have them
+            self.keys.delete(claim_key(candidate_id, latest.get(candidate_id)))
         skipped += [{"candidate_id": i, "reason": DecisionReason.DAILY_CAP} for i in over]
-        campaign = self._campaign(request, sender, queued, skipped, now)
+        campaign = self._campaign(campaign_id, request, sender, queued, skipped, now)
         self.campaigns.create(campaign)
-        for candidate_id in queued:
-            self._mark(candidate_id, campaign, resolved.email, request.reason, now)
         if queued:
-            self.campaign_service.act(campaign["id"], CampaignAction.SCHEDULE)
+            self._schedule(campaign, queued, latest)
+            for candidate_id in queued:
+                self._note(candidate_id, campaign, resolved.email, request.reason, now)
         else:  # nobody to write to: it is over before it starts
             self.campaigns.transition(campaign["id"], CampaignStatus.DRAFT, CampaignStatus.SENT, due_at=None,
                                       finished_at=iso(now), updated_at=iso(now))
@@ -87,11 +97,36 @@ class OutreachService:
                                                  "skipped": len(skipped)})
         return {"id": outreach_id_of(campaign["id"]), "queued": len(queued), "skipped": skipped}
 
-    def _campaign(self, request, sender: dict, queued: list[str], skipped: list[dict], now) -> dict:
+    def _schedule(self, campaign: dict, queued: list[str], latest: dict[str, str | None]) -> None:
+        """Its people's latest outreach, scheduled as any campaign; if that fails, nothing of it is left to hold
+        them: the campaign is cancelled and its keys undone (the error is raised on)."""
+        try:
+            for candidate_id in queued:
+                self.keys.put(open_key(candidate_id), ref=campaign["id"], created_at=campaign["created_at"],
+                              expires_at=clock.utcnow() + KEPT)
+            self.campaign_service.act(campaign["id"], CampaignAction.SCHEDULE)
+        except Exception:
+            now = iso()
+            self.campaigns.transition(campaign["id"], CampaignStatus.DRAFT, CampaignStatus.CANCELLED, due_at=None,
+                                      finished_at=now, updated_at=now)
+            for candidate_id in queued:
+                self._restore(candidate_id, latest.get(candidate_id))
+            raise
+
+    def _restore(self, candidate_id: str, latest: str | None) -> None:
+        """The person's latest outreach is the one before again, and the claim after it free."""
+        if latest:
+            self.keys.put(open_key(candidate_id), ref=latest, created_at=iso(), expires_at=clock.utcnow() + KEPT)
+        else:
+            self.keys.delete(open_key(candidate_id))
+        self.keys.delete(claim_key(candidate_id, latest))
+
+    def _campaign(self, campaign_id: str, request, sender: dict, queued: list[str], skipped: list[dict],
+                  now) -> dict:
         name = f"Outreach: {request.steps[0].subject}"[:200]
         steps = [{"template": step_template(step.subject, step.body), "delay": step.delay, "condition": "always"}
                  for step in request.steps]
-        return {"id": new_id("camp"), "name": name, "channel": Channel.EMAIL, "category": OUTREACH_CATEGORY,
+        return {"id": campaign_id, "name": name, "channel": Channel.EMAIL, "category": OUTREACH_CATEGORY,
                 "kind": CampaignKind.OUTREACH, "audience": {"pools": [], "exclude_pools": []}, "recipients": queued,
                 "skipped": skipped, "reason": request.reason, "steps": steps, "send_at": None,
                 "enrollment": EnrollmentMode.ONCE, "exit_on": request.exit_on, "sender": sender,
@@ -107,15 +142,24 @@ class OutreachService:
                 return queued[:index], queued[index:]
         return queued, []
 
-    def _open(self, ids: list[str]) -> set[str]:
-        """Who is in an open outreach now: their latest one (key store: outreach#<person>) not cancelled, and its
-        last step not come for them yet (a sequence's enrollment active or not made yet; a single email not yet
-        sent or skipped)."""
+    def _latest(self, ids: list[str]) -> dict[str, str | None]:
+        """Each person's latest outreach (key store: outreach#<person>), None if they had none."""
+        found = {candidate_id: self.keys.get(open_key(candidate_id)) for candidate_id in ids}
+        return {candidate_id: (item or {}).get("ref") or None for candidate_id, item in found.items()}
+
+    def _claim(self, candidate_id: str, latest: str | None, campaign_id: str, now) -> bool:
+        """The person is this outreach's, unless another one claimed them after the same latest outreach first
+        (two requests at once both found them free: one conditional write decides)."""
+        return self.keys.put_new(claim_key(candidate_id, latest), ref=campaign_id, created_at=iso(now),
+                                 expires_at=now + CLAIM_KEPT)
+
+    def _open(self, latest: dict[str, str | None]) -> set[str]:
+        """Who is in an open outreach now: their latest one not cancelled, and its last step not come for them
+        yet (a sequence's enrollment active or not made yet; a single email not yet sent or skipped)."""
         by_outreach: dict[str, list[str]] = {}
-        for candidate_id in ids:
-            latest = self.keys.get(open_key(candidate_id))
-            if latest and latest.get("ref"):
-                by_outreach.setdefault(latest["ref"], []).append(candidate_id)
+        for candidate_id, ref in latest.items():
+            if ref:
+                by_outreach.setdefault(ref, []).append(candidate_id)
         open_ids: set[str] = set()
         for outreach_id, ids in by_outreach.items():
             campaign = self.campaigns.get(outreach_id)
@@ -131,9 +175,8 @@ class OutreachService:
                              and send_key(outreach_id, 0, i) not in done}
         return open_ids
 
-    def _mark(self, candidate_id: str, campaign: dict, sender_email: str, reason: str, now) -> None:
-        """The person is in this outreach now; why they are written to goes on their timeline."""
-        self.keys.put(open_key(candidate_id), ref=campaign["id"], created_at=iso(now), expires_at=now + KEPT)
+    def _note(self, candidate_id: str, campaign: dict, sender_email: str, reason: str, now) -> None:
+        """Why the person is written to goes on their timeline (once the outreach is scheduled)."""
         self.timeline.add(candidate_id, "outreach", {
             "outreach_id": campaign["id"], "legal_basis": LEGAL_BASIS, "reason": reason, "sender": sender_email,
             "steps": len(campaign["steps"]), "subject": campaign["steps"][0]["template"]["subject"]}, at=iso(now))
@@ -174,6 +217,11 @@ class OutreachService:
 
 def open_key(candidate_id: str) -> str:
     return f"outreach#{candidate_id}"
+
+
+def claim_key(candidate_id: str, latest: str | None) -> str:
+    """The one outreach that follows the person's `latest` (none: their first)."""
+    return f"outreach-claim#{candidate_id}#{latest or 'none'}"
 
 
 def outreach_id_of(campaign_id: str) -> str:

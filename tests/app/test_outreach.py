@@ -240,3 +240,91 @@ def test_an_outreach_reads_as_a_campaign_everywhere(client, auth):
     assert body(client.http.get(f"/analytics/campaigns/{campaign_id}", headers=auth))["sent"] == 1
     cancelled = client.http.post(f"/outreach/outr_{campaign_id[5:]}/cancel", headers=auth, body=b"")
     assert cancelled.status_code == 409  # over already: nothing left to cancel
+
+
+def test_their_own_pause_and_email_off_are_refused_and_said(client, auth):
+    """Review finding 2: a person's own pause, or email turned off on their page, holds for outreach."""
+    paused = sourced(client, auth, "paused@example.com")
+    quiet = sourced(client, auth, "quiet@example.com")
+    set_person(paused["id"], preferences={"paused_until": "2099-01-01T00:00:00Z"})
+    set_person(quiet["id"], preferences={"channels_off": ["email"]})
+    made = written(client, auth, [paused["id"], quiet["id"]])
+    assert made["queued"] == 0
+    assert {s["candidate_id"]: s["reason"] for s in made["skipped"]} == {paused["id"]: "paused_by_person",
+                                                                         quiet["id"]: "channel_opt_out"}
+    tick()
+    assert outbox() == []
+
+
+def test_a_follow_up_never_goes_after_they_paused_meanwhile(client, auth, later):
+    ada = sourced(client, auth, "ada@example.com", first_name="Ada")
+    steps = [STEP, {"subject": "Following up", "body": "Just checking in.", "delay": "P3D"}]
+    written(client, auth, [ada["id"]], steps)
+    tick()
+    set_person(ada["id"], preferences={"paused_until": "2099-01-01T00:00:00Z"})
+    later(days=4)
+    tick()
+    tick()
+    assert [e["subject"] for e in emails_to("ada@example.com")] == ["A data role for you, Ada"]
+
+
+def test_a_reply_ends_the_sequence_whatever_exit_on_says(client, auth, trusted_cert, later):
+    """Review finding 5: exit_on without `replied` still stops on a reply."""
+    ada = sourced(client, auth, "ada@example.com", first_name="Ada")
+    steps = [STEP, {"subject": "Following up", "body": "Just checking in.", "delay": "P3D"}]
+    made = written(client, auth, [ada["id"]], steps, exit_on=["bounced"])
+    assert "replied" in body(client.http.get(f"/outreach/{made['id']}", headers=auth))["exit_on"]
+    tick()
+    [first] = emails_to("ada@example.com")
+    assert post_reply(client, received(reply_to(first["raw"]))).status_code == 200
+    later(days=4)
+    tick()
+    tick()
+    assert len(emails_to("ada@example.com")) == 1
+
+
+def test_two_outreaches_at_once_write_to_a_person_once(client, auth, monkeypatch):
+    """Review finding 8: B is asked for between A's look and A's claim; A finds them taken."""
+    from chalicelib import wiring
+
+    ada = sourced(client, auth, "ada@example.com")
+    keys = wiring.outreach().keys
+    looked, inner = keys.get, {}
+
+    def look_then_b_is_made(key):
+        found = looked(key)
+        if key == f"outreach#{ada['id']}" and not inner:  # A has looked: B comes now, and finishes first
+            inner["started"] = True
+            inner["b"] = written(client, auth, [ada["id"]], sender={"name": "Sam", "email": "sam@example.com"})
+        return found
+
+    monkeypatch.setattr(keys, "get", look_then_b_is_made)
+    first = written(client, auth, [ada["id"]])
+    assert inner["b"]["queued"] == 1
+    assert first["queued"] == 0 and first["skipped"] == [{"candidate_id": ada["id"], "reason": "in_outreach"}]
+    tick()
+    assert len(emails_to("ada@example.com")) == 1
+
+
+def test_an_outreach_that_cannot_be_scheduled_holds_nobody(client, auth, monkeypatch):
+    """Review finding 8: a failure while scheduling cancels it and frees its people."""
+    from chalicelib import wiring
+    from chalicelib.domain.errors import Conflict
+
+    ada = sourced(client, auth, "ada@example.com")
+    service = wiring.outreach()
+
+    def refused(campaign_id, action):
+        raise Conflict("the campaign changed meanwhile; read it and try again", code="invalid_state")
+
+    monkeypatch.setattr(service.campaign_service, "act", refused)
+    assert write(client, auth, [ada["id"]]).status_code == 409
+    monkeypatch.undo()
+    [failed] = body(client.http.get("/campaigns", headers=auth))["items"]
+    assert failed["status"] == "cancelled"
+    assert not any(i["kind"] == "outreach" for i in
+                   body(client.http.get(f"/candidates/{ada['id']}/timeline", headers=auth))["items"])
+    again = written(client, auth, [ada["id"]])
+    assert again["queued"] == 1 and again["skipped"] == []
+    tick()
+    assert len(emails_to("ada@example.com")) == 1
