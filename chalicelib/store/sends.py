@@ -75,7 +75,7 @@ class CampaignSends:
                 for entry in chunk:
                     transaction.save(from_dict(SendModel, entry["claim"]), condition=SendModel.pk.does_not_exist())
                     cap_list = CandidateModel.sms_sends if entry.get("sms") else CandidateModel.marketing_sends
-                    actions = [cap_list.set(entry["marketing_sends"]), CandidateModel.version.add(1)]
+                    actions: list[Action] = [cap_list.set(entry["marketing_sends"]), CandidateModel.version.add(1)]
                     if entry.get("consent") is not None:
                         actions.append(CandidateModel.consent.set(entry["consent"]))
                     transaction.update(
