@@ -33,6 +33,8 @@ NOT_WRITTEN = {
     "recently_contacted": "they were contacted in the last 7 days (an email, a call, a LinkedIn message or a meeting)",
     "daily_cap": "you reached your daily number of one-to-one emails: try again tomorrow",
     "not_found": "they are no longer in the CRM",
+    "paused_by_person": "they paused emails from us on their own page",
+    "channel_opt_out": "they turned emails off on their own page",
 }
 WRITE_FIELDS = {"steps[0].subject": "subject", "steps[0].body": "message", "reason": "reason"}
 STALE = "Someone changed this profile after you opened the form. Check the values below and save again."

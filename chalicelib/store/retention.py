@@ -22,7 +22,7 @@ PREFIX = "retention#"
 # What retention reads of a person (domain/retention.py, the report's lines): DynamoDB sends only these, so a pass
 # moves and parses a fraction of each item (the read capacity is the same).
 FIELDS = ("id", "email", "first_name", "last_name", "status", "stage", "created_at", "last_engaged_at",
-          "last_contacted_at", "confirmed_at", "consent")
+          "last_contacted_at", "confirmed_at", "consent", "preferences")
 SCAN_PAGE = 1000  # people DynamoDB reads per scan request (its filter leaves out most of them)
 PASS_KEY = "retention#pass"  # {"cursor"} while a pass over the people is under way
 

@@ -105,13 +105,15 @@ def test_templates_campaigns_and_enrollments():
 
 
 def test_sends():
+    from chalicelib.store.convert import from_dict
+    from chalicelib.store.models import SendModel
     from chalicelib.store.sends import CampaignSends, SendRepository
 
     claim = {"pk": "camp_1#0#cand_1", "kind": "campaign", "candidate_id": "cand_1", "status": SendStatus.CLAIMED,
              "created_at": AT, "campaign_id": "camp_1", "step": 0, "channel": Channel.SMS,
              "category": Category.JOB_ALERT}
     sends = CampaignSends()
-    sends.record([claim])
+    from_dict(SendModel, claim).save()  # record() writes only over a send that exists
     sends.record([dict(claim, status=SendStatus.SENT, message_id="m-1")])
     skipped = dict(claim, pk="camp_1#0#cand_2", candidate_id="cand_2", status=SendStatus.SKIPPED,
                    reason=DecisionReason.NO_PHONE)
