@@ -192,6 +192,17 @@ def _check_param(name: str, value: str, limit: int) -> None:
         raise ValidationError.field(name, problem)
 
 
+def one_param(request, name: str) -> str | None:
+    """A query parameter given at most once (a repeated one is refused rather than guessed at); None if absent."""
+    params = getattr(request, "query_params", None) or {}
+    if name not in params:
+        return None
+    values = list(params.getlist(name)) if hasattr(params, "getlist") else [params[name]]
+    if len(values) > 1:
+        raise ValidationError.field(name, "give it once")
+    return values[0]
+
+
 def page_params(request, default: int = 50, maximum: int = 500) -> tuple[int, str | None]:
     params = request.query_params or {}
     raw = params.get("limit")

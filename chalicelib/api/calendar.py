@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import wiring
-from ..http import json_response
+from ..http import json_response, one_param
 from . import blueprint
 
 routes, api = blueprint(__name__)
@@ -16,10 +16,4 @@ def calendar():
 
 def day_params(request) -> tuple[str | None, str | None]:
     """`from` and `to` as sent (checked by the calendar); each at most once."""
-    from ..domain.errors import ValidationError
-
-    params = request.query_params or {}
-    for name in ("from", "to"):
-        if name in params and hasattr(params, "getlist") and len(params.getlist(name)) > 1:
-            raise ValidationError.field(name, "give it once")
-    return params.get("from"), params.get("to")
+    return one_param(request, "from"), one_param(request, "to")

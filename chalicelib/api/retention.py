@@ -3,22 +3,11 @@ and the re-permission email's two links (public): "Keep me in the talent communi
 from __future__ import annotations
 
 from .. import wiring
-from ..http import ALL_TYPES, form_text, html_response, json_response, read_form_or_json, read_json
+from ..http import ALL_TYPES, form_text, html_response, json_response, one_param, read_form_or_json, read_json
 from . import blueprint, current_principal
 
 routes, api = blueprint(__name__)
 NO_STORE = {"Cache-Control": "no-store"}
-
-
-def one_param(request, name: str) -> str | None:
-    """A query parameter given at most once (a repeated one is refused rather than guessed at)."""
-    from ..domain.errors import ValidationError
-
-    params = request.query_params or {}
-    values = params.getlist(name) if hasattr(params, "getlist") else ([params[name]] if name in params else [])
-    if len(values) > 1:
-        raise ValidationError.field(name, "give it once")
-    return values[0] if values else None
 
 
 def unknown_params(request, known: tuple[str, ...]) -> None:

@@ -8,7 +8,8 @@ from .. import wiring
 from ..domain.accounts import may
 from ..http import ALL_TYPES, form_text, read_form_or_json
 from . import blueprint, current_principal
-from .retention import one_param, unknown_params
+from ..http import one_param
+from .retention import unknown_params
 
 routes, api = blueprint(__name__)
 KEEP_ROUTE = "/dashboard/retention/{candidate_id}"  # the person in the path: the audit log's target

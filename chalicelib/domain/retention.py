@@ -196,7 +196,10 @@ def parse_month(text: object, now: datetime) -> tuple[datetime, datetime]:
         match = MONTH.fullmatch(text) if isinstance(text, str) else None
         if match is None:
             raise ValidationError.field("month", "a month such as 2027-03 (YYYY-MM)")
-        start = datetime(int(match.group(1)), int(match.group(2)), 1, tzinfo=timezone.utc)
+        try:
+            start = datetime(int(match.group(1)), int(match.group(2)), 1, tzinfo=timezone.utc)
+        except ValueError:  # year 0
+            raise ValidationError.field("month", "a month such as 2027-03 (YYYY-MM)") from None
     this_month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     if not this_month <= start <= Duration(months=MONTHS_AHEAD).after(this_month):
         raise ValidationError.field("month", f"this month or one of the next {MONTHS_AHEAD}: the report says what "

@@ -334,3 +334,16 @@ def test_a_throttled_send_is_released_and_goes_on_the_retry(client, auth, monkey
     monkeypatch.setattr(service.mailer, "send_raw", real)
     assert service.send(message) == "sent"  # SQS brings the message back: the same ask, its claim released
     assert len(emails_to("tia@example.com")) == 1
+
+
+@pytest.mark.parametrize("query", ["month=0000-01", "month=9999-12", "month=2027-00", "=1e308",
+                                   "month=2027-01&month=2027-02"])
+def test_odd_report_months_are_400s(client, auth, query):
+    answer = client.http.get(f"/retention?{query}", headers=auth)
+    assert answer.status_code == 400 and body(answer)["error"]["code"] == "validation_error"
+
+
+@pytest.mark.parametrize("path", ["/retention/remove?=1.7976931348623157e%2B308", "/retention/keep?other=1"])
+def test_links_without_their_token_are_pages_not_errors(client, path):
+    answer = client.http.get(path)
+    assert answer.status_code == 400
