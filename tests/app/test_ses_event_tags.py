@@ -7,25 +7,14 @@ from datetime import timedelta
 
 import pytest
 
-from tests.app import sns_signing
+from tests.app import sns_signing, test_ses_webhook
 from tests.app.campaign_helpers import campaign_to_ada
 from tests.app.helpers import body
 
 TEXT = {"Content-Type": "text/plain; charset=UTF-8"}
 
 
-@pytest.fixture(autouse=True)
-def trusted_cert(client, monkeypatch):
-    from dataclasses import replace
-
-    from chalicelib import wiring
-    from chalicelib.aws import sns_verify
-
-    sns_verify.reset_cache()
-    service = wiring.ses_webhook()
-    monkeypatch.setattr(service, "settings", replace(service.settings, sns_trusted_cert=sns_signing.key_and_cert()[1]))
-    yield
-    sns_verify.reset_cache()
+trusted_cert = test_ses_webhook.trusted_cert  # the one fixture trusting the test signer (autouse)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from tests.app import sns_signing
+from tests.app import sns_signing, test_ses_webhook
 from tests.fault.conftest import record
 from tests.fault.harness import ledger
 from tests.fault.injector import dynamodb_error
@@ -14,18 +14,7 @@ from tests.fault.injector import dynamodb_error
 TEXT = {"Content-Type": "text/plain; charset=UTF-8"}
 
 
-@pytest.fixture(autouse=True)
-def trusted_cert(client, monkeypatch):
-    from dataclasses import replace
-
-    from chalicelib import wiring
-    from chalicelib.aws import sns_verify
-
-    sns_verify.reset_cache()
-    service = wiring.ses_webhook()
-    monkeypatch.setattr(service, "settings", replace(service.settings, sns_trusted_cert=sns_signing.key_and_cert()[1]))
-    yield
-    sns_verify.reset_cache()
+trusted_cert = test_ses_webhook.trusted_cert  # the one fixture trusting the test signer (autouse)
 
 
 def post(client, fixture: str, message_id: str, email: str, sns_id: str | None = None, tags: dict | None = None):
